@@ -1,0 +1,49 @@
+"""The message catalog: every user-facing text, keyed, Chinese first.
+
+Messages live in ``data/messages/<lang>/<namespace>.yaml``; the key ``reader.empty_file`` is the
+entry ``empty_file`` of ``reader.yaml``. A key missing in a second language falls back to Chinese.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import yaml
+
+from core.paths import DATA
+
+DEFAULT_LANG = "zh"
+LANGUAGES = {"zh": "简体中文", "en": "English"}
+
+
+@lru_cache(maxsize=None)
+def catalog(lang: str = DEFAULT_LANG) -> dict[str, str]:
+    """All messages of one language as a flat ``namespace.key -> text`` mapping."""
+    out: dict[str, str] = {}
+    folder = DATA / "messages" / lang
+    for path in sorted(folder.glob("*.yaml")):
+        entries = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        _flatten(path.stem, entries, out)
+    return out
+
+
+def _flatten(prefix: str, entries: dict, out: dict[str, str]) -> None:
+    for key, value in entries.items():
+        name = f"{prefix}.{key}"
+        if isinstance(value, dict):
+            _flatten(name, value, out)
+        else:
+            out[name] = str(value)
+
+
+def t(key: str, lang: str = DEFAULT_LANG, **fmt) -> str:
+    """The text for ``key`` in ``lang`` (falling back to Chinese), formatted with ``fmt``."""
+    text = catalog(lang).get(key)
+    if text is None and lang != DEFAULT_LANG:
+        text = catalog(DEFAULT_LANG).get(key)
+    if text is None:
+        raise KeyError(f"message {key!r} is not in the catalog")
+    return text.format(**fmt) if fmt else text
+
+
+def has(key: str, lang: str = DEFAULT_LANG) -> bool:
+    return key in catalog(lang)

@@ -1,0 +1,142 @@
+"""Policy parameters and reference tables, loaded once from ``data/``.
+
+Every figure of the notice is read from ``data/policy/*.yaml`` (one file per policy period, each
+value with its clause); nothing here hard-codes an amount.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from core.paths import DATA
+
+
+@dataclass(frozen=True)
+class Column:
+    field: str
+    header: str
+    required: bool
+    kind: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One value of the notice: what it is, the clause that sets it and when it applies."""
+
+    name: str
+    value: Any
+    clause: str
+    label: str
+    start: dt.date
+    end: dt.date
+
+
+@dataclass(frozen=True)
+class Policy:
+    id: str
+    document: str
+    title: str
+    start: dt.date
+    end: dt.date
+    parameters: dict[str, Parameter] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> Any:
+        return self.parameters[name].value
+
+    def param(self, name: str) -> Parameter:
+        return self.parameters[name]
+
+
+def _as_date(value: Any) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
+
+
+def _flatten_params(prefix: str, node: dict, start: dt.date, end: dt.date, out: dict) -> None:
+    for key, value in node.items():
+        name = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, dict) and "value" in value and "clause" in value:
+            p_start = _as_date(value.get("start", start))
+            p_end = _as_date(value.get("end", end))
+            out[name] = Parameter(name, value["value"], value["clause"], value.get("label", ""), p_start, p_end)
+        elif isinstance(value, dict):
+            _flatten_params(name, value, start, end, out)
+        else:
+            raise ValueError(f"parameter {name} has no value/clause")
+
+
+@lru_cache(maxsize=None)
+def policies() -> tuple[Policy, ...]:
+    """All policy periods, oldest first."""
+    out = []
+    for path in sorted((DATA / "policy").glob("*.yaml")):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        start, end = _as_date(doc["period"]["start"]), _as_date(doc["period"]["end"])
+        params: dict[str, Parameter] = {}
+        _flatten_params("", doc["parameters"], start, end, params)
+        out.append(Policy(doc["id"], doc["document"], doc["title"], start, end, params))
+    return tuple(sorted(out, key=lambda p: p.start))
+
+
+def policy(policy_id: str | None = None) -> Policy:
+    """The policy with this id, or the first one (the notice) when none is named."""
+    all_ = policies()
+    if policy_id is None:
+        return all_[0]
+    for p in all_:
+        if p.id == policy_id:
+            return p
+    raise KeyError(policy_id)
+
+
+@lru_cache(maxsize=None)
+def columns() -> tuple[Column, ...]:
+    doc = yaml.safe_load((DATA / "columns.yaml").read_text(encoding="utf-8"))
+    return tuple(
+        Column(c["field"], c["header"], bool(c["required"]), c["kind"], tuple(c.get("aliases") or ()))
+        for c in doc["columns"]
+    )
+
+
+def _csv(name: str) -> pd.DataFrame:
+    return pd.read_csv(DATA / "reference" / name, dtype=str, keep_default_na=False, encoding="utf-8")
+
+
+@lru_cache(maxsize=None)
+def provinces() -> pd.DataFrame:
+    """code (2 digits), name, short, group (paired_four / other_central_western / not_counted), aliases."""
+    return _csv("provinces.csv")
+
+
+@lru_cache(maxsize=None)
+def districts() -> pd.DataFrame:
+    """The six Shaoxing districts: code, name, old_codes, paired county."""
+    return _csv("districts.csv")
+
+
+@lru_cache(maxsize=None)
+def sichuan_helped_counties() -> pd.DataFrame:
+    return _csv("sichuan_helped_counties.csv")
+
+
+@lru_cache(maxsize=None)
+def skill_levels() -> pd.DataFrame:
+    return _csv("skill_levels.csv")
+
+
+@lru_cache(maxsize=None)
+def notice_targets() -> dict[int, dict[str, Any]]:
+    """Targets the notice itself sets (2018); later years come from the database."""
+    doc = yaml.safe_load((DATA / "targets.yaml").read_text(encoding="utf-8")) or {}
+    return {int(year): values for year, values in doc.items()}
+
+
+def split_aliases(value: str) -> list[str]:
+    return [a.strip() for a in value.split(";") if a.strip()] if value else []
