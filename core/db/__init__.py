@@ -1,0 +1,49 @@
+"""Storage, accounts and audit trail (SQLAlchemy 2 + Alembic). Never imports Streamlit.
+
+Where the data lives (``core.db.config``): ``DATABASE_URL`` (PostgreSQL, e.g.
+``postgresql://user:pw@host/db``) when set, else an SQLite file at ``SHAOXING_DB_PATH`` or
+``var/shaoxing.db`` under the project root, created on first use. The schema is migrated
+(Alembic) on first use in each process and by ``python -m core db upgrade``.
+
+Public API (for the pages and the command line)
+------------------------------------------------
+
+``core.db.accounts``::
+
+    @dataclass(frozen=True)
+    class User: name: str; role: str; district: str | None      # role in ROLES
+    ROLES = ("admin", "city_officer", "district_officer", "leader")
+    authenticate(username, password, ip=None) -> User | None      # audited; failures slowed down
+    setup_code_required() -> bool        # True while no account exists (prints a one-time code to the console)
+    create_first_admin(setup_code, name, password) -> User        # raises SetupError (str(e) = Chinese sentence)
+    add_user(name, password, role, district=None, actor=None) -> User
+    list_users() -> list[UserInfo];  disable_user(name, actor=None)
+    can(user, permission) -> bool        # "upload", "dashboard", "events", "admin", "all_districts"
+    # Streamlit session helpers over any MutableMapping (pass st.session_state):
+    session_login(state, user); session_user(state, now=None) -> User | None  (None once expired);
+    session_logout(state, ip=None)
+
+``core.db.uploads``::
+
+    store_upload(result: RosterResult, user: User, filename: str, content: bytes) -> UploadSummary
+        # same content twice: nothing changes (summary.duplicate is True, summary.upload_id the old one);
+        # district officer: rows of other districts become error rows; one-time items already paid in
+        # an earlier (not withdrawn) upload are set to 0 with a warning. summary.result is the
+        # adjusted RosterResult to show/download; summary.message is one Chinese sentence.
+    load_rows(year=None, user=None, include_withdrawn=False) -> pd.DataFrame
+        # evaluated rows visible to ``user`` (None = everything): RosterResult.frame columns without
+        # the raw ``id_number``; plus ``id_number_masked``, ``person_key`` (keyed hash, use it as the
+        # ID for counting), ``upload_id``, ``uploaded_at``, ``demo``.
+    list_uploads(user=None) -> pd.DataFrame;  withdraw_upload(upload_id, user, reason) -> None
+
+``core.db.targets``::
+
+    get_targets(year, district=None) -> dict | None   # {"total","paired_four","other_central_western","sichuan_helped"}
+    set_targets(year, values, user, district=None);  get_standards() -> dict  (engine ``standards``)
+
+``core.db.events``: add_fair / fairs_frame, add_love_post / love_posts_frame, add_base / bases_frame
+(frames in the shape core.enterprise expects).
+
+``core.db.cli``: ``register(subparsers)`` (``db upgrade``, ``users add|list|disable``, ``import``,
+``demo``) and ``progress_from_db(year, user=None) -> dict`` (the ``progress --format json`` object).
+"""
