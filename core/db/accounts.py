@@ -1,0 +1,334 @@
+"""Accounts, roles, login with throttling, first-administrator setup, session expiry.
+
+Passwords are hashed with argon2id (argon2-cffi). There is no default password: while no account
+exists, the server prints a one-time setup code to its console (``setup_code_required``) and the
+first administrator is created with it (``create_first_admin``).
+
+Repeated failed logins for one user name are slowed down: after ``FREE_FAILURES`` failures in a
+row each attempt waits ``BASE_DELAY * 2**(failures - FREE_FAILURES)`` seconds (at most
+``MAX_DELAY``) after the previous failure before the password is even checked. Clock and sleep
+are injectable for tests.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+import time
+from collections.abc import Callable, MutableMapping
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from core import reference
+from core.db import audit, config
+from core.db.models import login_failures, settings, users
+from core.db.session import reading, transaction, utcnow
+from core.i18n import t
+
+ROLES = ("admin", "city_officer", "district_officer", "leader")
+PERMISSIONS = {
+    "admin": {"upload", "dashboard", "events", "admin", "all_districts"},
+    "city_officer": {"upload", "dashboard", "events", "all_districts"},
+    "district_officer": {"upload"},
+    "leader": {"dashboard", "all_districts"},
+}
+MIN_PASSWORD_LENGTH = 8
+FREE_FAILURES = 3
+BASE_DELAY = 1.0
+MAX_DELAY = 30.0
+SETUP_KEY = "setup_code_sha256"
+
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+_issued_codes: dict[str, str] = {}          # database URL -> setup code printed by this process
+
+
+class AccountError(ValueError):
+    """A refused account operation; ``str(e)`` is one Chinese sentence."""
+
+
+class SetupError(AccountError):
+    pass
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: str
+    district: str | None = None
+
+    def can(self, permission: str) -> bool:
+        return can(self, permission)
+
+    @property
+    def role_label(self) -> str:
+        return t(f"db.role.{self.role}")
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    name: str
+    role: str
+    district: str | None
+    active: bool
+    created_at: dt.datetime
+    created_by: str | None
+
+
+def can(user: User | None, permission: str) -> bool:
+    return user is not None and permission in PERMISSIONS.get(user.role, set())
+
+
+def canonical_district(value: str | None) -> str | None:
+    """A district name or code (绍兴市 prefix allowed) as its canonical name; None if not one."""
+    if value is None:
+        return None
+    v = str(value).strip().removeprefix("绍兴市")
+    table = reference.districts()
+    for _, d in table.iterrows():          # six districts
+        codes = {d["code"], *reference.split_aliases(d["old_codes"])}
+        if v == d["name"] or v in codes:
+            return d["name"]
+    return None
+
+
+def _check_new_account(name: str, password: str, role: str, district: str | None) -> tuple[str, str | None]:
+    name = (name or "").strip()
+    if not name or len(name) > 64:
+        raise AccountError(t("db.account.bad_name"))
+    if role not in ROLES:
+        raise AccountError(t("db.account.bad_role", role=role, roles="、".join(ROLES)))
+    if role == "district_officer":
+        canon = canonical_district(district)
+        if canon is None:
+            raise AccountError(t("db.account.district_required"))
+        district = canon
+    elif district:
+        raise AccountError(t("db.account.district_only_for_district_officer"))
+    else:
+        district = None
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise AccountError(t("db.account.password_too_short", n=MIN_PASSWORD_LENGTH))
+    return name, district
+
+
+def add_user(name: str, password: str, role: str, district: str | None = None,
+             actor: str | None = None) -> User:
+    name, district = _check_new_account(name, password, role, district)
+    pw_hash = _hasher.hash(password)
+    try:
+        with transaction() as conn:
+            conn.execute(insert(users).values(name=name, password_hash=pw_hash, role=role, district=district,
+                                              active=True, created_at=utcnow(), created_by=actor))
+            audit.record(conn, "user_add", actor=actor, target=name, role=role, district=district)
+    except IntegrityError:
+        raise AccountError(t("db.account.exists", name=name)) from None
+    return User(name, role, district)
+
+
+def list_users() -> list[UserInfo]:
+    with reading() as conn:
+        rows = conn.execute(select(users).order_by(users.c.id)).mappings().all()
+    return [UserInfo(r["name"], r["role"], r["district"], bool(r["active"]), r["created_at"], r["created_by"])
+            for r in rows]
+
+
+def get_user(name: str) -> User | None:
+    with reading() as conn:
+        r = conn.execute(select(users).where(users.c.name == name)).mappings().first()
+    if r is None or not r["active"]:
+        return None
+    return User(r["name"], r["role"], r["district"])
+
+
+def disable_user(name: str, actor: str | None = None) -> None:
+    with transaction() as conn:
+        res = conn.execute(update(users).where(users.c.name == name, users.c.active.is_(True))
+                           .values(active=False, disabled_at=utcnow()))
+        if res.rowcount == 0:
+            raise AccountError(t("db.account.not_found", name=name))
+        audit.record(conn, "user_disable", actor=actor, target=name)
+
+
+def user_count() -> int:
+    with reading() as conn:
+        return conn.execute(select(func.count()).select_from(users)).scalar_one()
+
+
+# --- first administrator ------------------------------------------------------------------
+
+def _code_digest(code: str) -> str:
+    return hashlib.sha256(code.strip().lower().encode("utf-8")).hexdigest()
+
+
+def issue_setup_code(echo: Callable[[str], None] | None = print) -> str | None:
+    """While no account exists: make (once per process) a one-time code, keep its hash, print it."""
+    if user_count() > 0:
+        return None
+    url = config.database_url()
+    code = _issued_codes.get(url)
+    if code is None:
+        raw = secrets.token_hex(8)
+        code = "-".join(raw[i:i + 4] for i in range(0, len(raw), 4))
+        now = utcnow()
+        with transaction() as conn:
+            res = conn.execute(update(settings).where(settings.c.key == SETUP_KEY)
+                               .values(value=_code_digest(code), updated_at=now))
+            if res.rowcount == 0:
+                conn.execute(insert(settings).values(key=SETUP_KEY, value=_code_digest(code), updated_at=now))
+        _issued_codes[url] = code
+        if echo is not None:
+            echo(t("db.setup.console", code=code))
+    return code
+
+
+def setup_code_required() -> bool:
+    """True while no account exists; the first call in a process prints the setup code."""
+    if user_count() > 0:
+        return False
+    issue_setup_code()
+    return True
+
+
+def create_first_admin(setup_code: str, name: str, password: str, ip: str | None = None) -> User:
+    name, _ = _check_new_account(name, password, "admin", None)
+    pw_hash = _hasher.hash(password)
+    with transaction() as conn:
+        if conn.execute(select(func.count()).select_from(users)).scalar_one() > 0:
+            raise SetupError(t("db.setup.already_done"))
+        stored = conn.execute(select(settings.c.value).where(settings.c.key == SETUP_KEY)).scalar()
+        if not stored or not hmac.compare_digest(stored, _code_digest(setup_code or "")):
+            ok = False
+        else:
+            ok = True
+            conn.execute(insert(users).values(name=name, password_hash=pw_hash, role="admin", district=None,
+                                              active=True, created_at=utcnow(), created_by="setup"))
+            conn.execute(delete(settings).where(settings.c.key == SETUP_KEY))
+            audit.record(conn, "setup_admin", actor=name, target=name, ip=ip)
+    if not ok:
+        audit.record(None, "setup_admin", actor=None, target=name, ok=False, ip=ip)
+        raise SetupError(t("db.setup.wrong_code"))
+    _issued_codes.pop(config.database_url(), None)
+    return User(name, "admin", None)
+
+
+# --- login --------------------------------------------------------------------------------
+
+def throttle_delay(failures: int) -> float:
+    """Seconds an attempt must wait after the last failure, given failures so far."""
+    if failures < FREE_FAILURES:
+        return 0.0
+    return min(MAX_DELAY, BASE_DELAY * 2 ** (failures - FREE_FAILURES))
+
+
+def _ts(clock: Callable[[], float]) -> dt.datetime:
+    return dt.datetime.fromtimestamp(clock(), dt.timezone.utc).replace(tzinfo=None)
+
+
+def authenticate(username: str, password: str, ip: str | None = None, *,
+                 clock: Callable[[], float] = time.time,
+                 sleep: Callable[[float], None] = time.sleep) -> User | None:
+    """The user when name and password match an active account, else None. Audited either way."""
+    name = (username or "").strip()[:64]
+    with reading() as conn:
+        thr = conn.execute(select(login_failures).where(login_failures.c.username == name)).mappings().first()
+    failures = thr["failures"] if thr else 0
+    waited = 0.0
+    if thr and thr["last_failure_at"] is not None:
+        elapsed = (_ts(clock) - thr["last_failure_at"]).total_seconds()
+        waited = max(0.0, throttle_delay(failures) - elapsed)
+        if waited > 0:
+            sleep(waited)
+    with reading() as conn:
+        row = conn.execute(select(users).where(users.c.name == name)).mappings().first()
+    ok = False
+    reason = "unknown_user"
+    if row is None:
+        try:
+            _hasher.verify(_DUMMY_HASH, password or "")     # same time as a real check
+        except VerificationError:
+            pass
+    else:
+        try:
+            ok = _hasher.verify(row["password_hash"], password or "")
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            ok = False
+        reason = "wrong_password"
+        if ok and not row["active"]:
+            ok, reason = False, "disabled"
+    if ok:
+        with transaction() as conn:
+            conn.execute(delete(login_failures).where(login_failures.c.username == name))
+            if _hasher.check_needs_rehash(row["password_hash"]):
+                conn.execute(update(users).where(users.c.id == row["id"])
+                             .values(password_hash=_hasher.hash(password)))
+            audit.record(conn, "login", actor=name, target=name, ip=ip)
+        return User(row["name"], row["role"], row["district"])
+    now = _ts(clock)
+    for _attempt in range(3):
+        try:
+            with transaction() as conn:
+                res = conn.execute(update(login_failures).where(login_failures.c.username == name)
+                                   .values(failures=login_failures.c.failures + 1, last_failure_at=now))
+                if res.rowcount == 0:
+                    conn.execute(insert(login_failures).values(username=name, failures=1, last_failure_at=now))
+                audit.record(conn, "login_failed", actor=name, target=name, ok=False, ip=ip,
+                             reason=reason, failures=failures + 1, delayed_seconds=round(waited, 3))
+            break
+        except IntegrityError:
+            continue
+    return None
+
+
+def password_for(name: str, password: str, actor: str | None = None) -> None:
+    """Set a new password for ``name`` (administrators)."""
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise AccountError(t("db.account.password_too_short", n=MIN_PASSWORD_LENGTH))
+    with transaction() as conn:
+        res = conn.execute(update(users).where(users.c.name == name).values(password_hash=_hasher.hash(password)))
+        if res.rowcount == 0:
+            raise AccountError(t("db.account.not_found", name=name))
+        audit.record(conn, "password_reset", actor=actor, target=name)
+
+
+# --- sessions (st.session_state or any mapping) -----------------------------------------------
+
+_USER, _SEEN = "db_user", "db_last_seen"
+
+
+def session_login(state: MutableMapping, user: User, now: float | None = None) -> None:
+    state[_USER] = user
+    state[_SEEN] = time.time() if now is None else now
+
+
+def session_user(state: MutableMapping, now: float | None = None) -> User | None:
+    """The logged-in user, or None (never logged in, idle too long, or account disabled since)."""
+    user = state.get(_USER)
+    if user is None:
+        return None
+    now = time.time() if now is None else now
+    seen = state.get(_SEEN) or 0.0
+    if now - seen > config.session_minutes() * 60:
+        state.pop(_USER, None)
+        state.pop(_SEEN, None)
+        state["db_expired"] = True
+        return None
+    current = get_user(user.name)
+    if current is None:
+        state.pop(_USER, None)
+        state.pop(_SEEN, None)
+        return None
+    state[_SEEN] = now
+    return current
+
+
+def session_logout(state: MutableMapping, ip: str | None = None) -> None:
+    user = state.pop(_USER, None)
+    state.pop(_SEEN, None)
+    if user is not None:
+        audit.record(None, "logout", actor=user.name, target=user.name, ip=ip)

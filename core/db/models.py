@@ -1,0 +1,231 @@
+"""The schema (SQLAlchemy Core tables). Migrations in ``core/db/migrations`` create exactly this.
+
+Times are stored as naive UTC. ID numbers are never stored in clear: ``person_key`` is an
+HMAC-SHA256 of the normalised number under a secret key, ``id_number_masked`` its display form
+(docs/DATA_PROTECTION.md).
+"""
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger, Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer, MetaData,
+    String, Table, Text, UniqueConstraint, text,
+)
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=NAMING)
+
+# Item codes of the roster (engine.ITEMS); their amounts live in data/policy, not here.
+ONE_TIME_ITEMS = ("stabilization", "family_visit", "skill_training", "organizer_service")
+ROW_ITEMS = ("stabilization", "family_visit", "skill_training", "rent", "organizer_service",
+             "employer_social_insurance")
+
+users = Table(
+    "users", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("password_hash", String(255), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("district", String(16)),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("created_by", String(64)),
+    Column("disabled_at", DateTime),
+)
+
+login_failures = Table(
+    "login_failures", metadata,
+    Column("username", String(64), primary_key=True),
+    Column("failures", Integer, nullable=False, default=0),
+    Column("last_failure_at", DateTime),
+)
+
+settings = Table(
+    "settings", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text),
+    Column("updated_at", DateTime),
+)
+
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime, nullable=False, index=True),
+    Column("actor", String(64)),
+    Column("action", String(32), nullable=False, index=True),
+    Column("target", String(255)),
+    Column("ok", Boolean, nullable=False, default=True),
+    Column("ip", String(64)),
+    Column("detail", Text),
+)
+
+uploads = Table(
+    "uploads", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id")),
+    Column("username", String(64), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("district", String(16)),
+    Column("filename", String(255), nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("uploaded_at", DateTime, nullable=False),
+    Column("rows", Integer, nullable=False),
+    Column("valid", Integer, nullable=False),
+    Column("errors", Integer, nullable=False),
+    Column("blank_rows", Integer, nullable=False, default=0),
+    Column("flagged", Integer, nullable=False, default=0),
+    Column("total_to_worker", BigInteger, nullable=False, default=0),
+    Column("demo", Boolean, nullable=False, default=False),
+    Column("withdrawn_at", DateTime),
+    Column("withdrawn_by", String(64)),
+    Column("withdraw_reason", Text),
+    # the same content is kept once while it is not withdrawn (concurrent uploads included)
+    Index("uq_uploads_active_content", "content_hash", unique=True,
+          sqlite_where=text("withdrawn_at IS NULL"), postgresql_where=text("withdrawn_at IS NULL")),
+)
+
+_row_item_columns = []
+for _item in ROW_ITEMS:
+    _row_item_columns += [
+        Column(_item, BigInteger, nullable=False, default=0),
+        Column(f"{_item}_status", String(16)),
+        Column(f"{_item}_reason", Text),
+        Column(f"{_item}_next_step", Text),
+    ]
+
+roster_rows = Table(
+    "roster_rows", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("upload_id", Integer, ForeignKey("uploads.id"), nullable=False, index=True),
+    Column("row", Integer, nullable=False),
+    Column("person_key", String(64), index=True),
+    Column("id_number_masked", String(32)),
+    Column("name", String(64)),
+    Column("valid", Boolean, nullable=False),
+    Column("errors", Text, nullable=False, default=""),
+    Column("warnings", Text, nullable=False, default=""),
+    Column("category", String(32)),
+    Column("sichuan_helped", Boolean),
+    Column("year", Integer, index=True),
+    Column("covered", String(16)),
+    Column("covered_reason", Text),
+    *_row_item_columns,
+    Column("rent_counted_months", Integer),
+    Column("employer_social_insurance_months", Integer),
+    Column("total_to_worker", BigInteger, nullable=False, default=0),
+    Column("home_province", String(32)),
+    Column("home_province_code", String(2)),
+    Column("home_county", String(64)),
+    Column("registered_poor", Boolean),
+    Column("first_employment_date", Date),
+    Column("work_district", String(16), index=True),
+    Column("employer", String(255)),
+    Column("social_insurance_months", Integer),
+    Column("continuous_months", Integer),
+    Column("certificate_level", String(16)),
+    Column("certificate_date", Date),
+    Column("training_cost", Float),
+    Column("self_rented_months", Integer),
+    Column("organizer", String(255)),
+    Column("prior_paid", Text, nullable=False, default=""),
+)
+
+# Ledger of what was granted to a person: one-time items once (seq 0), rent as successive
+# slices of months (seq 0, 1, …). Unique while active, so two concurrent uploads cannot both pay.
+payments = Table(
+    "payments", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("person_key", String(64), nullable=False),
+    Column("item", String(32), nullable=False),
+    Column("seq", Integer, nullable=False, default=0),
+    Column("months", Integer),
+    Column("amount", BigInteger, nullable=False),
+    Column("upload_id", Integer, ForeignKey("uploads.id"), nullable=False, index=True),
+    Column("row", Integer, nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", DateTime, nullable=False),
+    Index("uq_payments_active_person_item", "person_key", "item", "seq", unique=True,
+          sqlite_where=text("active"), postgresql_where=text("active")),
+)
+
+fairs = Table(
+    "fairs", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("district", String(16), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("venue", String(255), nullable=False),
+    Column("created_by", String(64)),
+    Column("created_at", DateTime, nullable=False),
+    Column("demo", Boolean, nullable=False, default=False),
+    Column("withdrawn_at", DateTime),
+    Column("withdrawn_by", String(64)),
+)
+
+fair_enterprises = Table(
+    "fair_enterprises", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("fair_id", Integer, ForeignKey("fairs.id"), nullable=False, index=True),
+    Column("enterprise", String(255), nullable=False),
+    UniqueConstraint("fair_id", "enterprise"),
+)
+
+love_posts = Table(
+    "love_posts", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("employer", String(255), nullable=False),
+    Column("person_name", String(64)),
+    Column("person_key", String(64)),
+    Column("id_number_masked", String(32)),
+    Column("year", Integer, nullable=False),
+    Column("months", Integer, nullable=False),
+    Column("district", String(16)),
+    Column("created_by", String(64)),
+    Column("created_at", DateTime, nullable=False),
+    Column("demo", Boolean, nullable=False, default=False),
+    Column("withdrawn_at", DateTime),
+    Column("withdrawn_by", String(64)),
+)
+
+bases = Table(
+    "bases", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("base", String(255), nullable=False),
+    Column("level", String(16), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("hires", Integer, nullable=False),
+    Column("district", String(16)),
+    Column("created_by", String(64)),
+    Column("created_at", DateTime, nullable=False),
+    Column("demo", Boolean, nullable=False, default=False),
+    Column("withdrawn_at", DateTime),
+    Column("withdrawn_by", String(64)),
+)
+
+# Yearly hiring targets entered by an administrator; district "" is the whole city.
+targets = Table(
+    "targets", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("year", Integer, nullable=False),
+    Column("district", String(16), nullable=False, default=""),
+    Column("total", Integer),
+    Column("paired_four", Integer),
+    Column("other_central_western", Integer),
+    Column("sichuan_helped", Integer),
+    Column("set_by", String(64)),
+    Column("set_at", DateTime, nullable=False),
+    UniqueConstraint("year", "district"),
+)
+
+# Local standards the notice defers to (e.g. love_post.monthly), entered by an administrator.
+standards = Table(
+    "standards", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Float),
+    Column("set_by", String(64)),
+    Column("set_at", DateTime, nullable=False),
+)

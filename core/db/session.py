@@ -1,0 +1,118 @@
+"""Engine and transactions.
+
+``engine()`` returns one engine per database URL, with the schema migrated to the newest Alembic
+revision on first use in the process. ``transaction()`` is a write transaction: on SQLite it
+starts with ``BEGIN IMMEDIATE`` so that concurrent writers queue (busy timeout) instead of
+failing; on PostgreSQL unique indexes decide between concurrent writers (callers retry on
+``IntegrityError``).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+from core.db import config
+
+_engines: dict[str, Engine] = {}
+_lock = threading.RLock()
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+SQLITE_BUSY_SECONDS = 60
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def make_engine(url: str) -> Engine:
+    """A new engine for ``url`` (no migration)."""
+    u = make_url(config.normalise_url(url))
+    if u.get_backend_name() == "sqlite":
+        if u.database and u.database != ":memory:":
+            Path(u.database).parent.mkdir(parents=True, exist_ok=True)
+        eng = create_engine(u, connect_args={"timeout": SQLITE_BUSY_SECONDS, "check_same_thread": False})
+
+        @event.listens_for(eng, "connect")
+        def _on_connect(dbapi_conn, _record):
+            dbapi_conn.isolation_level = None           # we emit BEGIN ourselves
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
+            try:
+                cur.execute("PRAGMA journal_mode=WAL")
+            except Exception:  # pragma: no cover - read-only media
+                pass
+            cur.close()
+
+        @event.listens_for(eng, "begin")
+        def _on_begin(conn):
+            mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+            conn.exec_driver_sql(f"BEGIN {mode}")
+
+        return eng
+    return create_engine(u, pool_pre_ping=True)
+
+
+def alembic_config(url: str):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade(eng: Engine, revision: str = "head") -> str | None:
+    """Migrate ``eng``'s database to ``revision``; returns the revision reached."""
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+
+    cfg = alembic_config(eng.url.render_as_string(hide_password=False))
+    with eng.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(160201800)")
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+    with eng.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def engine(url: str | None = None) -> Engine:
+    """The engine for ``url`` (default: from the environment), migrated on first use."""
+    url = config.normalise_url(url or config.database_url())
+    with _lock:
+        eng = _engines.get(url)
+        if eng is None:
+            eng = make_engine(url)
+            upgrade(eng)
+            _engines[url] = eng
+        return eng
+
+
+def dispose_all() -> None:
+    """Forget every engine (tests switch databases through the environment)."""
+    with _lock:
+        for eng in _engines.values():
+            eng.dispose()
+        _engines.clear()
+
+
+@contextmanager
+def transaction(url: str | None = None) -> Iterator[Connection]:
+    """A write transaction: commit on success, roll back on error."""
+    with engine(url).begin() as conn:
+        yield conn
+
+
+@contextmanager
+def reading(url: str | None = None) -> Iterator[Connection]:
+    """A read-only transaction (deferred on SQLite: does not queue behind writers)."""
+    eng = engine(url).execution_options(sqlite_begin="DEFERRED")
+    with eng.connect() as conn:
+        with conn.begin():
+            yield conn

@@ -1,0 +1,402 @@
+"""Uploads: each roster an officer sends, its evaluated rows, and the ledger of what was granted.
+
+- The same content (SHA-256 of the file bytes) is kept once while not withdrawn: a second upload
+  changes nothing and says when and by whom the first was made.
+- A district officer stores its own district's rows only: rows of another district in its file
+  become error rows (kept, like every row).
+- One-time items (``ONE_TIME_ITEMS``) already granted to the same person (same keyed ID hash) in an
+  earlier upload that is not withdrawn are set to 0 with a warning; rent pays only the months not
+  yet paid (the roster's rented months are cumulative since first employment, so the months
+  already paid are subtracted). The ledger table ``payments`` has a unique index per person and
+  item (per slice of months for rent) among active entries, so two concurrent uploads cannot both
+  pay: the loser's transaction fails and is retried, and then sees the other's payment.
+- A withdrawal marks the upload and releases its ledger entries; no row is ever deleted.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, and_, false, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from core.db import audit, ids
+from core.db.accounts import AccountError, User, can
+from core.db.models import ONE_TIME_ITEMS, ROW_ITEMS, payments, roster_rows, uploads
+from core.db.session import reading, transaction, utcnow
+from core.i18n import t
+
+WORKER_ITEMS = ("stabilization", "family_visit", "skill_training", "rent")
+SEP = "；"
+MAX_ATTEMPTS = 8
+STATUSES = ("eligible", "not_eligible", "unknown")
+CATEGORIES = ("paired_four", "other_central_western", "not_counted")
+_ROW_COLUMNS = [c.name for c in roster_rows.columns if c.name not in ("id", "upload_id")]
+_INT_COLUMNS = [*ROW_ITEMS, "total_to_worker"]
+_NULLABLE_INT = ["year", "rent_counted_months", "employer_social_insurance_months", "social_insurance_months",
+                 "continuous_months", "self_rented_months"]
+_DATE_COLUMNS = ["first_employment_date", "certificate_date"]
+
+
+@dataclass
+class UploadSummary:
+    upload_id: int
+    duplicate: bool
+    rows: int
+    valid: int
+    errors: int
+    flagged: int
+    total_to_worker: int
+    message: str
+    result: object = None           # the adjusted RosterResult (None for a duplicate)
+    uploaded_at: dt.datetime | None = None
+    uploaded_by: str | None = None
+    amounts: dict = field(default_factory=dict)
+
+
+def content_hash(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+# --- vectorised adjustments -------------------------------------------------------------------
+
+def _append(texts: pd.Series, mask: np.ndarray, message: pd.Series | str) -> pd.Series:
+    """Append ``message`` (scalar or per-row) to ``texts`` where ``mask``, joined by "；"."""
+    texts = texts.astype("string").fillna("")
+    if not mask.any():
+        return texts
+    msg = message if isinstance(message, str) else message.astype("string")
+    joined = texts.where(texts == "", texts + SEP) + msg
+    return texts.where(~mask, joined)
+
+
+def _blank_error_row_values(frame: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
+    """Error rows: every amount 0, no category, no status (as the engine does)."""
+    for item in ROW_ITEMS:
+        if item in frame:
+            frame[item] = np.where(mask, 0, frame[item].to_numpy())
+        if f"{item}_status" in frame:
+            frame[f"{item}_status"] = frame[f"{item}_status"].astype(object).where(~mask, None)
+    for col in ("rent_counted_months", "employer_social_insurance_months"):
+        if col in frame:
+            frame[col] = np.where(mask, 0, frame[col].to_numpy())
+    if "category" in frame:
+        frame["category"] = frame["category"].astype(object).where(~mask, None)
+    if "covered" in frame:
+        frame["covered"] = frame["covered"].astype(object).where(~mask, None)
+    if "sichuan_helped" in frame:
+        frame["sichuan_helped"] = frame["sichuan_helped"].fillna(False).astype(bool).to_numpy() & ~mask
+    return frame
+
+
+def restrict_to_district(frame: pd.DataFrame, district: str) -> pd.DataFrame:
+    """Valid rows whose work district is not ``district`` become error rows (a copy)."""
+    frame = frame.copy()
+    wd = frame["work_district"].astype("string")
+    other = (frame["valid"].to_numpy(dtype=bool) & wd.notna().to_numpy() & (wd != district).fillna(False).to_numpy())
+    if not other.any():
+        return frame
+    prefix, suffix = t("db.upload.other_district", district="\x00", own=district).split("\x00")
+    frame["errors"] = _append(frame["errors"], other, prefix + wd.fillna("") + suffix)
+    frame["valid"] = frame["valid"].to_numpy(dtype=bool) & ~other
+    frame = _blank_error_row_values(frame, other)
+    frame["total_to_worker"] = np.where(other, 0, frame["total_to_worker"].to_numpy())
+    return frame
+
+
+def _prior_payments(conn: Connection, keys: list[str]) -> pd.DataFrame:
+    cols = ["person_key", "item", "seq", "months", "upload_id"]
+    parts = []
+    for i in range(0, len(keys), 500):          # chunks of distinct keys (bound-parameter limits)
+        q = select(*[payments.c[c] for c in cols]).where(
+            payments.c.active.is_(True), payments.c.person_key.in_(keys[i:i + 500]))
+        parts.extend(conn.execute(q).all())
+    return pd.DataFrame(parts, columns=cols)
+
+
+def apply_prior_payments(frame: pd.DataFrame, conn: Connection) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Zero what earlier active uploads already paid; returns (adjusted frame, ledger entries).
+
+    ``frame`` needs ``person_key`` and the result columns. Ledger entries: person_key, item, seq,
+    months, amount, row.
+    """
+    frame = frame.copy()
+    valid = frame["valid"].to_numpy(dtype=bool)
+    pk = frame["person_key"].astype("string")
+    has_key = valid & pk.notna().to_numpy()
+    keys = pd.unique(pk[has_key]).tolist()
+    prior = _prior_payments(conn, keys) if keys else pd.DataFrame(columns=["person_key", "item", "seq", "months", "upload_id"])
+    flagged = np.zeros(len(frame), dtype=bool)
+    prior_paid = pd.Series([""] * len(frame), index=frame.index, dtype="string")
+    warnings = frame["warnings"].astype("string").fillna("")
+    ledger = []
+    rows = frame["row"].to_numpy()
+
+    # defensive: one person twice in the same upload (the engine already makes later rows errors)
+    first_of_person = ~pk.duplicated(keep="first").to_numpy() | ~has_key
+
+    for item in ONE_TIME_ITEMS:
+        amount = frame[item].to_numpy().astype("int64")
+        paid = prior[prior["item"] == item].drop_duplicates("person_key")
+        paid_upload = pk.map(dict(zip(paid["person_key"], paid["upload_id"])))
+        already = (has_key & paid_upload.notna().to_numpy() & (amount > 0)) | (has_key & ~first_of_person & (amount > 0))
+        if already.any():
+            prefix, suffix = t("db.upload.prior_one_time", item=t(f"db.items.{item}"), upload="\x00").split("\x00")
+            where = paid_upload.astype("Int64").astype("string").fillna("?")
+            warnings = _append(warnings, already, prefix + where + suffix)
+            prior_paid = _append(prior_paid, already, item)
+            amount = np.where(already, 0, amount)
+            frame[item] = amount
+            flagged |= already
+        grant = has_key & (amount > 0)
+        if grant.any():
+            ledger.append(pd.DataFrame({"person_key": pk[grant].to_numpy(), "item": item, "seq": 0,
+                                        "months": None, "amount": amount[grant], "row": rows[grant]}))
+
+    # rent: pay only months not yet paid; amount stays monthly x counted months
+    rent = frame["rent"].to_numpy().astype("int64")
+    months = pd.to_numeric(frame["rent_counted_months"], errors="coerce").fillna(0).to_numpy().astype("int64")
+    prior_rent = prior[prior["item"] == "rent"]
+    paid_months = pk.map(prior_rent.groupby("person_key")["months"].sum()).fillna(0).to_numpy().astype("int64")
+    next_seq = pk.map(prior_rent.groupby("person_key")["seq"].max() + 1).fillna(0).to_numpy().astype("int64")
+    reduce = has_key & (rent > 0) & (paid_months > 0)
+    if reduce.any():
+        left = np.clip(months - paid_months, 0, None)
+        per_month = np.where(months > 0, rent // np.maximum(months, 1), 0)
+        new_months = np.where(reduce, left, months)
+        rent = np.where(reduce, per_month * left, rent)
+        prefix, suffix = t("db.upload.prior_rent", months="\x00").split("\x00")
+        warnings = _append(warnings, reduce, prefix + pd.Series(paid_months, index=frame.index).astype("string") + suffix)
+        prior_paid = _append(prior_paid, reduce, "rent")
+        frame["rent"] = rent
+        frame["rent_counted_months"] = new_months
+        months = new_months
+        flagged |= reduce
+    grant = has_key & (rent > 0) & first_of_person
+    if grant.any():
+        ledger.append(pd.DataFrame({"person_key": pk[grant].to_numpy(), "item": "rent", "seq": next_seq[grant],
+                                    "months": months[grant], "amount": rent[grant], "row": rows[grant]}))
+
+    frame["warnings"] = warnings
+    frame["prior_paid"] = prior_paid
+    frame["total_to_worker"] = np.sum([frame[i].to_numpy().astype("int64") for i in WORKER_ITEMS], axis=0)
+    frame.attrs["flagged"] = int(flagged.sum())
+    led = pd.concat(ledger, ignore_index=True) if ledger else pd.DataFrame(
+        columns=["person_key", "item", "seq", "months", "amount", "row"])
+    return frame, led
+
+
+# --- storing --------------------------------------------------------------------------------
+
+def _records(frame: pd.DataFrame, upload_id: int) -> list[dict]:
+    """The frame as insert parameters for roster_rows (plain Python values, None for missing)."""
+    out = pd.DataFrame(index=frame.index)
+    for col in _ROW_COLUMNS:
+        out[col] = frame[col] if col in frame else None
+    for col in _DATE_COLUMNS:
+        d = pd.to_datetime(out[col], errors="coerce")
+        out[col] = pd.Series(d.dt.date.to_numpy(dtype=object), index=out.index).where(d.notna(), None)
+    out = out.astype(object).where(out.notna(), None)
+    for col in ("valid",):
+        out[col] = out[col].astype(bool)
+    for col in _INT_COLUMNS:
+        out[col] = pd.to_numeric(frame[col] if col in frame else 0, errors="coerce")
+        out[col] = out[col].fillna(0).astype("int64").astype(object)
+    for col in _NULLABLE_INT:
+        vals = pd.to_numeric(out[col], errors="coerce").astype("Int64")
+        out[col] = vals.astype(object).where(vals.notna(), None)
+    out["training_cost"] = pd.to_numeric(out["training_cost"], errors="coerce").astype(object)
+    out["training_cost"] = out["training_cost"].where(pd.notna(out["training_cost"]), None)
+    out["upload_id"] = upload_id
+    return out.to_dict("records")
+
+
+def _summary_of(frame: pd.DataFrame) -> dict:
+    return {
+        "rows": int(len(frame)),
+        "valid": int(frame["valid"].to_numpy(dtype=bool).sum()),
+        "errors": int((~frame["valid"].to_numpy(dtype=bool)).sum()),
+        "amounts": {item: int(pd.to_numeric(frame[item]).sum()) for item in ROW_ITEMS if item in frame},
+        "total_to_worker": int(pd.to_numeric(frame["total_to_worker"]).sum()),
+    }
+
+
+def _duplicate(conn: Connection, digest: str):
+    return conn.execute(select(uploads).where(uploads.c.content_hash == digest,
+                                              uploads.c.withdrawn_at.is_(None))).mappings().first()
+
+
+def _duplicate_summary(dup, user: User, filename: str, ip: str | None) -> UploadSummary:
+    audit.record(None, "upload_duplicate", actor=user.name, target=filename, ip=ip, upload_id=dup["id"],
+                 content_hash=dup["content_hash"])
+    at = dup["uploaded_at"].strftime("%Y-%m-%d %H:%M")
+    return UploadSummary(
+        upload_id=dup["id"], duplicate=True, rows=dup["rows"], valid=dup["valid"], errors=dup["errors"],
+        flagged=dup["flagged"], total_to_worker=int(dup["total_to_worker"]),
+        message=t("db.upload.duplicate", at=at, user=dup["username"], upload_id=dup["id"]),
+        uploaded_at=dup["uploaded_at"], uploaded_by=dup["username"])
+
+
+def store_upload(result, user: User, filename: str, content: bytes, *, ip: str | None = None,
+                 demo: bool = False, source: str = "page") -> UploadSummary:
+    """Keep an evaluated roster (see the module text); audited in the same transaction."""
+    if not can(user, "upload"):
+        raise AccountError(t("db.permission_denied"))
+    digest = content_hash(content)
+    with reading() as conn:
+        dup = _duplicate(conn, digest)
+    if dup is not None:
+        return _duplicate_summary(dup, user, filename, ip)
+
+    frame = result.frame.copy()
+    if not can(user, "all_districts"):
+        frame = restrict_to_district(frame, user.district)
+    frame["person_key"] = ids.person_keys(frame["id_number"]) if "id_number" in frame else pd.NA
+    frame["id_number_masked"] = ids.masked(frame["id_number"]) if "id_number" in frame else pd.NA
+
+    last_error: Exception | None = None
+    for _attempt in range(MAX_ATTEMPTS):
+        try:
+            with transaction() as conn:
+                dup = _duplicate(conn, digest)
+                if dup is not None:
+                    break
+                adjusted, ledger = apply_prior_payments(frame, conn)
+                summ = _summary_of(adjusted)
+                flagged = adjusted.attrs.get("flagged", 0)
+                now = utcnow()
+                upload_id = conn.execute(insert(uploads).values(
+                    username=user.name, role=user.role, district=user.district, filename=filename[:255],
+                    content_hash=digest, size=len(content), uploaded_at=now, rows=summ["rows"],
+                    valid=summ["valid"], errors=summ["errors"],
+                    blank_rows=int(result.summary.get("blank_rows", 0) or 0), flagged=flagged,
+                    total_to_worker=summ["total_to_worker"], demo=demo,
+                ).returning(uploads.c.id)).scalar_one()
+                if len(ledger):
+                    led = ledger.assign(upload_id=upload_id, active=True, created_at=now)
+                    led = led.astype(object).where(led.notna(), None)
+                    for c in ("seq", "amount", "row"):
+                        led[c] = led[c].astype("int64").astype(object)
+                    led["months"] = [None if m is None else int(m) for m in led["months"]]
+                    conn.execute(insert(payments), led.to_dict("records"))
+                if len(adjusted):
+                    conn.execute(insert(roster_rows), _records(adjusted, upload_id))
+                audit.record(conn, "upload", actor=user.name, target=filename, ip=ip, upload_id=upload_id,
+                             content_hash=digest, rows=summ["rows"], valid=summ["valid"], errors=summ["errors"],
+                             flagged=flagged, total_to_worker=summ["total_to_worker"], source=source, demo=demo)
+            new_summary = {**result.summary, **summ, "flagged": flagged}
+            new_result = replace(result, frame=adjusted.drop(columns=["person_key"]), summary=new_summary)
+            return UploadSummary(
+                upload_id=upload_id, duplicate=False, rows=summ["rows"], valid=summ["valid"],
+                errors=summ["errors"], flagged=flagged, total_to_worker=summ["total_to_worker"],
+                message=t("db.upload.stored", upload_id=upload_id, rows=summ["rows"], valid=summ["valid"],
+                          errors=summ["errors"], flagged=flagged),
+                result=new_result, uploaded_at=now, uploaded_by=user.name, amounts=summ["amounts"])
+        except (IntegrityError, OperationalError) as exc:   # a concurrent upload won: look again
+            last_error = exc
+            continue
+    with reading() as conn:
+        dup = _duplicate(conn, digest)
+    if dup is not None:
+        return _duplicate_summary(dup, user, filename, ip)
+    raise RuntimeError("upload could not be stored after retries") from last_error
+
+
+def withdraw_upload(upload_id: int, user: User, reason: str, ip: str | None = None) -> None:
+    """Mark an upload withdrawn (its rows stay stored) and release what it paid; audited."""
+    if not (reason or "").strip():
+        raise AccountError(t("db.upload.reason_required"))
+    with transaction() as conn:
+        up = conn.execute(select(uploads).where(uploads.c.id == upload_id)).mappings().first()
+        if up is None:
+            raise AccountError(t("db.upload.not_found", upload_id=upload_id))
+        allowed = can(user, "upload") and (
+            can(user, "all_districts") or (user.district is not None and up["district"] == user.district))
+        if not allowed:
+            raise AccountError(t("db.permission_denied"))
+        if up["withdrawn_at"] is not None:
+            raise AccountError(t("db.upload.already_withdrawn", upload_id=upload_id))
+        conn.execute(update(uploads).where(uploads.c.id == upload_id).values(
+            withdrawn_at=utcnow(), withdrawn_by=user.name, withdraw_reason=reason.strip()))
+        released = conn.execute(update(payments).where(payments.c.upload_id == upload_id, payments.c.active.is_(True))
+                                .values(active=False)).rowcount
+        audit.record(conn, "withdraw", actor=user.name, target=up["filename"], ip=ip, upload_id=upload_id,
+                     reason=reason.strip(), released_payments=released, rows=up["rows"])
+
+
+# --- reading --------------------------------------------------------------------------------
+
+def _visible(q, user: User | None):
+    """Rows ``user`` may see: everything for city-wide roles, its own district for a district officer."""
+    if user is None or can(user, "all_districts"):
+        return q
+    if user.role == "district_officer" and user.district:
+        return q.where(or_(roster_rows.c.work_district == user.district,
+                           and_(roster_rows.c.work_district.is_(None), uploads.c.district == user.district)))
+    return q.where(false())
+
+
+def load_rows(year: int | None = None, user: User | None = None, include_withdrawn: bool = False) -> pd.DataFrame:
+    """Stored evaluated rows visible to ``user`` (None: all), oldest upload first, in row order."""
+    cols = [roster_rows.c[c] for c in _ROW_COLUMNS]
+    q = (select(roster_rows.c.upload_id, *cols, uploads.c.uploaded_at, uploads.c.demo)
+         .join(uploads, uploads.c.id == roster_rows.c.upload_id)
+         .order_by(roster_rows.c.upload_id, roster_rows.c.row))
+    if not include_withdrawn:
+        q = q.where(uploads.c.withdrawn_at.is_(None))
+    if year is not None:
+        q = q.where(roster_rows.c.year == int(year))
+    q = _visible(q, user)
+    with reading() as conn:
+        res = conn.execute(q)
+        frame = pd.DataFrame(res.all(), columns=list(res.keys()))
+    return _typed(frame)
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    for col in ("valid", "demo"):
+        frame[col] = frame[col].astype(bool)
+    frame["sichuan_helped"] = frame["sichuan_helped"].astype("boolean").fillna(False).astype(bool)
+    frame["registered_poor"] = frame["registered_poor"].astype("boolean")
+    for col in _INT_COLUMNS + ["upload_id", "row"]:
+        frame[col] = pd.to_numeric(frame[col]).fillna(0).astype("int64")
+    for col in _NULLABLE_INT:
+        frame[col] = pd.to_numeric(frame[col]).astype("Int64")
+    for col in _DATE_COLUMNS + ["uploaded_at"]:
+        frame[col] = pd.to_datetime(frame[col])
+    frame["training_cost"] = pd.to_numeric(frame["training_cost"]).astype("Float64")
+    frame["category"] = pd.Categorical(frame["category"], categories=list(CATEGORIES))
+    for col in ["covered"] + [f"{i}_status" for i in ROW_ITEMS]:
+        frame[col] = pd.Categorical(frame[col], categories=list(STATUSES))
+    text_cols = [c for c in frame.columns if frame[c].dtype == object]
+    for col in text_cols:
+        frame[col] = frame[col].astype("string")
+    for col in ("errors", "warnings", "prior_paid"):
+        frame[col] = frame[col].fillna("")
+    return frame
+
+
+def list_uploads(user: User | None = None, include_withdrawn: bool = True) -> pd.DataFrame:
+    q = select(uploads.c.id, uploads.c.uploaded_at, uploads.c.username, uploads.c.district, uploads.c.filename,
+               uploads.c.rows, uploads.c.valid, uploads.c.errors, uploads.c.flagged, uploads.c.total_to_worker,
+               uploads.c.demo, uploads.c.withdrawn_at, uploads.c.withdrawn_by, uploads.c.withdraw_reason,
+               uploads.c.content_hash).order_by(uploads.c.id.desc())
+    if not include_withdrawn:
+        q = q.where(uploads.c.withdrawn_at.is_(None))
+    if user is not None and not can(user, "all_districts"):
+        q = q.where(uploads.c.district == user.district) if user.district else q.where(false())
+    with reading() as conn:
+        res = conn.execute(q)
+        return pd.DataFrame(res.all(), columns=list(res.keys()))
+
+
+def count_active_payments() -> pd.DataFrame:
+    """item, count, amount over active ledger entries (for checks and the audit page)."""
+    q = (select(payments.c.item, func.count().label("count"), func.sum(payments.c.amount).label("amount"))
+         .where(payments.c.active.is_(True)).group_by(payments.c.item))
+    with reading() as conn:
+        res = conn.execute(q)
+        return pd.DataFrame(res.all(), columns=list(res.keys()))
