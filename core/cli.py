@@ -1,0 +1,150 @@
+"""The command line (ROSTER.md):
+
+    python -m core evaluate ROSTER [--as-of YYYY-MM-DD] [--format json|csv|xlsx] [--out FILE]
+    python -m core progress ROSTER --year YYYY [--format json]
+    python -m core template --format xlsx|csv [--out FILE]
+
+Exit status: 0 when the file was read (even if rows have errors), 2 when it could not be read.
+Storage commands (``db``, ``users``, ``import``, ``demo``, ``progress --from-db``) come from
+``core.db.cli``.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+from core.i18n import t
+
+EXIT_UNREADABLE = 2
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(t("cli.bad_date", value=text)) from exc
+
+
+def _write(data: bytes | str, out: str | None) -> None:
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    if out:
+        Path(out).write_bytes(data)
+    else:
+        sys.stdout.buffer.write(data)
+        if not data.endswith(b"\n"):
+            sys.stdout.buffer.write(b"\n")
+        sys.stdout.buffer.flush()
+
+
+def _fail(message: str) -> int:
+    print(message, file=sys.stderr)
+    return EXIT_UNREADABLE
+
+
+def _read(path: str):
+    from core.reader import RosterReadError, read_roster
+
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError:
+        raise RosterReadError("cannot_open", name=p.name) from None
+    return read_roster(data, p.name)
+
+
+def cmd_evaluate(args) -> int:
+    from core import output
+    from core.engine import evaluate_roster
+    from core.reader import RosterReadError
+
+    try:
+        raw = _read(args.roster)
+    except RosterReadError as exc:
+        return _fail(str(exc))
+    result = evaluate_roster(raw, as_of=args.as_of, only_district=args.district)
+    if args.format == "json":
+        _write(output.to_json(result), args.out)
+    elif args.format == "csv":
+        if args.out:
+            output.write_csv(result, args.out)
+        else:
+            _write(output.to_csv_bytes(result), None)
+    else:
+        _write(output.to_xlsx_bytes(result), args.out)
+    return 0
+
+
+def cmd_progress(args) -> int:
+    from core.engine import evaluate_roster
+    from core.progress import progress
+    from core.reader import RosterReadError
+
+    if args.from_db:
+        try:
+            from core.db.cli import progress_from_db
+        except ImportError:
+            return _fail(t("cli.no_db"))
+        report = progress_from_db(args.year)
+    else:
+        if not args.roster:
+            return _fail(t("cli.roster_needed"))
+        try:
+            raw = _read(args.roster)
+        except RosterReadError as exc:
+            return _fail(str(exc))
+        result = evaluate_roster(raw, as_of=args.as_of)
+        report = progress(result.frame, args.year)
+    _write(json.dumps(report, ensure_ascii=False), args.out)
+    return 0
+
+
+def cmd_template(args) -> int:
+    from core.template import template_bytes
+
+    _write(template_bytes(args.format), args.out)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m core", description=t("cli.description"))
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    ev = sub.add_parser("evaluate", help=t("cli.evaluate"))
+    ev.add_argument("roster")
+    ev.add_argument("--as-of", type=_date, default=None, help=t("cli.as_of"))
+    ev.add_argument("--format", choices=("json", "csv", "xlsx"), default="json")
+    ev.add_argument("--out", default=None)
+    ev.add_argument("--district", default=None, help=t("cli.district"))
+    ev.set_defaults(func=cmd_evaluate)
+
+    pr = sub.add_parser("progress", help=t("cli.progress"))
+    pr.add_argument("roster", nargs="?")
+    pr.add_argument("--year", type=int, required=True)
+    pr.add_argument("--format", choices=("json",), default="json")
+    pr.add_argument("--as-of", type=_date, default=None, help=t("cli.as_of"))
+    pr.add_argument("--from-db", action="store_true", help=t("cli.from_db"))
+    pr.add_argument("--out", default=None)
+    pr.set_defaults(func=cmd_progress)
+
+    tp = sub.add_parser("template", help=t("cli.template"))
+    tp.add_argument("--format", choices=("xlsx", "csv"), default="xlsx")
+    tp.add_argument("--out", default=None)
+    tp.set_defaults(func=cmd_template)
+
+    try:
+        from core.db import cli as db_cli
+    except ImportError:
+        db_cli = None
+    if db_cli is not None and hasattr(db_cli, "register"):
+        db_cli.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return int(args.func(args) or 0)

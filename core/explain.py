@@ -1,0 +1,211 @@
+"""Reasons, next steps and reading notes, read off the conditions the rules computed.
+
+Nothing here decides eligibility: each text is the name of a condition of ``core.rules`` that is
+False (a reason) or unknown (missing information). To stay fast on a million rows, rows are grouped
+by what their explanation depends on (which conditions failed or are unknown, and one small number
+such as the months paid), each group is described once, and the texts are taken back per row.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from core import reference
+from core.i18n import t
+from core.rules import COVERAGE, ITEM_CONDITIONS, LEVELS, Simulation
+
+SEP = "；"
+
+
+@dataclass(frozen=True)
+class ItemText:
+    """What a person is told about one item."""
+
+    reasons: tuple[str, ...]
+    missing: tuple[str, ...]  # information that would decide it
+    next_step: str | None
+    notes: tuple[str, ...] = field(default=())
+
+    def joined(self) -> str:
+        return SEP.join(self.reasons + self.missing + self.notes)
+
+
+def _fmt_date(d: dt.date, lang: str) -> str:
+    return t("rules.date", lang, y=d.year, m=d.month, d=d.day)
+
+
+def _bits(conditions: list[pd.arrays.BooleanArray]) -> tuple[np.ndarray, np.ndarray]:
+    fail = np.zeros(len(conditions[0]) if conditions else 0, dtype="int64")
+    unknown = np.zeros_like(fail)
+    for i, c in enumerate(conditions):
+        fail |= (~c.to_numpy(dtype=bool, na_value=True)).astype("int64") << i  # False only
+        unknown |= c.isna().astype("int64") << i
+    return fail, unknown
+
+
+def _item_param(sim: Simulation, item: str) -> np.ndarray:
+    """The one number an item's text depends on, besides which conditions hold."""
+    if item in ("stabilization", "organizer_service", "employer_social_insurance"):
+        return np.clip(sim.si[0], 0, 999)
+    if item == "family_visit":
+        return np.clip(sim.continuous[0], 0, 999)
+    if item == "skill_training":
+        return sim.level_code.astype("int64") + 1 + (sim.skill_junior_estimated.astype("int64") << 4)
+    if item == "rent":
+        reported = np.clip(sim.rented[0], 0, 4095)
+        return reported | (sim.rent_counted_months.astype("int64") << 12)
+    raise KeyError(item)
+
+
+def coverage_codes(sim: Simulation) -> tuple[np.ndarray, np.ndarray]:
+    """(group code per row, group keys): rows grouped by which coverage conditions fail or are unknown."""
+    fail, unknown = _bits([sim.condition(c) for c in COVERAGE])
+    key = fail | (unknown << 8) | (sim.policy_index.astype("int64") << 16)
+    return pd.factorize(key, sort=False)
+
+
+def describe_coverage(key: int, lang: str = "zh") -> ItemText:
+    fail, unknown, pidx = key & 0xFF, (key >> 8) & 0xFF, key >> 16
+    policy = reference.policies()[pidx]
+    reasons, missing = [], []
+    for i, name in enumerate(COVERAGE):
+        bit = 1 << i
+        if unknown & bit:
+            missing.append(t(f"rules.cond.{name}.unknown", lang))
+        elif fail & bit:
+            reasons.append(_cond_fail(name, policy, lang))
+    return ItemText(tuple(reasons), _unique(missing), None)
+
+
+def _unique(texts: list[str]) -> tuple[str, ...]:
+    """The texts in order, each once (two conditions may lack the same answer)."""
+    return tuple(dict.fromkeys(texts))
+
+
+def _cond_fail(name: str, policy: reference.Policy, lang: str, **extra) -> str:
+    return t(
+        f"rules.cond.{name}.fail",
+        lang,
+        start=_fmt_date(policy.start, lang),
+        end=_fmt_date(policy.end, lang),
+        **extra,
+    )
+
+
+def item_codes(sim: Simulation, item: str) -> tuple[np.ndarray, np.ndarray]:
+    """(group code per row, group keys) for one item's explanation."""
+    own = [sim.condition(c) for c in ITEM_CONDITIONS[item]]
+    covered = sim.covered
+    fail, unknown = _bits(own + [covered])
+    key = (
+        fail
+        | (unknown << 8)
+        | (sim.policy_index.astype("int64") << 16)
+        | (_item_param(sim, item) << 24)
+    )
+    return pd.factorize(key, sort=False)
+
+
+def describe_item(item: str, key: int, lang: str = "zh", standards: dict | None = None) -> ItemText:
+    """The reasons, missing information, next step and notes of one group of rows."""
+    conds = ITEM_CONDITIONS[item]
+    k = len(conds)
+    fail, unknown = key & 0xFF, (key >> 8) & 0xFF
+    pidx, param = (key >> 16) & 0xFF, key >> 24
+    policy = reference.policies()[pidx]
+    cov_bit = 1 << k
+    reasons: list[str] = []
+    missing: list[str] = []
+    notes: list[str] = []
+    if unknown & cov_bit:
+        missing.append(t("rules.item.covered_unknown", lang))
+    elif fail & cov_bit:
+        reasons.append(t("rules.item.covered_fail", lang))
+
+    for i, name in enumerate(conds):
+        bit = 1 << i
+        if unknown & bit:
+            missing.append(t(f"rules.cond.{name}.unknown", lang))
+        elif fail & bit:
+            reasons.append(_cond_fail(name, policy, lang, **_fail_fmt(item, name, param, policy)))
+
+    eligible = ((fail | unknown) & ((1 << (k + 1)) - 1)) == 0
+    notes.extend(_notes(item, param, policy, eligible, lang, standards))
+    if eligible and not notes:
+        notes.append(t("rules.item.eligible", lang))
+    return ItemText(tuple(reasons), _unique(missing), _next_step(item, fail, unknown, k, param, policy, lang), tuple(notes))
+
+
+def _fail_fmt(item: str, name: str, param: int, policy: reference.Policy) -> dict:
+    if name in ("si_months_enough", "organizer_si_months_enough"):
+        key = "stabilization" if name == "si_months_enough" else "organizer_service"
+        return {"months": param, "min": policy[f"{key}.min_social_insurance_months"]}
+    if name == "continuous_months_enough":
+        return {"months": param, "min": policy["family_visit.min_continuous_months"]}
+    if name == "level_listed":
+        level = (param & 0xF) - 1
+        return {"level": LEVELS[level - 1] if level >= 1 else ""}
+    return {}
+
+
+def _notes(item: str, param: int, policy: reference.Policy, eligible: bool, lang: str, standards) -> list[str]:
+    out = []
+    if item == "skill_training" and eligible and (param >> 4) & 1:
+        out.append(t("rules.note.skill_junior_estimated", lang, cap=policy["skill_training.cap_junior"]))
+    if item == "rent" and eligible:
+        reported, counted = param & 0xFFF, param >> 12
+        out.append(t("rules.note.rent_counted", lang, counted=counted, monthly=policy["rent.monthly"]))
+        if counted < reported:
+            out.append(
+                t(
+                    "rules.note.rent_capped",
+                    lang,
+                    reported=reported,
+                    counted=counted,
+                    end=t("rules.month", lang, y=policy.end.year, m=policy.end.month),
+                    max=policy["max_subsidy_months"],
+                )
+            )
+    if item == "employer_social_insurance" and eligible:
+        months = min(param, policy["max_subsidy_months"])
+        configured = bool(standards and standards.get("employer_social_insurance.monthly") is not None)
+        key = "rules.note.employer_months" if configured else "rules.note.employer_no_standard"
+        out.append(t(key, lang, months=months))
+    return out
+
+
+def _next_step(item: str, fail: int, unknown: int, k: int, param: int, policy: reference.Policy, lang: str) -> str | None:
+    """The nearest step to eligibility, offered only when one changeable condition stands in the way."""
+    conds = ITEM_CONDITIONS[item]
+    failing = {conds[i] for i in range(k) if fail & (1 << i) and not unknown & (1 << i)}
+    if fail & (1 << k) and not unknown & (1 << k):
+        return None  # not covered: nothing a person can do changes that
+    if item == "stabilization" and failing == {"si_months_enough"}:
+        need = policy["stabilization.min_social_insurance_months"] - param
+        return t("rules.next.stabilization", lang, n=need, amount=policy["stabilization.amount"])
+    if item == "family_visit" and failing == {"continuous_months_enough"}:
+        need = policy["family_visit.min_continuous_months"] - param
+        return t("rules.next.family_visit", lang, n=need, amount=policy["family_visit.amount"])
+    if item == "organizer_service" and failing == {"organizer_si_months_enough"}:
+        need = policy["organizer_service.min_social_insurance_months"] - param
+        return t("rules.next.organizer_service", lang, n=need, amount=policy["organizer_service.amount"])
+    if item == "skill_training" and failing and failing <= {"has_certificate"}:
+        return t(
+            "rules.next.skill_training",
+            lang,
+            junior=policy["skill_training.cap_junior"],
+            intermediate=policy["skill_training.amount_intermediate"],
+            senior=policy["skill_training.amount_senior"],
+        )
+    if item == "rent" and failing == {"self_rented"}:
+        return t("rules.next.rent", lang, monthly=policy["rent.monthly"])
+    return None
+
+
+def texts_per_row(codes: np.ndarray, table: list[ItemText]) -> np.ndarray:
+    """The joined text of each row's group."""
+    joined = np.array([x.joined() for x in table] or [""], dtype=object)
+    return joined[codes] if len(codes) else np.array([], dtype=object)

@@ -1,0 +1,198 @@
+"""Writing an evaluated roster: the JSON of ROSTER.md, CSV (UTF-8 with BOM, for Excel) and xlsx."""
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from core import reference
+from core.i18n import t
+from core.rules import ITEMS
+
+SEP = "；"
+BOM = "\ufeff".encode("utf-8")
+
+
+def _split(value) -> list[str]:
+    return [x for x in str(value).split(SEP) if x] if isinstance(value, str) and value else []
+
+
+def to_json_dict(result) -> dict:
+    """The object ``python -m core evaluate --format json`` prints (ROSTER.md)."""
+    f = result.frame
+    valid = f["valid"].to_numpy()
+    cols = {
+        "row": f["row"].astype("int64").tolist(),
+        "valid": valid.tolist(),
+        "errors": [_split(x) for x in f["errors"].tolist()],
+        "warnings": [_split(x) for x in f["warnings"].tolist()],
+        "category": [None if pd.isna(x) else x for x in f["category"].astype(object).tolist()],
+        "sichuan_helped": f["sichuan_helped"].astype(bool).tolist(),
+        "total_to_worker": f["total_to_worker"].astype("int64").tolist(),
+    }
+    amounts = {item: f[item].astype("int64").tolist() for item in ITEMS}
+    status = {item: [None if pd.isna(x) else x for x in f[f"{item}_status"].astype(object).tolist()] for item in ITEMS}
+    esi_months = f["employer_social_insurance_months"].astype("int64").tolist()
+    rows = []
+    for i in range(len(f)):
+        rows.append(
+            {
+                "row": cols["row"][i],
+                "valid": cols["valid"][i],
+                "errors": cols["errors"][i],
+                "warnings": cols["warnings"][i],
+                "category": cols["category"][i],
+                "sichuan_helped": cols["sichuan_helped"][i],
+                "amounts": {item: amounts[item][i] for item in ITEMS if item != "employer_social_insurance"},
+                "total_to_worker": cols["total_to_worker"][i],
+                "status": {item: status[item][i] for item in ITEMS},
+                "employer_social_insurance": {
+                    "months": esi_months[i],
+                    "amount": amounts["employer_social_insurance"][i] if result.summary.get("employer_standard") else None,
+                },
+            }
+        )
+    summary = dict(result.summary)
+    summary["amounts"] = {k: v for k, v in summary["amounts"].items() if k != "employer_social_insurance"}
+    summary["employer_social_insurance"] = result.summary["amounts"].get("employer_social_insurance")
+    return {"rows": rows, "summary": summary}
+
+
+def to_json(result) -> str:
+    return json.dumps(to_json_dict(result), ensure_ascii=False)
+
+
+def export_columns(lang: str = "zh") -> list[tuple[str, str]]:
+    """(column, header) of the downloadable result, in order."""
+    cols = [("row", t("output.row", lang)), ("valid", t("output.valid", lang)), ("errors", t("output.errors", lang)), ("warnings", t("output.warnings", lang))]
+    cols += [(c.field, c.header) for c in reference.columns()]
+    cols += [("category", t("output.category", lang)), ("sichuan_helped", t("output.sichuan_helped", lang)), ("covered", t("output.covered", lang)), ("covered_reason", t("output.covered_reason", lang))]
+    for item in ITEMS:
+        title = t(f"rules.item_title.{item}", lang)
+        cols += [
+            (f"{item}_status", t("output.item_status", lang, item=title)),
+            (item, t("output.item_amount", lang, item=title)),
+            (f"{item}_reason", t("output.item_reason", lang, item=title)),
+        ]
+    cols += [
+        ("rent_counted_months", t("output.rent_counted_months", lang)),
+        ("employer_social_insurance_months", t("output.employer_social_insurance_months", lang)),
+        ("total_to_worker", t("output.total_to_worker", lang)),
+    ]
+    return cols
+
+
+def export_frame(result, lang: str = "zh") -> pd.DataFrame:
+    """The result as officers download it: Chinese headers, statuses in words, unknown columns last."""
+    f = result.frame
+    data = {}
+    yes, no = t("output.yes_word", lang), t("output.no_word", lang)
+    status_words = {s: t(f"rules.status.{s}", lang) for s in ("eligible", "not_eligible", "unknown")}
+    cat_words = {c: t(f"rules.category.{c}", lang) for c in ("paired_four", "other_central_western", "not_counted")}
+    for col, header in export_columns(lang):
+        s = f[col]
+        if col in ("valid", "sichuan_helped"):
+            s = pd.Categorical.from_codes(np.where(s.to_numpy(dtype=bool), 0, 1), categories=[yes, no])
+        elif col == "registered_poor":
+            s = s.map({True: yes, False: no})
+        elif col == "covered" or col.endswith("_status"):
+            s = s.cat.rename_categories(status_words) if hasattr(s, "cat") else s
+        elif col == "category":
+            s = s.cat.rename_categories(cat_words)
+        elif col in ("first_employment_date", "certificate_date"):
+            s = pd.to_datetime(s).dt.strftime("%Y-%m-%d")
+        data[header] = s
+    for c in result.unknown_columns:
+        if c in f.columns:
+            data[c] = f[c]
+    return pd.DataFrame(data)
+
+
+def _arrow_table(frame: pd.DataFrame) -> pa.Table:
+    arrays = {}
+    for name, s in frame.items():
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            arr = pa.DictionaryArray.from_arrays(
+                pa.array(s.cat.codes.to_numpy(), mask=s.isna().to_numpy()),
+                pa.array(s.cat.categories.astype(str).to_numpy(dtype=object), type=pa.string()),
+            ).cast(pa.string())
+        else:
+            arr = pa.array(s.to_numpy(dtype=object, na_value=None) if s.dtype == object else s, from_pandas=True)
+        arrays[str(name)] = arr
+    return pa.table(arrays)
+
+
+def to_csv_bytes(result, lang: str = "zh") -> bytes:
+    """UTF-8 with BOM so that Excel opens it with the Chinese intact."""
+    buf = io.BytesIO()
+    buf.write(BOM)
+    pacsv.write_csv(_arrow_table(export_frame(result, lang)), buf)
+    return buf.getvalue()
+
+
+def write_csv(result, path, lang: str = "zh") -> None:
+    with open(path, "wb") as fh:
+        fh.write(BOM)
+        pacsv.write_csv(_arrow_table(export_frame(result, lang)), fh)
+
+
+def summary_rows(result, lang: str = "zh") -> list[tuple[str, object]]:
+    s = result.summary
+    rows = [
+        (t("output.summary.rows", lang), s["rows"]),
+        (t("output.summary.valid", lang), s["valid"]),
+        (t("output.summary.errors", lang), s["errors"]),
+        (t("output.summary.blank_rows", lang), s.get("blank_rows", 0)),
+    ]
+    for item in ITEMS:
+        rows.append((t(f"rules.item_title.{item}", lang) + t("output.summary.yuan", lang), s["amounts"][item]))
+    rows.append((t("output.total_to_worker", lang), s["total_to_worker"]))
+    rows.append((t("output.summary.as_of", lang), s["as_of"]))
+    return rows
+
+
+def to_xlsx_bytes(result, lang: str = "zh") -> bytes:
+    """The result workbook: the rows (error rows highlighted), and a sheet of totals."""
+    frame = export_frame(result, lang)
+    buf = io.BytesIO()
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(buf, {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False})
+    head = wb.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True})
+    bad = wb.add_format({"bg_color": "#F8CBAD"})
+    ws = wb.add_worksheet(t("output.sheet_rows", lang))
+    ws.freeze_panes(1, 0)
+    for j, h in enumerate(frame.columns):
+        ws.write_string(0, j, str(h), head)
+        ws.set_column(j, j, 14 if j > 3 else 10)
+    valid = result.frame["valid"].to_numpy()
+    columns = [frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in frame.columns]
+    for i in range(len(frame)):
+        fmt = None if valid[i] else bad
+        for j, col in enumerate(columns):
+            v = col[i]
+            if v is None:
+                if fmt is not None:
+                    ws.write_blank(i + 1, j, None, fmt)
+                continue
+            if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+                ws.write_number(i + 1, j, int(v), fmt)
+            elif isinstance(v, (float, np.floating)):
+                ws.write_number(i + 1, j, float(v), fmt)
+            else:
+                ws.write_string(i + 1, j, str(v), fmt)
+    ws.autofilter(0, 0, len(frame), len(frame.columns) - 1)
+    ts = wb.add_worksheet(t("output.sheet_totals", lang))
+    ts.set_column(0, 0, 30)
+    ts.set_column(1, 1, 16)
+    ts.write_string(0, 0, t("output.summary.item", lang), head)
+    ts.write_string(0, 1, t("output.summary.value", lang), head)
+    for i, (label, value) in enumerate(summary_rows(result, lang), start=1):
+        ts.write(i, 0, label)
+        ts.write(i, 1, value)
+    wb.close()
+    return buf.getvalue()

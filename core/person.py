@@ -1,0 +1,226 @@
+"""The self-check: one person, any answer may be 不清楚 (unknown), through the roster's own engine.
+
+``estimate`` builds a one-row typed frame with the same parsers the roster uses and runs the same
+``core.engine.evaluate_frame``; the explanation comes from the same condition columns. Unknown is
+"not enough information", never "not eligible".
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from core import normalize, reference
+from core.engine import evaluate_frame
+from core.i18n import t
+from core.idnumber import OK as ID_OK
+from core.idnumber import check_ids
+from core.rules import ITEM_CLAUSE, ITEM_PAYEE, ITEMS, NO_CERTIFICATE, WORKER_ITEMS
+
+OUTSIDE_SHAOXING = "其他"
+NONE_WORDS = {"无", "没有", "none", "否"}
+
+
+def _one(parser, value):
+    parsed = parser(pd.Series([value], dtype=object))
+    if parsed.invalid[0]:
+        raise ValueError(f"cannot read {value!r}")
+    v = parsed.values.iloc[0]
+    return None if pd.isna(v) else v
+
+
+class Person(BaseModel):
+    """What a worker tells the self-check. Every field may be None: 不清楚."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    registered_poor: bool | None = None
+    home_province: str | None = None  # any spelling; kept as the 2-digit code
+    home_county: str | None = None
+    id_number: str | None = None
+    first_employment_date: dt.date | None = None
+    work_district: str | None = None  # one of the six, or 其他 (works outside Shaoxing)
+    employer: str | None = None
+    has_employer: bool | None = None  # works for an enterprise, when the name is not given
+    social_insurance_months: int | None = None
+    continuous_months: int | None = None
+    certificate_level: str | None = None  # 无 = no certificate
+    certificate_date: dt.date | None = None
+    training_cost: float | None = None
+    self_rented_months: int | None = None
+    organizer: str | None = None
+    organized: bool | None = None  # came through an agency, cooperative or broker
+
+    @field_validator("home_province")
+    @classmethod
+    def _province(cls, v):
+        return None if v is None or not str(v).strip() else _one(normalize.parse_province, v)
+
+    @field_validator("work_district")
+    @classmethod
+    def _district(cls, v):
+        if v is None or not str(v).strip():
+            return None
+        if str(v).strip() == OUTSIDE_SHAOXING:
+            return OUTSIDE_SHAOXING
+        return _one(normalize.parse_district, v)
+
+    @field_validator("certificate_level")
+    @classmethod
+    def _level(cls, v):
+        if v is None or not str(v).strip():
+            return None
+        if str(v).strip().lower() in NONE_WORDS or v == NO_CERTIFICATE:
+            return NO_CERTIFICATE
+        return _one(normalize.parse_skill_level, v)
+
+    @field_validator("social_insurance_months", "continuous_months", "self_rented_months", "training_cost")
+    @classmethod
+    def _not_negative(cls, v):
+        if v is not None and v < 0:
+            raise ValueError("must be ≥ 0")
+        return v
+
+
+def _named(name: str | None, flag: bool | None) -> bool | None:
+    if name is not None and str(name).strip():
+        return True
+    return flag
+
+
+def typed_frame(people: list[Person], as_of: dt.date | None = None) -> pd.DataFrame:
+    """The typed frame of ``core.rules`` for a list of people (one row each)."""
+    as_of = as_of or dt.date.today()
+    rec = [p.model_dump() for p in people]
+    raw = pd.DataFrame(rec, columns=list(Person.model_fields))
+    ids = check_ids(raw["id_number"].astype(object), as_of)
+    region = ids.region.where(pd.Series(ids.error == ID_OK, index=raw.index))
+    county = normalize.normalise_county(raw["home_county"].astype(object))
+    district = raw["work_district"].astype(object)
+    typed = pd.DataFrame(
+        {
+            "registered_poor": pd.array(raw["registered_poor"].astype(object), dtype="boolean"),
+            "home_province_code": raw["home_province"].astype(object),
+            "county_helped": normalize.helped_sichuan_county(county, region),
+            "first_employment_date": pd.to_datetime(raw["first_employment_date"]),
+            "works_in_shaoxing": pd.array(
+                [None if d is None else d != OUTSIDE_SHAOXING for d in district], dtype="boolean"
+            ),
+            "employer_named": pd.array([_named(p.employer, p.has_employer) for p in people], dtype="boolean"),
+            "organizer_named": pd.array([_named(p.organizer, p.organized) for p in people], dtype="boolean"),
+            "social_insurance_months": pd.array(raw["social_insurance_months"].astype(object), dtype="Int64"),
+            "continuous_months": pd.array(raw["continuous_months"].astype(object), dtype="Int64"),
+            "certificate_level": raw["certificate_level"].astype(object),
+            "certificate_date": pd.to_datetime(raw["certificate_date"]),
+            "training_cost": pd.array(raw["training_cost"].astype(object), dtype="Float64"),
+            "self_rented_months": pd.array(raw["self_rented_months"].astype(object), dtype="Int64"),
+        }
+    )
+    return typed
+
+
+@dataclass
+class ItemResult:
+    code: str
+    title: str
+    clause: str
+    payee: str
+    status: str  # eligible / not_eligible / unknown
+    amount: int | None  # what it gives now (None: eligible but the local standard is not set)
+    possible_amount: int | None  # what it would give if the missing information turns out well
+    reasons: list[str]
+    missing: list[str]
+    next_step: str | None
+    notes: list[str]
+
+
+@dataclass
+class Estimate:
+    covered: str
+    coverage_reasons: list[str]
+    coverage_missing: list[str]
+    items: list[ItemResult]
+    total_to_worker: int
+    category: str | None
+    sichuan_helped: bool
+    cannot_check: list[str]
+    notes: list[str]
+    claim_deadline: dt.date
+    claim_closed: bool
+    as_of: dt.date = field(default_factory=dt.date.today)
+
+    def item(self, code: str) -> ItemResult:
+        return next(i for i in self.items if i.code == code)
+
+
+def estimate(person: Person, as_of: dt.date | None = None, standards: dict | None = None, lang: str = "zh") -> Estimate:
+    """Everything the notice gives this person, why, and what is still missing."""
+    as_of = as_of or dt.date.today()
+    typed = typed_frame([person], as_of)
+    result, sim, tables = evaluate_frame(typed, as_of, standards, lang)
+    row = result.iloc[0]
+    cov = tables["coverage"][int(row["covered_text"])]
+    items = []
+    for item in ITEMS:
+        text = tables[item][int(row[f"{item}_text"])]
+        status = str(row[f"{item}_status"])
+        full = int(sim.full_amount(item)[0])
+        amount: int | None = int(row[item])
+        if item == "employer_social_insurance" and sim.standard("employer_social_insurance.monthly") is None:
+            amount, full = (None, None) if status != "not_eligible" else (0, 0)
+        items.append(
+            ItemResult(
+                code=item,
+                title=t(f"rules.item_title.{item}", lang),
+                clause=ITEM_CLAUSE[item],
+                payee=ITEM_PAYEE[item],
+                status=status,
+                amount=amount,
+                possible_amount=full if status == "unknown" and full else None,
+                reasons=list(text.reasons),
+                missing=list(text.missing),
+                next_step=text.next_step,
+                notes=list(text.notes),
+            )
+        )
+    deadline = reference.policy()["claim_deadline"]
+    category = str(row["category"]) if person.registered_poor is not None and person.home_province else None
+    return Estimate(
+        covered=str(row["covered"]),
+        coverage_reasons=list(cov.reasons),
+        coverage_missing=list(cov.missing),
+        items=items,
+        total_to_worker=int(sum(int(row[i]) for i in WORKER_ITEMS)),
+        category=category,
+        sichuan_helped=bool(row["sichuan_helped"]),
+        cannot_check=[t(f"person.cannot_check.{k}", lang) for k in CANNOT_CHECK],
+        notes=[t(f"person.reading.{k}", lang, **_reading_fmt()) for k in READING_NOTES],
+        claim_deadline=deadline,
+        claim_closed=as_of > deadline,
+        as_of=as_of,
+    )
+
+
+def estimate_many(people: list[Person], as_of: dt.date | None = None, standards: dict | None = None) -> pd.DataFrame:
+    """Many self-checks at once (the same engine, one row each): amounts and statuses."""
+    result, _, _ = evaluate_frame(typed_frame(people, as_of), as_of, standards, with_texts=False)
+    return result
+
+
+CANNOT_CHECK = ("lawful_insurance", "registered_poor", "trained_in_shaoxing", "rent_real", "organizer_entity", "first_time")
+READING_NOTES = ("window", "rent_cap", "junior_cap", "levels", "local_standards", "deadline")
+
+
+def _reading_fmt() -> dict:
+    p = reference.policy()
+    return {
+        "start": t("rules.date", y=p.start.year, m=p.start.month, d=p.start.day),
+        "end": t("rules.date", y=p.end.year, m=p.end.month, d=p.end.day),
+        "deadline": t("rules.date", y=p["claim_deadline"].year, m=p["claim_deadline"].month, d=p["claim_deadline"].day),
+        "max": p["max_subsidy_months"],
+        "cap": p["skill_training.cap_junior"],
+        "end_month": t("rules.month", y=p.end.year, m=p.end.month),
+    }

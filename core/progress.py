@@ -1,0 +1,83 @@
+"""Progress against the hiring targets (二), counted per RULES.md.
+
+Each person counts once (by ID number), in the calendar year of first employment in Shaoxing, only
+if 建档立卡 = yes and the row is valid; the category does not depend on the policy window.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from core import reference
+from core.rules import ITEMS
+
+KEYS = ("total", "paired_four", "other_central_western", "sichuan_helped")
+
+
+def targets_for(year: int, stored: dict | None = None) -> dict:
+    """The city targets of a year: stored by an administrator, else the notice's (2018), else None."""
+    if stored:
+        return {k: stored.get(k) for k in KEYS}
+    notice = reference.notice_targets().get(int(year))
+    if notice:
+        return {k: int(notice[k]) for k in KEYS}
+    return {k: None for k in KEYS}
+
+
+def counted_people(frame: pd.DataFrame, year: int | None = None) -> pd.DataFrame:
+    """The valid rows that count toward a target, each ID number once (its first valid row)."""
+    f = frame
+    if "valid" in f.columns:
+        f = f[f["valid"].to_numpy(dtype=bool)]
+    f = f[f["category"].isin(["paired_four", "other_central_western"]).to_numpy()]
+    if year is not None:
+        f = f[(f["year"] == year).fillna(False).to_numpy(dtype=bool)]
+    key = "person_key" if "person_key" in f.columns else "id_number"
+    return f.drop_duplicates(subset=[key], keep="first")
+
+
+def _counts(f: pd.DataFrame) -> dict:
+    cat = f["category"].astype(object)
+    paired = int((cat == "paired_four").sum())
+    other = int((cat == "other_central_western").sum())
+    return {
+        "total": paired + other,
+        "paired_four": paired,
+        "other_central_western": other,
+        "sichuan_helped": int(f["sichuan_helped"].astype(bool).sum()),
+    }
+
+
+def progress(frame: pd.DataFrame, year: int, targets: dict | None = None) -> dict:
+    """The object ``python -m core progress --format json`` prints (ROSTER.md)."""
+    people = counted_people(frame, year)
+    by_district = {}
+    for name in reference.districts()["name"]:
+        by_district[name] = _counts(people[(people["work_district"] == name).fillna(False).to_numpy(dtype=bool)])
+    return {
+        "year": int(year),
+        "city": _counts(people),
+        "targets": targets_for(year, targets),
+        "by_district": by_district,
+    }
+
+
+def monthly_new_hires(frame: pd.DataFrame, year: int) -> pd.DataFrame:
+    """New counted hires per month of the year: columns month (1..12), category, district, count."""
+    people = counted_people(frame, year)
+    month = pd.to_datetime(people["first_employment_date"]).dt.month
+    out = (
+        pd.DataFrame({"month": month, "category": people["category"].astype(str), "district": people["work_district"].astype(str)})
+        .groupby(["month", "category", "district"], observed=True)
+        .size()
+        .rename("count")
+        .reset_index()
+    )
+    return out
+
+
+def amounts_by_district(frame: pd.DataFrame) -> pd.DataFrame:
+    """Subsidy amounts of valid rows by district and item: columns district, item, amount."""
+    f = frame[frame["valid"].to_numpy(dtype=bool)] if "valid" in frame.columns else frame
+    long = f.groupby(f["work_district"].astype(str), observed=True)[list(ITEMS)].sum()
+    long = long.reset_index().melt(id_vars="work_district", var_name="item", value_name="amount")
+    return long.rename(columns={"work_district": "district"})

@@ -1,0 +1,225 @@
+"""From the text an officer typed to the typed columns the rules read, with every error of every row.
+
+Every row that comes in goes out: a row with errors is kept, with all its reasons (not only the
+first), and is evaluated as invalid (paid nothing). Work is done on whole columns.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from core import idnumber, normalize, reference
+from core.i18n import t
+from core.rules import NO_CERTIFICATE
+
+SEP = "；"
+
+
+@dataclass
+class Validated:
+    typed: pd.DataFrame  # the columns of core.rules plus the normalised input fields
+    errors: np.ndarray  # object array of str, "" when the row has none
+    warnings: np.ndarray
+    valid: np.ndarray  # bool
+
+
+class _Messages:
+    """Accumulates texts per row without touching rows that have none."""
+
+    def __init__(self, n: int):
+        self.text = np.full(n, "", dtype=object)
+
+    def add(self, mask: np.ndarray, message) -> None:
+        """Append ``message`` (one str, or an array of str per row) where ``mask`` holds."""
+        idx = np.flatnonzero(mask)
+        if idx.size == 0:
+            return
+        msg = message if isinstance(message, str) else np.asarray(message, dtype=object)[idx]
+        current = self.text[idx]
+        joined = np.where(current == "", "", current + SEP) + msg
+        self.text[idx] = joined
+
+
+def _around(key: str, lang: str, slot: str, **fmt) -> tuple[str, str]:
+    """The message text before and after its one per-row placeholder ``slot``."""
+    before, _, after = t(key, lang, **{slot: "\0"}, **fmt).partition("\0")
+    return before, after
+
+
+def _col(raw: pd.DataFrame, field: str) -> pd.Series:
+    if field in raw.columns:
+        return raw[field]
+    return pd.Series(pd.NA, index=raw.index, dtype="string")
+
+
+def _quoted(values: pd.Series, mask: np.ndarray) -> np.ndarray:
+    """The text of each flagged cell, for messages that quote what was typed."""
+    out = np.full(len(values), "", dtype=object)
+    idx = np.flatnonzero(mask)
+    if idx.size:
+        out[idx] = values.iloc[idx].astype("string").fillna("").to_numpy(dtype=object)
+    return out
+
+
+def validate(
+    frame: pd.DataFrame,
+    row_numbers: np.ndarray,
+    as_of: dt.date,
+    only_district: str | None = None,
+    lang: str = "zh",
+) -> Validated:
+    """Check and type a roster whose columns are the field names of ``data/columns.yaml``."""
+    n = len(frame)
+    cols = {c.field: c for c in reference.columns()}
+    errors = _Messages(n)
+    warnings = _Messages(n)
+    typed = pd.DataFrame(index=frame.index)
+
+    def required_missing(field: str, blank: np.ndarray) -> None:
+        if cols[field].required:
+            errors.add(blank, t("validate.missing", lang, header=cols[field].header))
+
+    def invalid(field: str, mask: np.ndarray, values: pd.Series, key: str | None = None) -> None:
+        if mask.any():
+            before, after = _around(key or f"validate.invalid.{field}", lang, "value", header=cols[field].header)
+            errors.add(mask, before + _quoted(values, mask) + after)
+
+    # 姓名
+    name = normalize.clean_text(_col(frame, "name"))
+    required_missing("name", name.isna().to_numpy())
+    typed["name"] = name
+
+    # 身份证号
+    raw_id = _col(frame, "id_number")
+    ids = idnumber.check_ids(raw_id, as_of)
+    for code, key in idnumber.ERROR_KEYS.items():
+        mask = ids.error == code
+        if code == idnumber.OK:
+            continue
+        if code == idnumber.BLANK:
+            required_missing("id_number", mask)
+        elif mask.any():
+            errors.add(mask, t(key, lang))
+    typed["id_number"] = ids.normalized
+    id_ok = ids.error == idnumber.OK
+
+    # 户籍省份
+    raw_prov = _col(frame, "home_province")
+    prov = normalize.parse_province(raw_prov)
+    required_missing("home_province", prov.blank)
+    invalid("home_province", prov.invalid, raw_prov)
+    typed["home_province_code"] = prov.values
+    names = reference.provinces().set_index("code")["name"]
+    typed["home_province"] = prov.values.map(names)
+    mismatch = id_ok & ~prov.blank & ~prov.invalid & (ids.province.to_numpy(dtype=object, na_value="") != prov.values.to_numpy(dtype=object, na_value=""))
+    if mismatch.any():
+        id_prov = ids.province.map(names).to_numpy(dtype=object, na_value="")
+        decl = typed["home_province"].to_numpy(dtype=object, na_value="")
+        warnings.add(mismatch, _pair_texts(id_prov, decl, mismatch, lang))
+
+    # 户籍县
+    county = normalize.normalise_county(_col(frame, "home_county"))
+    typed["home_county"] = county
+    typed["county_helped"] = normalize.helped_sichuan_county(county, ids.region.where(pd.Series(id_ok, index=frame.index)))
+
+    # 建档立卡
+    raw_poor = _col(frame, "registered_poor")
+    poor = normalize.parse_yes_no(raw_poor)
+    required_missing("registered_poor", poor.blank)
+    invalid("registered_poor", poor.invalid, raw_poor)
+    typed["registered_poor"] = poor.values
+
+    # 首次来绍就业日期
+    raw_first = _col(frame, "first_employment_date")
+    first = normalize.parse_date(raw_first)
+    required_missing("first_employment_date", first.blank)
+    invalid("first_employment_date", first.invalid, raw_first, "validate.invalid.date")
+    typed["first_employment_date"] = first.values
+
+    # 就业区县
+    raw_district = _col(frame, "work_district")
+    district = normalize.parse_district(raw_district)
+    required_missing("work_district", district.blank)
+    invalid("work_district", district.invalid, raw_district)
+    typed["work_district"] = district.values
+    typed["works_in_shaoxing"] = pd.array(np.where(district.values.isna(), None, True), dtype="boolean")
+    if only_district is not None:
+        other = district.values.notna().to_numpy() & (district.values.to_numpy(dtype=object, na_value="") != only_district)
+        errors.add(other, t("validate.other_district", lang, district=only_district))
+
+    # 用人单位, 组织输入机构
+    employer = normalize.clean_text(_col(frame, "employer"))
+    organizer = normalize.clean_text(_col(frame, "organizer"))
+    typed["employer"] = employer
+    typed["organizer"] = organizer
+    typed["employer_named"] = pd.array(employer.notna().to_numpy(), dtype="boolean")
+    typed["organizer_named"] = pd.array(organizer.notna().to_numpy(), dtype="boolean")
+
+    # whole numbers
+    for field in ("social_insurance_months", "continuous_months", "self_rented_months"):
+        raw_v = _col(frame, field)
+        parsed = normalize.parse_whole_number(raw_v)
+        required_missing(field, parsed.blank)
+        invalid(field, parsed.invalid, raw_v, "validate.invalid.whole_number")
+        values = parsed.values
+        if field == "self_rented_months":  # ROSTER.md: blank = 0
+            values = values.where(~pd.Series(parsed.blank, index=values.index), 0)
+        typed[field] = values
+
+    # 职业资格等级, 取证日期, 培训费用
+    raw_level = _col(frame, "certificate_level")
+    level = normalize.parse_skill_level(raw_level)
+    invalid("certificate_level", level.invalid, raw_level)
+    typed["certificate_level"] = level.values.where(~pd.Series(level.blank, index=frame.index), NO_CERTIFICATE)
+    raw_cdate = _col(frame, "certificate_date")
+    cdate = normalize.parse_date(raw_cdate)
+    invalid("certificate_date", cdate.invalid, raw_cdate, "validate.invalid.date")
+    has_level = ~level.blank
+    errors.add(has_level & cdate.blank, t("validate.certificate_date_missing", lang))
+    typed["certificate_date"] = cdate.values
+    raw_cost = _col(frame, "training_cost")
+    cost = normalize.parse_money(raw_cost)
+    invalid("training_cost", cost.invalid, raw_cost)
+    typed["training_cost"] = cost.values
+
+    # the same person twice in one file: the first row counts, later ones are errors
+    norm_ids = ids.normalized.where(pd.Series(id_ok, index=frame.index))
+    codes, _ = pd.factorize(norm_ids)
+    dup = np.zeros(n, dtype=bool)
+    if n:
+        known = codes >= 0
+        order = np.flatnonzero(known)
+        first_pos = np.full(codes.max() + 1 if known.any() else 0, -1, dtype="int64")
+        if order.size:
+            # positions of the first row of each code
+            _, first_idx = np.unique(codes[order], return_index=True)
+            first_pos[codes[order][first_idx]] = order[first_idx]
+            dup[order] = first_pos[codes[order]] != order
+        typed["_first_of_person"] = np.where(known, first_pos[np.where(known, codes, 0)], -1)
+    else:
+        typed["_first_of_person"] = np.zeros(0, dtype="int64")
+    typed["_duplicate"] = dup
+    if dup.any():
+        first_rows = np.asarray(row_numbers)[typed["_first_of_person"].to_numpy()].astype(str).astype(object)
+        before, after = _around("validate.duplicate", lang, "row")
+        errors.add(dup, before + first_rows + after)
+
+    valid = errors.text == ""
+    return Validated(typed=typed, errors=errors.text, warnings=warnings.text, valid=valid)
+
+
+def _pair_texts(id_prov: np.ndarray, decl: np.ndarray, mask: np.ndarray, lang: str) -> np.ndarray:
+    """The province-mismatch warning per row, formatted once per distinct pair."""
+    out = np.full(len(mask), "", dtype=object)
+    idx = np.flatnonzero(mask)
+    pairs = pd.Series(id_prov[idx]) + "\0" + pd.Series(decl[idx])
+    codes, uniques = pd.factorize(pairs)
+    texts = np.array(
+        [t("validate.warn.id_province", lang, id_province=u.split("\0")[0], province=u.split("\0")[1]) for u in uniques],
+        dtype=object,
+    )
+    out[idx] = texts[codes]
+    return out
