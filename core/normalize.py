@@ -1,0 +1,466 @@
+"""Vectorized value parsers for roster columns (ROSTER.md "Columns").
+
+Every parser takes a pandas Series of text (object, ``string`` or ``str`` dtype; missing = NA/None)
+and works on the whole column. Columns such as dates, provinces, yes/no and month counts have few
+distinct values, so each parser reads the *unique* values once (``pd.factorize``) with a small
+Python function and maps the results back to the rows with ``take``. Free text (names, employers)
+is cleaned with pyarrow compute kernels over the whole column.
+
+Each parser returns a :class:`Parsed`: the values (NA where blank or unreadable), and two boolean
+masks, ``blank`` (missing or only whitespace) and ``invalid`` (something was written but it cannot
+be read). A blank cell is never invalid; whether it is allowed is decided by the validator.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from core import reference
+
+# Whitespace and invisible characters stripped at both ends of every cell. NFKC already turns the
+# ideographic space U+3000, the non-breaking space and the other Unicode spaces into " ".
+_STRIP = " \t\n\r\f\v\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a" \
+         "\u2028\u2029\u202f\u205f\u3000\u200b\u200c\u200d\u2060\ufeff"
+_INNER_SPACE = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
+
+# Status of one unique value.
+_OK, _BLANK, _INVALID = 0, 1, 2
+
+
+@dataclass
+class Parsed:
+    values: pd.Series       # parsed values, NA where blank or invalid; same index as input
+    invalid: np.ndarray     # bool: non-blank but not readable
+    blank: np.ndarray       # bool: missing or only whitespace
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers
+
+
+def _to_arrow(s: pd.Series) -> pa.Array:
+    """The column as one pyarrow (large) string array; non-text cells become their ``str``."""
+    try:
+        arr = pa.array(s, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        arr = pa.array(s.astype("string"), from_pandas=True)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if pa.types.is_null(arr.type):
+        arr = arr.cast(pa.large_string())
+    elif not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        arr = pa.array(s.astype("string"), from_pandas=True)
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+    return arr
+
+
+def _string_series(arr: pa.Array, index: pd.Index) -> pd.Series:
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if not pa.types.is_large_string(arr.type):
+        arr = arr.cast(pa.large_string())
+    return pd.Series(pd.arrays.ArrowStringArray(arr), index=index, copy=False)
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def clean_scalar(value: Any) -> str | None:
+    """One cell as clean text: NFKC, trimmed; ``None`` when missing or only whitespace."""
+    if _is_missing(value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        text = str(int(value)) if abs(value) < 1e15 else repr(value)
+    else:
+        text = str(value)
+    text = unicodedata.normalize("NFKC", text).strip(_STRIP)
+    return text or None
+
+
+def _squeeze(text: str) -> str:
+    """Text without any whitespace inside (for names of places and levels)."""
+    return _INNER_SPACE.sub("", text)
+
+
+def _by_unique(s: pd.Series, fn: Callable[[Any], tuple[int, Any]]) -> tuple[np.ndarray, np.ndarray, list]:
+    """Apply ``fn`` (value -> (status, parsed)) to each distinct value of ``s``.
+
+    Returns the row codes into the uniques (-1 for missing), the status per row, and the list of
+    parsed values per unique."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    results = [fn(u) for u in uniques]
+    status_u = np.fromiter((r[0] for r in results), dtype=np.int8, count=len(results))
+    status = np.full(len(codes), _BLANK, dtype=np.int8)
+    present = codes >= 0
+    status[present] = status_u[codes[present]]
+    return codes, status, [r[1] for r in results]
+
+
+def _masks(status: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return status == _INVALID, status == _BLANK
+
+
+def _take_strings(codes: np.ndarray, status: np.ndarray, values: list, index: pd.Index) -> pd.Series:
+    dictionary = pa.array([v if v is not None else None for v in values], type=pa.large_string())
+    indices = pa.array(codes, mask=status != _OK, type=pa.int32()) if len(codes) else pa.array([], pa.int32())
+    return _string_series(pc.take(dictionary, indices), index)
+
+
+def _take_numeric(codes: np.ndarray, status: np.ndarray, values: list, dtype) -> tuple[np.ndarray, np.ndarray]:
+    vals_u = np.array([v if v is not None else 0 for v in values], dtype=dtype)
+    out = np.zeros(len(codes), dtype=dtype)
+    ok = status == _OK
+    out[ok] = vals_u[codes[ok]]
+    return out, ~ok
+
+
+def _parser(fn: Callable[[str], Any]) -> Callable[[Any], tuple[int, Any]]:
+    """Wrap ``fn(clean text) -> value or None`` into the (status, value) form of ``_by_unique``."""
+
+    def wrapped(raw: Any) -> tuple[int, Any]:
+        text = clean_scalar(raw)
+        if text is None:
+            return _BLANK, None
+        value = fn(text)
+        return (_INVALID, None) if value is None else (_OK, value)
+
+    return wrapped
+
+
+# ---------------------------------------------------------------------------------------------
+# text
+
+
+def clean_text(s: pd.Series) -> pd.Series:
+    """NFKC (full-width digits, letters and brackets to half-width), trimmed at both ends
+    (including U+3000 and non-breaking spaces); empty -> NA. Returns a ``string`` Series."""
+    arr = _to_arrow(s)
+    if len(arr) and not pc.all(pc.string_is_ascii(arr), skip_nulls=True).as_py():
+        arr = pc.utf8_normalize(arr, "NFKC")
+    arr = pc.utf8_trim(arr, _STRIP)
+    empty = pc.equal(pc.binary_length(arr), 0)
+    arr = pc.if_else(empty, pa.scalar(None, arr.type), arr)
+    return _string_series(arr, s.index)
+
+
+def normalise_county(s: pd.Series) -> pd.Series:
+    """County text, cleaned (NFKC, trimmed, no inner spaces); no validation (counties are open)."""
+    codes, status, values = _by_unique(s, _parser(_squeeze))
+    return _take_strings(codes, status, values, s.index)
+
+
+# ---------------------------------------------------------------------------------------------
+# dates
+
+_DATE_SEP = re.compile(
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?"
+    r"(?:[\sT]+\d{1,2}:\d{1,2}(?::\d{1,2}(?:\.\d+)?)?)?$"
+)
+_DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_EXCEL_SERIAL = re.compile(r"^(\d{5})(?:\.0+)?$")   # an .xlsx date cell read as its serial number
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+_MIN_YEAR, _MAX_YEAR = 1700, 2200   # inside what datetime64[ns] can hold
+
+
+def _date_from_text(text: str) -> np.datetime64 | None:
+    m = _DATE_SEP.match(text) or _DATE_COMPACT.match(text)
+    if m:
+        year, month, day = (int(g) for g in m.groups())
+        if not _MIN_YEAR <= year <= _MAX_YEAR:
+            return None
+        try:
+            return np.datetime64(dt.date(year, month, day), "D")
+        except ValueError:
+            return None
+    m = _EXCEL_SERIAL.match(text)
+    if m:
+        return np.datetime64(_EXCEL_EPOCH + dt.timedelta(days=int(m.group(1))), "D")
+    return None
+
+
+def _date_value(raw: Any) -> tuple[int, Any]:
+    if _is_missing(raw):
+        return _BLANK, None
+    if isinstance(raw, (dt.date, np.datetime64)):   # a real date cell (datetime and Timestamp too)
+        day = pd.Timestamp(raw)
+        if pd.isna(day):
+            return _BLANK, None
+        if day.tzinfo is not None:
+            day = day.tz_localize(None)
+        return _OK, np.datetime64(day.normalize().date(), "D")
+    text = clean_scalar(raw)
+    if text is None:
+        return _BLANK, None
+    value = _date_from_text(text)
+    return (_INVALID, None) if value is None else (_OK, value)
+
+
+def parse_date(s: pd.Series) -> Parsed:
+    """Dates: 2018-03-01, 2018/3/1, 2018.3.1, 2018年3月1日, 20180301, "2018-03-01 00:00:00", date
+    cells, and 5-digit Excel serial numbers; a real calendar date. Values are datetime64[ns]."""
+    codes, status, values = _by_unique(s, _date_value)
+    days_u = np.array([v if v is not None else np.datetime64("NaT") for v in values], dtype="datetime64[D]")
+    out = np.full(len(codes), np.datetime64("NaT"), dtype="datetime64[ns]")
+    ok = status == _OK
+    out[ok] = days_u[codes[ok]].astype("datetime64[ns]")
+    invalid, blank = _masks(status)
+    return Parsed(pd.Series(out, index=s.index, copy=False), invalid, blank)
+
+
+# ---------------------------------------------------------------------------------------------
+# yes / no, numbers, money
+
+_YES = {"是", "y", "yes", "1", "1.0", "true"}
+_NO = {"否", "n", "no", "0", "0.0", "false"}
+
+
+def _yes_no(text: str) -> bool | None:
+    key = _squeeze(text).lower()
+    if key in _YES:
+        return True
+    if key in _NO:
+        return False
+    return None
+
+
+def parse_yes_no(s: pd.Series) -> Parsed:
+    """是/否, Y/N, yes/no, 1/0, true/false (any case, full-width folded). Values: ``boolean``."""
+    codes, status, values = _by_unique(s, _parser(_yes_no))
+    out, mask = _take_numeric(codes, status, values, bool)
+    invalid, blank = _masks(status)
+    return Parsed(pd.Series(pd.arrays.BooleanArray(out, mask), index=s.index, copy=False), invalid, blank)
+
+
+_NUMBER = r"(\d{1,3}(?:,\d{3})+|\d+)"
+_WHOLE = re.compile(rf"^{_NUMBER}(?:\.0*)?\s*(?:个月|月)?$")
+_MONEY = re.compile(rf"^(?:¥|\$|RMB|rmb)?\s*{_NUMBER}(\.\d*)?\s*(万元|万|元)?$")
+_INT64_MAX = np.iinfo(np.int64).max
+
+
+def _whole_number(text: str) -> int | None:
+    m = _WHOLE.match(text)
+    if not m:
+        return None
+    value = int(m.group(1).replace(",", ""))
+    return value if value <= _INT64_MAX else None
+
+
+def parse_whole_number(s: pd.Series) -> Parsed:
+    """Whole numbers >= 0: "12", " 12 ", "１２", "12.0", "1,200", "12个月". Values: ``Int64``."""
+    codes, status, values = _by_unique(s, _parser(_whole_number))
+    out, mask = _take_numeric(codes, status, values, np.int64)
+    invalid, blank = _masks(status)
+    return Parsed(pd.Series(pd.arrays.IntegerArray(out, mask), index=s.index, copy=False), invalid, blank)
+
+
+def _money(text: str) -> float | None:
+    m = _MONEY.match(text)
+    if not m:
+        return None
+    value = float(m.group(1).replace(",", "") + (m.group(2) or ""))
+    if m.group(3) and m.group(3).startswith("万"):
+        value *= 10_000
+    return value if math.isfinite(value) else None
+
+
+def parse_money(s: pd.Series) -> Parsed:
+    """Yuan >= 0: "1200", "1,200", "1200元", "１２００", "¥1,200.50", "1.2万". Values: ``Float64``."""
+    codes, status, values = _by_unique(s, _parser(_money))
+    out, mask = _take_numeric(codes, status, values, np.float64)
+    invalid, blank = _masks(status)
+    return Parsed(pd.Series(pd.arrays.FloatingArray(out, mask), index=s.index, copy=False), invalid, blank)
+
+
+# ---------------------------------------------------------------------------------------------
+# places and levels
+
+_PROVINCE_SUFFIXES = ("省", "市", "自治区", "特别行政区")
+
+
+@lru_cache(maxsize=None)
+def _province_lookup() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for row in reference.provinces().itertuples(index=False):
+        names = [row.name, row.short, *reference.split_aliases(row.aliases)]
+        for name in names:
+            name = _squeeze(unicodedata.normalize("NFKC", name))
+            table[name] = row.code
+        for suffix in _PROVINCE_SUFFIXES:
+            table.setdefault(row.short + suffix, row.code)
+    return table
+
+
+def _province(text: str) -> str | None:
+    return _province_lookup().get(_squeeze(text))
+
+
+def parse_province(s: pd.Series) -> Parsed:
+    """Province, full (四川省), short (四川) or an alias of data/reference/provinces.csv; values are
+    the 2-digit GB/T 2260 code as text ("51")."""
+    codes, status, values = _by_unique(s, _parser(_province))
+    invalid, blank = _masks(status)
+    return Parsed(_take_strings(codes, status, values, s.index), invalid, blank)
+
+
+# Names of Shaoxing districts before the 2013 reorganisation (FACTS.md: 绍兴县 330621 is now
+# 柯桥区 330603, 上虞市 330682 is now 上虞区 330604), keyed by today's code. Used when
+# data/reference/districts.csv has no ``old_names`` column.
+_OLD_DISTRICT_NAMES = {"330603": "绍兴县", "330604": "上虞市"}
+_PREFIX_PROVINCE = re.compile(r"^浙江省?")
+_PREFIX_CITY = re.compile(r"^绍兴市?")
+
+
+@lru_cache(maxsize=None)
+def _district_lookup() -> dict[str, str]:
+    table: dict[str, str] = {}
+    frame = reference.districts()
+    for row in frame.to_dict("records"):
+        name = row["name"]
+        keys = [name, name[:-1], row["code"], *reference.split_aliases(row.get("old_codes", ""))]
+        old = row.get("old_names")
+        keys += reference.split_aliases(old) if old is not None else [_OLD_DISTRICT_NAMES.get(row["code"], "")]
+        for key in keys:
+            if key:
+                table[key] = name
+    return table
+
+
+def _district(text: str) -> str | None:
+    table = _district_lookup()
+    key = _squeeze(text)
+    for _ in range(3):
+        if key in table:
+            return table[key]
+        stripped = _PREFIX_CITY.sub("", _PREFIX_PROVINCE.sub("", key, count=1), count=1)
+        if stripped == key or not stripped:
+            return None
+        key = stripped
+    return None
+
+
+def parse_district(s: pd.Series) -> Parsed:
+    """One of the six districts of data/reference/districts.csv (越城区 …), value = its canonical
+    name; a 绍兴市 / 绍兴 / 浙江省绍兴市 prefix is allowed, old names 绍兴县 and 上虞市 are read as
+    柯桥区 and 上虞区."""
+    codes, status, values = _by_unique(s, _parser(_district))
+    invalid, blank = _masks(status)
+    return Parsed(_take_strings(codes, status, values, s.index), invalid, blank)
+
+
+_LEVEL_PREFIX = re.compile(r"^(?:国家)?(?:职业资格)?(?:证书)?")
+_LEVEL_SUFFIX = re.compile(r"(?:证书|证)$")
+_LEVEL_SPLIT = re.compile(r"[()\[\]/、,;]")
+
+
+@lru_cache(maxsize=None)
+def _level_lookup() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for row in reference.skill_levels().itertuples(index=False):
+        for key in (row.level, row.grade, *reference.split_aliases(row.aliases)):
+            table[_squeeze(unicodedata.normalize("NFKC", key))] = row.level
+    return table
+
+
+def _one_level(key: str) -> str | None:
+    table = _level_lookup()
+    if key in table:
+        return table[key]
+    key = _LEVEL_SUFFIX.sub("", _LEVEL_PREFIX.sub("", key))
+    return table.get(key)
+
+
+def _level(text: str) -> str | None:
+    key = _squeeze(text)
+    found = _one_level(key)
+    if found is not None:
+        return found
+    # "五级(初级工)", "四级/中级工": every part must name the same level
+    parts = [p for p in _LEVEL_SPLIT.split(key) if p]
+    levels = {_one_level(p) for p in parts}
+    if len(parts) > 1 and len(levels) == 1 and None not in levels:
+        return levels.pop()
+    return None
+
+
+def parse_skill_level(s: pd.Series) -> Parsed:
+    """职业资格 level: 初级工 中级工 高级工 技师 高级技师, or an alias of
+    data/reference/skill_levels.csv (五级 …); values are the canonical level."""
+    codes, status, values = _by_unique(s, _parser(_level))
+    invalid, blank = _masks(status)
+    return Parsed(_take_strings(codes, status, values, s.index), invalid, blank)
+
+
+# ---------------------------------------------------------------------------------------------
+# Sichuan counties that Zhejiang helps
+
+_PREFIX_SICHUAN = re.compile(r"^四川省?")
+
+
+@lru_cache(maxsize=None)
+def _helped_lookup() -> tuple[frozenset[str], tuple[str, ...], frozenset[str]]:
+    """(county names and aliases, prefecture prefixes, region codes incl. old codes)."""
+    names: set[str] = set()
+    prefixes: set[str] = set()
+    region_codes: set[str] = set()
+    for row in reference.sichuan_helped_counties().itertuples(index=False):
+        names.add(row.name)
+        names.update(reference.split_aliases(row.aliases))
+        region_codes.add(row.code)
+        region_codes.update(reference.split_aliases(row.old_codes))
+        pref = row.prefecture
+        if pref:
+            prefixes.update({pref, pref[:2], pref[:2] + "州", pref[:2] + "市", pref.rstrip("市州")})
+    names = {_squeeze(unicodedata.normalize("NFKC", n)) for n in names}
+    ordered = tuple(sorted((p for p in prefixes if p), key=len, reverse=True))
+    return frozenset(names), ordered, frozenset(region_codes)
+
+
+def _helped_county(text: str) -> bool:
+    names, prefixes, _ = _helped_lookup()
+    key = _squeeze(text)
+    if key in names:
+        return True
+    key = _PREFIX_SICHUAN.sub("", key, count=1)
+    if key in names:
+        return True
+    for prefix in prefixes:
+        if key.startswith(prefix) and key[len(prefix):] in names:
+            return True
+    return False
+
+
+def _helped_region(raw: Any) -> tuple[int, Any]:
+    text = clean_scalar(raw)
+    if text is None:
+        return _BLANK, None
+    return _OK, text[:6] in _helped_lookup()[2]
+
+
+def helped_sichuan_county(county: pd.Series, id_region: pd.Series) -> pd.Series:
+    """``boolean``: the household county is one of data/reference/sichuan_helped_counties.csv (name
+    or alias, a 四川省 / prefecture prefix allowed). Where the county is blank, the 6-digit region
+    code of the ID number decides (old codes count: 513229 马尔康县). NA when both are blank."""
+    c_codes, c_status, c_values = _by_unique(county, _parser(lambda t: _helped_county(t)))
+    by_county, county_missing = _take_numeric(c_codes, c_status, c_values, bool)
+    if len(id_region) != len(county):
+        raise ValueError("county and id_region must have the same length")
+    r_codes, r_status, r_values = _by_unique(id_region, _helped_region)
+    by_region, region_missing = _take_numeric(r_codes, r_status, r_values, bool)
+    county_blank = c_status == _BLANK
+    values = np.where(county_blank, by_region, by_county)
+    mask = county_blank & region_missing
+    return pd.Series(pd.arrays.BooleanArray(values, mask), index=county.index, copy=False)
