@@ -1,0 +1,263 @@
+"""Altair charts of the leadership dashboard, and the small tables they are drawn from.
+
+No Streamlit here: each ``*_table`` function turns engine output (``core.progress`` dicts and
+frames) into a tidy DataFrame, and each ``*_chart`` function turns that into an Altair chart with
+Chinese labels, tooltips and a palette whose colours differ in lightness, so they still read when
+printed in black and white. Charts built from the synthetic demo dataset (``demo=True``) carry the
+label 示例数据 in their title.
+"""
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from core import i18n
+from core.reference import districts
+
+# Okabe-Ito colours, ordered so that neighbours differ in lightness (readable in greyscale print).
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000")
+ACTUAL_COLOR = "#1F3B73"     # dark: the figure achieved
+TARGET_COLOR = "#D9D9D9"     # light grey: the range up to the target
+FLAG_COLOR = "#C0392B"       # a district with no recruitment fair
+
+MEASURES = ("total", "paired_four", "other_central_western", "sichuan_helped")
+COUNTED = ("paired_four", "other_central_western")
+ITEMS = ("stabilization", "family_visit", "skill_training", "rent", "organizer_service",
+         "employer_social_insurance")
+FONT = "WenQuanYi Micro Hei, Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
+
+
+def _t(key: str, lang: str, **fmt) -> str:
+    return i18n.t(f"ui.chart.{key}", lang, **fmt)
+
+
+def _title(text: str, demo: bool, lang: str) -> alt.TitleParams:
+    if demo:
+        return alt.TitleParams(text=f"{text}（{_t('demo', lang)}）", subtitle=_t("demo_note", lang),
+                               anchor="start", font=FONT, subtitleFont=FONT, subtitleColor="#A04000")
+    return alt.TitleParams(text=text, anchor="start", font=FONT)
+
+
+def _style(chart: alt.Chart) -> alt.Chart:
+    return chart.configure_axis(labelFont=FONT, titleFont=FONT, labelFontSize=12, titleFontSize=12) \
+        .configure_legend(labelFont=FONT, titleFont=FONT, orient="bottom") \
+        .configure_text(font=FONT) \
+        .configure_view(strokeWidth=0)
+
+
+def district_order() -> list[str]:
+    return districts()["name"].tolist()
+
+
+# ----------------------------------------------------------------------------------------------
+# progress against the targets
+
+def target_table(progress: dict, lang: str = "zh") -> pd.DataFrame:
+    """One row per target: measure, label, actual, target (NA when none is set), percent of the
+    target reached (NA when no target) and the label text shown next to the bar."""
+    city = progress.get("city", {}) or {}
+    targets = progress.get("targets", {}) or {}
+    rows = []
+    for m in MEASURES:
+        actual = int(city.get(m, 0) or 0)
+        target = targets.get(m)
+        target = int(target) if target is not None else None
+        pct = round(100.0 * actual / target, 1) if target else None
+        if target is None:
+            text = _t("no_target_text", lang, actual=actual)
+        else:
+            text = _t("progress_text", lang, actual=actual, target=target, pct=f"{pct:g}")
+        rows.append({"measure": m, "label": _t(f"measure.{m}", lang), "actual": actual,
+                     "target": target, "percent": pct, "text": text})
+    out = pd.DataFrame(rows)
+    out["target"] = out["target"].astype("Int64")
+    out["percent"] = out["percent"].astype("Float64")
+    return out
+
+
+def target_chart(progress: dict, demo: bool = False, lang: str = "zh") -> alt.Chart:
+    """Bullet chart: a light bar up to the target, a dark bar for the figure reached, a tick at
+    the target, and the figures written beside each bar."""
+    data = target_table(progress, lang)
+    data["target_or_actual"] = data["target"].astype("Float64").fillna(data["actual"].astype("Float64"))
+    data = data.astype({"target": "float64", "percent": "float64", "target_or_actual": "float64"})
+    y = alt.Y("label:N", sort=data["label"].tolist(), title=None, axis=alt.Axis(labelLimit=200))
+    tooltip = [alt.Tooltip("label:N", title=_t("tt.measure", lang)),
+               alt.Tooltip("actual:Q", title=_t("tt.actual", lang), format=","),
+               alt.Tooltip("target:Q", title=_t("tt.target", lang), format=","),
+               alt.Tooltip("percent:Q", title=_t("tt.percent", lang), format=".1f")]
+    base = alt.Chart(data).encode(y=y, tooltip=tooltip)
+    band = base.mark_bar(color=TARGET_COLOR, size=26).encode(
+        x=alt.X("target_or_actual:Q", title=_t("people", lang)))
+    bar = base.mark_bar(color=ACTUAL_COLOR, size=12).encode(x="actual:Q")
+    tick = base.transform_filter("isValid(datum.target)").mark_tick(
+        color="#000000", thickness=3, size=30).encode(x="target:Q")
+    text = base.mark_text(align="left", dx=6, fontSize=12, color="#000000").encode(
+        x="target_or_actual:Q", text="text:N")
+    chart = alt.layer(band, bar, tick, text).properties(
+        title=_title(_t("targets_title", lang, year=progress.get("year", "")), demo, lang),
+        height=alt.Step(44))
+    return _style(chart)
+
+
+# ----------------------------------------------------------------------------------------------
+# by district, stacked by category
+
+def district_table(progress: dict, lang: str = "zh") -> pd.DataFrame:
+    """district, category, category label, count: the two counted categories per district, in
+    the districts' reference order (districts with no one included, with 0)."""
+    by = progress.get("by_district", {}) or {}
+    names = district_order() + [d for d in by if d not in district_order()]
+    rows = [{"district": d, "category": c, "category_label": _t(f"measure.{c}", lang),
+             "count": int((by.get(d) or {}).get(c, 0) or 0)} for d in names for c in COUNTED]
+    return pd.DataFrame(rows)
+
+
+def district_chart(progress: dict, demo: bool = False, lang: str = "zh") -> alt.Chart:
+    data = district_table(progress, lang)
+    labels = [_t(f"measure.{c}", lang) for c in COUNTED]
+    totals = data.groupby("district", sort=False, as_index=False)["count"].sum()
+    y = alt.Y("district:N", sort=district_order(), title=None)
+    bars = alt.Chart(data).mark_bar(stroke="#FFFFFF", strokeWidth=1).encode(
+        y=y,
+        x=alt.X("sum(count):Q", title=_t("people", lang), stack="zero"),
+        color=alt.Color("category_label:N", title=_t("category", lang),
+                        scale=alt.Scale(domain=labels, range=list(PALETTE[:2]))),
+        order=alt.Order("category:N"),
+        tooltip=[alt.Tooltip("district:N", title=_t("tt.district", lang)),
+                 alt.Tooltip("category_label:N", title=_t("category", lang)),
+                 alt.Tooltip("count:Q", title=_t("tt.people", lang), format=",")])
+    text = alt.Chart(totals).mark_text(align="left", dx=4, color="#000000").encode(
+        y=y, x="count:Q", text=alt.Text("count:Q", format=","))
+    chart = alt.layer(bars, text).properties(
+        title=_title(_t("district_title", lang, year=progress.get("year", "")), demo, lang),
+        height=alt.Step(34))
+    return _style(chart)
+
+
+# ----------------------------------------------------------------------------------------------
+# cumulative new hires by month against the target
+
+def cumulative_table(monthly: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """month (1..12), new hires that month and the running total (counted categories only)."""
+    m = monthly[monthly["category"].isin(COUNTED)] if len(monthly) else monthly
+    per = (m.groupby("month")["count"].sum() if len(m) else pd.Series(dtype="int64"))
+    per = per.reindex(range(1, 13), fill_value=0).astype("int64")
+    out = pd.DataFrame({"month": per.index.astype("int64"), "new": per.to_numpy()})
+    out["cumulative"] = out["new"].cumsum()
+    out["month_label"] = [_t("month", lang, m=m) for m in out["month"]]
+    return out
+
+
+def cumulative_chart(monthly: pd.DataFrame, target: int | None, year: int, demo: bool = False,
+                     lang: str = "zh") -> alt.Chart:
+    data = cumulative_table(monthly, lang)
+    x = alt.X("month:O", title=_t("month_axis", lang),
+              axis=alt.Axis(labelExpr=f"datum.value + '{_t('month_suffix', lang)}'", labelAngle=0))
+    tooltip = [alt.Tooltip("month_label:N", title=_t("tt.month", lang)),
+               alt.Tooltip("new:Q", title=_t("tt.new", lang), format=","),
+               alt.Tooltip("cumulative:Q", title=_t("tt.cumulative", lang), format=",")]
+    bars = alt.Chart(data).mark_bar(color=TARGET_COLOR).encode(
+        x=x, y=alt.Y("new:Q", title=_t("people", lang)), tooltip=tooltip)
+    line = alt.Chart(data).mark_line(color=ACTUAL_COLOR, point=alt.OverlayMarkDef(color=ACTUAL_COLOR, size=40),
+                                     strokeWidth=2.5).encode(x=x, y="cumulative:Q", tooltip=tooltip)
+    layers = [bars, line]
+    if target is not None:
+        tdf = pd.DataFrame({"target": [int(target)], "text": [_t("target_line", lang, target=int(target))]})
+        layers.append(alt.Chart(tdf).mark_rule(color="#000000", strokeDash=[6, 4], strokeWidth=2)
+                      .encode(y="target:Q", tooltip=[alt.Tooltip("text:N", title=_t("tt.target", lang))]))
+        layers.append(alt.Chart(tdf).mark_text(align="left", baseline="bottom", dy=-4, x=4, color="#000000")
+                      .encode(y="target:Q", text="text:N"))
+    chart = alt.layer(*layers).properties(
+        title=_title(_t("cumulative_title", lang, year=year), demo, lang), height=300)
+    return _style(chart)
+
+
+# ----------------------------------------------------------------------------------------------
+# subsidy amounts by item and district
+
+def amounts_table(amounts: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """district, item, item label, amount (yuan), dropping zero amounts."""
+    if amounts is None or not len(amounts):
+        return pd.DataFrame({"district": [], "item": [], "item_label": [], "amount": []})
+    out = amounts[["district", "item", "amount"]].copy()
+    out["amount"] = pd.to_numeric(out["amount"], errors="coerce").fillna(0).astype("int64")
+    out = out[out["amount"] > 0]
+    out["item_label"] = out["item"].map({i: i18n.t(f"ui.items.{i}", lang) for i in ITEMS}).fillna(out["item"])
+    return out.reset_index(drop=True)
+
+
+def amounts_chart(amounts: pd.DataFrame, demo: bool = False, lang: str = "zh", year: int | None = None) -> alt.Chart:
+    data = amounts_table(amounts, lang)
+    labels = [i18n.t(f"ui.items.{i}", lang) for i in ITEMS]
+    chart = alt.Chart(data).mark_bar(stroke="#FFFFFF", strokeWidth=1).encode(
+        y=alt.Y("district:N", sort=district_order(), title=None),
+        x=alt.X("sum(amount):Q", title=_t("yuan", lang), axis=alt.Axis(format=",")),
+        color=alt.Color("item_label:N", title=_t("item", lang),
+                        scale=alt.Scale(domain=labels, range=list(PALETTE[:len(labels)]))),
+        order=alt.Order("item:N"),
+        tooltip=[alt.Tooltip("district:N", title=_t("tt.district", lang)),
+                 alt.Tooltip("item_label:N", title=_t("item", lang)),
+                 alt.Tooltip("sum(amount):Q", title=_t("tt.amount", lang), format=",")],
+    )
+    title = _t("amounts_title_year", lang, year=year) if year is not None else _t("amounts_title", lang)
+    chart = chart.properties(title=_title(title, demo, lang), height=alt.Step(34))
+    return _style(chart)
+
+
+# ----------------------------------------------------------------------------------------------
+# recruitment fairs per district
+
+def fairs_table(fairs: pd.DataFrame, year: int, lang: str = "zh") -> pd.DataFrame:
+    """district, fairs (distinct fairs held that year), enterprises, none (bool), status text."""
+    names = district_order()
+    if fairs is not None and len(fairs):
+        f = fairs.copy()
+        f["date"] = pd.to_datetime(f["date"], errors="coerce")
+        f = f[f["date"].dt.year == year]
+        fair_key = f["district"].astype(str) + "|" + f["date"].dt.strftime("%Y-%m-%d") + "|" + f["venue"].astype(str)
+        counts = fair_key.groupby(f["district"]).nunique()
+        ents = f.groupby("district")["enterprise"].count() if "enterprise" in f else pd.Series(dtype="int64")
+    else:
+        counts = pd.Series(dtype="int64")
+        ents = pd.Series(dtype="int64")
+    out = pd.DataFrame({"district": names})
+    out["fairs"] = out["district"].map(counts).fillna(0).astype("int64")
+    out["enterprises"] = out["district"].map(ents).fillna(0).astype("int64")
+    out["none"] = out["fairs"] == 0
+    out["status"] = out["none"].map({True: _t("fair_none", lang), False: _t("fair_held", lang)})
+    return out
+
+
+def fairs_chart(fairs: pd.DataFrame, year: int, demo: bool = False, lang: str = "zh") -> alt.Chart:
+    data = fairs_table(fairs, year, lang)
+    status_domain = [_t("fair_held", lang), _t("fair_none", lang)]
+    y = alt.Y("district:N", sort=district_order(), title=None)
+    tooltip = [alt.Tooltip("district:N", title=_t("tt.district", lang)),
+               alt.Tooltip("fairs:Q", title=_t("tt.fairs", lang)),
+               alt.Tooltip("enterprises:Q", title=_t("tt.enterprises", lang)),
+               alt.Tooltip("status:N", title=_t("tt.status", lang))]
+    bars = alt.Chart(data).mark_bar().encode(
+        y=y, x=alt.X("fairs:Q", title=_t("fairs_axis", lang), axis=alt.Axis(tickMinStep=1, format="d")),
+        color=alt.Color("status:N", title=None, scale=alt.Scale(domain=status_domain, range=[ACTUAL_COLOR, FLAG_COLOR])),
+        tooltip=tooltip)
+    flag_text = alt.Chart(data).mark_text(align="left", dx=6, fontWeight="bold").encode(
+        y=y, x="fairs:Q",
+        text=alt.condition("datum.none", alt.value(_t("fair_none_flag", lang)), alt.Text("fairs:Q")),
+        color=alt.condition("datum.none", alt.value(FLAG_COLOR), alt.value("#000000")))
+    chart = alt.layer(bars, flag_text).properties(
+        title=_title(_t("fairs_title", lang, year=year), demo, lang), height=alt.Step(34))
+    return _style(chart)
+
+
+# ----------------------------------------------------------------------------------------------
+# the pairing table
+
+def pairing_table(lang: str = "zh") -> pd.DataFrame:
+    """Each Shaoxing district and the county it is paired with (notice, 二)."""
+    d = districts()
+    return pd.DataFrame({
+        _t("pair.district", lang): d["name"].to_numpy(),
+        _t("pair.county", lang): d["paired_county"].to_numpy(),
+        _t("pair.prefecture", lang): d["paired_prefecture"].to_numpy(),
+    })

@@ -1,0 +1,499 @@
+"""Helpers shared by the Streamlit pages: text lookup, the signed-in user, role checks, ID masking,
+and the small table preparations the pages show (filtering, display columns, summaries).
+
+The pure functions here (``mask_ids``, ``filter_rows``, ``display_table``, ``summary_table``,
+``error_list``, ``visible_pages``) take and return plain pandas objects and are unit-tested; the
+few that touch Streamlit (``ui_text``, ``current_user``, ``require_role``) read session state only.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from core import i18n
+from core.reference import columns, districts, provinces, skill_levels
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = ROOT / "pages"
+
+MAX_UPLOAD_MB = 50            # the upload limit shown to officers and enforced by the uploader
+ROLES = ("admin", "city_officer", "district_officer", "leader")
+ROSTER_ROLES = ("admin", "city_officer", "district_officer")
+DASHBOARD_ROLES = ("admin", "city_officer", "leader")
+
+# Item codes, in the order the notice lists them (core.engine.ITEMS, repeated here so that the
+# pages can label columns before the engine is imported).
+ITEMS = ("stabilization", "family_visit", "skill_training", "rent", "organizer_service",
+         "employer_social_insurance")
+STATUS_COLORS = {"eligible": "green", "not_eligible": "red", "unknown": "orange"}
+
+
+# ----------------------------------------------------------------------------------------------
+# text
+
+def lang() -> str:
+    """The language chosen in the sidebar (Chinese unless the user switched)."""
+    try:
+        value = st.session_state.get("lang", i18n.DEFAULT_LANG)
+    except Exception:  # outside a Streamlit run (unit tests)
+        value = i18n.DEFAULT_LANG
+    return value if value in i18n.LANGUAGES else i18n.DEFAULT_LANG
+
+
+def ui_text(key: str, **fmt) -> str:
+    """``core.i18n.t`` for this app's namespace: ``ui_text("roster.title")`` = ``t("ui.roster.title")``."""
+    return i18n.t(f"ui.{key}", lang(), **fmt)
+
+
+def item_title(item: str) -> str:
+    return ui_text(f"items.{item}")
+
+
+def status_label(status: str) -> str:
+    return ui_text(f"status.{status}")
+
+
+def money(value) -> str:
+    """Yuan with thousands separators: ``12,500 元``."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "—"
+    return ui_text("money", amount=f"{int(round(float(value))):,}")
+
+
+# ----------------------------------------------------------------------------------------------
+# users and roles
+
+def accounts_enabled() -> bool:
+    """True once the accounts module (core/db) and the login page exist; until then officer
+    pages are reachable without login (development and demonstration only)."""
+    return (PAGES / "login.py").exists() and importlib.util.find_spec("core.db") is not None
+
+
+def current_user():
+    """The signed-in user (an object with .name, .role, .district) or None."""
+    return st.session_state.get("user")
+
+
+def user_role(user) -> str | None:
+    return getattr(user, "role", None) if user is not None else None
+
+
+def has_role(user, roles: Iterable[str], enabled: bool) -> bool:
+    """Whether this user may open a page meant for ``roles``. Without accounts, everyone may."""
+    if not enabled:
+        return True
+    return user_role(user) in set(roles)
+
+
+def require_role(*roles: str):
+    """Stop the page with a clear message unless the signed-in user has one of ``roles``.
+
+    Returns the user (None while accounts are not set up). The one place that decides access.
+    """
+    user = current_user()
+    enabled = accounts_enabled()
+    if has_role(user, roles, enabled):
+        if not enabled:
+            st.caption(ui_text("common.no_accounts"))
+        return user
+    if user is None:
+        st.warning(ui_text("common.login_required"))
+    else:
+        st.error(ui_text("common.forbidden"))
+    st.stop()
+
+
+def user_district(user) -> str | None:
+    """The district a district officer is limited to; None for everyone else."""
+    if user_role(user) == "district_officer":
+        return getattr(user, "district", None) or None
+    return None
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    path: str          # relative to the repository root, e.g. "pages/roster.py"
+    title_key: str     # ui.nav.<...>
+    icon: str
+    roles: tuple[str, ...] | None   # None = public
+
+
+# Our own pages, listed explicitly; login and admin pages are added when their files exist.
+APP_PAGES = (
+    PageSpec("pages/self_check.py", "nav.self_check", ":material/fact_check:", None),
+    PageSpec("pages/roster.py", "nav.roster", ":material/table_view:", ROSTER_ROLES),
+    PageSpec("pages/dashboard.py", "nav.dashboard", ":material/monitoring:", DASHBOARD_ROLES),
+)
+OPTIONAL_PAGES = (
+    PageSpec("pages/login.py", "nav.login", ":material/login:", None),
+    PageSpec("pages/events.py", "nav.events", ":material/event:", ("admin", "city_officer")),
+    PageSpec("pages/admin.py", "nav.admin", ":material/admin_panel_settings:", ("admin",)),
+    PageSpec("pages/admin_users.py", "nav.admin_users", ":material/group:", ("admin",)),
+    PageSpec("pages/admin_targets.py", "nav.admin_targets", ":material/flag:", ("admin",)),
+    PageSpec("pages/admin_audit.py", "nav.admin_audit", ":material/history:", ("admin",)),
+)
+
+
+def visible_pages(user, enabled: bool, root: Path = ROOT) -> list[PageSpec]:
+    """The pages this user sees in the navigation, in menu order.
+
+    Public users see the self-check (and the login page once accounts exist); a signed-in user
+    sees the pages of their role. Optional pages are listed only when their file exists.
+    """
+    out = []
+    for spec in APP_PAGES + OPTIONAL_PAGES:
+        if spec in OPTIONAL_PAGES and not (root / spec.path).exists():
+            continue
+        if spec.path == "pages/login.py" and user is not None:
+            continue
+        if spec.roles is None or has_role(user, spec.roles, enabled):
+            out.append(spec)
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+# tables
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def mask_ids(ids: pd.Series) -> pd.Series:
+    """ID numbers masked for the screen: the region code and the last four characters stay and
+    the middle becomes eight stars (``513226********123X``); a value shorter than 11 characters
+    is shown as stars only. Blank stays blank."""
+    s = ids.astype("string").str.strip().fillna("")
+    n = s.str.len()
+    masked = s.str.slice_replace(6, -4, "*" * 8)
+    masked = masked.mask(n < 11, "*" * 4)
+    return masked.mask(n == 0, "")
+
+
+def row_filter(frame: pd.DataFrame, errors_only: bool = False, query: str = "") -> np.ndarray:
+    """Which rows to show (a boolean array): rows with errors only, and/or rows whose name or
+    full ID number contains ``query`` (the search sees the real number; the screen shows it masked)."""
+    keep = pd.Series(True, index=frame.index)
+    if errors_only:
+        keep &= ~frame["valid"].astype("boolean").fillna(False)
+    query = (query or "").strip()
+    if query:
+        name = frame["name"].astype("string").fillna("")
+        ident = frame["id_number"].astype("string").fillna("").str.upper()
+        keep &= name.str.contains(query, regex=False) | ident.str.contains(query.upper(), regex=False)
+    return keep.to_numpy(dtype=bool)
+
+
+def _header(field: str) -> str:
+    for col in columns():
+        if col.field == field:
+            return col.header
+    return field
+
+
+DISPLAY_INPUT_FIELDS = ("name", "id_number", "home_province", "home_county", "registered_poor",
+                        "first_employment_date", "work_district", "employer")
+
+
+def display_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """The result table as shown on screen: Chinese headers, masked ID numbers, status words,
+    one amount column per item and the total; whole columns, no per-row Python."""
+    out = pd.DataFrame(index=frame.index)
+    out[ui_text("table.row")] = frame["row"].to_numpy()
+    valid = frame["valid"].astype("boolean").fillna(False)
+    out[ui_text("table.valid")] = np.where(valid.to_numpy(), ui_text("table.ok"), ui_text("table.error"))
+    for field in DISPLAY_INPUT_FIELDS:
+        if field not in frame.columns:
+            continue
+        values = frame[field]
+        if field == "id_number":
+            values = mask_ids(values)
+        elif field == "registered_poor":
+            values = values.astype("boolean").map({True: ui_text("common.yes"), False: ui_text("common.no")}).astype("string")
+        elif field == "first_employment_date":
+            values = pd.to_datetime(values, errors="coerce").dt.strftime("%Y-%m-%d").astype("string")
+        out[_header(field)] = values.to_numpy()
+    if "category" in frame.columns:
+        cats = frame["category"].astype("string")
+        labels = {c: ui_text(f"category.{c}") for c in ("paired_four", "other_central_western", "not_counted")}
+        out[ui_text("table.category")] = cats.map(labels).astype("string").to_numpy()
+    for item in ITEMS:
+        if item in frame.columns:
+            out[item_title(item)] = pd.to_numeric(frame[item], errors="coerce").fillna(0).astype("int64").to_numpy()
+    if "total_to_worker" in frame.columns:
+        out[ui_text("table.total_to_worker")] = pd.to_numeric(frame["total_to_worker"], errors="coerce").fillna(0).astype("int64").to_numpy()
+    out[ui_text("table.errors")] = frame["errors"].astype("string").fillna("").to_numpy()
+    if "warnings" in frame.columns:
+        out[ui_text("table.warnings")] = frame["warnings"].astype("string").fillna("").to_numpy()
+    return out.reset_index(drop=True)
+
+
+def summary_table(summary: dict) -> pd.DataFrame:
+    """Each item's total and the grand total to workers, as a two-column table."""
+    amounts = summary.get("amounts", {}) or {}
+    labels = [item_title(item) for item in ITEMS if item in amounts]
+    values = [int(amounts[item] or 0) for item in ITEMS if item in amounts]
+    labels.append(ui_text("table.total_to_worker"))
+    values.append(int(summary.get("total_to_worker", 0) or 0))
+    return pd.DataFrame({ui_text("summary.item"): labels, ui_text("summary.amount"): values})
+
+
+def error_list(frame: pd.DataFrame) -> pd.DataFrame:
+    """Error rows as (row number, the reasons in Chinese), in input order."""
+    bad = ~frame["valid"].astype("boolean").fillna(False)
+    sub = frame.loc[bad.to_numpy(), ["row", "errors"]]
+    return pd.DataFrame({ui_text("table.row"): sub["row"].to_numpy(),
+                         ui_text("table.errors"): sub["errors"].astype("string").to_numpy()})
+
+
+def as_of() -> date | None:
+    """The date the rules are applied on: today, unless a test or demonstration set
+    ``st.session_state["as_of"]``."""
+    value = st.session_state.get("as_of")
+    return value if isinstance(value, date) else None
+
+
+# ----------------------------------------------------------------------------------------------
+# the self-check form
+
+def province_options() -> list[str]:
+    """Full province names, the four paired provinces first (most users), then the rest by code."""
+    p = provinces()
+    paired = p["group"] == "paired_four"
+    return p.loc[paired, "name"].tolist() + p.loc[~paired, "name"].tolist()
+
+
+OUTSIDE_SHAOXING = "其他"   # core.person: works outside Shaoxing
+
+
+def district_options() -> dict[str, str]:
+    """District -> label: the six districts, then 其他 (not working in Shaoxing)."""
+    out = {name: name for name in districts()["name"]}
+    out[OUTSIDE_SHAOXING] = ui_text("self_check.district_outside")
+    return out
+
+
+def certificate_options() -> dict[str, str]:
+    """Certificate level -> label shown: 无 (no certificate) and the five levels with their grade."""
+    levels = skill_levels()
+    out = {"无": ui_text("self_check.cert_none")}
+    out.update({lvl: f"{lvl}（{grade}）" for lvl, grade in zip(levels["level"], levels["grade"])})
+    return out
+
+
+def _text_or_none(value) -> str | None:
+    value = (value or "").strip() if isinstance(value, str) or value is None else value
+    return value or None
+
+
+def person_from_answers(answers: dict):
+    """The form's answers (None or "unknown" = 不清楚) as a ``core.person.Person``."""
+    from core.person import Person
+
+    yes_no = {"yes": True, "no": False, "unknown": None, None: None}
+    level = answers.get("certificate_level")
+    has_employer = yes_no[answers.get("has_employer")]
+    organized = yes_no[answers.get("organized")]
+    fields = {
+        "registered_poor": yes_no[answers.get("registered_poor")],
+        "home_province": answers.get("home_province"),
+        "home_county": _text_or_none(answers.get("home_county")),
+        "first_employment_date": answers.get("first_employment_date"),
+        "work_district": answers.get("work_district"),
+        "has_employer": has_employer,
+        "employer": _text_or_none(answers.get("employer")) if has_employer else None,
+        "social_insurance_months": _int_or_none(answers.get("social_insurance_months")),
+        "continuous_months": _int_or_none(answers.get("continuous_months")),
+        "certificate_level": level,
+        "certificate_date": answers.get("certificate_date") if level not in (None, "无") else None,
+        "training_cost": answers.get("training_cost") if level == "初级工" else None,
+        "self_rented_months": _int_or_none(answers.get("self_rented_months")),
+        "organized": organized,
+        "organizer": _text_or_none(answers.get("organizer")) if organized else None,
+    }
+    return Person(**fields)
+
+
+def _int_or_none(value) -> int | None:
+    return None if value is None else int(value)
+
+
+def format_day(day: date) -> str:
+    return ui_text("self_check.date_format", y=day.year, m=day.month, d=day.day)
+
+
+# ----------------------------------------------------------------------------------------------
+# the roster: read once per file content
+
+@dataclass
+class LoadedRoster:
+    """One uploaded file, read and evaluated once (kept in session state under its hash)."""
+
+    digest: str
+    filename: str
+    result: object = None          # core.engine.RosterResult
+    table: pd.DataFrame | None = None   # display_table(result.frame), prepared once
+    error: str | None = None       # the reader's one-sentence reason when the file is unreadable
+    seconds: float = 0.0
+    downloads: dict = None         # format -> bytes, made on first request
+
+
+def process_roster(data: bytes, filename: str, district: str | None = None, on_step=None) -> LoadedRoster:
+    """Read, evaluate and prepare the table of one file; ``on_step(fraction, text)`` reports progress.
+
+    An unreadable file gives a LoadedRoster with ``error`` set (never an exception)."""
+    import time
+
+    from core.engine import evaluate_roster
+    from core.reader import RosterReadError, read_roster
+
+    step = on_step or (lambda fraction, text: None)
+    loaded = LoadedRoster(content_hash(data), filename, downloads={})
+    start = time.perf_counter()
+    step(0.05, ui_text("roster.reading"))
+    try:
+        raw = read_roster(data, filename)
+    except RosterReadError as exc:
+        loaded.error = exc.text(lang()) if hasattr(exc, "text") else str(exc)
+        return loaded
+    step(0.4, ui_text("roster.validating", rows=f"{len(raw.frame):,}"))
+    loaded.result = evaluate_roster(raw, as_of=as_of(), only_district=district, lang=lang())
+    step(0.8, ui_text("roster.preparing"))
+    loaded.table = display_table(loaded.result.frame)
+    loaded.seconds = time.perf_counter() - start
+    step(1.0, ui_text("roster.done", rows=f"{len(loaded.table):,}", seconds=f"{loaded.seconds:.1f}"))
+    return loaded
+
+
+def load_roster(uploaded, state_key: str, district: str | None = None) -> LoadedRoster:
+    """The uploaded file read once: a rerun with the same content (same hash, same district
+    limit) reuses the result kept in session state; a new file is read with a progress bar."""
+    data = uploaded.getvalue()
+    digest = content_hash(data)
+    key = f"{digest}:{district or ''}:{lang()}"
+    kept = st.session_state.get(state_key)
+    if kept is not None and kept[0] == key:
+        return kept[1]
+    bar = st.progress(0.0)
+    loaded = process_roster(data, uploaded.name, district, on_step=lambda f, text: bar.progress(f, text=text))
+    bar.empty()
+    st.session_state[state_key] = (key, loaded)
+    return loaded
+
+
+def result_file(loaded: LoadedRoster, fmt: str) -> bytes:
+    """The result as xlsx or CSV (core.output), made once per file."""
+    if fmt not in loaded.downloads:
+        from core import output
+
+        writer = output.to_xlsx_bytes if fmt == "xlsx" else output.to_csv_bytes
+        loaded.downloads[fmt] = writer(loaded.result, lang=lang())
+    return loaded.downloads[fmt]
+
+
+def result_filename(filename: str, fmt: str) -> str:
+    stem = Path(filename).stem or "roster"
+    return f"{stem}_{ui_text('roster.result_suffix')}.{fmt}"
+
+
+@st.cache_data(show_spinner=False)
+def template_file(fmt: str) -> tuple[bytes, str]:
+    """The blank roster template (core.template) as (bytes, file name)."""
+    try:
+        from core.template import template_bytes, template_filename
+    except ImportError:  # core/template.py not there yet: headers only
+        return _fallback_template(fmt)
+    return template_bytes(fmt), template_filename(fmt)
+
+
+def _fallback_template(fmt: str) -> tuple[bytes, str]:
+    import io
+
+    headers = [c.header for c in columns()]
+    name = ui_text("roster.template_name")
+    if fmt == "csv":
+        return (",".join(headers) + "\r\n").encode("utf-8-sig"), f"{name}.csv"
+    import xlsxwriter
+
+    buf = io.BytesIO()
+    book = xlsxwriter.Workbook(buf, {"in_memory": True})
+    sheet = book.add_worksheet("名单")
+    text = book.add_format({"num_format": "@"})
+    for i, h in enumerate(headers):
+        sheet.write_string(0, i, h)
+        sheet.set_column(i, i, 16, text)
+    book.close()
+    return buf.getvalue(), f"{name}.xlsx"
+
+
+# ----------------------------------------------------------------------------------------------
+# the dashboard
+
+FAIR_FIELDS = ("district", "date", "venue", "enterprise")
+
+
+class FairsReadError(ValueError):
+    """A recruitment-fair table that cannot be used; the message is one sentence for the user."""
+
+
+def read_fairs(data: bytes, filename: str) -> pd.DataFrame:
+    """A table of recruitment fairs (one row per fair and enterprise) from .csv (UTF-8 or GBK)
+    or .xlsx/.xls: headers 区县 日期 举办地 企业 (or the English field names). Districts are
+    read as the roster reads them (a 绍兴市 prefix and the old names are fine)."""
+    import io
+
+    from core.normalize import parse_district
+
+    try:
+        if filename.lower().endswith((".xlsx", ".xls")):
+            frame = pd.read_excel(io.BytesIO(data), dtype=str, engine="calamine")
+        else:
+            for encoding in ("utf-8-sig", "gb18030"):
+                try:
+                    frame = pd.read_csv(io.BytesIO(data), dtype=str, encoding=encoding)
+                    break
+                except UnicodeDecodeError:
+                    continue
+            else:
+                raise FairsReadError(ui_text("dashboard.fairs_encoding"))
+    except FairsReadError:
+        raise
+    except Exception as exc:  # an unreadable file: one sentence, no stack trace
+        raise FairsReadError(ui_text("dashboard.fairs_unreadable")) from exc
+    names = {ui_text(f"dashboard.fair_columns.{f}"): f for f in FAIR_FIELDS} | {f: f for f in FAIR_FIELDS}
+    frame = frame.rename(columns=lambda c: names.get(str(c).strip(), str(c).strip()))
+    missing = [ui_text(f"dashboard.fair_columns.{f}") for f in FAIR_FIELDS if f not in frame.columns]
+    if missing:
+        raise FairsReadError(ui_text("dashboard.fairs_missing_columns", columns="、".join(missing)))
+    out = frame[list(FAIR_FIELDS)].copy()
+    out["district"] = parse_district(out["district"].astype(object)).values
+    out["date"] = pd.to_datetime(out["date"].astype(str).str.strip(), errors="coerce", format="mixed")
+    return out.dropna(subset=["district", "date"]).reset_index(drop=True)
+
+
+def year_options(frame: pd.DataFrame) -> list[int]:
+    """Years of first employment among the valid rows, newest first."""
+    valid = frame["valid"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    years = frame.loc[valid, "year"].dropna().astype("int64").unique()
+    return sorted(years.tolist(), reverse=True)
+
+
+def default_year(years: list[int]) -> int | None:
+    """The year the dashboard opens on: the policy's first year when present, else the newest."""
+    from core.reference import policy
+
+    first = policy().start.year
+    return first if first in years else (years[0] if years else None)
+
+
+def rows_of_year(frame: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Valid rows whose year of first employment is ``year``."""
+    keep = frame["valid"].astype("boolean").fillna(False) & (frame["year"] == year).fillna(False)
+    return frame[keep.to_numpy(dtype=bool)]

@@ -1,0 +1,97 @@
+"""进度看板 (leadership): progress against the targets, by district, by month, subsidy amounts,
+recruitment fairs and the pairing table. Works on an uploaded roster or on the synthetic demo
+dataset (labelled 示例数据 on every chart) until stored data exists."""
+import streamlit as st
+
+from core import charts
+from core.demo import demo_fairs, demo_result
+from core.progress import amounts_by_district, monthly_new_hires, progress
+from pages._common import (
+    DASHBOARD_ROLES, MAX_UPLOAD_MB, FairsReadError, default_year, lang, load_roster, read_fairs,
+    require_role, rows_of_year, ui_text, year_options,
+)
+
+st.set_page_config(layout="wide")
+require_role(*DASHBOARD_ROLES)
+st.title(ui_text("dashboard.title"))
+
+source = st.segmented_control(ui_text("dashboard.source"), ("demo", "upload"), default="demo", key="dash_source",
+                              format_func=lambda v: ui_text(f"dashboard.source_{v}"), required=True)
+demo = source == "demo"
+fairs = None
+if demo:
+    st.warning(ui_text("dashboard.demo_banner"), icon=":material/science:")
+    result = demo_result()
+    fairs = demo_fairs()
+else:
+    up1, up2 = st.columns(2)
+    uploaded = up1.file_uploader(ui_text("dashboard.upload_label"), type=["csv", "xlsx", "xls"],
+                                 max_upload_size=MAX_UPLOAD_MB, key="dash_file",
+                                 help=ui_text("dashboard.upload_limit", mb=MAX_UPLOAD_MB))
+    fairs_file = up2.file_uploader(ui_text("dashboard.fairs_upload_label"), type=["csv", "xlsx", "xls"],
+                                   max_upload_size=MAX_UPLOAD_MB, key="dash_fairs")
+    if fairs_file is not None:
+        try:
+            fairs = read_fairs(fairs_file.getvalue(), fairs_file.name)
+        except FairsReadError as exc:
+            st.error(ui_text("dashboard.fairs_read_error", reason=str(exc)))
+    if uploaded is None:
+        st.info(ui_text("dashboard.no_data"))
+        st.stop()
+    loaded = load_roster(uploaded, "dashboard_loaded")
+    if loaded.error:
+        st.error(ui_text("roster.read_error", reason=loaded.error), icon=":material/error:")
+        st.stop()
+    result = loaded.result
+
+frame = result.frame
+years = year_options(frame)
+if not years:
+    st.info(ui_text("dashboard.no_valid_rows"))
+    st.stop()
+year = st.selectbox(ui_text("dashboard.year"), years, index=years.index(default_year(years)), key="dash_year")
+st.caption(ui_text("dashboard.rows_note", valid=f"{result.summary['valid']:,}", errors=f"{result.summary['errors']:,}"))
+
+prog = progress(frame, year)
+lang_code = lang()
+
+st.subheader(ui_text("dashboard.targets_title"))
+cols = st.columns(4)
+for col, measure in zip(cols, charts.MEASURES):
+    actual = prog["city"][measure]
+    target = prog["targets"].get(measure)
+    col.metric(ui_text(f"chart.measure.{measure}"), ui_text("dashboard.people", n=f"{actual:,}"),
+               delta=(ui_text("dashboard.of_target", target=f"{target:,}", pct=f"{100 * actual / target:.1f}")
+                      if target else ui_text("dashboard.no_target")),
+               delta_color="off", delta_arrow="off", border=True)
+st.altair_chart(charts.target_chart(prog, demo, lang_code), theme=None, width="stretch")
+
+left, right = st.columns(2)
+with left:
+    st.subheader(ui_text("dashboard.district_title"))
+    st.altair_chart(charts.district_chart(prog, demo, lang_code), theme=None, width="stretch")
+with right:
+    st.subheader(ui_text("dashboard.monthly_title"))
+    st.altair_chart(charts.cumulative_chart(monthly_new_hires(frame, year), prog["targets"].get("total"), year,
+                                            demo, lang_code), theme=None, width="stretch")
+
+left, right = st.columns(2)
+with left:
+    st.subheader(ui_text("dashboard.amounts_title"))
+    st.altair_chart(charts.amounts_chart(amounts_by_district(rows_of_year(frame, year)), demo, lang_code, year=year),
+                    theme=None, width="stretch")
+with right:
+    st.subheader(ui_text("dashboard.fairs_title"))
+    if fairs is None:
+        st.info(ui_text("dashboard.fairs_no_data"))
+    else:
+        table = charts.fairs_table(fairs, year, lang_code)
+        missing = table.loc[table["none"], "district"].tolist()
+        if missing:
+            st.error(ui_text("dashboard.fairs_missing", year=year, names="、".join(missing)), icon=":material/warning:")
+        else:
+            st.success(ui_text("dashboard.fairs_all", year=year))
+        st.altair_chart(charts.fairs_chart(fairs, year, demo, lang_code), theme=None, width="stretch")
+
+st.subheader(ui_text("dashboard.pairing_title"))
+st.dataframe(charts.pairing_table(lang_code), hide_index=True, width="content", key="pairing_table")

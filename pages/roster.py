@@ -1,0 +1,79 @@
+"""名单核验 (officers): template, upload, summary, result table with filter and search, errors by
+row, downloads. The file is read once per content hash (pages/_common.load_roster)."""
+import streamlit as st
+
+from pages._common import (
+    MAX_UPLOAD_MB, ROSTER_ROLES, error_list, load_roster, money, require_role, result_file,
+    result_filename, row_filter, summary_table, template_file, ui_text, user_district,
+)
+
+user = require_role(*ROSTER_ROLES)
+district = user_district(user)
+
+st.title(ui_text("roster.title"))
+st.write(ui_text("roster.intro"))
+
+st.subheader(ui_text("roster.template_title"))
+st.caption(ui_text("roster.template_help"))
+left, right = st.columns(2)
+for column, fmt, mime in ((left, "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+                          (right, "csv", "text/csv")):
+    data, name = template_file(fmt)
+    column.download_button(ui_text(f"roster.template_{fmt}"), data, file_name=name, mime=mime,
+                           key=f"template_{fmt}", on_click="ignore", icon=":material/download:",
+                           width="stretch")
+
+st.subheader(ui_text("roster.upload_title"))
+uploaded = st.file_uploader(ui_text("roster.upload_label"), type=["csv", "xlsx", "xls"],
+                            max_upload_size=MAX_UPLOAD_MB, key="roster_file",
+                            help=ui_text("roster.upload_limit", mb=MAX_UPLOAD_MB))
+st.caption(ui_text("roster.upload_limit", mb=MAX_UPLOAD_MB))
+if uploaded is None:
+    st.info(ui_text("roster.empty"))
+    st.stop()
+
+loaded = load_roster(uploaded, "roster_loaded", district)
+if loaded.error:
+    st.error(ui_text("roster.read_error", reason=loaded.error), icon=":material/error:")
+    st.stop()
+
+result = loaded.result
+summary = result.summary
+st.success(ui_text("roster.done", rows=f"{summary['rows']:,}", seconds=f"{loaded.seconds:.1f}"))
+if district:
+    st.caption(ui_text("roster.district_note", district=district))
+
+st.subheader(ui_text("roster.summary_title"))
+c1, c2, c3, c4 = st.columns(4)
+c1.metric(ui_text("roster.rows"), f"{summary['rows']:,}")
+c2.metric(ui_text("roster.valid"), f"{summary['valid']:,}")
+c3.metric(ui_text("roster.errors"), f"{summary['errors']:,}")
+c4.metric(ui_text("roster.blank"), f"{summary.get('blank_rows', 0):,}")
+st.metric(ui_text("roster.total"), money(summary["total_to_worker"]))
+st.markdown(f"**{ui_text('roster.amounts_title')}**")
+st.dataframe(summary_table(summary), hide_index=True, width="stretch", key="amounts_table",
+             column_config={ui_text("summary.amount"): st.column_config.NumberColumn(format="localized")})
+
+st.subheader(ui_text("roster.table_title"))
+f1, f2 = st.columns([1, 2], vertical_alignment="bottom")
+errors_only = f1.toggle(ui_text("roster.filter_errors"), key="errors_only")
+query = f2.text_input(ui_text("roster.search"), key="roster_search",
+                      placeholder=ui_text("roster.search_placeholder"))
+keep = row_filter(result.frame, errors_only, query)
+table = loaded.table[keep]
+st.caption(ui_text("roster.shown", shown=f"{len(table):,}", total=f"{len(loaded.table):,}"))
+st.dataframe(table, hide_index=True, width="stretch", height=420, key="result_table")
+
+if summary["errors"]:
+    with st.expander(ui_text("roster.errors_title", n=f"{summary['errors']:,}"), expanded=summary["errors"] <= 20):
+        st.dataframe(error_list(result.frame), hide_index=True, width="stretch", key="error_table")
+
+st.subheader(ui_text("roster.download_title"))
+d1, d2 = st.columns(2)
+d1.download_button(ui_text("roster.download_xlsx"), lambda: result_file(loaded, "xlsx"),
+                   file_name=result_filename(loaded.filename, "xlsx"),
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                   key="download_xlsx", on_click="ignore", icon=":material/download:", width="stretch")
+d2.download_button(ui_text("roster.download_csv"), lambda: result_file(loaded, "csv"),
+                   file_name=result_filename(loaded.filename, "csv"), mime="text/csv",
+                   key="download_csv", on_click="ignore", icon=":material/download:", width="stretch")

@@ -1,0 +1,119 @@
+"""政策自测 (public): a short form in four steps, the result on the same screen. Stores nothing."""
+import datetime as dt
+
+import streamlit as st
+
+from core.person import estimate
+from pages._common import (
+    as_of, certificate_options, lang, district_options, money, person_from_answers, province_options,
+    status_label, STATUS_COLORS, ui_text, format_day,
+)
+
+YES_NO = ("yes", "no", "unknown")
+
+st.title(ui_text("self_check.title"))
+st.write(ui_text("self_check.intro"))
+
+
+def yes_no(key: str, label: str, help: str | None = None) -> str:
+    return st.radio(label, YES_NO, key=key, index=2, horizontal=True, help=help,
+                    format_func=lambda v: ui_text(f"common.{v}"))
+
+
+def step(n: int, title_key: str):
+    st.subheader(ui_text("self_check.step", n=n, title=ui_text(title_key)), divider="gray")
+
+
+unknown = ui_text("self_check.placeholder_unknown")
+answers: dict = {}
+
+step(1, "self_check.step1")
+answers["registered_poor"] = yes_no("sc_poor", ui_text("self_check.q_poor"), ui_text("self_check.q_poor_help"))
+answers["home_province"] = st.selectbox(ui_text("self_check.q_province"), province_options(), index=None,
+                                        placeholder=unknown, key="sc_province")
+answers["home_county"] = st.text_input(ui_text("self_check.q_county"), key="sc_county",
+                                       placeholder=unknown, help=ui_text("self_check.q_county_help"))
+
+step(2, "self_check.step2")
+answers["first_employment_date"] = st.date_input(
+    ui_text("self_check.q_first_date"), value=None, key="sc_first_date", format="YYYY-MM-DD",
+    min_value=dt.date(2000, 1, 1), help=ui_text("self_check.q_first_date_help"))
+district_labels = district_options()
+answers["work_district"] = st.selectbox(ui_text("self_check.q_district"), list(district_labels), index=None,
+                                        format_func=district_labels.get, placeholder=unknown, key="sc_district")
+answers["has_employer"] = yes_no("sc_has_employer", ui_text("self_check.q_has_employer"))
+if answers["has_employer"] == "yes":
+    answers["employer"] = st.text_input(ui_text("self_check.q_employer"), key="sc_employer")
+answers["social_insurance_months"] = st.number_input(
+    ui_text("self_check.q_si_months"), min_value=0, max_value=600, value=None, step=1,
+    placeholder=unknown, key="sc_si", help=ui_text("self_check.q_si_months_help"))
+answers["continuous_months"] = st.number_input(
+    ui_text("self_check.q_continuous"), min_value=0, max_value=600, value=None, step=1,
+    placeholder=unknown, key="sc_continuous", help=ui_text("self_check.q_continuous_help"))
+answers["organized"] = yes_no("sc_organized", ui_text("self_check.q_organized"))
+if answers["organized"] == "yes":
+    answers["organizer"] = st.text_input(ui_text("self_check.q_organizer"), key="sc_organizer")
+
+step(3, "self_check.step3")
+levels = certificate_options()
+answers["certificate_level"] = st.selectbox(ui_text("self_check.q_cert"), list(levels), index=None,
+                                            format_func=levels.get, placeholder=unknown, key="sc_cert")
+if answers["certificate_level"] not in (None, "无"):
+    answers["certificate_date"] = st.date_input(ui_text("self_check.q_cert_date"), value=None,
+                                                key="sc_cert_date", format="YYYY-MM-DD")
+    if answers["certificate_level"] == "初级工":
+        answers["training_cost"] = st.number_input(
+            ui_text("self_check.q_cost"), min_value=0.0, value=None, step=100.0, placeholder=unknown,
+            key="sc_cost", help=ui_text("self_check.q_cost_help"))
+
+step(4, "self_check.step4")
+answers["self_rented_months"] = st.number_input(
+    ui_text("self_check.q_rent"), min_value=0, max_value=600, value=None, step=1, placeholder=unknown,
+    key="sc_rent", help=ui_text("self_check.q_rent_help"))
+
+if st.button(ui_text("self_check.submit"), type="primary", key="sc_submit", width="stretch"):
+    st.session_state["sc_shown"] = True
+
+if st.session_state.get("sc_shown"):
+    result = estimate(person_from_answers(answers), as_of=as_of(), lang=lang())
+    st.header(ui_text("self_check.result_title"), anchor="result")
+    deadline = format_day(result.claim_deadline)
+    if result.claim_closed:
+        st.warning(ui_text("self_check.deadline_closed", date=deadline), icon=":material/event_busy:")
+    else:
+        st.info(ui_text("self_check.deadline_open", date=deadline), icon=":material/event:")
+
+    with st.container(border=True):
+        st.markdown(f"**{ui_text('self_check.coverage_title')}** "
+                    f":{STATUS_COLORS[result.covered]}-badge[{status_label(result.covered)}]")
+        st.write(ui_text(f"self_check.covered.{result.covered}"))
+        st.markdown("\n".join(f"- {reason}" for reason in result.coverage_reasons))
+        if result.coverage_missing:
+            st.markdown(f"**{ui_text('self_check.missing')}** " + "；".join(result.coverage_missing))
+
+    st.metric(ui_text("self_check.total"), money(result.total_to_worker), help=ui_text("self_check.total_help"))
+
+    for item in result.items:
+        with st.container(border=True, key=f"card_{item.code}"):
+            head, amount = st.columns([3, 2], vertical_alignment="center")
+            head.markdown(f"**{item.title}**  \n:{STATUS_COLORS[item.status]}-badge[{status_label(item.status)}]")
+            shown = money(item.amount) if item.amount is not None else ui_text("self_check.amount_local")
+            amount.markdown(f"#### {shown}")
+            st.markdown("\n".join(f"- {reason}" for reason in item.reasons))
+            if item.missing:
+                st.markdown(f"**{ui_text('self_check.missing')}** " + "；".join(item.missing))
+            if item.possible_amount:
+                st.markdown(ui_text("self_check.possible", amount=money(item.possible_amount)))
+            if item.next_step:
+                st.markdown(f"**{ui_text('self_check.next_step')}** {item.next_step}")
+            st.caption(f"{ui_text('self_check.clause', clause=item.clause)} · {ui_text('self_check.payee_' + item.payee)}")
+            for note in item.notes:
+                st.caption(f"{ui_text('self_check.note')}{note}")
+
+    if result.cannot_check:
+        st.subheader(ui_text("self_check.cannot_check_title"))
+        st.markdown("\n".join(f"- {text}" for text in result.cannot_check))
+    if result.notes:
+        st.subheader(ui_text("self_check.notes_title"))
+        st.markdown("\n".join(f"- {text}" for text in result.notes))
+    st.caption(ui_text("self_check.disclaimer"))

@@ -1,0 +1,30 @@
+"""Entry point: ``streamlit run streamlit_app.py``.
+
+Builds the navigation with st.navigation from an explicit list of page files; which pages are
+listed depends on who is signed in (``st.session_state["user"]``), see pages/_common.py.
+"""
+import streamlit as st
+
+from core import i18n
+from pages._common import accounts_enabled, current_user, ui_text, user_role, visible_pages
+
+st.set_page_config(page_title=ui_text("app.title"), page_icon=":material/handshake:", layout="centered")
+
+with st.sidebar:
+    langs = list(i18n.LANGUAGES)
+    st.selectbox(ui_text("app.lang_label"), langs, key="lang",
+                 format_func=lambda code: i18n.LANGUAGES[code])
+    user = current_user()
+    if user is not None:
+        st.caption(ui_text("app.signed_in", name=getattr(user, "name", ""),
+                           role=ui_text(f"role.{user_role(user)}") if user_role(user) else ""))
+        if st.button(ui_text("app.logout"), key="logout"):
+            st.session_state.pop("user", None)
+            st.rerun()
+
+specs = visible_pages(current_user(), accounts_enabled())
+pages = [st.Page(spec.path, title=ui_text(spec.title_key), icon=spec.icon, default=(i == 0))
+         for i, spec in enumerate(specs)]
+page = st.navigation(pages, position="top" if len(pages) > 1 else "hidden")
+page.run()
+st.caption(ui_text("app.footer"))
