@@ -1,0 +1,536 @@
+"""Roster files as officers send them: bytes + file name -> :class:`RawRoster`.
+
+The contract is ``shared/spec/ROSTER.md``. The reader only *reads*: every cell comes back as the
+text it holds (Excel typed cells rendered as text, see :func:`_cell_text`), under the canonical field
+name of its column, with the row number Excel shows. Validation (stripping, full-width folding,
+parsing) is the validator's job.
+
+CSV goes through ``pyarrow.csv`` (all columns as strings, no per-row Python work); the header is
+found in the first rows with the stdlib ``csv`` module. Ragged CSV files fall back to the stdlib
+parser so that no row is ever lost. Workbooks (.xlsx, .xls) are read with python-calamine.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import math
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from core.i18n import t
+from core.reference import columns
+
+#: the header is looked for among this many rows at the top of the sheet
+HEADER_SEARCH_ROWS = 10
+#: bytes of a CSV file looked at to detect the encoding
+HEAD_BYTES = 64 * 1024
+#: sheet read first when a workbook has it
+ROSTER_SHEET = "名单"
+
+_XLSX_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+_EXCEL_LAST_SERIAL = 2958465  # 9999-12-31
+_DELIMITERS = (",", "\t", ";")
+
+
+class RosterReadError(Exception):
+    """The file cannot be read at all; ``message`` is one Chinese sentence saying why."""
+
+    def __init__(self, key: str, **fmt):
+        self.key = key
+        self.fmt = fmt
+        self.message = t("reader." + key, **fmt)
+        super().__init__(self.message)
+
+    def text(self, lang: str = "zh") -> str:
+        """The same message in another language of the catalog."""
+        return t("reader." + self.key, lang=lang, **self.fmt)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass
+class RawRoster:
+    frame: pd.DataFrame
+    row_numbers: np.ndarray
+    header_row: int
+    blank_rows: int
+    unknown_columns: list[str] = field(default_factory=list)
+    file_kind: str = "csv"
+    encoding: str | None = None
+    sheet: str | None = None
+
+
+# --------------------------------------------------------------------------- headers
+
+def normalise_header(text) -> str:
+    """Header text as matched: NFKC (full-width brackets and spaces folded), no whitespace at all,
+    no zero-width characters, no required-marker asterisks, lower case (for the English names)."""
+    if text is None:
+        return ""
+    s = unicodedata.normalize("NFKC", str(text))
+    s = "".join(ch for ch in s if not ch.isspace() and ch not in "\u200b\u200c\u200d\u2060\ufeff")
+    s = s.strip("*")
+    return s.casefold()
+
+
+@lru_cache(maxsize=None)
+def _header_map() -> tuple[tuple[str, str], ...]:
+    out: dict[str, str] = {}
+    for col in columns():
+        for text in (col.header, col.field, *col.aliases):
+            out.setdefault(normalise_header(text), col.field)
+    return tuple(out.items())
+
+
+def header_map() -> dict[str, str]:
+    """Normalised header text -> field: headers, aliases from columns.yaml, English field names."""
+    return dict(_header_map())
+
+
+def _required_fields() -> list[str]:
+    return [c.field for c in columns() if c.required]
+
+
+def _header_of(field_name: str) -> str:
+    for c in columns():
+        if c.field == field_name:
+            return c.header
+    return field_name
+
+
+def _match_count(cells: list[str]) -> int:
+    hm = header_map()
+    found = {hm.get(normalise_header(c)) for c in cells}
+    return sum(1 for f in _required_fields() if f in found)
+
+
+def _find_header(rows: list[list[str]], whole: bool) -> int:
+    """Index of the first row holding every required header; else a RosterReadError.
+
+    ``whole``: ``rows`` is the whole file (so no content at all means an empty file)."""
+    required = _required_fields()
+    best, best_count = -1, -1
+    for i, cells in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        n = _match_count(cells)
+        if n == len(required):
+            return i
+        if n > best_count:
+            best, best_count = i, n
+    if whole and not any(any(str(c).strip() for c in r) for r in rows):
+        raise RosterReadError("empty")
+    if best_count <= 0:
+        raise RosterReadError(
+            "no_header", rows=HEADER_SEARCH_ROWS, required="、".join(_header_of(f) for f in required)
+        )
+    hm = header_map()
+    found = {hm.get(normalise_header(c)) for c in rows[best]}
+    missing = [_header_of(f) for f in required if f not in found]
+    raise RosterReadError("missing_columns", missing="、".join(missing), row=best + 1, rows=HEADER_SEARCH_ROWS)
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    n = index + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _column_names(headers: list) -> tuple[list[str], list[str]]:
+    """Frame column names (field, or stripped header text) and the unknown ones, in file order."""
+    hm = header_map()
+    names: list[str] = []
+    unknown: list[str] = []
+    used: set[str] = set()
+    for i, raw in enumerate(headers):
+        text = "" if raw is None else str(raw).strip()
+        fld = hm.get(normalise_header(text)) if text else None
+        if fld is not None and fld not in used:
+            name = fld
+        else:  # unknown, or a second column for a field already taken: passed through
+            base = text or t("reader.unnamed_column", letter=_column_letter(i))
+            name, k = base, 2
+            while name in used or normalise_header(name) in hm:
+                name = f"{base}_{k}"
+                k += 1
+            unknown.append(name)
+        used.add(name)
+        names.append(name)
+    return names, unknown
+
+
+# --------------------------------------------------------------------------- entry points
+
+def read_roster_path(path) -> RawRoster:
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise RosterReadError("cannot_open", name=p.name) from exc
+    return read_roster(data, p.name)
+
+
+def read_roster(data: bytes, filename: str) -> RawRoster:
+    """Read a roster file (.csv, .xlsx or .xls, detected from the content)."""
+    try:
+        if isinstance(data, (bytearray, memoryview)):
+            data = bytes(data)
+        if not data or data.isspace():
+            raise RosterReadError("empty")
+        if data.startswith(_XLSX_MAGIC):
+            return _read_workbook(data, "xlsx")
+        if data.startswith(_OLE_MAGIC):
+            if "EncryptedPackage".encode("utf-16-le") in data:
+                raise RosterReadError("encrypted")
+            return _read_workbook(data, "xls")
+        return _read_csv(data)
+    except RosterReadError:
+        raise
+    except Exception as exc:  # anything unexpected: one sentence, never a traceback
+        raise RosterReadError("unreadable", name=filename or "") from exc
+
+
+# --------------------------------------------------------------------------- CSV
+
+def _byte_lines(buf: bytes, limit: int):
+    pos, n = 0, len(buf)
+    while pos < n and pos < limit:
+        nl = buf.find(b"\n", pos)
+        end = n if nl < 0 else nl + 1
+        yield buf[pos:end]
+        pos = end
+
+
+def _head_records(head: bytes, encoding: str, delimiter: str) -> tuple[list[list[str]], list[int]]:
+    """The first records of the file and the byte offset just after each of them."""
+    consumed = [0]
+    if len(head) == HEAD_BYTES * 4 and b"\n" in head:  # never decode a line cut in the middle
+        head = head[:head.rindex(b"\n") + 1]
+
+    def lines():
+        for line in _byte_lines(head, len(head)):
+            consumed[0] += len(line)
+            yield line.decode(encoding)
+
+    records, offsets = [], []
+    for rec in csv.reader(lines(), delimiter=delimiter):
+        records.append(rec)
+        offsets.append(consumed[0])
+        if len(records) >= HEADER_SEARCH_ROWS:
+            break
+    return records, offsets
+
+
+def _head_encoding(body: bytes) -> str:
+    head = body[:HEAD_BYTES]
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=len(head) == len(body))
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        codecs.getincrementaldecoder("gb18030")().decode(head, final=len(head) == len(body))
+        return "gb18030"
+    except UnicodeDecodeError:
+        raise RosterReadError("not_table") from None
+
+
+def _read_csv(data: bytes) -> RawRoster:
+    # ``base``: where the text starts in ``body`` (after a BOM), kept as an offset so that a large
+    # file is never copied before pyarrow reads it
+    body, base = data, 0
+    if data.startswith(codecs.BOM_UTF8):
+        base, encoding = len(codecs.BOM_UTF8), "utf-8-sig"
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            body, encoding = data.decode("utf-16").encode("utf-8"), "utf-16"
+        except UnicodeDecodeError:
+            raise RosterReadError("not_table") from None
+    else:
+        if b"\x00" in data:  # a binary file
+            raise RosterReadError("not_table")
+        encoding = _head_encoding(data)
+    if _is_blank(body, base):
+        raise RosterReadError("empty")
+    lead = body[base:base + 4096].lstrip().lower()
+    if lead.startswith(b"<") and (b"<html" in lead or lead.startswith(b"<!doctype html")):
+        raise RosterReadError("html")
+    head_enc = "gb18030" if encoding == "gb18030" else "utf-8"
+
+    # the delimiter: comma unless another one lays out more of the required headers
+    best = None
+    for delim in _DELIMITERS:
+        records, offsets = _head_records(body[base:base + HEAD_BYTES * 4], head_enc, delim)
+        score = max((_match_count(r) for r in records), default=0)
+        if best is None or score > best[0]:
+            best = (score, delim, records, offsets)
+        if score == len(_required_fields()):
+            break
+    _, delim, records, offsets = best
+    h = _find_header(records, whole=len(records) < HEADER_SEARCH_ROWS)
+    headers, header_row, start = records[h], h + 1, base + offsets[h]
+
+    if head_enc == "utf-8":
+        try:
+            table = _arrow_csv(body, start, len(headers), delim)
+        except pa.ArrowInvalid as exc:
+            if "utf8" not in str(exc).lower().replace("-", ""):
+                raise
+            if encoding != "utf-8":  # a BOM said otherwise
+                raise RosterReadError("not_table") from None
+            body, start, encoding = _to_utf8(body[start:]), 0, "gb18030"
+            table = _arrow_csv(body, 0, len(headers), delim)
+    else:
+        body, start = _to_utf8(body[start:]), 0
+        table = _arrow_csv(body, 0, len(headers), delim)
+
+    if table is None:  # ragged rows: the stdlib parser, padding short rows, keeping extra cells
+        table, headers = _python_csv(body[start:].decode("utf-8"), headers, delim)
+    return _finish(table, headers, header_row, "csv", encoding, None)
+
+
+def _is_blank(body: bytes, base: int) -> bool:
+    head = body[base:base + HEAD_BYTES]
+    if head and not head.isspace():
+        return False
+    return not body[base:].strip()
+
+
+def _to_utf8(gb: bytes) -> bytes:
+    try:
+        return gb.decode("gb18030").encode("utf-8")
+    except UnicodeDecodeError:
+        raise RosterReadError("not_table") from None
+
+
+def _arrow_csv(body: bytes, start: int, width: int, delim: str) -> pa.Table | None:
+    names = [f"c{i}" for i in range(width)]
+    buf = pa.py_buffer(body)
+    if start:
+        buf = buf.slice(start)
+    if buf.size == 0:
+        return pa.table({n: pa.array([], pa.string()) for n in names})
+    ragged = []
+
+    def on_invalid(row):
+        ragged.append(row.number)
+        return "skip"
+
+    table = pacsv.read_csv(
+        pa.BufferReader(buf),
+        read_options=pacsv.ReadOptions(column_names=names, use_threads=True, block_size=1 << 24),
+        parse_options=pacsv.ParseOptions(
+            delimiter=delim,
+            ignore_empty_lines=False,
+            newlines_in_values=body.find(b'"', start) >= 0,
+            invalid_row_handler=on_invalid,
+        ),
+        convert_options=pacsv.ConvertOptions(
+            column_types={n: pa.string() for n in names},
+            strings_can_be_null=True,
+            null_values=[""],
+            quoted_strings_can_be_null=True,
+        ),
+    )
+    if ragged:
+        return None
+    return table
+
+
+def _python_csv(text: str, headers: list[str], delim: str) -> tuple[pa.Table, list[str]]:
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
+    width = max([len(headers), *map(len, rows)]) if rows else len(headers)
+    headers = list(headers) + [""] * (width - len(headers))
+    cols = []
+    for j in range(width):
+        cols.append(pa.array([(r[j] if j < len(r) and r[j] != "" else None) for r in rows], pa.string()))
+    return pa.table(cols, names=[f"c{i}" for i in range(width)]), headers
+
+
+# --------------------------------------------------------------------------- workbooks
+
+def _read_workbook(data: bytes, kind: str) -> RawRoster:
+    import python_calamine
+
+    try:
+        wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        names = list(wb.sheet_names)
+        if not names:
+            raise RosterReadError("empty")
+        if ROSTER_SHEET in names:
+            sheet_name = ROSTER_SHEET
+        else:
+            stripped = [n for n in names if n.strip() == ROSTER_SHEET]
+            visible = [m.name for m in wb.sheets_metadata
+                       if m.visible == python_calamine.SheetVisibleEnum.Visible
+                       and m.typ == python_calamine.SheetTypeEnum.WorkSheet]
+            sheet_name = (stripped or visible or names)[0]
+        rows = wb.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+    except RosterReadError:
+        raise
+    except getattr(python_calamine, "PasswordError", ()) as exc:
+        raise RosterReadError("encrypted") from exc
+    except Exception as exc:
+        raise RosterReadError("corrupt_" + kind) from exc
+    head_text = [[_cell_text(c) or "" for c in r] for r in rows[:HEADER_SEARCH_ROWS]]
+    try:
+        h = _find_header(head_text, whole=len(rows) <= HEADER_SEARCH_ROWS)
+    except RosterReadError as exc:
+        if exc.key == "empty":
+            raise RosterReadError("empty_sheet", sheet=sheet_name) from None
+        raise
+    headers = head_text[h]
+    kinds = [_kind_of(hdr) for hdr in headers]
+    width = len(headers)
+    body = [r if len(r) == width else (list(r) + [""] * width)[:width] for r in rows[h + 1:]]
+    by_column = list(zip(*body)) if body else [()] * width
+    cols = [_column_text(list(by_column[j]), kinds[j]) for j in range(width)]
+    table = pa.table(cols, names=[f"c{i}" for i in range(width)]) if width else pa.table({})
+    return _finish(table, headers, h + 1, kind, None, sheet_name)
+
+
+def _kind_of(header: str) -> str | None:
+    fld = header_map().get(normalise_header(header))
+    for c in columns():
+        if c.field == fld:
+            return c.kind
+    return None
+
+
+def _number_text(v: float) -> str:
+    if isinstance(v, int):
+        return str(v)
+    if not math.isfinite(v):
+        return str(v)
+    if v.is_integer():
+        return str(int(v))
+    return repr(float(format(v, ".15g")))
+
+
+def _serial_date(v: float) -> str | None:
+    if not (1 <= v <= _EXCEL_LAST_SERIAL):
+        return None
+    days = int(math.floor(v))
+    if days == 60:  # Excel's 1900-02-29, a day that never was
+        return "1900-02-29"
+    if days < 60:
+        days += 1
+    return (_EXCEL_EPOCH + dt.timedelta(days=days)).isoformat()
+
+
+def _id_number_text(v: float) -> str:
+    """An ID Excel kept as a number, written the way Excel shows it (5.13226E+17)."""
+    if float(v).is_integer() and abs(v) < 1e11:
+        return str(int(v))
+    return format(float(v), ".5E")
+
+
+def _cell_text(v, kind: str | None = None) -> str | None:
+    """One workbook cell as text; None when empty."""
+    if v is None:
+        return None
+    if isinstance(v, str):
+        return v if v != "" else None
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, dt.datetime):
+        return v.date().isoformat()
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, dt.time):
+        return v.isoformat()
+    if isinstance(v, dt.timedelta):
+        return str(v)
+    if isinstance(v, (int, float)):
+        if kind == "date":
+            s = _serial_date(float(v))
+            if s is not None:
+                return s
+        if kind == "id":
+            return _id_number_text(v)
+        return _number_text(v)
+    return str(v)
+
+
+def _column_text(values: list, kind: str | None) -> pa.Array:
+    """A workbook column as a string array: each distinct value rendered once, mapped back."""
+    if not values:
+        return pa.array([], pa.string())
+    types = set(map(type, values))
+    if types <= {str}:
+        arr = pa.array(values, pa.string())
+        return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+    if bool in types and types & {int, float}:  # True == 1.0 would merge when factorized
+        return pa.array([_cell_text(v, kind) for v in values], pa.string())
+    obj = np.empty(len(values), dtype=object)
+    obj[:] = values
+    codes, uniques = pd.factorize(obj, use_na_sentinel=True)
+    texts = np.array([_cell_text(u, kind) for u in uniques] + [None], dtype=object)
+    return pa.array(texts[codes], pa.string())
+
+
+# --------------------------------------------------------------------------- common tail
+
+def _finish(table: pa.Table, headers: list, header_row: int, kind: str, encoding, sheet) -> RawRoster:
+    n = table.num_rows
+    row_numbers = np.arange(header_row + 1, header_row + 1 + n, dtype=np.int64)
+    blank = _blank_rows(table)
+    blank_rows = len(blank)
+    if blank_rows:
+        mask = np.ones(n, dtype=bool)
+        mask[blank] = False
+        table = table.filter(pa.array(mask))
+        row_numbers = row_numbers[mask]
+
+    # columns with no header and no data are dropped (trailing empty cells in a header row)
+    keep = [i for i, hd in enumerate(headers)
+            if (hd is not None and str(hd).strip()) or table.column(i).null_count < table.num_rows]
+    if len(keep) != len(headers):
+        table = table.select(keep)
+        headers = [headers[i] for i in keep]
+    names, unknown = _column_names(headers)
+    table = table.rename_columns(names)
+    frame = table.to_pandas(types_mapper=_types_mapper, split_blocks=True, self_destruct=True)
+    frame.index = pd.RangeIndex(len(frame))
+    return RawRoster(frame, row_numbers, header_row, blank_rows, unknown, kind, encoding, sheet)
+
+
+def _blank_rows(table: pa.Table) -> np.ndarray:
+    """Positions of the entirely blank rows (every cell missing or whitespace only).
+
+    Column by column, only over the rows still blank so far: one column with content in most rows
+    settles almost every row, so this costs about one column's pass."""
+    cand = None
+    for col in table.columns:
+        sub = col if cand is None else col.take(cand)
+        empty = pc.or_kleene(pc.is_null(sub), pc.fill_null(pc.utf8_is_space(sub), False))
+        idx = pc.indices_nonzero(empty)
+        cand = idx if cand is None else cand.take(idx)
+        if len(cand) == 0:
+            break
+    if cand is None:
+        return np.empty(0, dtype=np.int64)
+    return np.asarray(cand.to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+_STRING_DTYPE = pd.StringDtype("pyarrow")
+
+
+def _types_mapper(arrow_type):
+    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+        return _STRING_DTYPE
+    return None
