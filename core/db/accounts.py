@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 
+import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import delete, func, insert, select, update
@@ -85,16 +86,14 @@ def can(user: User | None, permission: str) -> bool:
 
 
 def canonical_district(value: str | None) -> str | None:
-    """A district name or code (绍兴市 prefix allowed) as its canonical name; None if not one."""
-    if value is None:
+    """A district name or code (as the roster reader accepts it) as its canonical name, or None."""
+    if value is None or not str(value).strip():
         return None
-    v = str(value).strip().removeprefix("绍兴市")
-    table = reference.districts()
-    for _, d in table.iterrows():          # six districts
-        codes = {d["code"], *reference.split_aliases(d["old_codes"])}
-        if v == d["name"] or v in codes:
-            return d["name"]
-    return None
+    from core.normalize import parse_district
+
+    parsed = parse_district(pd.Series([str(value)], dtype="string"))
+    v = parsed.values.iloc[0]
+    return None if pd.isna(v) else str(v)
 
 
 def _check_new_account(name: str, password: str, role: str, district: str | None) -> tuple[str, str | None]:

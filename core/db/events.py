@@ -1,0 +1,162 @@
+"""Events entered through forms: recruitment fairs (with their enterprises), love posts, bases.
+
+The ``*_frame`` functions return the tables in the shape ``core.enterprise`` takes. Entries are
+withdrawn, never deleted; every entry and withdrawal is audited.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from sqlalchemy import Table, insert, select, update
+
+from core.db import audit, ids
+from core.db.accounts import AccountError, User, can, canonical_district
+from core.db.models import bases, fair_enterprises, fairs, love_posts
+from core.db.session import reading, transaction, utcnow
+from core.i18n import t
+
+LEVELS = ("national", "provincial")
+KINDS: dict[str, Table] = {"fair": fairs, "love_post": love_posts, "base": bases}
+
+
+def _require(user: User) -> None:
+    if not can(user, "events"):
+        raise AccountError(t("db.permission_denied"))
+
+
+def _district(value: str | None, required: bool) -> str | None:
+    if not value:
+        if required:
+            raise AccountError(t("db.events.bad_district"))
+        return None
+    canon = canonical_district(value)
+    if canon is None:
+        raise AccountError(t("db.events.bad_district"))
+    return canon
+
+
+def _int(value, minimum: int = 0) -> int:
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        raise AccountError(t("db.events.bad_months")) from None
+    if n < minimum or n != float(value):
+        raise AccountError(t("db.events.bad_months"))
+    return n
+
+
+def _text(value) -> str:
+    v = (value or "").strip() if isinstance(value, str) else ""
+    if not v:
+        raise AccountError(t("db.events.required"))
+    return v[:255]
+
+
+def add_fair(user: User, district: str, date: dt.date, venue: str, enterprises: list[str],
+             ip: str | None = None, demo: bool = False) -> int:
+    _require(user)
+    district = _district(district, True)
+    if not isinstance(date, dt.date):
+        raise AccountError(t("db.events.bad_date"))
+    venue = _text(venue)
+    names = list(dict.fromkeys(e.strip()[:255] for e in enterprises if e and e.strip()))
+    if not names:
+        raise AccountError(t("db.events.no_enterprise"))
+    with transaction() as conn:
+        fid = conn.execute(insert(fairs).values(district=district, date=date, venue=venue, created_by=user.name,
+                                                created_at=utcnow(), demo=demo).returning(fairs.c.id)).scalar_one()
+        conn.execute(insert(fair_enterprises), [{"fair_id": fid, "enterprise": n} for n in names])
+        audit.record(conn, "event_add", actor=user.name, target=f"fair#{fid}", ip=ip, kind="fair",
+                     district=district, date=date.isoformat(), venue=venue, enterprises=len(names))
+    return fid
+
+
+def add_love_post(user: User, employer: str, year: int, months: int, person_name: str | None = None,
+                  id_number: str | None = None, district: str | None = None, ip: str | None = None,
+                  demo: bool = False) -> int:
+    _require(user)
+    employer = _text(employer)
+    months = _int(months)
+    year = _int(year, 2000)
+    district = _district(district, False)
+    key = masked = None
+    if id_number and id_number.strip():
+        s = pd.Series([id_number.strip()])
+        key, masked = ids.person_keys(s).iloc[0], ids.masked(s).iloc[0]
+    with transaction() as conn:
+        pid = conn.execute(insert(love_posts).values(
+            employer=employer, person_name=(person_name or "").strip()[:64] or None, person_key=key,
+            id_number_masked=masked, year=year, months=months, district=district, created_by=user.name,
+            created_at=utcnow(), demo=demo).returning(love_posts.c.id)).scalar_one()
+        audit.record(conn, "event_add", actor=user.name, target=f"love_post#{pid}", ip=ip, kind="love_post",
+                     employer=employer, year=year, months=months)
+    return pid
+
+
+def add_base(user: User, base: str, level: str, year: int, hires: int, district: str | None = None,
+             ip: str | None = None, demo: bool = False) -> int:
+    _require(user)
+    base = _text(base)
+    if level not in LEVELS:
+        raise AccountError(t("db.events.bad_level"))
+    year = _int(year, 2000)
+    hires = _int(hires)
+    district = _district(district, False)
+    with transaction() as conn:
+        bid = conn.execute(insert(bases).values(base=base, level=level, year=year, hires=hires, district=district,
+                                                created_by=user.name, created_at=utcnow(), demo=demo)
+                           .returning(bases.c.id)).scalar_one()
+        audit.record(conn, "event_add", actor=user.name, target=f"base#{bid}", ip=ip, kind="base", base=base,
+                     level=level, year=year, hires=hires)
+    return bid
+
+
+def withdraw_event(kind: str, event_id: int, user: User, ip: str | None = None) -> None:
+    _require(user)
+    table = KINDS[kind]
+    with transaction() as conn:
+        res = conn.execute(update(table).where(table.c.id == event_id, table.c.withdrawn_at.is_(None))
+                           .values(withdrawn_at=utcnow(), withdrawn_by=user.name))
+        if res.rowcount == 0:
+            raise AccountError(t("db.upload.not_found", upload_id=event_id))
+        audit.record(conn, "event_withdraw", actor=user.name, target=f"{kind}#{event_id}", ip=ip, kind=kind)
+
+
+def _frame(q) -> pd.DataFrame:
+    with reading() as conn:
+        res = conn.execute(q)
+        return pd.DataFrame(res.all(), columns=list(res.keys()))
+
+
+def fairs_frame(year: int | None = None) -> pd.DataFrame:
+    """One row per (fair, enterprise): fair_id, district, date, venue, enterprise, demo."""
+    q = (select(fairs.c.id.label("fair_id"), fairs.c.district, fairs.c.date, fairs.c.venue,
+                fair_enterprises.c.enterprise, fairs.c.demo)
+         .join(fair_enterprises, fair_enterprises.c.fair_id == fairs.c.id)
+         .where(fairs.c.withdrawn_at.is_(None)).order_by(fairs.c.date, fairs.c.id, fair_enterprises.c.id))
+    f = _frame(q)
+    f["date"] = pd.to_datetime(f["date"])
+    if year is not None:
+        f = f[(f["date"].dt.year == int(year)).to_numpy(dtype=bool)].reset_index(drop=True)
+    return f
+
+
+def love_posts_frame(year: int | None = None) -> pd.DataFrame:
+    """id, employer, person (name), id_number_masked, person_key, year, months, district, demo."""
+    q = (select(love_posts.c.id, love_posts.c.employer, love_posts.c.person_name.label("person"),
+                love_posts.c.id_number_masked, love_posts.c.person_key, love_posts.c.year, love_posts.c.months,
+                love_posts.c.district, love_posts.c.demo)
+         .where(love_posts.c.withdrawn_at.is_(None)).order_by(love_posts.c.id))
+    if year is not None:
+        q = q.where(love_posts.c.year == int(year))
+    return _frame(q)
+
+
+def bases_frame(year: int | None = None) -> pd.DataFrame:
+    """id, base, level ("national"/"provincial"), year, hires, district, demo."""
+    q = (select(bases.c.id, bases.c.base, bases.c.level, bases.c.year, bases.c.hires, bases.c.district, bases.c.demo)
+         .where(bases.c.withdrawn_at.is_(None)).order_by(bases.c.year, bases.c.id))
+    if year is not None:
+        q = q.where(bases.c.year == int(year))
+    return _frame(q)
