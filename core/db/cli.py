@@ -173,12 +173,6 @@ def load_demo(rows: int = 300, seed: int = 2018) -> dict | None:
     return {"upload_id": summary.upload_id, "rows": summary.rows, "fairs": fairs, "bases": len(bases), "posts": 1}
 
 
-def demo_user:
-    from core.db.accounts import User
-
-    return User(t("db.cli.demo_user"), "city_officer", None)
-
-
 def cmd_demo(args) -> int:
     out = load_demo(args.rows, args.seed)
     print(t("db.cli.demo_present") if out is None else t("db.cli.demo_loaded", **out))
