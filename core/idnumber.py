@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from core import reference
-from core.normalize import _string_series, _to_arrow
+from core.normalize import _STRIP, _string_series, _to_arrow
 
 OK, BLANK, FIFTEEN_DIGITS, SCIENTIFIC, BAD_FORMAT, BAD_REGION, BAD_BIRTH_DATE, FUTURE_BIRTH_DATE, BAD_CHECK = range(9)
 
@@ -81,11 +81,21 @@ def _known_provinces() -> np.ndarray:
     return known
 
 
+def _any(mask: pa.Array) -> bool:
+    return bool(pc.any(mask, skip_nulls=True).as_py())
+
+
 def _normalise(arr: pa.Array) -> pa.Array:
-    """Spaces removed anywhere, NFKC (full-width digits and letters), upper case."""
-    folded = pc.utf8_normalize(arr, "NFKC")
-    folded = pc.replace_substring_regex(folded, _SPACES_RE, "")
-    return pc.utf8_upper(folded)
+    """Spaces removed anywhere, NFKC (full-width digits and letters), upper case. Each step runs
+    only when some value needs it."""
+    if not pc.all(pc.string_is_ascii(arr), skip_nulls=True).as_py():
+        arr = pc.utf8_normalize(arr, "NFKC")
+    arr = pc.utf8_trim(arr, _STRIP)
+    if _any(pc.match_substring_regex(arr, _SPACES_RE)):
+        arr = pc.replace_substring_regex(arr, _SPACES_RE, "")
+    if not pc.all(pc.string_is_ascii(arr), skip_nulls=True).as_py():
+        return pc.utf8_upper(arr)
+    return pc.ascii_upper(arr)
 
 
 def _buffers(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
@@ -174,12 +184,15 @@ def check_ids(s: pd.Series, as_of: dt.date) -> IdCheck:
     error = np.full(n, BAD_FORMAT, dtype=np.int8)
     error[blank] = BLANK
     if len(odd):
-        # 15 digits: the old form; Excel's scientific notation: the digits are lost
-        odd_norm = norm.take(pa.array(odd))
-        fifteen = pc.fill_null(pc.match_substring_regex(odd_norm, r"^[0-9]{15}$"), False)
-        error[odd[fifteen.to_numpy(zero_copy_only=False)]] = FIFTEEN_DIGITS
-        sci = pc.fill_null(pc.match_substring_regex(odd_norm, _SCIENTIFIC_RE), False)
-        error[odd[sci.to_numpy(zero_copy_only=False)]] = SCIENTIFIC
+        # 15 digits: the old form
+        f15 = np.flatnonzero(fixed_len == 15)
+        if len(f15):
+            error[odd[f15[((_columns(fixed, f15, 15) - _ZERO) <= 9).all(axis=0)]]] = FIFTEEN_DIGITS
+        # Excel's scientific notation: the digits are lost
+        maybe = np.flatnonzero((fixed_len > 0) & (fixed_len < 18))
+        if len(maybe):
+            sci = pc.fill_null(pc.match_substring_regex(fixed.take(pa.array(maybe)), _SCIENTIFIC_RE), False)
+            error[odd[maybe[sci.to_numpy(zero_copy_only=False)]]] = SCIENTIFIC
 
     region = np.zeros(n, dtype=np.int64)
     birth = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
