@@ -191,27 +191,43 @@ def apply_prior_payments(frame: pd.DataFrame, conn: Connection) -> tuple[pd.Data
 
 # --- storing --------------------------------------------------------------------------------
 
+def _py_column(values) -> np.ndarray:
+    """A column as Python scalars (int, float, bool, str, date…) with None for missing."""
+    s = pd.Series(values)
+    return np.where(s.isna().to_numpy(), None, s.astype(object).to_numpy())
+
+
+def _param_records(columns: dict) -> list[dict]:
+    """Insert parameters from whole columns (the driver takes one mapping per row)."""
+    names = list(columns)
+    arrays = [_py_column(columns[n]) for n in names]
+    return [dict(zip(names, row)) for row in zip(*arrays)]
+
+
 def _records(frame: pd.DataFrame, upload_id: int) -> list[dict]:
-    """The frame as insert parameters for roster_rows (plain Python values, None for missing)."""
-    out = pd.DataFrame(index=frame.index)
+    """The frame as insert parameters for roster_rows."""
+    n = len(frame)
+    cols: dict = {}
     for col in _ROW_COLUMNS:
-        out[col] = frame[col] if col in frame else None
-    for col in _DATE_COLUMNS:
-        d = pd.to_datetime(out[col], errors="coerce")
-        out[col] = pd.Series(d.dt.date.to_numpy(dtype=object), index=out.index).where(d.notna(), None)
-    out = out.astype(object).where(out.notna(), None)
-    for col in ("valid",):
-        out[col] = out[col].astype(bool)
-    for col in _INT_COLUMNS:
-        out[col] = pd.to_numeric(frame[col] if col in frame else 0, errors="coerce")
-        out[col] = out[col].fillna(0).astype("int64").astype(object)
-    for col in _NULLABLE_INT:
-        vals = pd.to_numeric(out[col], errors="coerce").astype("Int64")
-        out[col] = vals.astype(object).where(vals.notna(), None)
-    out["training_cost"] = pd.to_numeric(out["training_cost"], errors="coerce").astype(object)
-    out["training_cost"] = out["training_cost"].where(pd.notna(out["training_cost"]), None)
-    out["upload_id"] = upload_id
-    return out.to_dict("records")
+        v = frame[col] if col in frame else pd.Series([None] * n, index=frame.index, dtype=object)
+        if col in _DATE_COLUMNS:
+            d = pd.to_datetime(v, errors="coerce")
+            v = pd.Series(d.dt.date.to_numpy(dtype=object), index=frame.index).where(d.notna().to_numpy(), None)
+        elif col in _INT_COLUMNS:
+            v = pd.to_numeric(v, errors="coerce").fillna(0).astype("int64")
+        elif col in _NULLABLE_INT:
+            v = pd.to_numeric(v, errors="coerce").astype("Int64")
+        elif col == "training_cost":
+            v = pd.to_numeric(v, errors="coerce").astype("float64")
+        elif col == "valid":
+            v = v.astype(bool)
+        elif col in ("sichuan_helped", "registered_poor"):
+            v = v.astype("boolean")
+        else:
+            v = v.astype("string")
+        cols[col] = v
+    cols["upload_id"] = np.full(n, upload_id)
+    return _param_records(cols)
 
 
 def _summary_of(frame: pd.DataFrame) -> dict:
@@ -276,12 +292,12 @@ def store_upload(result, user: User, filename: str, content: bytes, *, ip: str |
                     total_to_worker=summ["total_to_worker"], demo=demo,
                 ).returning(uploads.c.id)).scalar_one()
                 if len(ledger):
-                    led = ledger.assign(upload_id=upload_id, active=True, created_at=now)
-                    led = led.astype(object).where(led.notna(), None)
-                    for c in ("seq", "amount", "row"):
-                        led[c] = led[c].astype("int64").astype(object)
-                    led["months"] = [None if m is None else int(m) for m in led["months"]]
-                    conn.execute(insert(payments), led.to_dict("records"))
+                    conn.execute(insert(payments), _param_records({
+                        "person_key": ledger["person_key"], "item": ledger["item"],
+                        "seq": ledger["seq"].astype("int64"), "months": pd.to_numeric(ledger["months"]).astype("Int64"),
+                        "amount": ledger["amount"].astype("int64"), "row": ledger["row"].astype("int64"),
+                        "upload_id": np.full(len(ledger), upload_id), "active": np.full(len(ledger), True),
+                        "created_at": np.full(len(ledger), now, dtype=object)}))
                 if len(adjusted):
                     conn.execute(insert(roster_rows), _records(adjusted, upload_id))
                 audit.record(conn, "upload", actor=user.name, target=filename, ip=ip, upload_id=upload_id,
@@ -330,12 +346,16 @@ def withdraw_upload(upload_id: int, user: User, reason: str, ip: str | None = No
 # --- reading --------------------------------------------------------------------------------
 
 def _visible(q, user: User | None):
-    """Rows ``user`` may see: everything for city-wide roles, its own district for a district officer."""
+    """Rows ``user`` may see: everything for city-wide roles, its own district's for a district officer."""
     if user is None or can(user, "all_districts"):
         return q
     if user.role == "district_officer" and user.district:
-        return q.where(or_(roster_rows.c.work_district == user.district,
-                           and_(roster_rows.c.work_district.is_(None), uploads.c.district == user.district)))
+        # its district's rows from its own or city-wide uploads (not rows another district's officer
+        # sent and had refused), and its own rows whose district could not be read
+        own_upload = uploads.c.district == user.district
+        return q.where(or_(and_(roster_rows.c.work_district == user.district,
+                                or_(uploads.c.district.is_(None), own_upload)),
+                           and_(roster_rows.c.work_district.is_(None), own_upload)))
     return q.where(false())
 
 

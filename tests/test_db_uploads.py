@@ -1,0 +1,154 @@
+"""Uploads across time: duplicates, one-time items paid once, withdrawals, district isolation."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from sqlalchemy import func, select
+
+from core.db import audit, uploads
+from core.db.accounts import AccountError
+from core.db.cli import progress_from_db
+from core.db.models import ONE_TIME_ITEMS, payments, roster_rows
+from core.db.session import reading
+from core.progress import progress
+from tests.db_conftest_helpers import (  # noqa: F401  (fixtures)
+    db, evaluate, person, pg_db, pg_server, roster_csv, sqlite_db, user,
+)
+
+
+def _counts() -> dict:
+    with reading() as conn:
+        return {
+            "rows": conn.execute(select(func.count()).select_from(roster_rows)).scalar_one(),
+            "payments": conn.execute(select(func.count()).select_from(payments)).scalar_one(),
+            "active": conn.execute(select(func.count()).select_from(payments).where(payments.c.active)).scalar_one(),
+            "uploads": len(uploads.list_uploads()),
+        }
+
+
+def test_same_file_twice_changes_no_count(db):
+    officer = user("city_officer")
+    content = roster_csv([person(i, district=d) for i, d in enumerate(["柯桥区", "越城区", "嵊州市"] * 3)])
+    first = uploads.store_upload(evaluate(content), officer, "a.csv", content)
+    before, rows_before = _counts(), uploads.load_rows()
+    prog_before = progress_from_db(2018)
+    second = uploads.store_upload(evaluate(content), officer, "a-copy.csv", content)
+    assert second.duplicate and second.upload_id == first.upload_id and str(first.upload_id) in second.message
+    assert _counts() == before
+    pd.testing.assert_frame_equal(uploads.load_rows(), rows_before)
+    assert progress_from_db(2018) == prog_before
+    assert before["rows"] == 9 and prog_before["city"]["total"] == 9
+    assert list(audit.entries(action="upload_duplicate")["target"]) == ["a-copy.csv"]
+
+
+def test_one_time_items_already_paid_are_flagged_not_paid_twice(db):
+    officer = user("city_officer")
+    a = roster_csv([person(1), person(2, 自行租房月数="4")])
+    s1 = uploads.store_upload(evaluate(a), officer, "a.csv", a)
+    paid1 = s1.result.frame
+    assert (paid1["stabilization"] > 0).all() and s1.flagged == 0
+    # person 1 again with more rented months (cumulative), and a new person 3
+    b = roster_csv([person(1, 自行租房月数="10"), person(3)])
+    fresh = evaluate(b)
+    s2 = uploads.store_upload(fresh, officer, "b.csv", b)
+    f2 = s2.result.frame.set_index("name")
+    assert s2.flagged == 1
+    for item in ONE_TIME_ITEMS:
+        assert f2.loc["测试1", item] == 0
+        assert f2.loc["测试3", item] == fresh.frame.set_index("name").loc["测试3", item] > 0
+    monthly = paid1["rent"].iloc[0] // paid1["rent_counted_months"].iloc[0]
+    assert f2.loc["测试1", "rent_counted_months"] == 10 - 6 and f2.loc["测试1", "rent"] == 4 * monthly
+    assert f"第{s1.upload_id}号" in f2.loc["测试1", "warnings"]
+    assert f2.loc["测试1", "total_to_worker"] == 4 * monthly
+    stored = uploads.load_rows().set_index(["upload_id", "name"])
+    assert stored.loc[(s2.upload_id, "测试1"), "stabilization"] == 0
+    assert "stabilization" in stored.loc[(s2.upload_id, "测试1"), "prior_paid"]
+    # the ledger pays each one-time item once per person
+    with reading() as conn:
+        dupes = conn.execute(select(payments.c.person_key, payments.c.item, func.count())
+                             .where(payments.c.active, payments.c.item != "rent")
+                             .group_by(payments.c.person_key, payments.c.item).having(func.count() > 1)).all()
+        rent_months = conn.execute(select(func.sum(payments.c.months)).where(payments.c.active,
+                                                                            payments.c.item == "rent")).scalar_one()
+    assert dupes == [] and rent_months == 6 + 4 + (10 - 6) + 6
+
+
+def test_withdrawal_is_audited_keeps_rows_and_releases_payments(db):
+    officer = user("city_officer")
+    a = roster_csv([person(1), person(2)])
+    s1 = uploads.store_upload(evaluate(a), officer, "a.csv", a)
+    b = roster_csv([person(1, 用人单位="另一家公司")])
+    s2 = uploads.store_upload(evaluate(b), officer, "b.csv", b)
+    assert s2.flagged == 1
+    with pytest.raises(AccountError):
+        uploads.withdraw_upload(s1.upload_id, officer, "  ")
+    uploads.withdraw_upload(s1.upload_id, officer, "录入错误")
+    with pytest.raises(AccountError):
+        uploads.withdraw_upload(s1.upload_id, officer, "again")
+    w = audit.entries(action="withdraw")
+    assert len(w) == 1 and w["actor"].iloc[0] == officer.name and "录入错误" in w["detail"].iloc[0]
+    assert len(uploads.load_rows()) == 1                               # withdrawn rows not shown
+    assert len(uploads.load_rows(include_withdrawn=True)) == 3         # but never lost
+    assert progress_from_db(2018)["city"]["total"] == 1
+    # the same file can be uploaded again after its withdrawal, and pays again
+    s3 = uploads.store_upload(evaluate(a), officer, "a.csv", a)
+    assert not s3.duplicate and s3.upload_id != s1.upload_id
+    f3 = s3.result.frame.set_index("name")
+    # upload b had not paid person 1 (flagged), so after a's withdrawal the new upload pays both, once
+    assert f3.loc["测试2", "stabilization"] > 0 and f3.loc["测试1", "stabilization"] > 0
+    with reading() as conn:
+        per_item = conn.execute(select(payments.c.item, func.count()).where(payments.c.active)
+                                .group_by(payments.c.item)).all()
+    assert {item: n for item, n in per_item if item != "rent"} == {item: 2 for item in ONE_TIME_ITEMS}
+
+
+def test_district_officer_sees_and_stores_only_its_district(db):
+    ke = user("district_officer", "ke", "柯桥区")
+    yue = user("district_officer", "yue", "越城区")
+    city = user("city_officer")
+    content = roster_csv([person(1, district="柯桥区"), person(2, district="越城区"), person(3, district="柯桥区")])
+    # evaluated without the district restriction: store_upload applies it anyway
+    s = uploads.store_upload(evaluate(content), ke, "ke.csv", content)
+    f = s.result.frame.set_index("name")
+    assert list(f["valid"]) == [True, False, True]
+    assert "越城区" in f.loc["测试2", "errors"] and f.loc["测试2", "total_to_worker"] == 0
+    mine = uploads.load_rows(user=ke)
+    assert set(mine["work_district"]) == {"柯桥区"} and len(mine) == 2
+    assert len(uploads.load_rows(user=yue)) == 0       # not even the 越城区 row 柯桥区 sent and had refused
+    assert len(uploads.list_uploads(user=yue)) == 0 and len(uploads.list_uploads(user=ke)) == 1
+    assert progress_from_db(2018, user=yue)["city"]["total"] == 0
+    assert progress_from_db(2018, user="ke")["city"]["total"] == 2
+    # a city-wide upload's rows are visible to each district for its own district only
+    c2 = roster_csv([person(4, district="越城区"), person(5, district="柯桥区")])
+    uploads.store_upload(evaluate(c2), city, "city.csv", c2)
+    assert set(uploads.load_rows(user=yue)["name"]) == {"测试4"}
+    assert set(uploads.load_rows(user=ke)["name"]) == {"测试1", "测试3", "测试5"}
+    assert len(uploads.load_rows(user=city)) == 3 + 2
+    with pytest.raises(AccountError):
+        uploads.withdraw_upload(s.upload_id, yue, "not mine")
+    leader = user("leader")
+    with pytest.raises(AccountError):
+        uploads.store_upload(evaluate(content), leader, "x.csv", content + b"\n")
+    # raw ID numbers are never stored
+    with reading() as conn:
+        stored = conn.execute(select(roster_rows)).mappings().all()
+    raw_ids = {person(i)["身份证号"] for i in (1, 2, 3, 4, 5)}
+    assert not any(v in raw_ids for r in stored for v in r.values())
+    assert {r["id_number_masked"] for r in stored} == {i[:6] + "********" + i[-4:] for i in raw_ids}
+
+
+def test_progress_from_db_equals_file_based_progress(db):
+    from core.synthetic import synthetic_roster
+
+    officer = user("city_officer")
+    frame = synthetic_roster(400, seed=7, year=2018, error_rate=0.05)
+    content = frame.to_csv(index=False).encode("utf-8")
+    result = evaluate(content)
+    uploads.store_upload(result, officer, "s.csv", content)
+    for year in (2018, 2019):
+        assert progress_from_db(year) == progress(result.frame, year)
+    stored = uploads.load_rows()
+    assert list(stored["row"]) == list(result.frame["row"])
+    cols = ["valid", "category", "stabilization", "rent", "total_to_worker", "work_district", "year"]
+    pd.testing.assert_frame_equal(stored[cols].astype(object), result.frame[cols].astype(object),
+                                  check_dtype=False)
