@@ -1,0 +1,82 @@
+"""Migrations match the models; targets and local standards; event entries."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from core import reference
+from core.db import audit, events, targets
+from core.db.accounts import AccountError
+from tests.db_conftest_helpers import db, pg_db, pg_server, sqlite_db, user  # noqa: F401  (fixtures)
+
+
+def test_migrations_create_exactly_the_models(db):
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from core.db.models import metadata
+    from core.db.session import engine
+
+    with engine().connect() as conn:
+        ctx = MigrationContext.configure(conn)
+        assert ctx.get_current_revision() == "0001"
+        assert compare_metadata(ctx, metadata) == []
+
+
+def test_targets_notice_year_fixed_later_years_entered_and_audited(db):
+    admin = user("admin")
+    officer = user("city_officer")
+    notice = reference.notice_targets()[2018]
+    assert targets.get_targets(2018)["total"] == notice["total"]
+    with pytest.raises(AccountError):
+        targets.set_targets(2018, {"total": 1}, admin)
+    with pytest.raises(AccountError):
+        targets.set_targets(2019, {"total": 1}, officer)
+    with pytest.raises(AccountError):
+        targets.set_targets(2019, {"total": -3}, admin)
+    assert targets.get_targets(2019) is None
+    targets.set_targets(2019, {"total": 2000, "paired_four": "500"}, admin)
+    targets.set_targets(2019, {"total": 2100, "paired_four": 500}, admin)
+    targets.set_targets(2018, {"total": 300}, admin, district="柯桥区")
+    assert targets.get_targets(2019) == {"total": 2100, "paired_four": 500, "other_central_western": None,
+                                         "sichuan_helped": None}
+    assert targets.get_targets(2018, "柯桥区")["total"] == 300
+    log = audit.entries(action="target_set")
+    assert len(log) == 3 and '"old": {"total": 2000' in log["detail"].iloc[1]
+    from core.db.cli import progress_from_db
+
+    assert progress_from_db(2019)["targets"]["total"] == 2100
+    assert progress_from_db(2018)["targets"]["total"] == notice["total"]
+    # local standards the notice defers to
+    keys = targets.standard_keys()
+    assert "love_post.monthly" in keys
+    targets.set_standard("love_post.monthly", 2010, admin)
+    assert targets.get_standards() == {"love_post.monthly": 2010.0}
+    with pytest.raises(AccountError):
+        targets.set_standard("rent.monthly", 1, admin)           # the notice sets it: not a local standard
+
+
+def test_events_entered_and_withdrawn(db):
+    officer = user("city_officer")
+    ke = user("district_officer", "ke", "柯桥区")
+    with pytest.raises(AccountError):
+        events.add_fair(ke, "柯桥区", dt.date(2018, 5, 1), "金川县", ["甲"])
+    with pytest.raises(AccountError):
+        events.add_fair(officer, "柯桥区", dt.date(2018, 5, 1), "金川县", [" ", ""])
+    fid = events.add_fair(officer, "绍兴市柯桥区", dt.date(2018, 5, 1), "金川县", ["甲公司", "乙公司", "甲公司"])
+    events.add_fair(officer, "越城区", dt.date(2019, 5, 1), "马边彝族自治县", ["丙公司"])
+    f = events.fairs_frame(2018)
+    assert list(f["enterprise"]) == ["甲公司", "乙公司"] and set(f["district"]) == {"柯桥区"}
+    with pytest.raises(AccountError):
+        events.add_base(officer, "某基地", "city", 2018, 30)
+    events.add_base(officer, "某基地", "national", 2018, 25)
+    pid = events.add_love_post(officer, "某单位", 2018, 10, person_name="李四", id_number="513226199001010011")
+    posts = events.love_posts_frame(2018)
+    assert posts["id_number_masked"].iloc[0] == "513226********0011"
+    assert "199001010011" not in "".join(map(str, posts.iloc[0].tolist()))
+    events.withdraw_event("fair", fid, officer)
+    assert len(events.fairs_frame(2018)) == 0
+    assert len(events.love_posts_frame()) == 1 and pid
+    acts = list(audit.entries()["action"])
+    assert acts.count("event_add") == 4 and acts.count("event_withdraw") == 1
