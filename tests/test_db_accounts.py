@@ -120,7 +120,7 @@ def test_session_expires_after_idle_time_and_on_disable(sqlite_db, monkeypatch):
     assert accounts.session_user(state, now=1000.0 + 9 * 60) == u
     assert accounts.session_user(state, now=1000.0 + 18 * 60) == u          # activity renewed it
     assert accounts.session_user(state, now=1000.0 + 29 * 60) is None       # idle > 10 minutes
-    assert state.get("db_expired")
+    assert state.get("user_expired")
     accounts.session_login(state, u, now=5000.0)
     accounts.disable_user("dave")
     assert accounts.session_user(state, now=5001.0) is None

@@ -297,7 +297,7 @@ def password_for(name: str, password: str, actor: str | None = None) -> None:
 
 # --- sessions (st.session_state or any mapping) -----------------------------------------------
 
-_USER, _SEEN = "db_user", "db_last_seen"
+_USER, _SEEN = "user", "user_last_seen"   # "user" is what pages/_common.current_user reads
 
 
 def session_login(state: MutableMapping, user: User, now: float | None = None) -> None:
@@ -315,7 +315,7 @@ def session_user(state: MutableMapping, now: float | None = None) -> User | None
     if now - seen > config.session_minutes() * 60:
         state.pop(_USER, None)
         state.pop(_SEEN, None)
-        state["db_expired"] = True
+        state["user_expired"] = True
         return None
     current = get_user(user.name)
     if current is None:

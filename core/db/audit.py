@@ -23,7 +23,7 @@ def record(conn: Connection | None, action: str, actor: str | None = None, targe
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     values = dict(at=utcnow(), actor=actor, action=action, target=None if target is None else str(target)[:255],
-                  ok=ok, ip=ip, detail=json.dumps(detail, ensure_ascii=False, default=str) if detail else None)
+                  ok=ok, ip=ip[:64] if isinstance(ip, str) else None, detail=json.dumps(detail, ensure_ascii=False, default=str) if detail else None)
     if conn is None:
         with transaction() as c:
             c.execute(insert(audit_log).values(**values))

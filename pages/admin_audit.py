@@ -1,0 +1,40 @@
+"""Administrators: the audit log, and the upload history with withdrawal."""
+import streamlit as st
+
+from core.db import audit, uploads
+from core.db.accounts import AccountError
+from core.i18n import t
+from pages._common import lang, require_role
+
+user = require_role("admin")
+
+
+def _t(key: str, **fmt) -> str:
+    return t(f"db.{key}", lang(), **fmt)
+
+
+st.title(_t("admin.audit_title"))
+c1, c2 = st.columns(2)
+action = c1.selectbox(_t("admin.audit_filter_action"), [""] + list(audit.ACTIONS),
+                      format_func=lambda a: _t(f"audit_action.{a}") if a else _t("admin.all"))
+actor = c2.text_input(_t("admin.audit_filter_actor"))
+log = audit.entries(limit=1000, action=action or None, actor=actor.strip() or None)
+log["action"] = log["action"].map(lambda a: _t(f"audit_action.{a}"))   # a dozen distinct labels
+st.dataframe(log, hide_index=True, width="stretch")
+
+st.subheader(_t("admin.uploads_title"))
+ups = uploads.list_uploads(user)
+st.dataframe(ups.drop(columns=["content_hash"]), hide_index=True, width="stretch")
+active = ups.loc[ups["withdrawn_at"].isna(), "id"].tolist() if len(ups) else []
+if active:
+    with st.form("db_withdraw"):
+        which = st.selectbox(_t("admin.upload_id"), active)
+        reason = st.text_input(_t("admin.withdraw_reason"))
+        if st.form_submit_button(_t("admin.withdraw")):
+            try:
+                uploads.withdraw_upload(int(which), user, reason)
+            except AccountError as exc:
+                st.error(str(exc))
+            else:
+                st.success(_t("upload.withdrawn", upload_id=which))
+                st.rerun()

@@ -1,0 +1,54 @@
+"""Administrators: yearly hiring targets (city and per district) and local standards."""
+import streamlit as st
+
+from core.db import targets
+from core.db.accounts import AccountError
+from core.i18n import t
+from core.reference import districts
+from pages._common import lang, require_role
+
+user = require_role("admin")
+
+
+def _t(key: str, **fmt) -> str:
+    return t(f"db.{key}", lang(), **fmt)
+
+
+st.title(_t("admin.targets_title"))
+table = targets.list_targets()
+st.dataframe(table, hide_index=True, width="stretch")
+
+with st.form("db_targets"):
+    c1, c2 = st.columns(2)
+    year = c1.number_input(_t("admin.year"), min_value=2018, max_value=2100, value=2019, step=1)
+    scope = c2.selectbox(_t("admin.scope"), [""] + list(districts()["name"]),
+                         format_func=lambda d: d or _t("targets.city"))
+    current = targets.stored_targets(int(year), scope or None) or {}
+    values = {}
+    cols = st.columns(len(targets.KEYS))
+    for col, key in zip(cols, targets.KEYS):
+        values[key] = col.text_input(_t(f"target_field.{key}"), value="" if current.get(key) is None else str(current[key]))
+    if st.form_submit_button(_t("admin.save")):
+        try:
+            targets.set_targets(int(year), values, user, district=scope or None)
+        except AccountError as exc:
+            st.error(str(exc))
+        else:
+            st.success(_t("targets.saved", year=int(year), scope=scope or _t("targets.city")))
+            st.rerun()
+
+st.subheader(_t("admin.standards_title"))
+stored = targets.get_standards()
+from core.reference import policy  # noqa: E402
+
+for key in targets.standard_keys():
+    with st.form(f"db_standard_{key}"):
+        label = policy().param(key).label
+        value = st.text_input(f"{label}（{policy().param(key).clause}）", value="" if key not in stored else str(stored[key]))
+        if st.form_submit_button(_t("admin.save")):
+            try:
+                targets.set_standard(key, value.strip() or None, user)
+            except AccountError as exc:
+                st.error(str(exc))
+            else:
+                st.rerun()

@@ -1,0 +1,56 @@
+"""Administrators: accounts (add, list, disable)."""
+import pandas as pd
+import streamlit as st
+
+from core.db import accounts
+from core.i18n import t
+from pages._common import lang, require_role
+
+user = require_role("admin")
+
+
+def _t(key: str, **fmt) -> str:
+    return t(f"db.{key}", lang(), **fmt)
+
+
+st.title(_t("admin.users_title"))
+people = accounts.list_users()
+st.dataframe(pd.DataFrame({
+    _t("admin.name"): [u.name for u in people],
+    _t("admin.role"): [_t(f"role.{u.role}") for u in people],
+    _t("admin.district"): [u.district or "" for u in people],
+    _t("admin.active"): [u.active for u in people],
+    _t("admin.created_at"): [u.created_at for u in people],
+    _t("admin.created_by"): [u.created_by or "" for u in people],
+}), hide_index=True, width="stretch")
+
+from core.reference import districts  # noqa: E402
+
+st.subheader(_t("admin.add_user"))
+with st.form("db_add_user", clear_on_submit=True):
+    name = st.text_input(_t("admin.name"))
+    role = st.selectbox(_t("admin.role"), accounts.ROLES, format_func=lambda r: _t(f"role.{r}"))
+    district = st.selectbox(_t("admin.district"), [""] + list(districts()["name"]))
+    pw1 = st.text_input(_t("login.password"), type="password")
+    pw2 = st.text_input(_t("login.password_again"), type="password")
+    if st.form_submit_button(_t("admin.add")):
+        if pw1 != pw2:
+            st.error(_t("account.passwords_differ"))
+        else:
+            try:
+                accounts.add_user(name, pw1, role, district or None, actor=getattr(user, "name", None))
+            except accounts.AccountError as exc:
+                st.error(str(exc))
+            else:
+                st.success(_t("cli.user_added", name=name.strip(), role=_t(f"role.{role}")))
+                st.rerun()
+
+active = [u.name for u in people if u.active and u.name != getattr(user, "name", None)]
+if active:
+    st.subheader(_t("admin.disable_user"))
+    with st.form("db_disable_user"):
+        who = st.selectbox(_t("admin.name"), active)
+        if st.form_submit_button(_t("admin.disable")):
+            accounts.disable_user(who, actor=getattr(user, "name", None))
+            st.success(_t("cli.user_disabled", name=who))
+            st.rerun()

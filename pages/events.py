@@ -1,0 +1,77 @@
+"""City officers: recruitment fairs (with their enterprises), love posts and poverty-alleviation bases."""
+import datetime as dt
+
+import streamlit as st
+
+from core.db import events
+from core.db.accounts import AccountError
+from core.i18n import t
+from core.reference import districts
+from pages._common import lang, require_role
+
+user = require_role("admin", "city_officer")
+
+
+def _t(key: str, **fmt) -> str:
+    return t(f"db.{key}", lang(), **fmt)
+
+
+def _save(fn, *args, **kwargs):
+    try:
+        fn(user, *args, **kwargs)
+    except AccountError as exc:
+        st.error(str(exc))
+    else:
+        st.success(_t("events.saved"))
+
+
+st.title(_t("events_page.title"))
+names = list(districts()["name"])
+paired = dict(zip(districts()["name"], districts()["paired_county"]))
+fairs_tab, posts_tab, bases_tab = st.tabs([_t("events_page.fairs"), _t("events_page.love_posts"), _t("events_page.bases")])
+
+with fairs_tab:
+    year = st.number_input(_t("events_page.year"), min_value=2018, max_value=2100, value=dt.date.today().year, key="fy")
+    fr = events.fairs_frame(int(year))
+    from core.enterprise import districts_without_fair, recruitment_fair_subsidies
+
+    if len(fr):
+        st.dataframe(recruitment_fair_subsidies(fr), hide_index=True, width="stretch")
+    missing = districts_without_fair(fr, int(year))
+    if missing:
+        st.warning(_t("events_page.no_fair_yet", districts="、".join(missing)))
+    with st.form("db_fair", clear_on_submit=True):
+        district = st.selectbox(_t("events_page.district"), names)
+        date = st.date_input(_t("events_page.date"), value=dt.date.today())
+        venue = st.text_input(_t("events_page.venue"), placeholder=paired.get(names[0], ""))
+        firms = st.text_area(_t("events_page.enterprises"))
+        if st.form_submit_button(_t("events_page.save")):
+            _save(events.add_fair, district, date, venue or paired.get(district, ""), firms.splitlines())
+
+with posts_tab:
+    st.dataframe(events.love_posts_frame().drop(columns=["person_key"]), hide_index=True, width="stretch")
+    with st.form("db_post", clear_on_submit=True):
+        employer = st.text_input(_t("events_page.employer"))
+        person = st.text_input(_t("events_page.person_name"))
+        id_number = st.text_input(_t("events_page.id_number"))
+        c1, c2 = st.columns(2)
+        pyear = c1.number_input(_t("events_page.year"), min_value=2018, max_value=2100, value=dt.date.today().year)
+        months = c2.number_input(_t("events_page.months"), min_value=0, max_value=36, value=12)
+        if st.form_submit_button(_t("events_page.save")):
+            _save(events.add_love_post, employer, int(pyear), int(months), person_name=person, id_number=id_number)
+
+with bases_tab:
+    from core.enterprise import base_awards
+
+    bs = events.bases_frame()
+    if len(bs):
+        st.dataframe(base_awards(bs), hide_index=True, width="stretch")
+    with st.form("db_base", clear_on_submit=True):
+        base = st.text_input(_t("events_page.base"))
+        level = st.selectbox(_t("events_page.level"), events.LEVELS,
+                             format_func=lambda v: _t(f"events_page.level_{v}"))
+        c1, c2 = st.columns(2)
+        byear = c1.number_input(_t("events_page.year"), min_value=2018, max_value=2100, value=dt.date.today().year)
+        hires = c2.number_input(_t("events_page.hires"), min_value=0, value=0)
+        if st.form_submit_button(_t("events_page.save")):
+            _save(events.add_base, base, level, int(byear), int(hires))

@@ -1,0 +1,64 @@
+"""Login, logout and the first administrator's setup (core.db.accounts)."""
+import streamlit as st
+
+from core.db import accounts
+from core.i18n import t
+from pages._common import lang
+
+
+def _t(key: str, **fmt) -> str:
+    return t(f"db.{key}", lang(), **fmt)
+
+
+def _ip() -> str | None:
+    try:
+        ip = getattr(st.context, "ip_address", None)
+    except Exception:  # older Streamlit or no request context
+        return None
+    return ip if isinstance(ip, str) else None
+
+
+st.title(_t("login.title"))
+st.caption(_t("login.public_hint"))
+
+if st.session_state.pop("user_expired", False):
+    st.warning(_t("login.expired"))
+
+user = accounts.session_user(st.session_state)
+if user is not None:
+    st.success(_t("login.logged_in_as", name=user.name, role=_t(f"role.{user.role}")))
+    if st.button(_t("login.logout"), key="db_logout"):
+        accounts.session_logout(st.session_state, ip=_ip())
+        st.rerun()
+    st.stop()
+
+if accounts.setup_code_required():
+    st.subheader(_t("login.setup_title"))
+    st.info(_t("login.setup_hint"))
+    with st.form("db_setup"):
+        code = st.text_input(_t("login.setup_code"))
+        name = st.text_input(_t("login.username"))
+        pw1 = st.text_input(_t("login.password"), type="password")
+        pw2 = st.text_input(_t("login.password_again"), type="password")
+        if st.form_submit_button(_t("login.setup_submit")):
+            if pw1 != pw2:
+                st.error(_t("account.passwords_differ"))
+            else:
+                try:
+                    accounts.create_first_admin(code, name, pw1, ip=_ip())
+                except accounts.AccountError as exc:
+                    st.error(str(exc))
+                else:
+                    st.success(_t("login.setup_done"))
+    st.stop()
+
+with st.form("db_login"):
+    name = st.text_input(_t("login.username"))
+    password = st.text_input(_t("login.password"), type="password")
+    if st.form_submit_button(_t("login.submit")):
+        found = accounts.authenticate(name, password, ip=_ip())
+        if found is None:
+            st.error(_t("login.failed"))
+        else:
+            accounts.session_login(st.session_state, found)
+            st.rerun()
