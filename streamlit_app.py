@@ -6,9 +6,9 @@ listed depends on who is signed in (``st.session_state["user"]``), see pages/_co
 import streamlit as st
 
 from core import i18n
-from pages._common import accounts_enabled, current_user, ui_text, user_role, visible_pages
+from pages._common import accounts_enabled, current_user, logout, ui_text, user_role, visible_pages
 
-st.set_page_config(page_title=ui_text("app.title"), page_icon=":material/handshake:", layout="centered")
+st.set_page_config(page_title=ui_text("app.title"), page_icon=":material/handshake:")
 
 with st.sidebar:
     langs = list(i18n.LANGUAGES)
@@ -19,10 +19,10 @@ with st.sidebar:
         st.caption(ui_text("app.signed_in", name=getattr(user, "name", ""),
                            role=ui_text(f"role.{user_role(user)}") if user_role(user) else ""))
         if st.button(ui_text("app.logout"), key="logout"):
-            st.session_state.pop("user", None)
+            logout()
             st.rerun()
 
-specs = visible_pages(current_user(), accounts_enabled())
+specs = visible_pages(user, accounts_enabled())
 pages = [st.Page(spec.path, title=ui_text(spec.title_key), icon=spec.icon, default=(i == 0))
          for i, spec in enumerate(specs)]
 page = st.navigation(pages, position="top" if len(pages) > 1 else "hidden")

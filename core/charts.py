@@ -64,10 +64,10 @@ def target_table(progress: dict, lang: str = "zh") -> pd.DataFrame:
         target = int(target) if target is not None else None
         pct = round(100.0 * actual / target, 1) if target else None
         if target is None:
-            text = _t("no_target_text", lang, actual=actual)
+            text = _t("no_target_text", lang, actual=f"{actual:,}")
         else:
-            text = _t("progress_text", lang, actual=actual, target=target, pct=f"{pct:g}")
-        rows.append({"measure": m, "label": _t(f"measure.{m}", lang), "actual": actual,
+            text = _t("progress_text", lang, actual=f"{actual:,}", target=f"{target:,}", pct=f"{pct:.1f}")
+        rows.append({"measure": m, "label": _t(f"measure_short.{m}", lang), "actual": actual,
                      "target": target, "percent": pct, "text": text})
     out = pd.DataFrame(rows)
     out["target"] = out["target"].astype("Int64")
@@ -76,27 +76,29 @@ def target_table(progress: dict, lang: str = "zh") -> pd.DataFrame:
 
 
 def target_chart(progress: dict, demo: bool = False, lang: str = "zh") -> alt.Chart:
-    """Bullet chart: a light bar up to the target, a dark bar for the figure reached, a tick at
-    the target, and the figures written beside each bar."""
+    """Bullet chart: a light bar up to the target, a dark bar for the figure reached, a black tick
+    at the target; the measure and its figures are written above each bar (so that the bars keep
+    the whole width, also on a phone)."""
     data = target_table(progress, lang)
+    data["caption"] = data["label"] + "  " + data["text"]
     data["target_or_actual"] = data["target"].astype("Float64").fillna(data["actual"].astype("Float64"))
     data = data.astype({"target": "float64", "percent": "float64", "target_or_actual": "float64"})
-    y = alt.Y("label:N", sort=data["label"].tolist(), title=None, axis=alt.Axis(labelLimit=200))
+    y = alt.Y("label:N", sort=data["label"].tolist(), title=None, axis=None)
     tooltip = [alt.Tooltip("label:N", title=_t("tt.measure", lang)),
                alt.Tooltip("actual:Q", title=_t("tt.actual", lang), format=","),
                alt.Tooltip("target:Q", title=_t("tt.target", lang), format=","),
                alt.Tooltip("percent:Q", title=_t("tt.percent", lang), format=".1f")]
     base = alt.Chart(data).encode(y=y, tooltip=tooltip)
-    band = base.mark_bar(color=TARGET_COLOR, size=26).encode(
+    band = base.mark_bar(color=TARGET_COLOR, size=20).encode(
         x=alt.X("target_or_actual:Q", title=_t("people", lang)))
-    bar = base.mark_bar(color=ACTUAL_COLOR, size=12).encode(x="actual:Q")
+    bar = base.mark_bar(color=ACTUAL_COLOR, size=10).encode(x="actual:Q")
     tick = base.transform_filter("isValid(datum.target)").mark_tick(
-        color="#000000", thickness=3, size=30).encode(x="target:Q")
-    text = base.mark_text(align="left", dx=6, fontSize=12, color="#000000").encode(
-        x="target_or_actual:Q", text="text:N")
+        color="#000000", thickness=3, size=26).encode(x="target:Q")
+    text = base.mark_text(align="left", baseline="bottom", dy=-12, fontSize=13, color="#000000").encode(
+        x=alt.value(0), text="caption:N")
     chart = alt.layer(band, bar, tick, text).properties(
         title=_title(_t("targets_title", lang, year=progress.get("year", "")), demo, lang),
-        height=alt.Step(44))
+        height=alt.Step(58))
     return _style(chart)
 
 
@@ -108,8 +110,8 @@ def district_table(progress: dict, lang: str = "zh") -> pd.DataFrame:
     the districts' reference order (districts with no one included, with 0)."""
     by = progress.get("by_district", {}) or {}
     names = district_order() + [d for d in by if d not in district_order()]
-    rows = [{"district": d, "category": c, "category_label": _t(f"measure.{c}", lang),
-             "count": int((by.get(d) or {}).get(c, 0) or 0)} for d in names for c in COUNTED]
+    rows = [{"district": d, "category": c, "category_label": _t(f"measure.{c}", lang), "stack": k,
+             "count": int((by.get(d) or {}).get(c, 0) or 0)} for d in names for k, c in enumerate(COUNTED)]
     return pd.DataFrame(rows)
 
 
@@ -123,7 +125,7 @@ def district_chart(progress: dict, demo: bool = False, lang: str = "zh") -> alt.
         x=alt.X("sum(count):Q", title=_t("people", lang), stack="zero"),
         color=alt.Color("category_label:N", title=_t("category", lang),
                         scale=alt.Scale(domain=labels, range=list(PALETTE[:2]))),
-        order=alt.Order("category:N"),
+        order=alt.Order("stack:Q"),
         tooltip=[alt.Tooltip("district:N", title=_t("tt.district", lang)),
                  alt.Tooltip("category_label:N", title=_t("category", lang)),
                  alt.Tooltip("count:Q", title=_t("tt.people", lang), format=",")])
@@ -153,7 +155,8 @@ def cumulative_chart(monthly: pd.DataFrame, target: int | None, year: int, demo:
                      lang: str = "zh") -> alt.Chart:
     data = cumulative_table(monthly, lang)
     x = alt.X("month:O", title=_t("month_axis", lang),
-              axis=alt.Axis(labelExpr=f"datum.value + '{_t('month_suffix', lang)}'", labelAngle=0))
+              axis=alt.Axis(labelExpr=f"datum.value + '{_t('month_suffix', lang)}'", labelAngle=0,
+                            labelOverlap="parity"))
     tooltip = [alt.Tooltip("month_label:N", title=_t("tt.month", lang)),
                alt.Tooltip("new:Q", title=_t("tt.new", lang), format=","),
                alt.Tooltip("cumulative:Q", title=_t("tt.cumulative", lang), format=",")]
@@ -163,7 +166,7 @@ def cumulative_chart(monthly: pd.DataFrame, target: int | None, year: int, demo:
                                      strokeWidth=2.5).encode(x=x, y="cumulative:Q", tooltip=tooltip)
     layers = [bars, line]
     if target is not None:
-        tdf = pd.DataFrame({"target": [int(target)], "text": [_t("target_line", lang, target=int(target))]})
+        tdf = pd.DataFrame({"target": [int(target)], "text": [_t("target_line", lang, target=f"{int(target):,}")]})
         layers.append(alt.Chart(tdf).mark_rule(color="#000000", strokeDash=[6, 4], strokeWidth=2)
                       .encode(y="target:Q", tooltip=[alt.Tooltip("text:N", title=_t("tt.target", lang))]))
         layers.append(alt.Chart(tdf).mark_text(align="left", baseline="bottom", dy=-4, x=4, color="#000000")
@@ -179,11 +182,13 @@ def cumulative_chart(monthly: pd.DataFrame, target: int | None, year: int, demo:
 def amounts_table(amounts: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """district, item, item label, amount (yuan), dropping zero amounts."""
     if amounts is None or not len(amounts):
-        return pd.DataFrame({"district": [], "item": [], "item_label": [], "amount": []})
+        return pd.DataFrame({"district": [], "item": [], "item_label": [], "amount": [], "stack": [], "wan": []})
     out = amounts[["district", "item", "amount"]].copy()
     out["amount"] = pd.to_numeric(out["amount"], errors="coerce").fillna(0).astype("int64")
     out = out[out["amount"] > 0]
     out["item_label"] = out["item"].map({i: i18n.t(f"ui.items.{i}", lang) for i in ITEMS}).fillna(out["item"])
+    out["stack"] = out["item"].map({i: k for k, i in enumerate(ITEMS)}).fillna(len(ITEMS)).astype("int64")
+    out["wan"] = out["amount"] / 10000.0
     return out.reset_index(drop=True)
 
 
@@ -192,10 +197,11 @@ def amounts_chart(amounts: pd.DataFrame, demo: bool = False, lang: str = "zh", y
     labels = [i18n.t(f"ui.items.{i}", lang) for i in ITEMS]
     chart = alt.Chart(data).mark_bar(stroke="#FFFFFF", strokeWidth=1).encode(
         y=alt.Y("district:N", sort=district_order(), title=None),
-        x=alt.X("sum(amount):Q", title=_t("yuan", lang), axis=alt.Axis(format=",")),
+        x=alt.X("sum(wan):Q", title=_t("wan_yuan", lang)),
         color=alt.Color("item_label:N", title=_t("item", lang),
-                        scale=alt.Scale(domain=labels, range=list(PALETTE[:len(labels)]))),
-        order=alt.Order("item:N"),
+                        scale=alt.Scale(domain=labels, range=list(PALETTE[:len(labels)])),
+                        legend=alt.Legend(columns=2, labelLimit=220, symbolType="square")),
+        order=alt.Order("stack:Q"),
         tooltip=[alt.Tooltip("district:N", title=_t("tt.district", lang)),
                  alt.Tooltip("item_label:N", title=_t("item", lang)),
                  alt.Tooltip("sum(amount):Q", title=_t("tt.amount", lang), format=",")],
@@ -238,7 +244,8 @@ def fairs_chart(fairs: pd.DataFrame, year: int, demo: bool = False, lang: str = 
                alt.Tooltip("enterprises:Q", title=_t("tt.enterprises", lang)),
                alt.Tooltip("status:N", title=_t("tt.status", lang))]
     bars = alt.Chart(data).mark_bar().encode(
-        y=y, x=alt.X("fairs:Q", title=_t("fairs_axis", lang), axis=alt.Axis(tickMinStep=1, format="d")),
+        y=y, x=alt.X("fairs:Q", title=_t("fairs_axis", lang), axis=alt.Axis(tickMinStep=1, format="d"),
+                     scale=alt.Scale(domain=[0, int(data["fairs"].max()) + 1])),
         color=alt.Color("status:N", title=None, scale=alt.Scale(domain=status_domain, range=[ACTUAL_COLOR, FLAG_COLOR])),
         tooltip=tooltip)
     flag_text = alt.Chart(data).mark_text(align="left", dx=6, fontWeight="bold").encode(

@@ -78,8 +78,22 @@ def accounts_enabled() -> bool:
 
 
 def current_user():
-    """The signed-in user (an object with .name, .role, .district) or None."""
+    """The signed-in user (an object with .name, .role, .district) or None. With accounts, the
+    session is checked by core.db.accounts (idle sessions expire, disabled accounts drop out)."""
+    if accounts_enabled():
+        from core.db.accounts import session_user
+
+        return session_user(st.session_state)
     return st.session_state.get("user")
+
+
+def logout() -> None:
+    if accounts_enabled():
+        from core.db.accounts import session_logout
+
+        session_logout(st.session_state)
+    else:
+        st.session_state.pop("user", None)
 
 
 def user_role(user) -> str | None:
@@ -219,7 +233,7 @@ def display_table(frame: pd.DataFrame) -> pd.DataFrame:
             values = values.astype("boolean").map({True: ui_text("common.yes"), False: ui_text("common.no")}).astype("string")
         elif field == "first_employment_date":
             values = pd.to_datetime(values, errors="coerce").dt.strftime("%Y-%m-%d").astype("string")
-        out[_header(field)] = values.to_numpy()
+        out[_header(field)] = values.astype("string").fillna("").to_numpy()
     if "category" in frame.columns:
         cats = frame["category"].astype("string")
         labels = {c: ui_text(f"category.{c}") for c in ("paired_four", "other_central_western", "not_counted")}
@@ -319,6 +333,21 @@ def person_from_answers(answers: dict):
         "organizer": _text_or_none(answers.get("organizer")) if organized else None,
     }
     return Person(**fields)
+
+
+def card_amount(item) -> str:
+    """The amount written on a self-check card: the figure when known; for an item that still
+    lacks information, 待定 with the most it could give; for the employer's social-insurance item
+    with no local standard, that it is set locally."""
+    if item.status == "unknown":
+        if item.possible_amount:
+            return ui_text("self_check.possible", amount=money(item.possible_amount))
+        if item.amount is None:
+            return ui_text("self_check.amount_local")
+        return ui_text("self_check.pending")
+    if item.amount is None:
+        return ui_text("self_check.amount_local")
+    return money(item.amount)
 
 
 def _int_or_none(value) -> int | None:

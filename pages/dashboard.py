@@ -60,28 +60,24 @@ cols = st.columns(4)
 for col, measure in zip(cols, charts.MEASURES):
     actual = prog["city"][measure]
     target = prog["targets"].get(measure)
-    col.metric(ui_text(f"chart.measure.{measure}"), ui_text("dashboard.people", n=f"{actual:,}"),
-               delta=(ui_text("dashboard.of_target", target=f"{target:,}", pct=f"{100 * actual / target:.1f}")
-                      if target else ui_text("dashboard.no_target")),
+    col.metric(ui_text(f"chart.measure_short.{measure}"), ui_text("dashboard.people", n=f"{actual:,}"),
+               delta=ui_text("dashboard.reached", pct=f"{100 * actual / target:.1f}") if target else ui_text("dashboard.no_target"),
+               help=ui_text("dashboard.of_target", target=f"{target:,}", pct=f"{100 * actual / target:.1f}") if target else None,
                delta_color="off", delta_arrow="off", border=True)
 st.altair_chart(charts.target_chart(prog, demo, lang_code), theme=None, width="stretch")
 
 left, right = st.columns(2)
 with left:
-    st.subheader(ui_text("dashboard.district_title"))
     st.altair_chart(charts.district_chart(prog, demo, lang_code), theme=None, width="stretch")
 with right:
-    st.subheader(ui_text("dashboard.monthly_title"))
     st.altair_chart(charts.cumulative_chart(monthly_new_hires(frame, year), prog["targets"].get("total"), year,
                                             demo, lang_code), theme=None, width="stretch")
 
 left, right = st.columns(2)
 with left:
-    st.subheader(ui_text("dashboard.amounts_title"))
     st.altair_chart(charts.amounts_chart(amounts_by_district(rows_of_year(frame, year)), demo, lang_code, year=year),
                     theme=None, width="stretch")
 with right:
-    st.subheader(ui_text("dashboard.fairs_title"))
     if fairs is None:
         st.info(ui_text("dashboard.fairs_no_data"))
     else:

@@ -7,6 +7,7 @@ from pages._common import (
     result_filename, row_filter, summary_table, template_file, ui_text, user_district,
 )
 
+st.set_page_config(layout="wide")
 user = require_role(*ROSTER_ROLES)
 district = user_district(user)
 

@@ -5,12 +5,13 @@ import streamlit as st
 
 from core.person import estimate
 from pages._common import (
-    as_of, certificate_options, lang, district_options, money, person_from_answers, province_options,
+    as_of, card_amount, certificate_options, lang, district_options, money, person_from_answers, province_options,
     status_label, STATUS_COLORS, ui_text, format_day,
 )
 
 YES_NO = ("yes", "no", "unknown")
 
+st.set_page_config(layout="centered")
 st.title(ui_text("self_check.title"))
 st.write(ui_text("self_check.intro"))
 
@@ -21,7 +22,7 @@ def yes_no(key: str, label: str, help: str | None = None) -> str:
 
 
 def step(n: int, title_key: str):
-    st.subheader(ui_text("self_check.step", n=n, title=ui_text(title_key)), divider="gray")
+    st.subheader(ui_text("self_check.step", n=n, title=ui_text(title_key)), divider="gray", anchor=False)
 
 
 unknown = ui_text("self_check.placeholder_unknown")
@@ -97,18 +98,16 @@ if st.session_state.get("sc_shown"):
         with st.container(border=True, key=f"card_{item.code}"):
             head, amount = st.columns([3, 2], vertical_alignment="center")
             head.markdown(f"**{item.title}**  \n:{STATUS_COLORS[item.status]}-badge[{status_label(item.status)}]")
-            shown = money(item.amount) if item.amount is not None else ui_text("self_check.amount_local")
-            amount.markdown(f"#### {shown}")
-            st.markdown("\n".join(f"- {reason}" for reason in item.reasons))
+            amount.markdown(f"#### {card_amount(item)}")
+            if item.reasons:
+                st.markdown("\n".join(f"- {reason}" for reason in item.reasons))
             if item.missing:
                 st.markdown(f"**{ui_text('self_check.missing')}** " + "；".join(item.missing))
-            if item.possible_amount:
-                st.markdown(ui_text("self_check.possible", amount=money(item.possible_amount)))
             if item.next_step:
                 st.markdown(f"**{ui_text('self_check.next_step')}** {item.next_step}")
             st.caption(f"{ui_text('self_check.clause', clause=item.clause)} · {ui_text('self_check.payee_' + item.payee)}")
             for note in item.notes:
-                st.caption(f"{ui_text('self_check.note')}{note}")
+                st.caption(note)
 
     if result.cannot_check:
         st.subheader(ui_text("self_check.cannot_check_title"))
@@ -116,4 +115,3 @@ if st.session_state.get("sc_shown"):
     if result.notes:
         st.subheader(ui_text("self_check.notes_title"))
         st.markdown("\n".join(f"- {text}" for text in result.notes))
-    st.caption(ui_text("self_check.disclaimer"))

@@ -1,0 +1,131 @@
+"""End-to-end fixtures: the real app under `streamlit run`, driven by Debian's Chromium through
+Playwright. Without /usr/bin/chromium the e2e tests skip with the reason, unless REQUIRE_E2E=1
+(CI), in which case they fail."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SCREENSHOTS = ROOT / "test-output" / "screenshots"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "e2e: end-to-end test in a real headless Chromium (Playwright)")
+
+
+def _need(condition: bool, reason: str) -> None:
+    if condition:
+        return
+    if os.environ.get("REQUIRE_E2E") == "1":
+        pytest.fail(f"REQUIRE_E2E=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    _need(CHROMIUM.exists(), f"{CHROMIUM} is absent (apt-get install chromium)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        _need(False, "the python package playwright is not installed")
+    return str(CHROMIUM)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory, chromium_path) -> str:
+    """The app served by `python -m streamlit run` on a free port, with its own empty data dir."""
+    data_dir = tmp_path_factory.mktemp("app-data")
+    port = _free_port()
+    env = dict(os.environ)
+    for key in ("DATABASE_URL",):
+        env.pop(key, None)
+    env.update({
+        "SHAOXING_DB_PATH": str(data_dir / "shaoxing.db"),
+        "SHAOXING_ID_KEY_FILE": str(data_dir / "id.key"),
+        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+    })
+    log = open(data_dir / "server.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200 and r.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                raise RuntimeError("the app did not start:\n" + (data_dir / "server.log").read_text()[-3000:])
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+def _page(browser, viewport, tmp_path):
+    context = browser.new_context(viewport=viewport, accept_downloads=True, locale="zh-CN",
+                                  device_scale_factor=1)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    return context, page
+
+
+@pytest.fixture
+def desktop(browser, tmp_path):
+    context, page = _page(browser, DESKTOP, tmp_path)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def phone(browser, tmp_path):
+    context, page = _page(browser, PHONE, tmp_path)
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS

@@ -1,0 +1,165 @@
+"""The app in a real headless Chromium: fill the self-check, upload a roster and download the
+result, open the dashboard; screenshots at desktop and phone width in test-output/screenshots/."""
+from __future__ import annotations
+
+import csv
+import io
+
+import openpyxl
+import pytest
+
+from core.engine import evaluate_file
+from core.i18n import t
+from core.output import summary_rows
+from core.synthetic import synthetic_roster
+
+pytestmark = pytest.mark.e2e
+
+
+def ui(key: str, **fmt) -> str:
+    return t(f"ui.{key}", **fmt)
+
+
+def settle(page, timeout: float = 30_000) -> None:
+    """Wait until the script run triggered by the last interaction is over."""
+    page.wait_for_timeout(250)
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout)
+    page.wait_for_timeout(150)
+
+
+def widget(page, testid: str, label: str):
+    return page.locator(f'[data-testid="{testid}"]').filter(has_text=label).first
+
+
+def choose_radio(page, label: str, option: str) -> None:
+    widget(page, "stRadio", label).get_by_text(option, exact=True).click()
+    settle(page)
+
+
+def choose_select(page, label: str, option: str) -> None:
+    field = widget(page, "stSelectbox", label).locator("input")
+    field.click()
+    field.fill(option)     # the combobox lists the options that match what is typed
+    page.get_by_role("option", name=option, exact=True).click()
+    settle(page)
+
+
+def type_into(page, testid: str, label: str, value: str) -> None:
+    field = widget(page, testid, label).locator("input")
+    field.fill(value)
+    field.press("Enter")
+    settle(page)
+
+
+def snap(page, path) -> None:
+    """A screenshot of the whole page: Streamlit scrolls inside its main block, so the window is
+    made as tall as that block's content for the picture, then put back."""
+    size = page.viewport_size
+    height = page.evaluate("""() => Math.max(...['stMain', 'stSidebar', 'stAppViewContainer']
+        .map(id => document.querySelector(`[data-testid="${id}"]`))
+        .filter(Boolean).map(e => e.scrollHeight))""")
+    page.set_viewport_size({"width": size["width"], "height": min(max(height, size["height"]), 16000)})
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size(size)
+    page.wait_for_timeout(300)
+
+
+def fill_self_check(page) -> None:
+    choose_radio(page, ui("self_check.q_poor"), ui("common.yes"))
+    choose_select(page, ui("self_check.q_province"), "四川省")
+    type_into(page, "stTextInput", ui("self_check.q_county"), "金川县")
+    type_into(page, "stDateInput", ui("self_check.q_first_date"), "2018-03-01")
+    choose_select(page, ui("self_check.q_district"), "柯桥区")
+    type_into(page, "stNumberInput", ui("self_check.q_si_months"), "12")
+    type_into(page, "stNumberInput", ui("self_check.q_continuous"), "13")
+    choose_select(page, ui("self_check.q_cert"), "中级工（四级）")
+    type_into(page, "stDateInput", ui("self_check.q_cert_date"), "2018-06-01")
+    type_into(page, "stNumberInput", ui("self_check.q_rent"), "10")
+    page.get_by_role("button", name=ui("self_check.submit")).click()
+    settle(page)
+
+
+@pytest.mark.parametrize("width", ["desktop", "phone"])
+def test_self_check_shows_cards_and_amounts(request, app_url, screenshots, width):
+    page = request.getfixturevalue(width)
+    page.goto(app_url)
+    page.get_by_text(ui("self_check.intro")[:12]).first.wait_for()
+    settle(page)
+    fill_self_check(page)
+    page.get_by_text(ui("self_check.result_title"), exact=True).wait_for()
+    card = page.locator(".st-key-card_stabilization")
+    assert ui("status.eligible") in card.inner_text()
+    assert ui("money", amount="3,000") in card.inner_text()
+    assert ui("money", amount="1,500") in page.locator(".st-key-card_skill_training").inner_text()
+    assert ui("money", amount="5,000") in page.locator(".st-key-card_rent").inner_text()   # 10 months x 500
+    # the claim window of the notice has closed (today is after 2021-12-31): said plainly
+    assert "2021年12月31日" in page.locator('[data-testid="stAlert"]').first.inner_text()
+    assert ui("self_check.cannot_check_title") in page.content()
+    snap(page, screenshots / f"self_check_{width}.png")
+    if width == "phone":   # nothing wider than the phone's screen
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 1
+
+
+def _roster_bytes() -> bytes:
+    frame = synthetic_roster(60, seed=7, error_rate=0.1)
+    return frame.to_csv(index=False).encode("gbk")
+
+
+@pytest.mark.parametrize("width", ["desktop", "phone"])
+def test_roster_upload_and_download(request, app_url, screenshots, tmp_path, width):
+    page = request.getfixturevalue(width)
+    data = _roster_bytes()
+    expected = evaluate_file(data, "名单.csv").summary
+    page.goto(f"{app_url}/roster")
+    page.get_by_text(ui("roster.upload_title")).wait_for()
+    settle(page)
+    path = tmp_path / "名单.csv"
+    path.write_bytes(data)
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(path))
+    page.get_by_text(ui("roster.summary_title")).wait_for(timeout=60_000)
+    settle(page)
+    metrics = {m.locator('[data-testid="stMetricLabel"]').inner_text().strip():
+               m.locator('[data-testid="stMetricValue"]').inner_text().strip()
+               for m in page.locator('[data-testid="stMetric"]').all()}
+    assert metrics[ui("roster.rows")] == f"{expected['rows']:,}"
+    assert metrics[ui("roster.valid")] == f"{expected['valid']:,}"
+    assert metrics[ui("roster.errors")] == f"{expected['errors']:,}"
+    snap(page, screenshots / f"roster_{width}.png")
+    if width == "phone":
+        return
+
+    with page.expect_download() as info:
+        page.get_by_role("button", name=ui("roster.download_xlsx")).click()
+    xlsx = tmp_path / "result.xlsx"
+    info.value.save_as(xlsx)
+    book = openpyxl.load_workbook(xlsx, read_only=True)
+    rows_sheet, totals_sheet = book.worksheets[0], book.worksheets[1]
+    assert rows_sheet.max_row == expected["rows"] + 1
+    totals = {r[0]: r[1] for r in totals_sheet.iter_rows(min_row=2, values_only=True)}
+    assert totals[t("output.total_to_worker")] == expected["total_to_worker"]
+    assert {label: value for label, value in summary_rows(type("R", (), {"summary": expected})())} \
+        .items() <= totals.items() | {(t("output.summary.as_of"), expected["as_of"])}
+
+    with page.expect_download() as info:
+        page.get_by_role("button", name=ui("roster.download_csv")).click()
+    raw = info.value.path().read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    records = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert len(records) == expected["rows"] + 1
+    assert records[0][0] == t("output.row")
+
+
+@pytest.mark.parametrize("width", ["desktop", "phone"])
+def test_dashboard_on_demo_data(request, app_url, screenshots, width):
+    page = request.getfixturevalue(width)
+    page.goto(f"{app_url}/dashboard")
+    page.get_by_text(ui("dashboard.targets_title"), exact=True).wait_for(timeout=60_000)
+    settle(page, timeout=60_000)
+    charts = page.locator('[data-testid="stVegaLiteChart"]')
+    charts.nth(4).wait_for()
+    assert charts.count() == 5
+    page.wait_for_timeout(1000)   # let the charts draw
+    assert ui("dashboard.demo_banner")[:10] in page.content()
+    snap(page, screenshots / f"dashboard_{width}.png")

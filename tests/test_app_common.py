@@ -1,0 +1,180 @@
+"""The pages' shared helpers (pages/_common.py): masking, filtering, tables, navigation by role,
+the self-check's answers, the recruitment-fair reader."""
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from core import reference  # noqa: E402
+from core.engine import evaluate_file  # noqa: E402
+from core.i18n import t  # noqa: E402
+from core.person import estimate  # noqa: E402
+from core.reader import RosterReadError, read_roster  # noqa: E402
+from core.synthetic import synthetic_roster  # noqa: E402
+from pages import _common as c  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def result():
+    data = synthetic_roster(80, seed=3, error_rate=0.15).to_csv(index=False).encode("utf-8")
+    return evaluate_file(data, "r.csv")
+
+
+def test_mask_ids_keeps_region_and_last_four_only():
+    ids = pd.Series(["51322619900101123X", " 110105194912310021 ", "12345", "", None], dtype="string")
+    masked = c.mask_ids(ids)
+    assert masked.tolist() == ["513226********123X", "110105********0021", "****", "", ""]
+
+
+def test_mask_ids_never_shows_the_birth_date(result):
+    masked = c.mask_ids(result.frame["id_number"])
+    full = result.frame["id_number"].astype("string").fillna("")
+    births = full.str.slice(6, 14)
+    long = full.str.len() >= 18
+    assert not any(b in m for b, m, ok in zip(births, masked, long) if ok)
+
+
+def test_row_filter_errors_only_and_search(result):
+    frame = result.frame
+    errors = c.row_filter(frame, errors_only=True)
+    assert errors.sum() == result.summary["errors"]
+    name = str(frame.loc[frame["valid"], "name"].iloc[0])
+    by_name = c.row_filter(frame, query=name)
+    assert by_name.sum() >= 1 and set(frame.loc[by_name, "name"]) == {name}
+    ident = str(frame["id_number"].iloc[0])
+    by_id = c.row_filter(frame, query=ident[-6:].lower())   # a lower-case x still finds it
+    assert by_id[0]
+    assert c.row_filter(frame, query="  ").all()
+    both = c.row_filter(frame, errors_only=True, query=name)
+    assert (both <= errors).all() and (both <= by_name).all()
+
+
+def test_display_table_masks_ids_and_keeps_rows(result):
+    table = c.display_table(result.frame)
+    assert len(table) == len(result.frame)
+    header = next(col.header for col in reference.columns() if col.field == "id_number")
+    shown = table[header]
+    assert shown.str.contains(r"\*{8}", regex=True).sum() == (result.frame["id_number"].astype("string").str.len() >= 11).sum()
+    county = next(col.header for col in reference.columns() if col.field == "home_county")
+    assert not table[county].isna().any()   # blank county shows as empty text, not "None"
+    total_col = t("ui.table.total_to_worker")
+    assert int(table[total_col].sum()) == result.summary["total_to_worker"]
+    assert table[t("ui.table.row")].tolist() == result.frame["row"].tolist()
+
+
+def test_summary_table_has_each_item_and_the_total(result):
+    table = c.summary_table(result.summary)
+    amounts = dict(zip(table.iloc[:, 0], table.iloc[:, 1]))
+    for item, value in result.summary["amounts"].items():
+        assert amounts[t(f"ui.items.{item}")] == value
+    assert amounts[t("ui.table.total_to_worker")] == result.summary["total_to_worker"]
+
+
+def test_error_list_by_row_number(result):
+    errors = c.error_list(result.frame)
+    bad = result.frame[~result.frame["valid"]]
+    assert errors.iloc[:, 0].tolist() == bad["row"].tolist()
+    assert all(isinstance(x, str) and x for x in errors.iloc[:, 1])
+
+
+def test_visible_pages_by_role(tmp_path):
+    for spec in c.APP_PAGES + c.OPTIONAL_PAGES:
+        (tmp_path / spec.path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / spec.path).write_text("")
+
+    def paths(user, enabled=True, root=tmp_path):
+        return [s.path for s in c.visible_pages(user, enabled, root)]
+
+    public = paths(None)
+    assert public == ["pages/self_check.py", "pages/login.py"]
+    leader = paths(SimpleNamespace(name="l", role="leader", district=None))
+    assert "pages/dashboard.py" in leader and "pages/roster.py" not in leader
+    district = paths(SimpleNamespace(name="d", role="district_officer", district="柯桥区"))
+    assert "pages/roster.py" in district and "pages/dashboard.py" not in district
+    admin = paths(SimpleNamespace(name="a", role="admin", district=None))
+    assert {"pages/roster.py", "pages/dashboard.py", "pages/admin_users.py"} <= set(admin)
+    assert "pages/login.py" not in admin
+    # without accounts every page is reachable, and pages whose file is missing are left out
+    bare = tmp_path / "bare"
+    for spec in c.APP_PAGES:
+        (bare / spec.path).parent.mkdir(parents=True, exist_ok=True)
+        (bare / spec.path).write_text("")
+    assert paths(None, enabled=False, root=bare) == [s.path for s in c.APP_PAGES]
+
+
+def test_has_role_without_accounts_lets_everyone_in():
+    assert c.has_role(None, ("admin",), enabled=False)
+    assert not c.has_role(None, ("admin",), enabled=True)
+    assert c.has_role(SimpleNamespace(role="leader"), c.DASHBOARD_ROLES, enabled=True)
+    assert c.user_district(SimpleNamespace(role="district_officer", district="越城区")) == "越城区"
+    assert c.user_district(SimpleNamespace(role="city_officer", district="越城区")) is None
+
+
+def test_person_from_answers_maps_unknowns_to_none():
+    person = c.person_from_answers({"registered_poor": "unknown", "organized": "unknown", "has_employer": "unknown"})
+    assert all(v is None for v in person.model_dump().values())
+    person = c.person_from_answers({
+        "registered_poor": "yes", "home_province": "四川省", "home_county": " 金川县 ",
+        "first_employment_date": dt.date(2018, 3, 1), "work_district": "柯桥区",
+        "has_employer": "no", "employer": "ignored", "organized": "yes", "organizer": "",
+        "certificate_level": "中级工", "certificate_date": dt.date(2018, 6, 1), "training_cost": 800.0,
+        "social_insurance_months": 12, "continuous_months": 13, "self_rented_months": 10})
+    assert person.registered_poor is True and person.home_county == "金川县"
+    assert person.has_employer is False and person.employer is None
+    assert person.organized is True and person.organizer is None
+    assert person.training_cost is None          # only asked for 初级工
+    assert person.certificate_date == dt.date(2018, 6, 1)
+
+
+def test_card_amount_words():
+    est = estimate(c.person_from_answers({}), as_of=dt.date(2019, 1, 1))
+    texts = {item.code: c.card_amount(item) for item in est.items}
+    stab = reference.policy()["stabilization.amount"]
+    assert texts["stabilization"] == t("ui.self_check.possible", amount=t("ui.money", amount=f"{stab:,}"))
+    assert texts["employer_social_insurance"] == t("ui.self_check.amount_local")
+    est = estimate(c.person_from_answers({"registered_poor": "no"}), as_of=dt.date(2019, 1, 1))
+    assert c.card_amount(est.item("stabilization")) == t("ui.money", amount="0")
+
+
+def test_read_fairs_gbk_csv_and_missing_columns():
+    text = "区县,日期,举办地,企业\n绍兴市柯桥区,2018-05-01,金川县,甲公司\n柯桥区,2018/5/1,金川县,乙公司\n越城区,2019-03-02,马边,丙公司\n"
+    fairs = c.read_fairs(text.encode("gbk"), "fairs.csv")
+    assert fairs["district"].tolist() == ["柯桥区", "柯桥区", "越城区"]
+    assert fairs["date"].dt.year.tolist() == [2018, 2018, 2019]
+    with pytest.raises(c.FairsReadError) as err:
+        c.read_fairs("区县,日期\n柯桥区,2018-05-01\n".encode(), "fairs.csv")
+    assert t("ui.dashboard.fair_columns.venue") in str(err.value)
+    with pytest.raises(c.FairsReadError):
+        c.read_fairs(b"\x00\x01 not a workbook", "fairs.xlsx")
+
+
+def test_year_options_and_default(result):
+    years = c.year_options(result.frame)
+    valid_years = set(result.frame.loc[result.frame["valid"], "year"].dropna().astype(int))
+    assert set(years) == valid_years and years == sorted(years, reverse=True)
+    first = reference.policy().start.year
+    assert c.default_year(years + [first]) == first
+    assert c.default_year([2030, 2029]) == 2030
+    assert c.default_year([]) is None
+
+
+def test_process_roster_reads_once_and_reports_unreadable_files():
+    steps = []
+    data = synthetic_roster(30, seed=5).to_csv(index=False).encode("gbk")
+    loaded = c.process_roster(data, "名单.csv", on_step=lambda f, text: steps.append(f))
+    assert loaded.error is None and loaded.result.summary["rows"] == 30
+    assert steps == sorted(steps) and steps[-1] == 1.0
+    assert len(loaded.table) == 30
+    broken = c.process_roster(b"", "empty.csv")
+    with pytest.raises(RosterReadError) as err:
+        read_roster(b"", "empty.csv")
+    assert broken.result is None and broken.error == str(err.value)
