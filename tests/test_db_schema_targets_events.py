@@ -80,3 +80,20 @@ def test_events_entered_and_withdrawn(db):
     assert len(events.love_posts_frame()) == 1 and pid
     acts = list(audit.entries()["action"])
     assert acts.count("event_add") == 4 and acts.count("event_withdraw") == 1
+
+
+def test_every_db_message_key_used_exists_in_chinese():
+    import re
+
+    from core.i18n import catalog
+    from core.paths import ROOT
+
+    zh = catalog("zh")
+    files = list((ROOT / "core" / "db").glob("*.py")) + [ROOT / "pages" / n for n in (
+        "login.py", "admin_users.py", "admin_audit.py", "admin_targets.py", "events.py")]
+    used = set()
+    for f in files:
+        text = f.read_text(encoding="utf-8")
+        used |= {f"db.{k}" for k in re.findall(r'''t\(\s*["']db\.([a-z_.]+)["']''', text)}
+        used |= {f"db.{k}" for k in re.findall(r'''_t\(\s*["']([a-z_.]+)["']''', text)}
+    assert used and sorted(k for k in used if k not in zh) == []
