@@ -18,6 +18,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
+OFFICER = ("e2e_city_officer", "Shaoxing-e2e-2018!")   # made in the server's own empty database
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
@@ -64,6 +65,10 @@ def app_url(tmp_path_factory, chromium_path) -> str:
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
     })
     log = open(data_dir / "server.log", "w")
+    if (ROOT / "core" / "db").is_dir():   # accounts exist: an officer account to log in with
+        made = subprocess.run([sys.executable, "-m", "core", "users", "add", OFFICER[0], "--role", "city_officer"],
+                              cwd=ROOT, env=env, input=OFFICER[1] + "\n", capture_output=True, text=True, timeout=120)
+        assert made.returncode == 0, made.stdout + made.stderr
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1",

@@ -65,6 +65,30 @@ def snap(page, path) -> None:
     page.wait_for_timeout(300)
 
 
+def log_in(page, app_url) -> None:
+    """Sign in as the officer made for this server (when the app has accounts)."""
+    from conftest import OFFICER, ROOT
+
+    if not (ROOT / "pages" / "login.py").exists():
+        return
+    page.goto(f"{app_url}/login")
+    page.get_by_label(t("db.login.username")).fill(OFFICER[0])
+    page.get_by_label(t("db.login.password")).fill(OFFICER[1])
+    page.get_by_role("button", name=t("db.login.submit")).click()
+    page.get_by_role("button", name=ui("app.logout")).wait_for()
+    settle(page)
+
+
+def open_page(page, app_url, title: str, url_path: str) -> None:
+    """Go to a page inside the same session (a new page load would be a new session, logged out)."""
+    expand = page.locator('[data-testid="stExpandSidebarButton"]')
+    if expand.is_visible():      # on a phone the menu lives in the collapsed sidebar
+        expand.click()
+        page.wait_for_timeout(500)
+    page.locator(f'a[href$="/{url_path}"]').filter(has_text=title).first.click()
+    settle(page)
+
+
 def fill_self_check(page) -> None:
     choose_radio(page, ui("self_check.q_poor"), ui("common.yes"))
     choose_select(page, ui("self_check.q_province"), "四川省")
@@ -112,7 +136,8 @@ def test_roster_upload_and_download(request, app_url, screenshots, tmp_path, wid
     page = request.getfixturevalue(width)
     data = _roster_bytes()
     expected = evaluate_file(data, "名单.csv").summary
-    page.goto(f"{app_url}/roster")
+    log_in(page, app_url)
+    open_page(page, app_url, ui("nav.roster"), "roster")
     page.get_by_text(ui("roster.upload_title")).wait_for()
     settle(page)
     path = tmp_path / "名单.csv"
@@ -154,7 +179,8 @@ def test_roster_upload_and_download(request, app_url, screenshots, tmp_path, wid
 @pytest.mark.parametrize("width", ["desktop", "phone"])
 def test_dashboard_on_demo_data(request, app_url, screenshots, width):
     page = request.getfixturevalue(width)
-    page.goto(f"{app_url}/dashboard")
+    log_in(page, app_url)
+    open_page(page, app_url, ui("nav.dashboard"), "dashboard")
     page.get_by_text(ui("dashboard.targets_title"), exact=True).wait_for(timeout=60_000)
     settle(page, timeout=60_000)
     charts = page.locator('[data-testid="stVegaLiteChart"]')
