@@ -14,11 +14,11 @@ import pandas as pd
 
 from core import explain, reference
 from core.reader import RawRoster, read_roster
-from core.rules import ITEMS, NO_CERTIFICATE, WORKER_ITEMS, Simulation
-from core.validate import SEP, validate
+from core.rules import CATEGORIES, ITEMS, NO_CERTIFICATE, WORKER_ITEMS, Simulation
+from core.i18n import t
+from core.validate import SEP, Messages, validate
 
 STATUSES = ("eligible", "not_eligible", "unknown")
-CATEGORIES = ("paired_four", "other_central_western", "not_counted")
 JSON_AMOUNT_ITEMS = ("stabilization", "family_visit", "skill_training", "rent", "organizer_service")
 INPUT_FIELDS = tuple(c.field for c in reference.columns())
 
@@ -31,8 +31,8 @@ def _status(cond: pd.arrays.BooleanArray) -> np.ndarray:
 
 def _categorical(codes: np.ndarray, texts: list[str]) -> pd.Categorical:
     """Texts per row from group codes, as a categorical (one copy of each distinct text)."""
-    uniq, inverse = np.unique(np.asarray(texts, dtype=object), return_inverse=True)
-    return pd.Categorical.from_codes(inverse[codes] if len(codes) else codes, categories=uniq)
+    inverse, uniq = pd.factorize(np.asarray(texts, dtype=object))
+    return pd.Categorical.from_codes(inverse[codes] if len(codes) else codes, categories=pd.Index(uniq, dtype=object))
 
 
 def evaluate_frame(
@@ -73,7 +73,7 @@ def evaluate_frame(
         out["employer_social_insurance_status"].codes == 0, sim.employer_si_months, 0
     )
     out["total_to_worker"] = np.sum([out[i] for i in WORKER_ITEMS], axis=0).astype("int64")
-    out["category"] = pd.Categorical(sim.category, categories=list(CATEGORIES))
+    out["category"] = sim.category
     out["sichuan_helped"] = sim.sichuan_helped
     out["rent_capped"] = sim.rent_capped & (out["rent_status"].codes == 0)
     result = pd.DataFrame(out, index=typed.index)
@@ -115,70 +115,89 @@ def evaluate_roster(
     result, sim, tables = evaluate_frame(typed, as_of, standards, lang)
     valid = checked.valid
 
-    out = pd.DataFrame({"row": rows, "valid": valid})
-    out["errors"] = checked.errors
-    warnings = checked.warnings.copy()
-    capped = result["rent_capped"].to_numpy() & valid
-    if capped.any():
-        from core.validate import _Messages
-        from core.i18n import t
+    warnings = Messages(len(frame), checked.warnings)
+    warnings.add(result["rent_capped"].to_numpy() & valid, t("validate.warn.rent_capped", lang))
 
-        acc = _Messages(len(out))
-        acc.text = warnings
-        acc.add(capped, t("validate.warn.rent_capped", lang))
-        warnings = acc.text
-    out["warnings"] = warnings
-
+    out: dict[str, object] = {
+        "row": rows,
+        "valid": valid,
+        "errors": pd.Series(checked.errors, dtype=object),
+        "warnings": pd.Series(warnings.text, dtype=object),
+    }
     for f in INPUT_FIELDS:
-        out[f] = typed[f].to_numpy() if f in typed else pd.NA
-    out["home_province_code"] = typed["home_province_code"].to_numpy()
-    out["certificate_level"] = typed["certificate_level"].where(typed["certificate_level"] != NO_CERTIFICATE).to_numpy()
-    first = pd.to_datetime(typed["first_employment_date"])
-    out["year"] = pd.array(first.dt.year, dtype="Int64")
+        out[f] = typed[f].array
+    out["certificate_level"] = typed["certificate_level"].where(typed["certificate_level"] != NO_CERTIFICATE).array
+    out["home_province_code"] = typed["home_province_code"].array
+    out["year"] = pd.array(pd.to_datetime(typed["first_employment_date"]).dt.year, dtype="Int64")
 
-    # error rows: every amount 0, no category, no status
-    cat = result["category"].astype(object).where(valid, None)
-    out["category"] = pd.Categorical(cat, categories=list(CATEGORIES))
+    # error rows: every amount 0, no category, no status, no reason
+    def masked(cat: pd.Categorical) -> pd.Categorical:
+        return pd.Categorical.from_codes(np.where(valid, cat.codes, -1), categories=cat.categories)
+
+    out["category"] = masked(result["category"].array)
     out["sichuan_helped"] = result["sichuan_helped"].to_numpy() & valid
-    out["covered"] = result["covered"].where(valid)
-    out["covered_reason"] = _texts(result["covered_text"].to_numpy(), tables["coverage"], valid)
+    out["covered"] = masked(result["covered"].array)
+    out["covered_reason"] = _texts(result["covered_text"].to_numpy(), [x.joined() for x in tables["coverage"]], valid)
     for item in ITEMS:
-        out[f"{item}_status"] = result[f"{item}_status"].where(valid)
+        codes = result[f"{item}_text"].to_numpy()
+        out[f"{item}_status"] = masked(result[f"{item}_status"].array)
         out[item] = np.where(valid, result[item].to_numpy(), 0)
-        out[f"{item}_reason"] = _texts(result[f"{item}_text"].to_numpy(), tables[item], valid)
-        steps = [x.next_step or "" for x in tables[item]]
-        out[f"{item}_next_step"] = _categorical_masked(result[f"{item}_text"].to_numpy(), steps, valid)
+        out[f"{item}_reason"] = _texts(codes, [x.joined() for x in tables[item]], valid)
+        out[f"{item}_next_step"] = _texts(codes, [x.next_step or "" for x in tables[item]], valid)
     out["rent_counted_months"] = np.where(valid, result["rent_counted_months"], 0)
     out["employer_social_insurance_months"] = np.where(valid, result["employer_social_insurance_months"], 0)
     out["total_to_worker"] = np.where(valid, result["total_to_worker"].to_numpy(), 0)
+    out["reason"] = _row_summaries(result, tables, valid, lang)
 
     unknown = [c for c in frame.columns if c not in INPUT_FIELDS]
     for c in unknown:
-        out[c if c not in out.columns else f"{c} "] = frame[c].to_numpy()
+        out[c if c not in out else f"{c} "] = frame[c].array
+    table = pd.DataFrame(out)
 
     policy = reference.policy()
     summary = {
-        "rows": int(len(out)),
+        "rows": int(len(table)),
         "valid": int(valid.sum()),
         "errors": int((~valid).sum()),
         "blank_rows": int(getattr(raw, "blank_rows", 0)),
-        "amounts": {item: int(out[item].sum()) for item in ITEMS},
-        "total_to_worker": int(out["total_to_worker"].sum()),
+        "amounts": {item: int(table[item].sum()) for item in ITEMS},
+        "total_to_worker": int(table["total_to_worker"].sum()),
         "as_of": as_of.isoformat(),
         "claim_deadline": policy["claim_deadline"].isoformat(),
         "claim_closed": as_of > policy["claim_deadline"],
+        "employer_standard": (standards or {}).get("employer_social_insurance.monthly"),
     }
-    return RosterResult(out, summary, raw, unknown)
+    return RosterResult(table, summary, raw, unknown)
 
 
-def _texts(codes: np.ndarray, table: list, valid: np.ndarray) -> pd.Categorical:
-    return _categorical_masked(codes, [x.joined() for x in table], valid)
-
-
-def _categorical_masked(codes: np.ndarray, texts: list[str], valid: np.ndarray) -> pd.Categorical:
+def _texts(codes: np.ndarray, texts: list[str], valid: np.ndarray) -> pd.Categorical:
+    """Per-row texts from group codes, "" on error rows, as a categorical."""
     texts = list(texts) + [""]
-    codes = np.where(valid, codes, len(texts) - 1)
-    return _categorical(codes, texts)
+    return _categorical(np.where(valid, codes, len(texts) - 1), texts)
+
+
+def _row_summaries(result: pd.DataFrame, tables: dict, valid: np.ndarray, lang: str) -> pd.Categorical:
+    """The one-column explanation of each row: why it is not covered, else what each item that
+    is not granted lacks. Each item's part is written once per distinct text, and rows are grouped
+    by their combination of parts, so a million rows cost a few hash passes."""
+    cov_text = [explain.coverage_summary(x, lang) for x in tables["coverage"]]
+    cov_id, cov_uniques = pd.factorize(np.asarray(cov_text, dtype=object))
+    cov_col = cov_id[result["covered_text"].to_numpy()]
+    not_covered = np.asarray(cov_uniques, dtype=object)[cov_col] != ""
+    columns, parts = [cov_col], [list(cov_uniques)]
+    for item in ITEMS:
+        texts = [explain.summary_part(item, x, lang) for x in tables[item]]
+        ids, uniques = pd.factorize(np.asarray(texts, dtype=object))
+        columns.append(np.where(not_covered, -1, ids[result[f"{item}_text"].to_numpy()]))
+        parts.append(list(uniques))
+    group, first = explain.combine_codes(columns)
+    texts = []
+    for r in first:
+        if not_covered[r]:
+            texts.append(parts[0][columns[0][r]])
+        else:
+            texts.append(" ".join(p[c[r]] for p, c in zip(parts[1:], columns[1:]) if c[r] >= 0 and p[c[r]]))
+    return _texts(group, texts, valid)
 
 
 def evaluate_file(

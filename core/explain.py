@@ -24,13 +24,18 @@ SEP = "；"
 class ItemText:
     """What a person is told about one item."""
 
-    reasons: tuple[str, ...]
+    reasons: tuple[str, ...]  # conditions that are False
     missing: tuple[str, ...]  # information that would decide it
     next_step: str | None
-    notes: tuple[str, ...] = field(default=())
+    notes: tuple[str, ...] = field(default=())  # how an amount was reached that an officer must see
+    detail: tuple[str, ...] = field(default=())  # how an amount was reached, plainly
+
+    @property
+    def eligible(self) -> bool:
+        return not self.reasons and not self.missing
 
     def joined(self) -> str:
-        return SEP.join(self.reasons + self.missing + self.notes)
+        return SEP.join(self.reasons + self.missing + self.notes + self.detail)
 
 
 def _fmt_date(d: dt.date, lang: str) -> str:
@@ -134,9 +139,11 @@ def describe_item(item: str, key: int, lang: str = "zh", standards: dict | None 
 
     eligible = ((fail | unknown) & ((1 << (k + 1)) - 1)) == 0
     notes.extend(_notes(item, param, policy, eligible, lang, standards))
-    if eligible and not notes:
-        notes.append(t("rules.item.eligible", lang))
-    return ItemText(tuple(reasons), _unique(missing), _next_step(item, fail, unknown, k, param, policy, lang), tuple(notes))
+    detail = []
+    if item == "rent" and eligible:
+        detail.append(t("rules.note.rent_counted", lang, counted=param >> 12, monthly=policy["rent.monthly"]))
+    next_step = _next_step(item, fail, unknown, k, param, policy, lang)
+    return ItemText(tuple(reasons), _unique(missing), next_step, tuple(notes), tuple(detail))
 
 
 def _fail_fmt(item: str, name: str, param: int, policy: reference.Policy) -> dict:
@@ -157,7 +164,6 @@ def _notes(item: str, param: int, policy: reference.Policy, eligible: bool, lang
         out.append(t("rules.note.skill_junior_estimated", lang, cap=policy["skill_training.cap_junior"]))
     if item == "rent" and eligible:
         reported, counted = param & 0xFFF, param >> 12
-        out.append(t("rules.note.rent_counted", lang, counted=counted, monthly=policy["rent.monthly"]))
         if counted < reported:
             out.append(
                 t(
@@ -205,7 +211,25 @@ def _next_step(item: str, fail: int, unknown: int, k: int, param: int, policy: r
     return None
 
 
-def texts_per_row(codes: np.ndarray, table: list[ItemText]) -> np.ndarray:
-    """The joined text of each row's group."""
-    joined = np.array([x.joined() for x in table] or [""], dtype=object)
-    return joined[codes] if len(codes) else np.array([], dtype=object)
+def combine_codes(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Group rows by several code columns at once: (group code per row, a representative row of
+    each group). One hash pass per column, whatever the number of distinct combinations."""
+    group = np.zeros(len(columns[0]), dtype="int64")
+    for col in columns:
+        group, _ = pd.factorize(group * (int(col.max(initial=0)) + 2) + (col.astype("int64") + 1))
+    # factorize numbers groups in order of first appearance: a group starts where the code
+    # exceeds every code before it
+    seen = np.maximum.accumulate(np.concatenate(([-1], group[:-1])))
+    return group, np.flatnonzero(group > seen)
+
+
+def summary_part(item: str, text: ItemText, lang: str = "zh") -> str:
+    """What the one-column explanation says of one item of a covered person ("" when nothing)."""
+    said = text.reasons + text.missing + text.notes
+    return t("rules.summary.item", lang, item=t(f"rules.item_title.{item}", lang), text=SEP.join(said)) if said else ""
+
+
+def coverage_summary(coverage: ItemText, lang: str = "zh") -> str:
+    """Why a person is not covered ("" when covered)."""
+    said = coverage.reasons + coverage.missing
+    return t("rules.summary.not_covered", lang, reasons=SEP.join(said)) if said else ""

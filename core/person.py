@@ -135,6 +135,11 @@ class ItemResult:
     missing: list[str]
     next_step: str | None
     notes: list[str]
+    detail: list[str]
+
+    def explanation(self) -> str:
+        """The same text the roster shows for this item."""
+        return "；".join(self.reasons + self.missing + self.notes + self.detail)
 
 
 @dataclass
@@ -184,6 +189,7 @@ def estimate(person: Person, as_of: dt.date | None = None, standards: dict | Non
                 missing=list(text.missing),
                 next_step=text.next_step,
                 notes=list(text.notes),
+                detail=list(text.detail),
             )
         )
     deadline = reference.policy()["claim_deadline"]

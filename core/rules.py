@@ -102,8 +102,26 @@ CONDITION_CLAUSE = {
     "employer_named": "三(三)",
 }
 
+# Hiring-target categories (二), in a fixed order.
+CATEGORIES = ("paired_four", "other_central_western", "not_counted")
+
 # Skill levels in a fixed order, so that a level can travel as a small integer.
 LEVELS = ("初级工", "中级工", "高级工", "技师", "高级技师")
+
+
+def small_codes(values, categories) -> np.ndarray:
+    """Position of each value in ``categories`` (-1 when missing or not listed).
+
+    Reads only the few distinct values of the column (``pd.factorize``), so a million rows of
+    province codes or skill levels cost one hash pass, never a Python loop per row.
+    """
+    categories = list(categories)
+    if isinstance(getattr(values, "dtype", None), pd.CategoricalDtype) and list(values.cat.categories) == categories:
+        return np.asarray(values.cat.codes, dtype="int16")
+    codes, uniques = pd.factorize(values)
+    lookup = {c: i for i, c in enumerate(categories)}
+    table = np.array([lookup.get(u, -1) for u in uniques] + [-1], dtype="int16")
+    return table[codes]
 
 
 def tri(values: np.ndarray, known: np.ndarray) -> pd.arrays.BooleanArray:
@@ -200,13 +218,12 @@ class Simulation:
     @cached_property
     def level_code(self) -> np.ndarray:
         """-1 unknown, 0 none, 1..5 初级工 … 高级技师."""
-        level = self.frame["certificate_level"]
-        codes = np.full(self.n, -1, dtype="int8")
-        values = level.to_numpy(dtype=object, na_value=None)
-        codes[values == NO_CERTIFICATE] = 0
-        for i, name in enumerate(LEVELS, start=1):
-            codes[values == name] = i
-        return codes
+        return small_codes(self.frame["certificate_level"], (NO_CERTIFICATE, *LEVELS))
+
+    @cached_property
+    def province_index(self) -> np.ndarray:
+        """Row of data/reference/provinces.csv of each person's 户籍 province (-1 unknown)."""
+        return small_codes(self.frame["home_province_code"], reference.provinces()["code"])
 
     # -- coverage (对象资格) ------------------------------------------------------------------------
     # RULES.md: 建档立卡 = yes.  Clause 一 ("建档立卡人员"), 三 last paragraph.
@@ -217,13 +234,11 @@ class Simulation:
     # 户籍 in one of the four provinces Zhejiang helps (二; 三 last paragraph).
     @cached_property
     def paired_province(self) -> pd.arrays.BooleanArray:
-        code = self.frame["home_province_code"].to_numpy(dtype=object, na_value=None)
-        known = code != None  # noqa: E711  (elementwise over an object array)
-        paired = np.zeros(self.n, dtype=bool)
-        for i, p in enumerate(self.policies):
-            rows = self.policy_index == i
-            paired[rows] = np.isin(code[rows], list(p["paired_provinces"]))
-        return tri(paired, known)
+        codes = reference.provinces()["code"].to_numpy()
+        # paired[i, j]: province j is one of the paired provinces of policy i
+        paired = np.array([np.isin(codes, list(p["paired_provinces"])) for p in self.policies])
+        idx = self.province_index
+        return tri(paired[self.policy_index, np.maximum(idx, 0)] & (idx >= 0), idx >= 0)
 
     # 首次来绍就业 on or after the first day of the policy window (三 last paragraph).
     @cached_property
@@ -375,19 +390,26 @@ class Simulation:
 
     # -- hiring targets (二) ------------------------------------------------------------------------
     @cached_property
-    def category(self) -> np.ndarray:
+    def category(self) -> pd.Categorical:
         """paired_four / other_central_western / not_counted; independent of the dates."""
-        table = reference.provinces().set_index("code")["group"]
-        code = self.frame["home_province_code"]
-        group = code.map(table).to_numpy(dtype=object, na_value="not_counted")
+        return pd.Categorical.from_codes(self.category_code, categories=list(CATEGORIES))
+
+    @cached_property
+    def category_code(self) -> np.ndarray:
+        """Index into CATEGORIES: the province's group for a 建档立卡 person, else not_counted."""
+        groups = [CATEGORIES.index(g) for g in reference.provinces()["group"]]
+        not_counted = CATEGORIES.index("not_counted")
+        table = np.array(groups + [not_counted], dtype="int8")  # -1 (unknown) takes the last
         poor = self.registered_poor.to_numpy(dtype=bool, na_value=False)
-        return np.where(poor, group, "not_counted")
+        return np.where(poor, table[self.province_index], not_counted).astype("int8")
 
     @cached_property
     def sichuan_helped(self) -> np.ndarray:
-        sichuan = self.frame["home_province_code"].to_numpy(dtype=object, na_value=None) == "51"
+        # the province of the helped counties (Sichuan, 51), read from the reference table
+        helped_province = reference.sichuan_helped_counties()["code"].str[:2].iloc[0]
+        in_province = self.province_index == list(reference.provinces()["code"]).index(helped_province)
         helped = pd.array(self.frame["county_helped"], dtype="boolean").to_numpy(dtype=bool, na_value=False)
-        return (self.category == "paired_four") & sichuan & helped
+        return (self.category_code == CATEGORIES.index("paired_four")) & in_province & helped
 
     def condition(self, name: str) -> pd.arrays.BooleanArray:
         return getattr(self, name)

@@ -26,11 +26,11 @@ class Validated:
     valid: np.ndarray  # bool
 
 
-class _Messages:
+class Messages:
     """Accumulates texts per row without touching rows that have none."""
 
-    def __init__(self, n: int):
-        self.text = np.full(n, "", dtype=object)
+    def __init__(self, n: int, start: np.ndarray | None = None):
+        self.text = np.full(n, "", dtype=object) if start is None else start.copy()
 
     def add(self, mask: np.ndarray, message) -> None:
         """Append ``message`` (one str, or an array of str per row) where ``mask`` holds."""
@@ -74,8 +74,8 @@ def validate(
     """Check and type a roster whose columns are the field names of ``data/columns.yaml``."""
     n = len(frame)
     cols = {c.field: c for c in reference.columns()}
-    errors = _Messages(n)
-    warnings = _Messages(n)
+    errors = Messages(n)
+    warnings = Messages(n)
     typed = pd.DataFrame(index=frame.index)
 
     def required_missing(field: str, blank: np.ndarray) -> None:
