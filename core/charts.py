@@ -14,8 +14,9 @@ import pandas as pd
 from core import i18n
 from core.reference import districts
 
-# Okabe-Ito colours, ordered so that neighbours differ in lightness (readable in greyscale print).
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000")
+# Okabe-Ito colours (safe for colour-blind readers), ordered so that neighbours in a stack differ in
+# lightness and stay apart when printed in black and white (tests/test_charts.py checks this).
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#F0E442", "#D55E00", "#56B4E9")
 ACTUAL_COLOR = "#1F3B73"     # dark: the figure achieved
 TARGET_COLOR = "#D9D9D9"     # light grey: the range up to the target
 FLAG_COLOR = "#C0392B"       # a district with no recruitment fair

@@ -1,0 +1,361 @@
+"""Every page through streamlit.testing.v1.AppTest: form inputs -> cards and amounts; roster
+uploads (GBK CSV, xlsx, broken files) -> figures or a clear error; the dashboard on demo data."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import xlsxwriter
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from core import reference  # noqa: E402
+from core.demo import demo_result  # noqa: E402
+from core.engine import evaluate_file  # noqa: E402
+from core.i18n import t  # noqa: E402
+from core.person import estimate  # noqa: E402
+from core.progress import progress  # noqa: E402
+from core.reader import RosterReadError, read_roster  # noqa: E402
+from core.synthetic import synthetic_roster  # noqa: E402
+from pages import _common  # noqa: E402
+
+APP = str(ROOT / "streamlit_app.py")
+
+
+def ui(key, **fmt):
+    return t(f"ui.{key}", **fmt)
+
+
+@pytest.fixture
+def as_user(monkeypatch):
+    """Sign a user in for AppTest (accounts on), or None for a public visitor."""
+    def sign_in(role: str | None, district: str | None = None):
+        user = None if role is None else SimpleNamespace(name=f"test_{role}", role=role, district=district)
+        monkeypatch.setattr(_common, "accounts_enabled", lambda: True)
+        monkeypatch.setattr(_common, "current_user", lambda: user)
+        return user
+    return sign_in
+
+
+def open_page(page: str | None = None, timeout: float = 60) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=timeout).run()
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def texts(at) -> str:
+    parts = [m.value for m in at.markdown] + [m.value for m in at.caption]
+    parts += [a.value for a in (*at.warning, *at.info, *at.error, *at.success)]
+    return "\n".join(str(p) for p in parts)
+
+
+# ---------------------------------------------------------------------------------------------
+# navigation
+
+def test_public_users_see_only_the_self_check_and_login(as_user):
+    as_user(None)
+    at = open_page()
+    assert at.title[0].value == ui("self_check.title")
+    with pytest.raises(ValueError):
+        at.switch_page("pages/roster.py")
+
+
+def test_role_decides_what_a_page_allows(as_user):
+    as_user("leader")
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    with pytest.raises(ValueError):   # not in a leader's navigation
+        at.switch_page("pages/roster.py")
+    at.switch_page("pages/dashboard.py").run()
+    assert at.title[0].value == ui("dashboard.title")
+
+
+# ---------------------------------------------------------------------------------------------
+# self-check
+
+def fill(at, **answers):
+    for key, value in answers.items():
+        widget = at.get("radio") + at.get("selectbox") + at.get("text_input") + at.get("number_input") + at.get("date_input")
+        match = [w for w in widget if w.key == key]
+        assert match, key
+        match[0].set_value(value)
+        at.run()
+    return at
+
+
+FULL = dict(sc_poor="yes", sc_province="四川省", sc_county="金川县", sc_first_date=dt.date(2018, 3, 1),
+            sc_district="柯桥区", sc_si=12, sc_continuous=13, sc_cert="中级工")
+AFTER_CERT = dict(sc_cert_date=dt.date(2018, 6, 1), sc_rent=10)
+
+
+def cards(at) -> dict[str, str]:
+    """Each result card's text, by item code (containers keyed card_<item>)."""
+    out = {}
+
+    def walk(node):
+        key = getattr(node, "key", None) or ""
+        proto_id = getattr(getattr(node, "proto", None), "id", "") or ""
+        name = key or proto_id
+        for code in _common.ITEMS:
+            if name.endswith(f"card_{code}"):
+                out[code] = "\n".join(str(getattr(el, "value", "")) for el in _leaves(node))
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return out
+
+
+def _leaves(node):
+    children = getattr(node, "children", None)
+    if not children:
+        yield node
+        return
+    for child in children.values():
+        yield from _leaves(child)
+
+
+def test_self_check_with_nothing_answered_says_information_missing():
+    at = open_page()
+    at.button(key="sc_submit").click().run()
+    found = cards(at)
+    assert set(found) == set(_common.ITEMS)
+    for code, text in found.items():
+        assert ui("status.unknown") in text, code
+    assert at.metric[0].value == ui("money", amount="0")
+
+
+def test_self_check_answers_give_the_engines_cards_and_amounts():
+    at = open_page()
+    fill(at, **FULL)
+    fill(at, **AFTER_CERT)
+    at.button(key="sc_submit").click().run()
+    assert not at.exception
+    person = _common.person_from_answers({
+        "registered_poor": "yes", "home_province": "四川省", "home_county": "金川县",
+        "first_employment_date": dt.date(2018, 3, 1), "work_district": "柯桥区",
+        "social_insurance_months": 12, "continuous_months": 13, "certificate_level": "中级工",
+        "certificate_date": dt.date(2018, 6, 1), "self_rented_months": 10})
+    expected = estimate(person)
+    found = cards(at)
+    for item in expected.items:
+        assert _common.status_label(item.status) in found[item.code], item.code
+        assert _common.card_amount(item) in found[item.code], item.code
+        assert f"第{item.clause}条" in found[item.code]
+    pol = reference.policy()
+    assert _common.money(pol["stabilization.amount"]) in found["stabilization"]
+    assert _common.money(pol["rent.monthly"] * 10) in found["rent"]
+    assert at.metric[0].value == _common.money(expected.total_to_worker)
+    assert expected.total_to_worker == sum(i.amount for i in expected.items if i.payee == "worker")
+    body = texts(at)
+    for line in expected.cannot_check:
+        assert line in body
+
+
+def test_self_check_claim_window_closed_and_open():
+    deadline = reference.policy()["claim_deadline"]
+    at = open_page()
+    at.button(key="sc_submit").click().run()
+    closed = ui("self_check.deadline_closed", date=_common.format_day(deadline))
+    assert [w.value for w in at.warning] == [closed]      # today is after 2021-12-31
+    at.session_state["as_of"] = dt.date(2019, 6, 1)
+    at.run()
+    assert not at.warning
+    assert ui("self_check.deadline_open", date=_common.format_day(deadline)) in [i.value for i in at.info]
+
+
+def test_self_check_not_registered_poor_is_not_covered():
+    at = open_page()
+    fill(at, sc_poor="no")
+    at.button(key="sc_submit").click().run()
+    assert ui("self_check.covered.not_eligible") in texts(at)
+    assert at.metric[0].value == ui("money", amount="0")
+
+
+# ---------------------------------------------------------------------------------------------
+# roster
+
+def roster_csv(n=40, seed=11, encoding="gbk") -> bytes:
+    return synthetic_roster(n, seed=seed, error_rate=0.1).to_csv(index=False).encode(encoding)
+
+
+def roster_xlsx(n=40, seed=12) -> bytes:
+    frame = synthetic_roster(n, seed=seed, error_rate=0.1).fillna("")
+    buf = io.BytesIO()
+    book = xlsxwriter.Workbook(buf, {"in_memory": True})
+    sheet = book.add_worksheet("名单")
+    sheet.write_row(0, 0, list(frame.columns))
+    for i, row in enumerate(frame.itertuples(index=False), start=1):
+        sheet.write_row(i, 0, list(row))
+    book.close()
+    return buf.getvalue()
+
+
+def table_with(at, column: str):
+    """The first st.dataframe on screen that has this column (AppTest keeps no dataframe keys)."""
+    for frame in at.dataframe:
+        value = frame.value
+        if column in value.columns:
+            return value
+    raise AssertionError(f"no table with column {column}")
+
+
+def _error_table(at):
+    """The error list: two columns, row number and the reasons."""
+    for frame in at.dataframe:
+        value = frame.value
+        if list(value.columns) == [ui("table.row"), ui("table.errors")]:
+            return value
+    raise AssertionError("no error table")
+
+
+def metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def upload(at, name: str, data: bytes, key="roster_file") -> AppTest:
+    at.file_uploader(key=key).set_value((name, data, "application/octet-stream"))
+    return at.run()
+
+
+@pytest.mark.parametrize("name,data", [("名单.csv", roster_csv()), ("名单.xlsx", roster_xlsx())],
+                         ids=["gbk_csv", "xlsx"])
+def test_roster_upload_shows_the_engines_figures(as_user, name, data):
+    as_user("city_officer")
+    at = open_page("pages/roster.py")
+    upload(at, name, data)
+    assert not at.exception and not at.error
+    expected = evaluate_file(data, name).summary
+    m = metrics(at)
+    assert m[ui("roster.rows")] == f"{expected['rows']:,}"
+    assert m[ui("roster.valid")] == f"{expected['valid']:,}"
+    assert m[ui("roster.errors")] == f"{expected['errors']:,}"
+    assert m[ui("roster.total")] == _common.money(expected["total_to_worker"])
+    amounts = table_with(at, ui("summary.item"))
+    shown = dict(zip(amounts.iloc[:, 0], amounts.iloc[:, 1]))
+    for item, value in expected["amounts"].items():
+        assert shown[ui(f"items.{item}")] == value
+    table = table_with(at, ui("table.valid"))
+    assert len(table) == expected["rows"]
+    id_header = next(c.header for c in reference.columns() if c.field == "id_number")
+    assert table[id_header].str.contains(r"^\d{6}\*{8}", regex=True).any()
+    errors = _error_table(at)
+    assert len(errors) == expected["errors"]
+    assert {b.key for b in at.get("download_button")} >= {"download_xlsx", "download_csv", "template_xlsx"}
+
+
+def test_roster_filter_search_and_parse_once(as_user):
+    as_user("city_officer")
+    data = roster_csv(60, seed=21)
+    at = open_page("pages/roster.py")
+    upload(at, "r.csv", data)
+    loaded = at.session_state["roster_loaded"][1]
+    at.toggle(key="errors_only").set_value(True).run()
+    assert len(table_with(at, ui("table.valid"))) == loaded.result.summary["errors"]
+    at.toggle(key="errors_only").set_value(False).run()
+    name = str(loaded.result.frame.loc[loaded.result.frame["valid"], "name"].iloc[0])
+    at.text_input(key="roster_search").set_value(name).run()
+    shown = table_with(at, ui("table.valid"))
+    assert len(shown) >= 1 and set(shown[next(c.header for c in reference.columns() if c.field == "name")]) == {name}
+    assert at.session_state["roster_loaded"][1] is loaded     # same file: not read again
+
+
+@pytest.mark.parametrize("name,data", [
+    ("empty.csv", b""),
+    ("broken.xlsx", b"PK\x03\x04 this is not a workbook"),
+    ("noheader.csv", "甲,乙,丙\n1,2,3\n".encode("gbk")),
+], ids=["empty", "broken_xlsx", "no_header"])
+def test_roster_unreadable_files_get_one_clear_sentence(as_user, name, data):
+    as_user("city_officer")
+    at = open_page("pages/roster.py")
+    upload(at, name, data)
+    assert not at.exception
+    with pytest.raises(RosterReadError) as err:
+        read_roster(data, name)
+    assert [e.value for e in at.error] == [ui("roster.read_error", reason=str(err.value))]
+    assert not at.metric
+
+
+def test_district_officer_sees_other_districts_as_errors(as_user):
+    as_user("district_officer", "柯桥区")
+    data = roster_csv(60, seed=31)
+    at = open_page("pages/roster.py")
+    upload(at, "r.csv", data)
+    expected = evaluate_file(data, "r.csv", only_district="柯桥区").summary
+    assert metrics(at)[ui("roster.valid")] == f"{expected['valid']:,}"
+    assert expected["valid"] < evaluate_file(data, "r.csv").summary["valid"]
+
+
+def test_leader_cannot_open_the_roster_page_directly(as_user):
+    as_user("leader")
+    at = AppTest.from_file(str(ROOT / "pages" / "roster.py"), default_timeout=30).run()
+    assert [e.value for e in at.error] == [ui("common.forbidden")]
+    assert not at.get("file_uploader")
+
+
+# ---------------------------------------------------------------------------------------------
+# dashboard
+
+def chart_specs(at) -> list[str]:
+    return [json.dumps(json.loads(el.proto.spec), ensure_ascii=False) for el in at.get("vega_lite_chart")]
+
+
+def test_dashboard_on_demo_data_is_labelled_and_counts_right(as_user):
+    as_user("leader")
+    at = open_page("pages/dashboard.py")
+    specs = chart_specs(at)
+    assert len(specs) == 5
+    assert all(ui("chart.demo") in s for s in specs)
+    year = at.selectbox(key="dash_year").value
+    assert year == reference.policy().start.year
+    expected = progress(demo_result().frame, year)
+    m = metrics(at)
+    assert m[ui("chart.measure_short.total")] == ui("dashboard.people", n=f"{expected['city']['total']:,}")
+    assert m[ui("chart.measure_short.sichuan_helped")] == ui("dashboard.people", n=f"{expected['city']['sichuan_helped']:,}")
+    assert [e.value for e in at.error][0].startswith(ui("dashboard.fairs_missing", year=year, names="")[:5])
+    pairs = table_with(at, ui("chart.pair.county"))
+    assert pairs.iloc[:, 1].tolist() == reference.districts()["paired_county"].tolist()
+
+    other = next(y for y in at.selectbox(key="dash_year").options if int(y) != year)
+    at.selectbox(key="dash_year").set_value(int(other)).run()
+    assert metrics(at)[ui("chart.measure_short.total")] == ui(
+        "dashboard.people", n=f"{progress(demo_result().frame, int(other))['city']['total']:,}")
+
+
+def test_dashboard_on_an_uploaded_roster_is_not_labelled_demo(as_user):
+    as_user("city_officer")
+    at = open_page("pages/dashboard.py")
+    at.segmented_control(key="dash_source").set_value("upload").run()
+    assert [i.value for i in at.info] == [ui("dashboard.no_data")]
+    data = roster_xlsx(200, seed=41)
+    upload(at, "r.xlsx", data, key="dash_file")
+    assert not at.exception
+    specs = chart_specs(at)
+    assert len(specs) == 4 and not any(ui("chart.demo") in s for s in specs)   # no fair records yet
+    year = at.selectbox(key="dash_year").value
+    expected = progress(evaluate_file(data, "r.xlsx").frame, year)
+    assert metrics(at)[ui("chart.measure_short.total")] == ui("dashboard.people", n=f"{expected['city']['total']:,}")
+    fairs = f"区县,日期,举办地,企业\n柯桥区,{year}-05-01,金川县,甲公司\n".encode("gbk")
+    upload(at, "fairs.csv", fairs, key="dash_fairs")
+    missing = [d for d in reference.districts()["name"] if d != "柯桥区"]
+    assert ui("dashboard.fairs_missing", year=year, names="、".join(missing)) in [e.value for e in at.error]
+
+
+def test_dashboard_broken_upload_says_why(as_user):
+    as_user("leader")
+    at = open_page("pages/dashboard.py")
+    at.segmented_control(key="dash_source").set_value("upload").run()
+    upload(at, "x.xlsx", b"not a workbook at all", key="dash_file")
+    assert not at.exception
+    with pytest.raises(RosterReadError) as err:
+        read_roster(b"not a workbook at all", "x.xlsx")
+    assert [e.value for e in at.error] == [ui("roster.read_error", reason=str(err.value))]

@@ -1,0 +1,137 @@
+"""core/charts.py and core/demo.py: the tables behind each chart, the demo label, print colours."""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from core import charts, reference
+from core.demo import demo_fairs, demo_result, demo_years
+from core.engine import evaluate_file
+from core.i18n import t
+from core.progress import amounts_by_district, monthly_new_hires, progress
+from core.synthetic import synthetic_roster
+
+
+@pytest.fixture(scope="module")
+def frame():
+    data = synthetic_roster(400, seed=9, year=2018, error_rate=0.05).to_csv(index=False).encode("utf-8")
+    return evaluate_file(data, "r.csv").frame
+
+
+def spec_text(chart) -> str:
+    return json.dumps(chart.to_dict(), ensure_ascii=False)
+
+
+def test_target_table_matches_progress(frame):
+    prog = progress(frame, 2018)
+    table = charts.target_table(prog).set_index("measure")
+    for m in charts.MEASURES:
+        assert table.loc[m, "actual"] == prog["city"][m]
+        assert table.loc[m, "target"] == prog["targets"][m]
+        assert table.loc[m, "percent"] == pytest.approx(100 * prog["city"][m] / prog["targets"][m], abs=0.05)
+        assert f"{prog['city'][m]:,}" in table.loc[m, "text"]
+
+
+def test_target_table_without_targets_says_so(frame):
+    prog = progress(frame, 2030)
+    assert all(v is None for v in prog["targets"].values())
+    table = charts.target_table(prog)
+    assert table["target"].isna().all() and table["percent"].isna().all()
+    assert (table["text"] == [t("ui.chart.no_target_text", actual=f"{a:,}") for a in table["actual"]]).all()
+    charts.target_chart(prog).to_dict()   # draws without a target
+
+
+def test_district_table_adds_up_to_the_city(frame):
+    prog = progress(frame, 2018)
+    table = charts.district_table(prog)
+    assert table["district"].drop_duplicates().tolist() == reference.districts()["name"].tolist()
+    per_cat = table.groupby("category")["count"].sum()
+    for c in charts.COUNTED:
+        assert per_cat[c] == prog["city"][c]
+
+
+def test_cumulative_table_runs_to_the_year_total(frame):
+    monthly = monthly_new_hires(frame, 2018)
+    table = charts.cumulative_table(monthly)
+    assert table["month"].tolist() == list(range(1, 13))
+    assert table["cumulative"].is_monotonic_increasing
+    assert table["cumulative"].iloc[-1] == progress(frame, 2018)["city"]["total"]
+    empty = charts.cumulative_table(monthly.iloc[0:0])
+    assert (empty["cumulative"] == 0).all()
+
+
+def test_amounts_table_keeps_the_totals(frame):
+    amounts = amounts_by_district(frame)
+    table = charts.amounts_table(amounts)
+    assert (table["amount"] > 0).all()
+    valid = frame[frame["valid"]]
+    items = [i for i in charts.ITEMS if i in valid]
+    assert table["amount"].sum() == valid[items].to_numpy().sum()
+    assert table["wan"].sum() == pytest.approx(table["amount"].sum() / 10000)
+    assert set(table["item_label"]) <= {t(f"ui.items.{i}") for i in charts.ITEMS}
+
+
+def test_fairs_table_counts_fairs_not_enterprises_and_flags_districts_without():
+    fairs = pd.DataFrame({
+        "district": ["柯桥区", "柯桥区", "柯桥区", "越城区"],
+        "date": ["2018-05-01", "2018-05-01", "2018-09-01", "2019-03-01"],
+        "venue": ["金川县", "金川县", "金川县", "马边彝族自治县"],
+        "enterprise": ["甲", "乙", "丙", "丁"],
+    })
+    table = charts.fairs_table(fairs, 2018).set_index("district")
+    assert table.loc["柯桥区", "fairs"] == 2 and table.loc["柯桥区", "enterprises"] == 3
+    assert table.loc["越城区", "fairs"] == 0 and table.loc["越城区", "none"]   # its fair was in 2019
+    assert table["none"].sum() == len(reference.districts()) - 1
+    assert charts.fairs_table(None, 2018)["none"].all()
+
+
+def test_pairing_table_is_the_reference():
+    table = charts.pairing_table()
+    d = reference.districts()
+    assert table.iloc[:, 0].tolist() == d["name"].tolist()
+    assert table.iloc[:, 1].tolist() == d["paired_county"].tolist()
+
+
+def test_every_demo_chart_is_labelled_and_real_data_is_not(frame):
+    label = t("ui.chart.demo")
+    prog = progress(frame, 2018)
+    built = lambda demo: [  # noqa: E731
+        charts.target_chart(prog, demo), charts.district_chart(prog, demo),
+        charts.cumulative_chart(monthly_new_hires(frame, 2018), prog["targets"]["total"], 2018, demo),
+        charts.amounts_chart(amounts_by_district(frame), demo, year=2018),
+        charts.fairs_chart(demo_fairs(), 2018, demo)]
+    assert all(label in spec_text(c) for c in built(True))
+    assert not any(label in spec_text(c) for c in built(False))
+
+
+def test_charts_have_tooltips_and_chinese_axis_titles(frame):
+    prog = progress(frame, 2018)
+    text = spec_text(charts.district_chart(prog))
+    assert '"tooltip"' in text and t("ui.chart.people") in text and t("ui.chart.tt.district") in text
+
+
+def _luminance(hex_colour: str) -> float:
+    r, g, b = (int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def test_stacked_colours_differ_in_greyscale():
+    """Neighbouring colours of the stacked charts stay apart when printed in black and white."""
+    used = charts.PALETTE[:len(charts.ITEMS)]
+    for a, b in zip(used, used[1:]):
+        assert abs(_luminance(a) - _luminance(b)) > 0.1, (a, b)
+    assert abs(_luminance(charts.ACTUAL_COLOR) - _luminance(charts.TARGET_COLOR)) > 0.5
+
+
+def test_demo_dataset_is_deterministic_and_spans_the_policy_years():
+    a, b = demo_result(), demo_result()
+    assert a is b   # evaluated once
+    again = demo_result.__wrapped__()
+    pd.testing.assert_frame_equal(a.frame, again.frame)
+    pol = reference.policy()
+    assert set(range(pol.start.year, pol.end.year + 1)) <= set(demo_years(a))
+    fairs = demo_fairs()
+    for year in range(pol.start.year, pol.end.year + 1):
+        assert charts.fairs_table(fairs, year)["none"].sum() == 1
