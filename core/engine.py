@@ -19,6 +19,7 @@ from core.i18n import t
 from core.validate import SEP, Messages, validate
 
 STATUSES = ("eligible", "not_eligible", "unknown")
+STATUS_DTYPE = pd.CategoricalDtype(list(STATUSES))
 JSON_AMOUNT_ITEMS = ("stabilization", "family_visit", "skill_training", "rent", "organizer_service")
 INPUT_FIELDS = tuple(c.field for c in reference.columns())
 
@@ -44,17 +45,27 @@ def evaluate_frame(
 ) -> tuple[pd.DataFrame, Simulation, dict]:
     """Evaluate every rule on a typed frame (see ``core.rules``).
 
-    Returns the result columns, the simulation (every condition, for explanations) and the
-    explanation tables ``{"coverage": [ItemText…], item: [ItemText…]}`` with per-row codes in the
-    result's ``<item>_text`` columns (ints) when ``with_texts``.
+    Returns the result columns as a frame, the simulation (every condition, for explanations)
+    and the explanation tables ``{"coverage": [ItemText…], item: [ItemText…]}`` with per-row
+    codes in the result's ``<item>_text`` columns (ints) when ``with_texts``.
     """
+    columns, sim, tables = evaluate_columns(typed, as_of, standards, lang, with_texts)
+    index = typed.index if isinstance(typed, pd.DataFrame) else None
+    return pd.DataFrame(columns, index=index), sim, tables
+
+
+def evaluate_columns(
+    typed, as_of: dt.date | None = None, standards: dict | None = None, lang: str = "zh", with_texts: bool = True
+) -> tuple[dict, Simulation, dict]:
+    """``evaluate_frame`` without building a frame: a dict of whole columns (numpy arrays and
+    categoricals). ``typed`` is a frame or a dict of columns."""
     as_of = as_of or dt.date.today()
     sim = Simulation(typed, as_of, standards)
     out: dict[str, object] = {}
     tables: dict[str, list] = {}
 
     cov = _status(sim.covered)
-    out["covered"] = pd.Categorical.from_codes(cov, categories=list(STATUSES))
+    out["covered"] = pd.Categorical.from_codes(cov, dtype=STATUS_DTYPE)
     if with_texts:
         codes, keys = explain.coverage_codes(sim)
         tables["coverage"] = [explain.describe_coverage(int(k), lang) for k in keys]
@@ -62,7 +73,7 @@ def evaluate_frame(
 
     for item in ITEMS:
         status = _status(sim.eligible(item))
-        out[f"{item}_status"] = pd.Categorical.from_codes(status, categories=list(STATUSES))
+        out[f"{item}_status"] = pd.Categorical.from_codes(status, dtype=STATUS_DTYPE)
         out[item] = sim.amount(item)
         if with_texts:
             codes, keys = explain.item_codes(sim, item)
@@ -76,8 +87,7 @@ def evaluate_frame(
     out["category"] = sim.category
     out["sichuan_helped"] = sim.sichuan_helped
     out["rent_capped"] = sim.rent_capped & (out["rent_status"].codes == 0)
-    result = pd.DataFrame(out, index=typed.index)
-    return result, sim, tables
+    return out, sim, tables
 
 
 @dataclass
@@ -112,11 +122,11 @@ def evaluate_roster(
     rows = np.asarray(raw.row_numbers, dtype="int64")
     checked = validate(frame, rows, as_of, only_district, lang)
     typed = checked.typed
-    result, sim, tables = evaluate_frame(typed, as_of, standards, lang)
+    result, sim, tables = evaluate_columns(typed, as_of, standards, lang)
     valid = checked.valid
 
     warnings = Messages(len(frame), checked.warnings)
-    warnings.add(result["rent_capped"].to_numpy() & valid, t("validate.warn.rent_capped", lang))
+    warnings.add(np.asarray(result["rent_capped"]) & valid, t("validate.warn.rent_capped", lang))
 
     out: dict[str, object] = {
         "row": rows,
@@ -132,21 +142,21 @@ def evaluate_roster(
 
     # error rows: every amount 0, no category, no status, no reason
     def masked(cat: pd.Categorical) -> pd.Categorical:
-        return pd.Categorical.from_codes(np.where(valid, cat.codes, -1), categories=cat.categories)
+        return pd.Categorical.from_codes(np.where(valid, cat.codes, -1), dtype=cat.dtype)
 
-    out["category"] = masked(result["category"].array)
-    out["sichuan_helped"] = result["sichuan_helped"].to_numpy() & valid
-    out["covered"] = masked(result["covered"].array)
-    out["covered_reason"] = _texts(result["covered_text"].to_numpy(), [x.joined() for x in tables["coverage"]], valid)
+    out["category"] = masked(result["category"])
+    out["sichuan_helped"] = np.asarray(result["sichuan_helped"]) & valid
+    out["covered"] = masked(result["covered"])
+    out["covered_reason"] = _texts(np.asarray(result["covered_text"]), [x.joined() for x in tables["coverage"]], valid)
     for item in ITEMS:
-        codes = result[f"{item}_text"].to_numpy()
-        out[f"{item}_status"] = masked(result[f"{item}_status"].array)
-        out[item] = np.where(valid, result[item].to_numpy(), 0)
+        codes = np.asarray(result[f"{item}_text"])
+        out[f"{item}_status"] = masked(result[f"{item}_status"])
+        out[item] = np.where(valid, np.asarray(result[item]), 0)
         out[f"{item}_reason"] = _texts(codes, [x.joined() for x in tables[item]], valid)
         out[f"{item}_next_step"] = _texts(codes, [x.next_step or "" for x in tables[item]], valid)
     out["rent_counted_months"] = np.where(valid, result["rent_counted_months"], 0)
     out["employer_social_insurance_months"] = np.where(valid, result["employer_social_insurance_months"], 0)
-    out["total_to_worker"] = np.where(valid, result["total_to_worker"].to_numpy(), 0)
+    out["total_to_worker"] = np.where(valid, np.asarray(result["total_to_worker"]), 0)
     out["reason"] = _row_summaries(result, tables, valid, lang)
 
     unknown = [c for c in frame.columns if c not in INPUT_FIELDS]
@@ -182,13 +192,13 @@ def _row_summaries(result: pd.DataFrame, tables: dict, valid: np.ndarray, lang: 
     by their combination of parts, so a million rows cost a few hash passes."""
     cov_text = [explain.coverage_summary(x, lang) for x in tables["coverage"]]
     cov_id, cov_uniques = pd.factorize(np.asarray(cov_text, dtype=object))
-    cov_col = cov_id[result["covered_text"].to_numpy()]
+    cov_col = cov_id[np.asarray(result["covered_text"])]
     not_covered = np.asarray(cov_uniques, dtype=object)[cov_col] != ""
     columns, parts = [cov_col], [list(cov_uniques)]
     for item in ITEMS:
         texts = [explain.summary_part(item, x, lang) for x in tables[item]]
         ids, uniques = pd.factorize(np.asarray(texts, dtype=object))
-        columns.append(np.where(not_covered, -1, ids[result[f"{item}_text"].to_numpy()]))
+        columns.append(np.where(not_covered, -1, ids[np.asarray(result[f"{item}_text"])]))
         parts.append(list(uniques))
     group, first = explain.combine_codes(columns)
     texts = []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -72,6 +73,7 @@ def coverage_codes(sim: Simulation) -> tuple[np.ndarray, np.ndarray]:
     return pd.factorize(key, sort=False)
 
 
+@lru_cache(maxsize=4096)
 def describe_coverage(key: int, lang: str = "zh") -> ItemText:
     fail, unknown, pidx = key & 0xFF, (key >> 8) & 0xFF, key >> 16
     policy = reference.policies()[pidx]
@@ -116,6 +118,13 @@ def item_codes(sim: Simulation, item: str) -> tuple[np.ndarray, np.ndarray]:
 
 def describe_item(item: str, key: int, lang: str = "zh", standards: dict | None = None) -> ItemText:
     """The reasons, missing information, next step and notes of one group of rows."""
+    frozen = tuple(sorted((standards or {}).items()))
+    return _describe_item(item, key, lang, frozen)
+
+
+@lru_cache(maxsize=16384)
+def _describe_item(item: str, key: int, lang: str, frozen_standards: tuple) -> ItemText:
+    standards = dict(frozen_standards)
     conds = ITEM_CONDITIONS[item]
     k = len(conds)
     fail, unknown = key & 0xFF, (key >> 8) & 0xFF

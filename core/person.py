@@ -14,7 +14,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from core import normalize, reference
-from core.engine import evaluate_frame
+from core.engine import evaluate_columns, evaluate_frame
 from core.i18n import t
 from core.idnumber import OK as ID_OK
 from core.idnumber import check_ids
@@ -91,35 +91,42 @@ def _named(name: str | None, flag: bool | None) -> bool | None:
     return flag
 
 
-def typed_frame(people: list[Person], as_of: dt.date | None = None) -> pd.DataFrame:
-    """The typed frame of ``core.rules`` for a list of people (one row each)."""
+def typed_columns(people: list[Person], as_of: dt.date | None = None) -> dict:
+    """The typed columns of ``core.rules`` for a list of people (one row each), as a dict."""
     as_of = as_of or dt.date.today()
-    rec = [p.model_dump() for p in people]
-    raw = pd.DataFrame(rec, columns=list(Person.model_fields))
-    ids = check_ids(raw["id_number"].astype(object), as_of)
-    region = ids.region.where(pd.Series(ids.error == ID_OK, index=raw.index))
-    county = normalize.normalise_county(raw["home_county"].astype(object))
-    district = raw["work_district"].astype(object)
-    typed = pd.DataFrame(
-        {
-            "registered_poor": pd.array(raw["registered_poor"].astype(object), dtype="boolean"),
-            "home_province_code": raw["home_province"].astype(object),
-            "county_helped": normalize.helped_sichuan_county(county, region),
-            "first_employment_date": pd.to_datetime(raw["first_employment_date"]),
-            "works_in_shaoxing": pd.array(
-                [None if d is None else d != OUTSIDE_SHAOXING for d in district], dtype="boolean"
-            ),
-            "employer_named": pd.array([_named(p.employer, p.has_employer) for p in people], dtype="boolean"),
-            "organizer_named": pd.array([_named(p.organizer, p.organized) for p in people], dtype="boolean"),
-            "social_insurance_months": pd.array(raw["social_insurance_months"].astype(object), dtype="Int64"),
-            "continuous_months": pd.array(raw["continuous_months"].astype(object), dtype="Int64"),
-            "certificate_level": raw["certificate_level"].astype(object),
-            "certificate_date": pd.to_datetime(raw["certificate_date"]),
-            "training_cost": pd.array(raw["training_cost"].astype(object), dtype="Float64"),
-            "self_rented_months": pd.array(raw["self_rented_months"].astype(object), dtype="Int64"),
-        }
-    )
-    return typed
+    n = len(people)
+
+    def column(name: str) -> list:
+        return [getattr(p, name) for p in people]
+
+    ids = column("id_number")
+    if any(ids):
+        checked = check_ids(pd.Series(ids, dtype=object), as_of)
+        region = checked.region.where(pd.Series(checked.error == ID_OK))
+    else:  # nobody gave an ID number: nothing to check
+        region = pd.Series([None] * n, dtype=object)
+    county = normalize.normalise_county(pd.Series(column("home_county"), dtype=object))
+    district = column("work_district")
+    return {
+        "registered_poor": pd.array(column("registered_poor"), dtype="boolean"),
+        "home_province_code": pd.Series(column("home_province"), dtype=object),
+        "county_helped": normalize.helped_sichuan_county(county, region),
+        "first_employment_date": pd.to_datetime(pd.Series(column("first_employment_date"), dtype=object)),
+        "works_in_shaoxing": pd.array([None if d is None else d != OUTSIDE_SHAOXING for d in district], dtype="boolean"),
+        "employer_named": pd.array([_named(p.employer, p.has_employer) for p in people], dtype="boolean"),
+        "organizer_named": pd.array([_named(p.organizer, p.organized) for p in people], dtype="boolean"),
+        "social_insurance_months": pd.array(column("social_insurance_months"), dtype="Int64"),
+        "continuous_months": pd.array(column("continuous_months"), dtype="Int64"),
+        "certificate_level": pd.Series(column("certificate_level"), dtype=object),
+        "certificate_date": pd.to_datetime(pd.Series(column("certificate_date"), dtype=object)),
+        "training_cost": pd.array(column("training_cost"), dtype="Float64"),
+        "self_rented_months": pd.array(column("self_rented_months"), dtype="Int64"),
+    }
+
+
+def typed_frame(people: list[Person], as_of: dt.date | None = None) -> pd.DataFrame:
+    """``typed_columns`` as a frame."""
+    return pd.DataFrame(typed_columns(people, as_of))
 
 
 @dataclass
@@ -164,9 +171,9 @@ class Estimate:
 def estimate(person: Person, as_of: dt.date | None = None, standards: dict | None = None, lang: str = "zh") -> Estimate:
     """Everything the notice gives this person, why, and what is still missing."""
     as_of = as_of or dt.date.today()
-    typed = typed_frame([person], as_of)
-    result, sim, tables = evaluate_frame(typed, as_of, standards, lang)
-    row = result.iloc[0]
+    typed = typed_columns([person], as_of)
+    result, sim, tables = evaluate_columns(typed, as_of, standards, lang)
+    row = {name: values[0] for name, values in result.items()}
     cov = tables["coverage"][int(row["covered_text"])]
     items = []
     for item in ITEMS:

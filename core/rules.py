@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 import pandas as pd
@@ -104,9 +104,31 @@ CONDITION_CLAUSE = {
 
 # Hiring-target categories (二), in a fixed order.
 CATEGORIES = ("paired_four", "other_central_western", "not_counted")
+CATEGORY_DTYPE = pd.CategoricalDtype(list(CATEGORIES))
 
 # Skill levels in a fixed order, so that a level can travel as a small integer.
 LEVELS = ("初级工", "中级工", "高级工", "技师", "高级技师")
+
+
+@lru_cache(maxsize=None)
+def _paired_matrix() -> np.ndarray:
+    """paired[i, j]: province j of data/reference/provinces.csv is paired under policy i."""
+    codes = reference.provinces()["code"].to_numpy()
+    return np.array([np.isin(codes, list(p["paired_provinces"])) for p in reference.policies()])
+
+
+@lru_cache(maxsize=None)
+def _group_table() -> np.ndarray:
+    """Index into CATEGORIES of each province's group, and not_counted last (for unknown)."""
+    groups = [CATEGORIES.index(g) for g in reference.provinces()["group"]]
+    return np.array(groups + [CATEGORIES.index("not_counted")], dtype="int8")
+
+
+@lru_cache(maxsize=None)
+def _helped_province_index() -> int:
+    """Row in provinces.csv of the province of the helped counties (Sichuan, 51)."""
+    helped = reference.sichuan_helped_counties()["code"].str[:2].iloc[0]
+    return list(reference.provinces()["code"]).index(helped)
 
 
 def small_codes(values, categories) -> np.ndarray:
@@ -158,7 +180,8 @@ class Simulation:
 
     def __post_init__(self) -> None:
         self.policies = reference.policies()
-        self.n = len(self.frame)
+        first = self.frame["first_employment_date"]
+        self.n = len(first)
 
     # -- which policy applies to each row -------------------------------------------------------
     @cached_property
@@ -234,9 +257,7 @@ class Simulation:
     # 户籍 in one of the four provinces Zhejiang helps (二; 三 last paragraph).
     @cached_property
     def paired_province(self) -> pd.arrays.BooleanArray:
-        codes = reference.provinces()["code"].to_numpy()
-        # paired[i, j]: province j is one of the paired provinces of policy i
-        paired = np.array([np.isin(codes, list(p["paired_provinces"])) for p in self.policies])
+        paired = _paired_matrix()
         idx = self.province_index
         return tri(paired[self.policy_index, np.maximum(idx, 0)] & (idx >= 0), idx >= 0)
 
@@ -392,22 +413,19 @@ class Simulation:
     @cached_property
     def category(self) -> pd.Categorical:
         """paired_four / other_central_western / not_counted; independent of the dates."""
-        return pd.Categorical.from_codes(self.category_code, categories=list(CATEGORIES))
+        return pd.Categorical.from_codes(self.category_code, dtype=CATEGORY_DTYPE)
 
     @cached_property
     def category_code(self) -> np.ndarray:
         """Index into CATEGORIES: the province's group for a 建档立卡 person, else not_counted."""
-        groups = [CATEGORIES.index(g) for g in reference.provinces()["group"]]
         not_counted = CATEGORIES.index("not_counted")
-        table = np.array(groups + [not_counted], dtype="int8")  # -1 (unknown) takes the last
+        table = _group_table()  # -1 (unknown) takes the last entry, not_counted
         poor = self.registered_poor.to_numpy(dtype=bool, na_value=False)
         return np.where(poor, table[self.province_index], not_counted).astype("int8")
 
     @cached_property
     def sichuan_helped(self) -> np.ndarray:
-        # the province of the helped counties (Sichuan, 51), read from the reference table
-        helped_province = reference.sichuan_helped_counties()["code"].str[:2].iloc[0]
-        in_province = self.province_index == list(reference.provinces()["code"]).index(helped_province)
+        in_province = self.province_index == _helped_province_index()
         helped = pd.array(self.frame["county_helped"], dtype="boolean").to_numpy(dtype=bool, na_value=False)
         return (self.category_code == CATEGORIES.index("paired_four")) & in_province & helped
 

@@ -13,7 +13,7 @@ import pandas as pd
 
 from core import idnumber, normalize, reference
 from core.i18n import t
-from core.rules import NO_CERTIFICATE
+from core.rules import NO_CERTIFICATE, small_codes
 
 SEP = "；"
 
@@ -112,13 +112,14 @@ def validate(
     required_missing("home_province", prov.blank)
     invalid("home_province", prov.invalid, raw_prov)
     typed["home_province_code"] = prov.values
-    names = reference.provinces().set_index("code")["name"]
-    typed["home_province"] = prov.values.map(names)
-    mismatch = id_ok & ~prov.blank & ~prov.invalid & (ids.province.to_numpy(dtype=object, na_value="") != prov.values.to_numpy(dtype=object, na_value=""))
+    province_codes = reference.provinces()["code"]
+    declared = small_codes(prov.values, province_codes)
+    province_names = np.append(reference.provinces()["name"].to_numpy(dtype=object), None)
+    typed["home_province"] = pd.array(province_names[declared], dtype="string")
+    from_id = small_codes(ids.province, province_codes)
+    mismatch = id_ok & (declared >= 0) & (from_id >= 0) & (from_id != declared)
     if mismatch.any():
-        id_prov = ids.province.map(names).to_numpy(dtype=object, na_value="")
-        decl = typed["home_province"].to_numpy(dtype=object, na_value="")
-        warnings.add(mismatch, _pair_texts(id_prov, decl, mismatch, lang))
+        warnings.add(mismatch, _pair_texts(province_names[from_id], province_names[declared], mismatch, lang))
 
     # 户籍县
     county = normalize.normalise_county(_col(frame, "home_county"))

@@ -1,0 +1,112 @@
+"""Benchmark of the rules engine (issue: performance targets).
+
+Builds its own synthetic roster, then measures in one run:
+- pyarrow parsing the CSV (the baseline, best of 3, in this process);
+- ``python -m core evaluate ROSTER --format csv --out FILE`` as a command (read, validate,
+  evaluate, write), wall time and peak memory of that process, best of 2;
+- the one-person estimate (median of many).
+
+Targets: command ≤ 5 × pyarrow parse; peak memory < 2 GB; one-person estimate < 5 ms (median).
+
+    python benchmarks/bench_engine.py [--rows 1000000] [--keep]
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def child_peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--keep", action="store_true", help="keep the generated files")
+    args = ap.parse_args()
+
+    import pyarrow.csv as pacsv
+
+    from core.person import Person, estimate
+    from core.synthetic import write_synthetic_csv
+
+    work = Path(tempfile.mkdtemp(prefix="bench-engine-"))
+    roster = work / "roster.csv"
+    out = work / "result.csv"
+    t = time.perf_counter()
+    write_synthetic_csv(roster, args.rows, seed=7, error_rate=0.01)
+    print(f"synthetic roster: {args.rows:,} rows, {roster.stat().st_size / 1e6:.0f} MB, built in {time.perf_counter() - t:.1f} s")
+
+    parse = []
+    for _ in range(3):
+        t = time.perf_counter()
+        pacsv.read_csv(roster)
+        parse.append(time.perf_counter() - t)
+    baseline = min(parse)
+    print(f"pyarrow.csv.read_csv (baseline): {baseline:.2f} s (best of 3: {', '.join(f'{x:.2f}' for x in parse)})")
+
+    runs = []
+    for _ in range(2):
+        t = time.perf_counter()
+        proc = subprocess.run(
+            [sys.executable, "-m", "core", "evaluate", str(roster), "--format", "csv", "--out", str(out)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+        runs.append(time.perf_counter() - t)
+        if proc.returncode != 0:
+            print(proc.stderr)
+            return 1
+    peak = child_peak_rss_mb()
+    best = min(runs)
+    lines = sum(1 for _ in open(out, "rb")) - 1
+    ratio = best / baseline
+    print(f"python -m core evaluate --format csv: {best:.2f} s (best of 2: {', '.join(f'{x:.2f}' for x in runs)}), {lines:,} rows written")
+    print(f"ratio to pyarrow parse: {ratio:.1f}x (target <= 5x): {'MET' if ratio <= 5 else 'NOT MET'}")
+    print(f"peak memory of the command: {peak:,.0f} MB (target < 2048 MB): {'MET' if peak < 2048 else 'NOT MET'}")
+
+    person = Person(
+        registered_poor=True,
+        home_province="四川",
+        home_county="金川县",
+        first_employment_date=dt.date(2019, 3, 1),
+        work_district="柯桥区",
+        social_insurance_months=2,
+        continuous_months=13,
+        certificate_level="中级工",
+        certificate_date=dt.date(2019, 6, 1),
+        self_rented_months=10,
+    )
+    estimate(person)  # warm the caches (reference tables, message catalog)
+    times = []
+    for _ in range(300):
+        t = time.perf_counter()
+        estimate(person)
+        times.append(time.perf_counter() - t)
+    median_ms = statistics.median(times) * 1000
+    print(f"one-person estimate: median {median_ms:.2f} ms, p90 {statistics.quantiles(times, n=10)[-1] * 1000:.2f} ms (target < 5 ms): {'MET' if median_ms < 5 else 'NOT MET'}")
+
+    if not args.keep:
+        for p in (roster, out):
+            p.unlink(missing_ok=True)
+        work.rmdir()
+    else:
+        print(f"files kept in {work}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
