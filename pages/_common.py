@@ -372,9 +372,12 @@ class LoadedRoster:
     error: str | None = None       # the reader's one-sentence reason when the file is unreadable
     seconds: float = 0.0
     downloads: dict = None         # format -> bytes, made on first request
+    data: bytes = b""              # the file as uploaded (kept for storing it)
+    stored: str | None = None      # core.db's one-sentence report once the result is stored
 
 
-def process_roster(data: bytes, filename: str, district: str | None = None, on_step=None) -> LoadedRoster:
+def process_roster(data: bytes, filename: str, district: str | None = None, on_step=None,
+                   standards: dict | None = None) -> LoadedRoster:
     """Read, evaluate and prepare the table of one file; ``on_step(fraction, text)`` reports progress.
 
     An unreadable file gives a LoadedRoster with ``error`` set (never an exception)."""
@@ -384,7 +387,7 @@ def process_roster(data: bytes, filename: str, district: str | None = None, on_s
     from core.reader import RosterReadError, read_roster
 
     step = on_step or (lambda fraction, text: None)
-    loaded = LoadedRoster(content_hash(data), filename, downloads={})
+    loaded = LoadedRoster(content_hash(data), filename, downloads={}, data=data)
     start = time.perf_counter()
     step(0.05, ui_text("roster.reading"))
     try:
@@ -393,7 +396,7 @@ def process_roster(data: bytes, filename: str, district: str | None = None, on_s
         loaded.error = exc.text(lang()) if hasattr(exc, "text") else str(exc)
         return loaded
     step(0.4, ui_text("roster.validating", rows=f"{len(raw.frame):,}"))
-    loaded.result = evaluate_roster(raw, as_of=as_of(), only_district=district, lang=lang())
+    loaded.result = evaluate_roster(raw, as_of=as_of(), standards=standards, only_district=district, lang=lang())
     step(0.8, ui_text("roster.preparing"))
     loaded.table = display_table(loaded.result.frame)
     loaded.seconds = time.perf_counter() - start
@@ -403,18 +406,84 @@ def process_roster(data: bytes, filename: str, district: str | None = None, on_s
 
 def load_roster(uploaded, state_key: str, district: str | None = None) -> LoadedRoster:
     """The uploaded file read once: a rerun with the same content (same hash, same district
-    limit) reuses the result kept in session state; a new file is read with a progress bar."""
+    limit, same local standards) reuses the result kept in session state; a new file is read
+    with a progress bar."""
     data = uploaded.getvalue()
     digest = content_hash(data)
-    key = f"{digest}:{district or ''}:{lang()}"
+    standards = local_standards()
+    key = f"{digest}:{district or ''}:{lang()}:{sorted(standards.items()) if standards else ''}"
     kept = st.session_state.get(state_key)
     if kept is not None and kept[0] == key:
         return kept[1]
     bar = st.progress(0.0)
-    loaded = process_roster(data, uploaded.name, district, on_step=lambda f, text: bar.progress(f, text=text))
+    loaded = process_roster(data, uploaded.name, district, on_step=lambda f, text: bar.progress(f, text=text),
+                            standards=standards)
     bar.empty()
     st.session_state[state_key] = (key, loaded)
     return loaded
+
+
+# ----------------------------------------------------------------------------------------------
+# stored data (core.db), used only once accounts exist
+
+def local_standards() -> dict | None:
+    """The local standards an administrator entered (engine ``standards``), or None."""
+    if not accounts_enabled():
+        return None
+    from core.db.targets import get_standards
+
+    return get_standards() or None
+
+
+def year_targets(year: int) -> dict | None:
+    """The year's city targets: the notice's (2018) or an administrator's; None without accounts."""
+    if not accounts_enabled():
+        return None
+    from core.db.targets import get_targets
+
+    return get_targets(year)
+
+
+def can_store(user) -> bool:
+    if not accounts_enabled() or user is None:
+        return False
+    from core.db.accounts import can
+
+    return can(user, "upload")
+
+
+def store_roster(loaded: LoadedRoster, user) -> LoadedRoster:
+    """Keep the evaluated roster in the database (core.db.uploads.store_upload). The stored
+    result (one-time items already paid in an earlier upload set to 0, with a warning) replaces
+    the one on screen and in the downloads."""
+    from core.db.uploads import store_upload
+
+    summary = store_upload(loaded.result, user, loaded.filename, loaded.data)
+    if summary.result is not None:
+        loaded.result = summary.result
+        loaded.table = display_table(summary.result.frame)
+        loaded.downloads = {}
+    loaded.stored = summary.message
+    return loaded
+
+
+def stored_rows(user) -> pd.DataFrame | None:
+    """Stored evaluated rows this user may see, or None (no accounts, or nothing stored)."""
+    if not accounts_enabled():
+        return None
+    from core.db.uploads import load_rows
+
+    rows = load_rows(user=user)
+    return rows if len(rows) else None
+
+
+def stored_fairs() -> pd.DataFrame | None:
+    if not accounts_enabled():
+        return None
+    from core.db.events import fairs_frame
+
+    fairs = fairs_frame()
+    return fairs if len(fairs) else None
 
 
 def result_file(loaded: LoadedRoster, fmt: str) -> bytes:

@@ -8,20 +8,29 @@ from core.demo import demo_fairs, demo_result
 from core.progress import amounts_by_district, monthly_new_hires, progress
 from pages._common import (
     DASHBOARD_ROLES, MAX_UPLOAD_MB, FairsReadError, default_year, lang, load_roster, read_fairs,
-    require_role, rows_of_year, ui_text, year_options,
+    require_role, rows_of_year, stored_fairs, stored_rows, ui_text, year_options, year_targets,
 )
 
 st.set_page_config(layout="wide")
-require_role(*DASHBOARD_ROLES)
+user = require_role(*DASHBOARD_ROLES)
 st.title(ui_text("dashboard.title"))
 
-source = st.segmented_control(ui_text("dashboard.source"), ("demo", "upload"), default="demo", key="dash_source",
+stored = stored_rows(user)
+sources = (("stored",) if stored is not None else ()) + ("demo", "upload")
+source = st.segmented_control(ui_text("dashboard.source"), sources, default=sources[0], key="dash_source",
                               format_func=lambda v: ui_text(f"dashboard.source_{v}"), required=True)
 demo = source == "demo"
-fairs = None
-if demo:
+fairs = stored_fairs()
+if source == "stored":
+    frame = stored
+    demo = bool(frame["demo"].any()) if "demo" in frame else False   # `python -m core demo` rows
+    if demo:
+        st.warning(ui_text("dashboard.stored_demo_banner"), icon=":material/science:")
+    summary = {"valid": int(frame["valid"].sum()), "errors": int((~frame["valid"]).sum())}
+elif demo:
     st.warning(ui_text("dashboard.demo_banner"), icon=":material/science:")
     result = demo_result()
+    frame, summary = result.frame, result.summary
     fairs = demo_fairs()
 else:
     up1, up2 = st.columns(2)
@@ -42,17 +51,16 @@ else:
     if loaded.error:
         st.error(ui_text("roster.read_error", reason=loaded.error), icon=":material/error:")
         st.stop()
-    result = loaded.result
+    frame, summary = loaded.result.frame, loaded.result.summary
 
-frame = result.frame
 years = year_options(frame)
 if not years:
     st.info(ui_text("dashboard.no_valid_rows"))
     st.stop()
 year = st.selectbox(ui_text("dashboard.year"), years, index=years.index(default_year(years)), key="dash_year")
-st.caption(ui_text("dashboard.rows_note", valid=f"{result.summary['valid']:,}", errors=f"{result.summary['errors']:,}"))
+st.caption(ui_text("dashboard.rows_note", valid=f"{summary['valid']:,}", errors=f"{summary['errors']:,}"))
 
-prog = progress(frame, year)
+prog = progress(frame, year, year_targets(year))
 lang_code = lang()
 
 st.subheader(ui_text("dashboard.targets_title"))

@@ -3,7 +3,7 @@ row, downloads. The file is read once per content hash (pages/_common.load_roste
 import streamlit as st
 
 from pages._common import (
-    MAX_UPLOAD_MB, ROSTER_ROLES, error_list, load_roster, money, require_role, result_file,
+    MAX_UPLOAD_MB, ROSTER_ROLES, can_store, error_list, store_roster, load_roster, money, require_role, result_file,
     result_filename, row_filter, summary_table, template_file, ui_text, user_district,
 )
 
@@ -38,9 +38,16 @@ if loaded.error:
     st.error(ui_text("roster.read_error", reason=loaded.error), icon=":material/error:")
     st.stop()
 
+st.success(ui_text("roster.done", rows=f"{loaded.result.summary['rows']:,}", seconds=f"{loaded.seconds:.1f}"))
+if can_store(user):
+    if loaded.stored:
+        st.info(loaded.stored, icon=":material/database:")
+    elif st.button(ui_text("roster.store"), key="store_upload", icon=":material/database:",
+                   help=ui_text("roster.store_help")):
+        store_roster(loaded, user)
+        st.rerun()
 result = loaded.result
 summary = result.summary
-st.success(ui_text("roster.done", rows=f"{summary['rows']:,}", seconds=f"{loaded.seconds:.1f}"))
 if district:
     st.caption(ui_text("roster.district_note", district=district))
 

@@ -35,8 +35,13 @@ def ui(key, **fmt):
 
 
 @pytest.fixture
-def as_user(monkeypatch):
-    """Sign a user in for AppTest (accounts on), or None for a public visitor."""
+def as_user(monkeypatch, tmp_path):
+    """Sign a user in for AppTest (accounts on, an empty database of its own), or None for a
+    public visitor."""
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("SHAOXING_DB_PATH", str(tmp_path / "app.db"))
+    monkeypatch.setenv("SHAOXING_ID_KEY_FILE", str(tmp_path / "id.key"))
+
     def sign_in(role: str | None, district: str | None = None):
         user = None if role is None else SimpleNamespace(name=f"test_{role}", role=role, district=district)
         monkeypatch.setattr(_common, "accounts_enabled", lambda: True)
@@ -359,3 +364,25 @@ def test_dashboard_broken_upload_says_why(as_user):
     with pytest.raises(RosterReadError) as err:
         read_roster(b"not a workbook at all", "x.xlsx")
     assert [e.value for e in at.error] == [ui("roster.read_error", reason=str(err.value))]
+
+
+def test_stored_roster_feeds_the_dashboard(as_user):
+    from core.db.uploads import load_rows
+
+    as_user("city_officer")
+    data = roster_csv(120, seed=51)
+    at = open_page("pages/roster.py")
+    upload(at, "r.csv", data)
+    at.button(key="store_upload").click().run()
+    assert not at.exception
+    assert "store_upload" not in [b.key for b in at.button]       # stored once: the button is gone
+    assert len(at.info) == 1 and at.info[0].value                 # core.db's sentence about it
+    stored = load_rows()
+    assert len(stored) == evaluate_file(data, "r.csv").summary["rows"]
+
+    at = open_page("pages/dashboard.py")
+    assert at.segmented_control(key="dash_source").value == "stored"
+    year = at.selectbox(key="dash_year").value
+    expected = progress(stored, year)
+    assert metrics(at)[ui("chart.measure_short.total")] == ui("dashboard.people", n=f"{expected['city']['total']:,}")
+    assert not any(ui("chart.demo") in s for s in chart_specs(at))
