@@ -17,8 +17,9 @@ st.title(ui_text("dashboard.title"))
 
 stored = stored_rows(user)
 sources = (("stored",) if stored is not None else ()) + ("demo", "upload")
+source_words = {v: ui_text(f"dashboard.source_{v}") for v in sources}
 source = st.segmented_control(ui_text("dashboard.source"), sources, default=sources[0], key="dash_source",
-                              format_func=lambda v: ui_text(f"dashboard.source_{v}"), required=True)
+                              format_func=source_words.get, required=True)
 demo = source == "demo"
 fairs = stored_fairs()
 if source == "stored":

@@ -17,8 +17,8 @@ st.write(ui_text("self_check.intro"))
 
 
 def yes_no(key: str, label: str, help: str | None = None) -> str:
-    return st.radio(label, YES_NO, key=key, index=2, horizontal=True, help=help,
-                    format_func=lambda v: ui_text(f"common.{v}"))
+    words = {v: ui_text(f"common.{v}") for v in YES_NO}   # labels fixed at this run's language
+    return st.radio(label, YES_NO, key=key, index=2, horizontal=True, help=help, format_func=words.get)
 
 
 def step(n: int, title_key: str):

@@ -386,3 +386,21 @@ def test_stored_roster_feeds_the_dashboard(as_user):
     expected = progress(stored, year)
     assert metrics(at)[ui("chart.measure_short.total")] == ui("dashboard.people", n=f"{expected['city']['total']:,}")
     assert not any(ui("chart.demo") in s for s in chart_specs(at))
+
+
+def test_every_page_renders_in_english(as_user):
+    as_user("admin")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["lang"] = "en"
+    at.run()
+    at.button(key="sc_submit").click().run()
+    assert not at.exception
+    assert at.title[0].value == t("ui.self_check.title", "en")
+    assert cards(at)["stabilization"]
+    for page, key in (("pages/roster.py", "roster.title"), ("pages/dashboard.py", "dashboard.title")):
+        at.switch_page(page).run()
+        assert not at.exception, page
+        assert at.title[0].value == t(f"ui.{key}", "en")
+    at.switch_page("pages/roster.py").run()
+    upload(at, "r.csv", roster_csv(20, seed=61))
+    assert not at.exception and metrics(at)[t("ui.roster.rows", "en")] == "20"

@@ -87,6 +87,10 @@ def open_page(page, app_url, title: str, url_path: str) -> None:
         page.wait_for_timeout(500)
     page.locator(f'a[href$="/{url_path}"]').filter(has_text=title).first.click()
     settle(page)
+    collapse = page.locator('[data-testid="stSidebarCollapseButton"] button, [data-testid="stSidebarCollapseButton"]')
+    if page.viewport_size["width"] < 640 and collapse.first.is_visible():
+        collapse.first.click()      # put the menu away again to see the page
+        page.wait_for_timeout(500)
 
 
 def fill_self_check(page) -> None:
