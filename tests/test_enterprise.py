@@ -1,0 +1,124 @@
+"""Items paid to enterprises and bases (core.enterprise): 三(五) 招聘补贴, 三(六) 爱心岗位 and 爱心奖补."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from core import reference
+from core.enterprise import (
+    base_awards,
+    districts_without_fair,
+    fairs_per_district,
+    love_post_subsidies,
+    recruitment_fair_subsidies,
+)
+
+P = reference.policy()
+PER_ENTERPRISE = P["recruitment_fair.per_enterprise"]
+DISTRICTS = list(reference.districts()["name"])
+
+
+def fairs(rows):
+    return pd.DataFrame(rows, columns=["district", "date", "venue", "enterprise"])
+
+
+# --------------------------------------------------------------------------- 三(五) 招聘补贴
+
+
+def test_fair_amount_is_the_notice_figure():
+    assert PER_ENTERPRISE == 3000
+
+
+def test_each_enterprise_of_each_fair_is_paid_once():
+    f = fairs([
+        ("柯桥区", "2018-05-10", "金川县", "甲公司"),
+        ("柯桥区", "2018-05-10", "金川县", "乙公司"),
+        ("柯桥区", "2018-05-10", "金川县", " 甲公司 "),   # listed again: not paid twice
+        ("柯桥区", "2018-09-01", "金川县", "甲公司"),     # another fair: paid again
+        ("越城区", "2018-06-01", "马边彝族自治县", "甲公司"),
+        ("越城区", "2018-06-01", "马边彝族自治县", None),  # no enterprise named
+    ])
+    out = recruitment_fair_subsidies(f)
+    assert len(out) == len(f)
+    assert out["amount"].tolist() == [3000, 3000, 0, 3000, 3000, 0]
+    assert out["amount"].sum() == 4 * PER_ENTERPRISE
+    assert out["reason"].iloc[2] != out["reason"].iloc[0]
+    assert out["reason"].iloc[5] not in (out["reason"].iloc[0], out["reason"].iloc[2])
+
+
+def test_districts_without_a_fair_in_the_year():
+    f = fairs([
+        ("柯桥区", "2018-05-10", "金川县", "甲公司"),
+        ("越城区", "2018-06-01", "马边彝族自治县", "乙公司"),
+        ("嵊州市", "2017-12-30", "马尔康市", "丙公司"),  # last year's fair does not count
+    ])
+    assert districts_without_fair(f, 2018) == [d for d in DISTRICTS if d not in ("柯桥区", "越城区")]
+    assert districts_without_fair(f, 2017) == [d for d in DISTRICTS if d != "嵊州市"]
+    assert districts_without_fair(fairs([]), 2018) == DISTRICTS
+
+
+def test_fairs_per_district_counts_fairs_not_enterprises():
+    f = fairs([
+        ("柯桥区", "2018-05-10", "金川县", "甲公司"),
+        ("柯桥区", "2018-05-10", "金川县", "乙公司"),
+        ("柯桥区", "2018-09-01", "金川县", "甲公司"),
+    ])
+    t = fairs_per_district(f, 2018).set_index("district")
+    assert list(t.index) == DISTRICTS
+    assert t.loc["柯桥区", "fairs"] == 2
+    assert t.loc["柯桥区", "enterprises"] == 2
+    assert not t.loc["柯桥区", "below_minimum"]
+    assert t.loc["越城区", "fairs"] == 0 and t.loc["越城区", "below_minimum"]
+
+
+# --------------------------------------------------------------------------- 三(六) 爱心奖补
+
+
+def bases(rows):
+    return pd.DataFrame(rows, columns=["base", "level", "year", "hires"])
+
+
+@pytest.mark.parametrize(
+    "level, hires, amount",
+    [("national", 20, 100000), ("national", 19, 0), ("national", 35, 100000),
+     ("provincial", 10, 50000), ("provincial", 9, 0), ("provincial", 25, 50000), ("county", 50, 0)],
+)
+def test_base_award_thresholds(level, hires, amount):
+    out = base_awards(bases([("某基地", level, 2018, hires)]))
+    assert out["amount"].tolist() == [amount]
+    assert out["status"].tolist() == ["eligible" if amount else "not_eligible"]
+
+
+def test_base_award_once_per_base():
+    out = base_awards(bases([
+        ("甲基地", "national", 2019, 30),
+        ("甲基地", "national", 2018, 25),
+        ("甲基地", "national", 2020, 40),
+        ("乙基地", "provincial", 2018, 5),   # not yet
+        ("乙基地", "provincial", 2019, 12),  # first qualifying year
+        ("丙基地", "provincial", 2019, 12),
+    ]))
+    assert out["amount"].tolist() == [0, 100000, 0, 0, 50000, 50000]
+    assert out["reason"].iloc[0] == out["reason"].iloc[2] != out["reason"].iloc[1]
+    assert out["amount"].sum() == 200000
+
+
+# --------------------------------------------------------------------------- 三(六) 爱心岗位
+
+
+def posts(rows):
+    return pd.DataFrame(rows, columns=["employer", "person", "months"])
+
+
+def test_love_post_has_no_amount_without_a_local_standard():
+    assert P["love_post.monthly"] is None  # the notice gives no figure
+    out = love_post_subsidies(posts([("甲", "张三", 6), ("乙", "李四", 40)]), None)
+    assert out["amount"].isna().all()
+    assert out["counted_months"].tolist() == [6, 36]
+    assert out["reason"].nunique() == 1 and out["reason"].iloc[0]
+
+
+def test_love_post_months_capped_at_36_with_a_standard():
+    out = love_post_subsidies(posts([("甲", "张三", 6), ("乙", "李四", 40), ("丙", "王五", -3), ("丁", "赵六", 36)]), 1500)
+    assert out["counted_months"].tolist() == [6, 36, 0, 36]
+    assert out["amount"].tolist() == [9000, 54000, 0, 54000]

@@ -1,0 +1,187 @@
+"""What a person is told (core.explain through core.person.estimate and the roster): next steps,
+unknown answers, the claim deadline, what the tool cannot check and how it reads the notice."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from core import reference
+from core.engine import evaluate_file
+from core.i18n import t
+from core.person import CANNOT_CHECK, READING_NOTES, Person, estimate
+from core.rules import ITEMS
+from tests.test_validate import person as roster_person
+from tests.test_validate import roster
+
+AS_OF = dt.date(2021, 6, 30)
+P = reference.policy()
+
+
+def covered(**over) -> Person:
+    base = dict(registered_poor=True, home_province="四川", work_district="柯桥区", first_employment_date=dt.date(2019, 1, 1),
+                social_insurance_months=0, continuous_months=0, certificate_level="无", self_rented_months=0,
+                organized=False, has_employer=False)
+    base.update(over)
+    return Person(**base)
+
+
+# --------------------------------------------------------------------------- next steps
+
+
+def test_two_months_of_insurance_one_more_month_for_3000():
+    item = estimate(covered(social_insurance_months=2), as_of=AS_OF).item("stabilization")
+    assert item.status == "not_eligible"
+    assert item.next_step == "再缴纳1个月社保即可享受3000元就业稳岗补贴"
+
+
+def test_eleven_months_of_work_one_more_month():
+    item = estimate(covered(continuous_months=11), as_of=AS_OF).item("family_visit")
+    assert item.status == "not_eligible"
+    assert item.next_step.startswith("再连续工作1个月")
+    assert str(P["family_visit.amount"]) in item.next_step
+
+
+@pytest.mark.parametrize("months, need", [(0, 3), (1, 2)])
+def test_months_still_needed(months, need):
+    item = estimate(covered(social_insurance_months=months), as_of=AS_OF).item("stabilization")
+    assert item.next_step == t("rules.next.stabilization", n=need, amount=P["stabilization.amount"])
+
+
+@pytest.mark.parametrize(
+    "over",
+    [dict(registered_poor=False), dict(home_province="浙江"), dict(first_employment_date=dt.date(2017, 12, 31)),
+     dict(work_district="其他")],
+)
+def test_no_next_step_when_not_covered(over):
+    est = estimate(covered(social_insurance_months=2, continuous_months=11, **over), as_of=AS_OF)
+    assert est.covered == "not_eligible"
+    for item in est.items:
+        assert item.next_step is None, item.code
+
+
+def test_no_next_step_once_eligible():
+    est = estimate(covered(social_insurance_months=3, continuous_months=12), as_of=AS_OF)
+    assert est.item("stabilization").next_step is None
+    assert est.item("family_visit").next_step is None
+
+
+def test_roster_rows_get_the_same_next_step():
+    res = evaluate_file(roster([roster_person(1, social_insurance_months="2", continuous_months="11"), roster_person(2)]), "r.csv", as_of=AS_OF)
+    row = res.frame.iloc[0]
+    assert row["stabilization_next_step"] == "再缴纳1个月社保即可享受3000元就业稳岗补贴"
+    assert row["family_visit_next_step"].startswith("再连续工作1个月")
+
+
+# --------------------------------------------------------------------------- unknown is not "not eligible"
+
+
+def test_unknown_registered_poor_is_unknown_not_not_eligible():
+    est = estimate(covered(registered_poor=None, social_insurance_months=5, continuous_months=12), as_of=AS_OF)
+    assert est.covered == "unknown"
+    assert est.coverage_reasons == []
+    assert est.coverage_missing == [t("rules.cond.registered_poor.unknown")]
+    for code in ("stabilization", "family_visit"):
+        item = est.item(code)
+        assert item.status == "unknown"
+        assert item.reasons == []
+        assert item.missing
+        assert item.possible_amount == P[f"{code}.amount"]
+    assert est.total_to_worker == 0
+
+
+def test_unknown_months_are_unknown():
+    item = estimate(covered(social_insurance_months=None), as_of=AS_OF).item("stabilization")
+    assert item.status == "unknown"
+    assert item.missing == [t("rules.cond.si_months_enough.unknown")]
+    assert item.next_step is None
+
+
+def test_everything_unknown():
+    est = estimate(Person(), as_of=AS_OF)
+    assert est.covered == "unknown"
+    assert {i.status for i in est.items} == {"unknown"}
+    assert est.category is None
+
+
+# --------------------------------------------------------------------------- the claim deadline
+
+
+@pytest.mark.parametrize("as_of, closed", [(dt.date(2021, 12, 31), False), (dt.date(2022, 1, 1), True), (dt.date(2023, 6, 1), True)])
+def test_claim_closed_after_the_deadline_amounts_still_computed(as_of, closed):
+    est = estimate(covered(social_insurance_months=5, continuous_months=12), as_of=as_of)
+    assert est.claim_deadline == dt.date(2021, 12, 31)
+    assert est.claim_closed is closed
+    assert est.item("stabilization").amount == P["stabilization.amount"]
+    assert est.total_to_worker == P["stabilization.amount"] + P["family_visit.amount"]
+
+
+def test_roster_summary_says_claim_closed():
+    data = roster([roster_person(1)])
+    assert evaluate_file(data, "r.csv", as_of=dt.date(2022, 1, 1)).summary["claim_closed"] is True
+    late = evaluate_file(data, "r.csv", as_of=dt.date(2022, 1, 1))
+    assert late.summary["amounts"]["stabilization"] == P["stabilization.amount"]
+    assert evaluate_file(data, "r.csv", as_of=dt.date(2021, 12, 31)).summary["claim_closed"] is False
+
+
+# --------------------------------------------------------------------------- what cannot be checked, how the notice is read
+
+
+def test_cannot_check_and_reading_notes_are_present():
+    est = estimate(covered(), as_of=AS_OF)
+    assert len(est.cannot_check) == len(CANNOT_CHECK) >= 5
+    assert all(x.strip() for x in est.cannot_check)
+    assert len(est.notes) == len(READING_NOTES)
+    joined = "".join(est.notes)
+    assert "2018年1月1日" in joined and "2020年12月31日" in joined  # the window, both days
+    assert "2021年12月31日" in joined  # the claim deadline
+    assert str(P["max_subsidy_months"]) in joined
+    assert str(P["skill_training.cap_junior"]) in joined
+    assert "{" not in joined  # every placeholder filled
+
+
+@pytest.mark.parametrize("level", ["技师", "高级技师", "二级"])
+def test_technician_reason_says_the_notice_lists_three_levels(level):
+    item = estimate(covered(certificate_level=level, certificate_date=dt.date(2019, 5, 1)), as_of=AS_OF).item("skill_training")
+    assert item.status == "not_eligible" and item.amount == 0
+    [reason] = item.reasons
+    assert "初级工" in reason and "中级工" in reason and "高级工" in reason and "三个等级" in reason
+    assert ("高级技师" if level == "高级技师" else "技师") in reason
+
+
+def test_technician_reason_in_the_roster():
+    res = evaluate_file(roster([roster_person(1, certificate_level="技师", certificate_date="2019-05-01")]), "r.csv", as_of=AS_OF)
+    assert "三个等级" in res.frame["skill_training_reason"].iloc[0]
+    assert "三个等级" in res.frame["reason"].iloc[0]
+
+
+def test_junior_without_cost_is_said_to_be_estimated():
+    item = estimate(covered(certificate_level="初级工", certificate_date=dt.date(2019, 5, 1)), as_of=AS_OF).item("skill_training")
+    assert item.amount == P["skill_training.cap_junior"]
+    assert item.notes == [t("rules.note.skill_junior_estimated", cap=P["skill_training.cap_junior"])]
+    paid = estimate(covered(certificate_level="初级工", certificate_date=dt.date(2019, 5, 1), training_cost=800), as_of=AS_OF).item("skill_training")
+    assert paid.notes == []
+
+
+def test_rent_cap_is_explained():
+    item = estimate(covered(first_employment_date=dt.date(2020, 1, 20), self_rented_months=20), as_of=AS_OF).item("rent")
+    assert item.amount == 12 * P["rent.monthly"]
+    assert any("20" in n and "12" in n for n in item.notes)
+
+
+def test_employer_item_without_a_standard_has_no_amount():
+    item = estimate(covered(employer="甲公司", social_insurance_months=40), as_of=AS_OF).item("employer_social_insurance")
+    assert item.status == "eligible"
+    assert item.amount is None
+    assert any(str(P["max_subsidy_months"]) in n for n in item.notes)  # months capped at 36, said so
+    with_std = estimate(covered(employer="甲公司", social_insurance_months=40), as_of=AS_OF,
+                        standards={"employer_social_insurance.monthly": 100}).item("employer_social_insurance")
+    assert with_std.amount == 36 * 100
+
+
+def test_every_item_explained_in_one_text_per_roster_row():
+    res = evaluate_file(roster([roster_person(1), roster_person(2, work_district="杭州市")]), "r.csv", as_of=AS_OF)
+    f = res.frame
+    for item in ITEMS:
+        assert f[f"{item}_reason"].iloc[1] == ""  # error rows: no reason but the errors
+    assert f["reason"].iloc[0]

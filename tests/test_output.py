@@ -1,0 +1,170 @@
+"""Writing an evaluated roster (core.output): CSV for Excel, the workbook, the JSON of ROSTER.md."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+
+import openpyxl
+import pytest
+
+from core import output
+from core.engine import evaluate_file
+from core.i18n import t
+from core.reader import read_roster
+from core.rules import ITEMS
+from tests.test_validate import AS_OF, HEADER, person, roster
+
+EXTRA = ("备注", "联系电话")
+
+
+@pytest.fixture(scope="module")
+def result():
+    rows = [
+        person(1, home_county="金川县", social_insurance_months="12", continuous_months="12", self_rented_months="40",
+               first_employment_date="2018-01-05", organizer="合作社", employer="甲公司",
+               certificate_level="初级工", certificate_date="2018-06-01", **{"备注": "007", "联系电话": " 0575-1 "}),
+        person(2, region="520102", home_province="贵州", social_insurance_months="2", continuous_months="12",
+               certificate_level="高级工", certificate_date="2019-01-01", work_district="上虞区"),
+        None,
+        person(3, work_district="杭州市", **{"备注": "区县写错"}),
+        person(4, region="410102", home_province="河南", social_insurance_months="5"),
+        person(5, first_employment_date="2017-05-01", social_insurance_months="5"),
+        {"name": "合计", "social_insurance_months": "24"},
+    ]
+    return evaluate_file(roster(rows, extra=EXTRA), "r.csv", as_of=AS_OF)
+
+
+def _csv_rows(data: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def test_csv_bom_headers_rows_and_totals(result):
+    data = output.to_csv_bytes(result)
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = _csv_rows(data)
+    header, body = rows[0], rows[1:]
+    assert set(HEADER.values()) <= set(header)
+    assert len(header) == len(set(header))
+    assert len(body) == result.summary["rows"] == 6
+    col = {h: i for i, h in enumerate(header)}
+    for item in ITEMS:
+        title = t(f"rules.item_title.{item}")
+        amount = col[t("output.item_amount", item=title)]
+        assert sum(int(r[amount]) for r in body) == result.summary["amounts"][item], item
+    total = col[t("output.total_to_worker")]
+    assert sum(int(r[total]) for r in body) == result.summary["total_to_worker"]
+    assert [int(r[col[t("output.row")]]) for r in body] == [2, 3, 5, 6, 7, 8]
+
+
+def test_csv_keeps_unknown_columns_last_in_order_untouched(result):
+    rows = _csv_rows(output.to_csv_bytes(result))
+    assert tuple(rows[0][-2:]) == EXTRA
+    assert [r[-2] for r in rows[1:]] == ["007", "", "区县写错", "", "", ""]
+    assert rows[1][-1] == " 0575-1 "
+
+
+def test_csv_error_rows_say_why_and_are_paid_nothing(result):
+    rows = _csv_rows(output.to_csv_bytes(result))
+    col = {h: i for i, h in enumerate(rows[0])}
+    for r in rows[1:]:
+        if r[col[t("output.valid")]] == t("output.no_word"):
+            assert r[col[t("output.errors")]]
+            assert int(r[col[t("output.total_to_worker")]]) == 0
+        else:
+            assert r[col[t("output.errors")]] == ""
+
+
+def test_csv_read_back_gives_the_same_amounts(result):
+    """The exported file is itself a roster: reading it again gives the same amounts."""
+    again = evaluate_file(output.to_csv_bytes(result), "again.csv", as_of=AS_OF)
+    assert again.frame["row"].tolist() == [2, 3, 4, 5, 6, 7]  # no blank row any more
+    assert again.frame["valid"].tolist() == result.frame["valid"].tolist()
+    for item in ITEMS:
+        assert again.frame[item].tolist() == result.frame[item].tolist(), item
+
+
+def test_write_csv_equals_to_csv_bytes(result, tmp_path):
+    path = tmp_path / "r.csv"
+    output.write_csv(result, path)
+    assert path.read_bytes() == output.to_csv_bytes(result)
+
+
+# --------------------------------------------------------------------------- xlsx
+
+
+def test_xlsx_totals_sheet_equals_summary(result):
+    wb = openpyxl.load_workbook(io.BytesIO(output.to_xlsx_bytes(result)))
+    totals = {label: value for label, value in wb[t("output.sheet_totals")].iter_rows(min_row=2, values_only=True)}
+    s = result.summary
+    assert totals[t("output.summary.rows")] == s["rows"] == 6
+    assert totals[t("output.summary.valid")] == s["valid"]
+    assert totals[t("output.summary.errors")] == s["errors"] == 2
+    assert totals[t("output.summary.blank_rows")] == 1
+    for item in ITEMS:
+        assert totals[t(f"rules.item_title.{item}") + t("output.summary.yuan")] == s["amounts"][item], item
+    assert totals[t("output.total_to_worker")] == s["total_to_worker"] > 0
+
+
+def test_xlsx_rows_sheet_matches_csv(result):
+    wb = openpyxl.load_workbook(io.BytesIO(output.to_xlsx_bytes(result)))
+    ws = wb[t("output.sheet_rows")]
+    sheet = [["" if v is None else str(v) for v in row] for row in ws.iter_rows(values_only=True)]
+    csv_rows = _csv_rows(output.to_csv_bytes(result))
+    assert sheet[0] == csv_rows[0]
+    assert len(sheet) == len(csv_rows)
+    # the amounts are numbers in the workbook, not text
+    col = csv_rows[0].index(t("output.total_to_worker"))
+    assert all(isinstance(ws.cell(r, col + 1).value, int) for r in range(2, ws.max_row + 1))
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+def test_json_text_is_the_dict(result):
+    assert json.loads(output.to_json(result)) == output.to_json_dict(result)
+
+
+def test_json_summary_counts(result):
+    d = output.to_json_dict(result)
+    assert d["summary"]["rows"] == len(d["rows"])
+    assert d["summary"]["valid"] == sum(r["valid"] for r in d["rows"])
+    assert d["summary"]["errors"] == sum(not r["valid"] for r in d["rows"])
+
+
+# --------------------------------------------------------------------------- unknown columns named like ours
+
+
+COLLISION = "BUG: core/output.py export_frame() (with core/engine.py evaluate_roster renaming clashes to 'name '): " \
+    "an unknown input column whose header equals an output header or an internal column name replaces that " \
+    "column in the export instead of being passed through after it"
+
+
+@pytest.mark.xfail(strict=True, reason=COLLISION)
+@pytest.mark.parametrize("name", ["行号", "提示"])
+def test_unknown_column_named_like_an_output_header(name):
+    res = evaluate_file(roster([person(1, **{name: "原表内容"}), person(2, **{name: "x"})], extra=(name,)), "r.csv", as_of=AS_OF)
+    rows = _csv_rows(output.to_csv_bytes(res))
+    header = rows[0]
+    assert header.count(name) == 2 or any(h.startswith(name) and h != name for h in header), header
+    # the output's own column is intact
+    first = header.index(name)
+    if name == "行号":
+        assert [r[first] for r in rows[1:]] == ["2", "3"]
+    else:
+        assert [r[first] for r in rows[1:]] == ["", ""]
+    # and the officer's column comes back untouched, last
+    assert [r[-1] for r in rows[1:]] == ["原表内容", "x"]
+
+
+@pytest.mark.xfail(strict=True, reason=COLLISION)
+@pytest.mark.parametrize("name", ["category", "reason", "year"])
+def test_unknown_column_named_like_an_internal_column(name):
+    res = evaluate_file(roster([person(1, **{name: "原表内容"})], extra=(name,)), "r.csv", as_of=AS_OF)
+    rows = _csv_rows(output.to_csv_bytes(res))
+    assert rows[0][-1] == name
+    assert rows[1][-1] == "原表内容"
