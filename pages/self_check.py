@@ -5,7 +5,7 @@ import streamlit as st
 
 from core.person import estimate
 from pages._common import (
-    as_of, card_amount, certificate_options, lang, district_options, money, person_from_answers, province_options,
+    as_of, card_amount, card_reasons, certificate_options, lang, district_options, money, person_from_answers, province_options,
     status_label, STATUS_COLORS, ui_text, format_day,
 )
 
@@ -99,15 +99,14 @@ if st.session_state.get("sc_shown"):
             head, amount = st.columns([3, 2], vertical_alignment="center")
             head.markdown(f"**{item.title}**  \n:{STATUS_COLORS[item.status]}-badge[{status_label(item.status)}]")
             amount.markdown(f"#### {card_amount(item)}")
-            if item.reasons:
-                st.markdown("\n".join(f"- {reason}" for reason in item.reasons))
+            lines = card_reasons(item)
+            if lines:
+                st.markdown("\n".join(f"- {line}" for line in lines))
             if item.missing:
                 st.markdown(f"**{ui_text('self_check.missing')}** " + "；".join(item.missing))
             if item.next_step:
                 st.markdown(f"**{ui_text('self_check.next_step')}** {item.next_step}")
             st.caption(f"{ui_text('self_check.clause', clause=item.clause)} · {ui_text('self_check.payee_' + item.payee)}")
-            for note in item.notes:
-                st.caption(note)
 
     if result.cannot_check:
         st.subheader(ui_text("self_check.cannot_check_title"))

@@ -178,3 +178,19 @@ def test_process_roster_reads_once_and_reports_unreadable_files():
     with pytest.raises(RosterReadError) as err:
         read_roster(b"", "empty.csv")
     assert broken.result is None and broken.error == str(err.value)
+
+
+def test_card_reasons_explain_eligible_items_and_rent_months():
+    person = c.person_from_answers({
+        "registered_poor": "yes", "home_province": "四川省", "first_employment_date": dt.date(2018, 3, 1),
+        "work_district": "柯桥区", "social_insurance_months": 12, "continuous_months": 13,
+        "self_rented_months": 10})
+    est = estimate(person, as_of=dt.date(2019, 1, 1))
+    for item in est.items:
+        lines = c.card_reasons(item)
+        assert lines or item.missing, item.code                   # every card says why
+        assert set(item.reasons) | set(item.notes) <= set(lines)
+    rent = est.item("rent")
+    assert rent.status == "eligible"
+    monthly = reference.policy()["rent.monthly"]
+    assert t("ui.self_check.rent_months", months=rent.amount // monthly, monthly=monthly) in c.card_reasons(rent)

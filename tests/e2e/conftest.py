@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:      # the tests import core/ and pages/
+    sys.path.insert(0, str(ROOT))
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -96,6 +98,12 @@ def app_url(tmp_path_factory, chromium_path) -> str:
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def officer() -> tuple[str, str] | None:
+    """(name, password) of the officer account of the test server; None when the app has no accounts."""
+    return OFFICER if (ROOT / "pages" / "login.py").exists() and (ROOT / "core" / "db").is_dir() else None
 
 
 @pytest.fixture(scope="session")
