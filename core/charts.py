@@ -12,7 +12,9 @@ import altair as alt
 import pandas as pd
 
 from core import i18n
+from core.progress import KEYS
 from core.reference import districts
+from core.rules import ITEMS
 
 # Okabe-Ito colours (safe for colour-blind readers), ordered so that neighbours in a stack differ in
 # lightness and stay apart when printed in black and white (tests/test_charts.py checks this).
@@ -21,10 +23,8 @@ ACTUAL_COLOR = "#1F3B73"     # dark: the figure achieved
 TARGET_COLOR = "#D9D9D9"     # light grey: the range up to the target
 FLAG_COLOR = "#C0392B"       # a district with no recruitment fair
 
-MEASURES = ("total", "paired_four", "other_central_western", "sichuan_helped")
-COUNTED = ("paired_four", "other_central_western")
-ITEMS = ("stabilization", "family_visit", "skill_training", "rent", "organizer_service",
-         "employer_social_insurance")
+MEASURES = KEYS                                   # total, paired_four, other_central_western, sichuan_helped
+COUNTED = ("paired_four", "other_central_western")   # the two that add up to the city total
 FONT = "WenQuanYi Micro Hei, Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
 
 

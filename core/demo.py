@@ -30,13 +30,6 @@ def demo_result(n: int = DEMO_ROWS, seed: int = DEMO_SEED, as_of: dt.date | None
     return evaluate_file(data, "demo.csv", as_of=as_of)
 
 
-def demo_years(result: RosterResult | None = None) -> list[int]:
-    """The years of first employment present in the demo data (valid rows), oldest first."""
-    frame = (result or demo_result()).frame
-    years = frame.loc[frame["valid"].to_numpy(dtype=bool), "year"].dropna().astype(int)
-    return sorted(years.unique().tolist())
-
-
 @lru_cache(maxsize=4)
 def demo_fairs(seed: int = DEMO_SEED) -> pd.DataFrame:
     """Recruitment fairs for each year of the policy window: columns district, date, venue (the

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Iterable
@@ -20,6 +20,7 @@ import streamlit as st
 
 from core import i18n
 from core.reference import columns, districts, provinces, skill_levels
+from core.rules import ITEMS
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ROOT / "pages"
@@ -29,10 +30,6 @@ ROLES = ("admin", "city_officer", "district_officer", "leader")
 ROSTER_ROLES = ("admin", "city_officer", "district_officer")
 DASHBOARD_ROLES = ("admin", "city_officer", "leader")
 
-# Item codes, in the order the notice lists them (core.engine.ITEMS, repeated here so that the
-# pages can label columns before the engine is imported).
-ITEMS = ("stabilization", "family_visit", "skill_training", "rent", "organizer_service",
-         "employer_social_insurance")
 STATUS_COLORS = {"eligible": "green", "not_eligible": "red", "unknown": "orange"}
 
 
@@ -387,7 +384,7 @@ class LoadedRoster:
     table: pd.DataFrame | None = None   # display_table(result.frame), prepared once
     error: str | None = None       # the reader's one-sentence reason when the file is unreadable
     seconds: float = 0.0
-    downloads: dict = None         # format -> bytes, made on first request
+    downloads: dict = field(default_factory=dict)   # format -> bytes, made on first request
     data: bytes = b""              # the file as uploaded (kept for storing it)
     stored: str | None = None      # core.db's one-sentence report once the result is stored
 
@@ -403,13 +400,13 @@ def process_roster(data: bytes, filename: str, district: str | None = None, on_s
     from core.reader import RosterReadError, read_roster
 
     step = on_step or (lambda fraction, text: None)
-    loaded = LoadedRoster(content_hash(data), filename, downloads={}, data=data)
+    loaded = LoadedRoster(content_hash(data), filename, data=data)
     start = time.perf_counter()
     step(0.05, ui_text("roster.reading"))
     try:
         raw = read_roster(data, filename)
     except RosterReadError as exc:
-        loaded.error = exc.text(lang()) if hasattr(exc, "text") else str(exc)
+        loaded.error = exc.text(lang())
         return loaded
     step(0.4, ui_text("roster.validating", rows=f"{len(raw.frame):,}"))
     loaded.result = evaluate_roster(raw, as_of=as_of(), standards=standards, only_district=district, lang=lang())
@@ -519,32 +516,10 @@ def result_filename(filename: str, fmt: str) -> str:
 
 @st.cache_data(show_spinner=False)
 def template_file(fmt: str) -> tuple[bytes, str]:
-    """The blank roster template (core.template) as (bytes, file name)."""
-    try:
-        from core.template import template_bytes, template_filename
-    except ImportError:  # core/template.py not there yet: headers only
-        return _fallback_template(fmt)
+    """The blank roster template (core.template) as (bytes, file name), made once."""
+    from core.template import template_bytes, template_filename
+
     return template_bytes(fmt), template_filename(fmt)
-
-
-def _fallback_template(fmt: str) -> tuple[bytes, str]:
-    import io
-
-    headers = [c.header for c in columns()]
-    name = ui_text("roster.template_name")
-    if fmt == "csv":
-        return (",".join(headers) + "\r\n").encode("utf-8-sig"), f"{name}.csv"
-    import xlsxwriter
-
-    buf = io.BytesIO()
-    book = xlsxwriter.Workbook(buf, {"in_memory": True})
-    sheet = book.add_worksheet("名单")
-    text = book.add_format({"num_format": "@"})
-    for i, h in enumerate(headers):
-        sheet.write_string(0, i, h)
-        sheet.set_column(i, i, 16, text)
-    book.close()
-    return buf.getvalue(), f"{name}.xlsx"
 
 
 # ----------------------------------------------------------------------------------------------
