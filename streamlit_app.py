@@ -10,6 +10,20 @@ from pages._common import accounts_enabled, current_user, logout, ui_text, user_
 
 st.set_page_config(page_title=ui_text("app.title"), page_icon=":material/handshake:")
 
+
+@st.cache_resource(show_spinner=False)
+def _start_storage() -> bool:
+    """Once per server process: migrate the database and, while no account exists, print the
+    one-time setup code for the first administrator to the server console (core.db.accounts)."""
+    from core.db.accounts import setup_code_required
+
+    setup_code_required()
+    return True
+
+
+if accounts_enabled():
+    _start_storage()
+
 with st.sidebar:
     langs = list(i18n.LANGUAGES)
     st.selectbox(ui_text("app.lang_label"), langs, key="lang",

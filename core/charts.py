@@ -34,7 +34,7 @@ def _t(key: str, lang: str, **fmt) -> str:
 
 def _title(text: str, demo: bool, lang: str) -> alt.TitleParams:
     if demo:
-        return alt.TitleParams(text=f"{text}（{_t('demo', lang)}）", subtitle=_t("demo_note", lang),
+        return alt.TitleParams(text=i18n.t("common.paren", lang, text=text, inner=_t("demo", lang)), subtitle=_t("demo_note", lang),
                                anchor="start", font=FONT, subtitleFont=FONT, subtitleColor="#A04000")
     return alt.TitleParams(text=text, anchor="start", font=FONT)
 

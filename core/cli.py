@@ -16,7 +16,7 @@ import json
 import sys
 from pathlib import Path
 
-from core.i18n import t
+from core.i18n import join_enum, t
 
 EXIT_UNREADABLE = 2
 
@@ -28,14 +28,29 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(t("cli.bad_date", value=text)) from exc
 
 
+def _district(text: str) -> str:
+    """--district as a roster cell is read (绍兴市柯桥区, 绍兴县 …), as its canonical name."""
+    import pandas as pd
+
+    from core import normalize, reference
+
+    parsed = normalize.parse_district(pd.Series([text], dtype="string"))
+    if parsed.invalid[0] or parsed.blank[0]:
+        names = join_enum(reference.districts()["name"])
+        raise argparse.ArgumentTypeError(t("cli.bad_district", value=text, districts=names))
+    return str(parsed.values.iloc[0])
+
+
 def _write(data: bytes | str, out: str | None) -> None:
-    if isinstance(data, str):
+    """Text (JSON) to the terminal ends with a newline; files and binary output are written as is."""
+    text = isinstance(data, str)
+    if text:
         data = data.encode("utf-8")
     if out:
         Path(out).write_bytes(data)
     else:
         sys.stdout.buffer.write(data)
-        if not data.endswith(b"\n"):
+        if text and not data.endswith(b"\n"):
             sys.stdout.buffer.write(b"\n")
         sys.stdout.buffer.flush()
 
@@ -118,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--as-of", type=_date, default=None, help=t("cli.as_of"))
     ev.add_argument("--format", choices=("json", "csv", "xlsx"), default="json")
     ev.add_argument("--out", default=None)
-    ev.add_argument("--district", default=None, help=t("cli.district"))
+    ev.add_argument("--district", type=_district, default=None, help=t("cli.district"))
     ev.set_defaults(func=cmd_evaluate)
 
     pr = sub.add_parser("progress", help=t("cli.progress"))

@@ -14,6 +14,7 @@ import pandas as pd
 
 from core import reference
 from core.engine import RosterResult, evaluate_file
+from core.i18n import t
 from core.synthetic import synthetic_roster
 
 DEMO_ROWS = 4500        # about 1,500 people a year over the three years of the policy window
@@ -50,5 +51,5 @@ def demo_fairs(seed: int = DEMO_SEED) -> pd.DataFrame:
                 month = int(rng.integers(3, 12))
                 day = dt.date(year, month, int(rng.integers(1, 28)))
                 for e in range(int(rng.integers(3, 9))):  # 3..8 enterprises take part
-                    rows.append((names[i], day, venues[i], f"{names[i]}示例企业{f + 1}-{e + 1}"))
+                    rows.append((names[i], day, venues[i], t("ui.chart.demo_enterprise", district=names[i], fair=f + 1, n=e + 1)))
     return pd.DataFrame(rows, columns=["district", "date", "venue", "enterprise"])

@@ -90,6 +90,9 @@ def evaluate_columns(
     return out, sim, tables
 
 
+PASSTHROUGH_PREFIX = "input:"   # frame columns of the officer's own columns, passed through
+
+
 @dataclass
 class RosterResult:
     """What an officer's roster gives: one row per input row, in order, and the totals."""
@@ -97,7 +100,12 @@ class RosterResult:
     frame: pd.DataFrame
     summary: dict
     raw: RawRoster | None = None
-    unknown_columns: list[str] = field(default_factory=list)
+    unknown_columns: list[str] = field(default_factory=list)  # headers as the officer typed them
+
+    @staticmethod
+    def passthrough(header: str) -> str:
+        """The frame column holding the officer's column ``header`` (never one of the engine's)."""
+        return PASSTHROUGH_PREFIX + header
 
     @property
     def valid(self) -> pd.DataFrame:
@@ -147,12 +155,12 @@ def evaluate_roster(
     out["category"] = masked(result["category"])
     out["sichuan_helped"] = np.asarray(result["sichuan_helped"]) & valid
     out["covered"] = masked(result["covered"])
-    out["covered_reason"] = _texts(np.asarray(result["covered_text"]), [x.joined() for x in tables["coverage"]], valid)
+    out["covered_reason"] = _texts(np.asarray(result["covered_text"]), [x.joined(lang) for x in tables["coverage"]], valid)
     for item in ITEMS:
         codes = np.asarray(result[f"{item}_text"])
         out[f"{item}_status"] = masked(result[f"{item}_status"])
         out[item] = np.where(valid, np.asarray(result[item]), 0)
-        out[f"{item}_reason"] = _texts(codes, [x.joined() for x in tables[item]], valid)
+        out[f"{item}_reason"] = _texts(codes, [x.joined(lang) for x in tables[item]], valid)
         out[f"{item}_next_step"] = _texts(codes, [x.next_step or "" for x in tables[item]], valid)
     out["rent_counted_months"] = np.where(valid, result["rent_counted_months"], 0)
     out["employer_social_insurance_months"] = np.where(valid, result["employer_social_insurance_months"], 0)
@@ -161,7 +169,7 @@ def evaluate_roster(
 
     unknown = [c for c in frame.columns if c not in INPUT_FIELDS]
     for c in unknown:
-        out[c if c not in out else f"{c} "] = frame[c].array
+        out[RosterResult.passthrough(c)] = frame[c].array
     table = pd.DataFrame(out)
 
     policy = reference.policy()

@@ -15,11 +15,8 @@ import numpy as np
 import pandas as pd
 
 from core import reference
-from core.i18n import t
+from core.i18n import join_list, t
 from core.rules import COVERAGE, ITEM_CONDITIONS, LEVELS, Simulation
-
-SEP = "；"
-
 
 @dataclass(frozen=True)
 class ItemText:
@@ -35,8 +32,8 @@ class ItemText:
     def eligible(self) -> bool:
         return not self.reasons and not self.missing
 
-    def joined(self) -> str:
-        return SEP.join(self.reasons + self.missing + self.notes + self.detail)
+    def joined(self, lang: str = "zh") -> str:
+        return join_list(self.reasons + self.missing + self.notes + self.detail, lang)
 
 
 def _fmt_date(d: dt.date, lang: str) -> str:
@@ -198,6 +195,8 @@ def _next_step(item: str, fail: int, unknown: int, k: int, param: int, policy: r
     failing = {conds[i] for i in range(k) if fail & (1 << i) and not unknown & (1 << i)}
     if fail & (1 << k) and not unknown & (1 << k):
         return None  # not covered: nothing a person can do changes that
+    if unknown:
+        return None  # "do X and you get Y" only when everything else is known to hold
     if item == "stabilization" and failing == {"si_months_enough"}:
         need = policy["stabilization.min_social_insurance_months"] - param
         return t("rules.next.stabilization", lang, n=need, amount=policy["stabilization.amount"])
@@ -235,10 +234,10 @@ def combine_codes(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
 def summary_part(item: str, text: ItemText, lang: str = "zh") -> str:
     """What the one-column explanation says of one item of a covered person ("" when nothing)."""
     said = text.reasons + text.missing + text.notes
-    return t("rules.summary.item", lang, item=t(f"rules.item_title.{item}", lang), text=SEP.join(said)) if said else ""
+    return t("rules.summary.item", lang, item=t(f"rules.item_title.{item}", lang), text=join_list(said, lang)) if said else ""
 
 
 def coverage_summary(coverage: ItemText, lang: str = "zh") -> str:
     """Why a person is not covered ("" when covered)."""
     said = coverage.reasons + coverage.missing
-    return t("rules.summary.not_covered", lang, reasons=SEP.join(said)) if said else ""
+    return t("rules.summary.not_covered", lang, reasons=join_list(said, lang)) if said else ""

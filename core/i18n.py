@@ -47,3 +47,13 @@ def t(key: str, lang: str = DEFAULT_LANG, **fmt) -> str:
 
 def has(key: str, lang: str = DEFAULT_LANG) -> bool:
     return key in catalog(lang)
+
+
+def join_list(parts, lang: str = DEFAULT_LANG) -> str:
+    """Messages one after another in running text (Chinese: joined by "；")."""
+    return t("common.list_separator", lang).join(parts)
+
+
+def join_enum(parts, lang: str = DEFAULT_LANG) -> str:
+    """Names listed in running text (Chinese: joined by "、")."""
+    return t("common.enum_separator", lang).join(parts)

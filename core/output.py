@@ -12,13 +12,9 @@ import pyarrow.csv as pacsv
 from core import reference
 from core.i18n import t
 from core.rules import ITEMS
+from core.validate import readable, split
 
-SEP = "；"
 BOM = "\ufeff".encode("utf-8")
-
-
-def _split(value) -> list[str]:
-    return [x for x in str(value).split(SEP) if x] if isinstance(value, str) and value else []
 
 
 def to_json_dict(result) -> dict:
@@ -28,8 +24,8 @@ def to_json_dict(result) -> dict:
     cols = {
         "row": f["row"].astype("int64").tolist(),
         "valid": valid.tolist(),
-        "errors": [_split(x) for x in f["errors"].tolist()],
-        "warnings": [_split(x) for x in f["warnings"].tolist()],
+        "errors": [split(x) for x in f["errors"].tolist()],
+        "warnings": [split(x) for x in f["warnings"].tolist()],
         "category": [None if pd.isna(x) else x for x in f["category"].astype(object).tolist()],
         "sichuan_helped": f["sichuan_helped"].astype(bool).tolist(),
         "total_to_worker": f["total_to_worker"].astype("int64").tolist(),
@@ -103,12 +99,16 @@ def export_frame(result, lang: str = "zh") -> pd.DataFrame:
             s = s.cat.rename_categories(status_words) if hasattr(s, "cat") else s
         elif col == "category":
             s = s.cat.rename_categories(cat_words)
+        elif col in ("errors", "warnings"):
+            s = pd.Series(readable(s, lang), index=f.index)
         elif col in ("first_employment_date", "certificate_date"):
             s = pd.Series(_as_date32(s), index=f.index)
         data[header] = s
-    for c in result.unknown_columns:
-        if c in f.columns:
-            data[c] = f[c]
+    for c in result.unknown_columns:        # the officer's own columns, last, as typed
+        header = c
+        while header in data:
+            header = t("output.passthrough", lang, name=header)
+        data[header] = f[result.passthrough(c)]
     return pd.DataFrame(data)
 
 

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 
 from core import normalize, reference
 from core.engine import evaluate_columns, evaluate_frame
-from core.i18n import t
+from core.i18n import join_list, t
 from core.idnumber import OK as ID_OK
 from core.idnumber import check_ids
 from core.rules import ITEM_CLAUSE, ITEM_PAYEE, ITEMS, NO_CERTIFICATE, WORKER_ITEMS
@@ -143,10 +143,11 @@ class ItemResult:
     next_step: str | None
     notes: list[str]
     detail: list[str]
+    lang: str = "zh"
 
     def explanation(self) -> str:
         """The same text the roster shows for this item."""
-        return "；".join(self.reasons + self.missing + self.notes + self.detail)
+        return join_list(self.reasons + self.missing + self.notes + self.detail, self.lang)
 
 
 @dataclass
@@ -197,6 +198,7 @@ def estimate(person: Person, as_of: dt.date | None = None, standards: dict | Non
                 next_step=text.next_step,
                 notes=list(text.notes),
                 detail=list(text.detail),
+                lang=lang,
             )
         )
     deadline = reference.policy()["claim_deadline"]

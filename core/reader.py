@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from core.i18n import t
+from core.i18n import join_enum, t
 from core.reference import columns
 
 #: the header is looked for among this many rows at the top of the sheet
@@ -50,12 +50,13 @@ class RosterReadError(Exception):
     def __init__(self, key: str, **fmt):
         self.key = key
         self.fmt = fmt
-        self.message = t("reader." + key, **fmt)
+        self.message = self.text()
         super().__init__(self.message)
 
     def text(self, lang: str = "zh") -> str:
         """The same message in another language of the catalog."""
-        return t("reader." + self.key, lang=lang, **self.fmt)
+        fmt = {k: join_enum(v, lang) if isinstance(v, list) else v for k, v in self.fmt.items()}
+        return t("reader." + self.key, lang=lang, **fmt)
 
     def __str__(self) -> str:
         return self.message
@@ -133,12 +134,12 @@ def _find_header(rows: list[list[str]], whole: bool) -> int:
         raise RosterReadError("empty")
     if best_count <= 0:
         raise RosterReadError(
-            "no_header", rows=HEADER_SEARCH_ROWS, required="、".join(_header_of(f) for f in required)
+            "no_header", rows=HEADER_SEARCH_ROWS, required=[_header_of(f) for f in required]
         )
     hm = header_map()
     found = {hm.get(normalise_header(c)) for c in rows[best]}
     missing = [_header_of(f) for f in required if f not in found]
-    raise RosterReadError("missing_columns", missing="、".join(missing), row=best + 1, rows=HEADER_SEARCH_ROWS)
+    raise RosterReadError("missing_columns", missing=missing, row=best + 1, rows=HEADER_SEARCH_ROWS)
 
 
 def _column_letter(index: int) -> str:

@@ -10,12 +10,37 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from core import idnumber, normalize, reference
 from core.i18n import t
 from core.rules import NO_CERTIFICATE, small_codes
 
-SEP = "；"
+# Joins the messages of one row inside result frames and the database. A control character, so a
+# message that quotes what an officer typed (which may contain "；") is never cut in two; shown to
+# people only through ``readable`` (the catalog's separator) and split only by ``split``.
+SEP = "\x1f"
+
+
+def split(text) -> list[str]:
+    """The separate messages of one row's joined text."""
+    return [x for x in text.split(SEP) if x] if isinstance(text, str) and text else []
+
+
+def readable(texts, lang: str = "zh") -> pd.arrays.ArrowExtensionArray:
+    """Joined message texts (a column) as people read them: the catalog's list separator."""
+    arr = pa.array(np.asarray(texts, dtype=object), type=pa.string(), from_pandas=True)
+    return pd.arrays.ArrowExtensionArray(pc.replace_substring(arr, SEP, t("common.list_separator", lang)))
+
+
+def _sanitised(msg):
+    """A message or column of messages without the internal separator."""
+    if isinstance(msg, str):
+        return msg.replace(SEP, " ")
+    s = pd.Series(msg, dtype=object)
+    has = s.str.contains(SEP, regex=False).fillna(False).to_numpy(dtype=bool)
+    return s.str.replace(SEP, " ", regex=False).to_numpy(dtype=object) if has.any() else msg
 
 
 @dataclass
@@ -37,7 +62,7 @@ class Messages:
         idx = np.flatnonzero(mask)
         if idx.size == 0:
             return
-        msg = message if isinstance(message, str) else np.asarray(message, dtype=object)[idx]
+        msg = _sanitised(message if isinstance(message, str) else np.asarray(message, dtype=object)[idx])
         current = self.text[idx]
         joined = np.where(current == "", "", current + SEP) + msg
         self.text[idx] = joined
@@ -190,18 +215,16 @@ def validate(
     norm_ids = ids.normalized.where(pd.Series(id_ok, index=frame.index))
     codes, _ = pd.factorize(norm_ids)
     dup = np.zeros(n, dtype=bool)
-    if n:
-        known = codes >= 0
-        order = np.flatnonzero(known)
-        first_pos = np.full(codes.max() + 1 if known.any() else 0, -1, dtype="int64")
-        if order.size:
-            # positions of the first row of each code
-            _, first_idx = np.unique(codes[order], return_index=True)
-            first_pos[codes[order][first_idx]] = order[first_idx]
-            dup[order] = first_pos[codes[order]] != order
-        typed["_first_of_person"] = np.where(known, first_pos[np.where(known, codes, 0)], -1)
-    else:
-        typed["_first_of_person"] = np.zeros(0, dtype="int64")
+    first_of_person = np.full(n, -1, dtype="int64")     # -1: no readable ID number
+    order = np.flatnonzero(codes >= 0)
+    if order.size:
+        # positions of the first row of each code
+        first_pos = np.full(codes.max() + 1, -1, dtype="int64")
+        _, first_idx = np.unique(codes[order], return_index=True)
+        first_pos[codes[order][first_idx]] = order[first_idx]
+        first_of_person[order] = first_pos[codes[order]]
+        dup[order] = first_of_person[order] != order
+    typed["_first_of_person"] = first_of_person
     typed["_duplicate"] = dup
     if dup.any():
         first_rows = np.asarray(row_numbers)[typed["_first_of_person"].to_numpy()].astype(str).astype(object)

@@ -21,6 +21,7 @@ import streamlit as st
 from core import i18n
 from core.reference import columns, districts, provinces, skill_levels
 from core.rules import ITEMS
+from core.validate import readable
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ROOT / "pages"
@@ -240,9 +241,9 @@ def display_table(frame: pd.DataFrame) -> pd.DataFrame:
             out[item_title(item)] = pd.to_numeric(frame[item], errors="coerce").fillna(0).astype("int64").to_numpy()
     if "total_to_worker" in frame.columns:
         out[ui_text("table.total_to_worker")] = pd.to_numeric(frame["total_to_worker"], errors="coerce").fillna(0).astype("int64").to_numpy()
-    out[ui_text("table.errors")] = frame["errors"].astype("string").fillna("").to_numpy()
+    out[ui_text("table.errors")] = readable(frame["errors"], lang())
     if "warnings" in frame.columns:
-        out[ui_text("table.warnings")] = frame["warnings"].astype("string").fillna("").to_numpy()
+        out[ui_text("table.warnings")] = readable(frame["warnings"], lang())
     return out.reset_index(drop=True)
 
 
@@ -261,7 +262,7 @@ def error_list(frame: pd.DataFrame) -> pd.DataFrame:
     bad = ~frame["valid"].astype("boolean").fillna(False)
     sub = frame.loc[bad.to_numpy(), ["row", "errors"]]
     return pd.DataFrame({ui_text("table.row"): sub["row"].to_numpy(),
-                         ui_text("table.errors"): sub["errors"].astype("string").to_numpy()})
+                         ui_text("table.errors"): readable(sub["errors"], lang())})
 
 
 def as_of() -> date | None:

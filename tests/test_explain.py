@@ -66,6 +66,22 @@ def test_no_next_step_once_eligible():
     assert est.item("family_visit").next_step is None
 
 
+def test_no_promise_while_another_condition_is_unknown():
+    """"再缴纳1个月社保即可享受" only when everything else is known to hold: an unknown answer is
+    listed as missing instead."""
+    est = estimate(covered(registered_poor=None, social_insurance_months=2), as_of=AS_OF)
+    item = est.item("stabilization")
+    assert item.status == "not_eligible" and item.next_step is None and item.missing
+
+
+@pytest.mark.parametrize("organized, step", [(None, False), (False, False), (True, True)])
+def test_organizer_next_step_only_when_someone_organised_the_move(organized, step):
+    item = estimate(covered(social_insurance_months=1, organized=organized), as_of=AS_OF).item("organizer_service")
+    need = P["organizer_service.min_social_insurance_months"] - 1
+    expected = t("rules.next.organizer_service", n=need, amount=P["organizer_service.amount"]) if step else None
+    assert item.next_step == expected
+
+
 def test_roster_rows_get_the_same_next_step():
     res = evaluate_file(roster([roster_person(1, social_insurance_months="2", continuous_months="11"), roster_person(2)]), "r.csv", as_of=AS_OF)
     row = res.frame.iloc[0]

@@ -28,9 +28,9 @@ from core.db.accounts import AccountError, User, can
 from core.db.models import ONE_TIME_ITEMS, ROW_ITEMS, payments, roster_rows, uploads
 from core.db.session import reading, transaction, utcnow
 from core.i18n import t
+from core.validate import SEP
 
 WORKER_ITEMS = ("stabilization", "family_visit", "skill_training", "rent")
-SEP = "；"
 MAX_ATTEMPTS = 8
 STATUSES = ("eligible", "not_eligible", "unknown")
 CATEGORIES = ("paired_four", "other_central_western", "not_counted")
@@ -64,7 +64,7 @@ def content_hash(content: bytes) -> str:
 # --- vectorised adjustments -------------------------------------------------------------------
 
 def _append(texts: pd.Series, mask: np.ndarray, message: pd.Series | str) -> pd.Series:
-    """Append ``message`` (scalar or per-row) to ``texts`` where ``mask``, joined by "；"."""
+    """Append ``message`` (scalar or per-row) to ``texts`` where ``mask``, joined by core.validate.SEP."""
     texts = texts.astype("string").fillna("")
     if not mask.any():
         return texts
