@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -53,10 +54,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory, chromium_path) -> str:
-    """The app served by `python -m streamlit run` on a free port, with its own empty data dir."""
-    data_dir = tmp_path_factory.mktemp("app-data")
+@contextmanager
+def serve(data_dir: Path, officer: tuple[str, str] | None):
+    """The app under `python -m streamlit run` on a free port with its own database in
+    ``data_dir`` (and ``officer`` made in it first); yields (url, path of the server's console log)."""
     port = _free_port()
     env = dict(os.environ)
     for key in ("DATABASE_URL",):
@@ -65,11 +66,13 @@ def app_url(tmp_path_factory, chromium_path) -> str:
         "SHAOXING_DB_PATH": str(data_dir / "shaoxing.db"),
         "SHAOXING_ID_KEY_FILE": str(data_dir / "id.key"),
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+        "PYTHONUNBUFFERED": "1",
     })
-    log = open(data_dir / "server.log", "w")
-    if (ROOT / "core" / "db").is_dir():   # accounts exist: an officer account to log in with
-        made = subprocess.run([sys.executable, "-m", "core", "users", "add", OFFICER[0], "--role", "city_officer"],
-                              cwd=ROOT, env=env, input=OFFICER[1] + "\n", capture_output=True, text=True, timeout=120)
+    log_path = data_dir / "server.log"
+    log = open(log_path, "w")
+    if officer is not None:
+        made = subprocess.run([sys.executable, "-m", "core", "users", "add", officer[0], "--role", "city_officer"],
+                              cwd=ROOT, env=env, input=officer[1] + "\n", capture_output=True, text=True, timeout=120)
         assert made.returncode == 0, made.stdout + made.stderr
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
@@ -88,9 +91,9 @@ def app_url(tmp_path_factory, chromium_path) -> str:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
                 log.flush()
-                raise RuntimeError("the app did not start:\n" + (data_dir / "server.log").read_text()[-3000:])
+                raise RuntimeError("the app did not start:\n" + log_path.read_text()[-3000:])
             time.sleep(0.3)
-        yield url
+        yield url, log_path
     finally:
         proc.terminate()
         try:
@@ -98,6 +101,21 @@ def app_url(tmp_path_factory, chromium_path) -> str:
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory, chromium_path) -> str:
+    """The app with an officer account to log in with (when the app has accounts)."""
+    officer = OFFICER if (ROOT / "core" / "db").is_dir() else None
+    with serve(tmp_path_factory.mktemp("app-data"), officer) as (url, _):
+        yield url
+
+
+@pytest.fixture
+def fresh_app(tmp_path, chromium_path) -> tuple[str, Path]:
+    """The app on an empty database (no account yet): (url, server console log)."""
+    with serve(tmp_path, None) as served:
+        yield served
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@ result, open the dashboard; screenshots at desktop and phone width in test-outpu
 from __future__ import annotations
 
 import csv
+import re
 import io
 
 import openpyxl
@@ -191,3 +192,47 @@ def test_dashboard_on_demo_data(request, app_url, screenshots, officer, width):
     page.wait_for_timeout(1000)   # let the charts draw
     assert ui("dashboard.demo_banner")[:10] in page.content()
     snap(page, screenshots / f"dashboard_{width}.png")
+
+
+def test_first_administrator_with_the_setup_code_from_the_server_console(fresh_app, desktop, screenshots):
+    """No default password: on an empty database the server prints a one-time code to its console
+    as the app starts, and the first administrator is made with it on the login page."""
+    url, log_path = fresh_app
+    page = desktop
+    page.goto(url)
+    settle(page)
+    before, after = t("db.setup.console", code="\0").split("\0")
+    pattern = re.compile(re.escape(before) + r"(\S+)" + re.escape(after))
+    for _ in range(50):
+        found = pattern.search(log_path.read_text(encoding="utf-8"))
+        if found:
+            break
+        page.wait_for_timeout(200)
+    assert found, log_path.read_text(encoding="utf-8")[-2000:]
+    code = found.group(1)
+
+    page.goto(f"{url}/login")
+    settle(page)
+    form = page.locator('[data-testid="stForm"]')
+    form.get_by_label(t("db.login.setup_code")).fill("0000-0000-0000-0000")
+    form.get_by_label(t("db.login.username")).fill("e2e_admin")
+    form.get_by_label(t("db.login.password"), exact=True).fill("Admin-e2e-2018!")
+    form.get_by_label(t("db.login.password_again")).fill("Admin-e2e-2018!")
+    page.get_by_role("button", name=t("db.login.setup_submit")).click()
+    settle(page)
+    page.get_by_text(t("db.setup.wrong_code")).wait_for()          # a guessed code is refused
+
+    form.get_by_label(t("db.login.setup_code")).fill(code)
+    page.get_by_role("button", name=t("db.login.setup_submit")).click()
+    settle(page)
+    page.get_by_text(t("db.login.setup_done")).wait_for()
+    snap(page, screenshots / "first-admin-desktop.png")
+
+    page.goto(f"{url}/login")                                      # the code is spent: the sign-in form
+    settle(page)
+    page.get_by_label(t("db.login.username")).fill("e2e_admin")
+    page.get_by_label(t("db.login.password")).fill("Admin-e2e-2018!")
+    page.get_by_role("button", name=t("db.login.submit")).click()
+    page.get_by_role("button", name=ui("app.logout")).wait_for()
+    settle(page)
+    assert page.locator('a[href$="/admin_users"]').count() >= 1
