@@ -20,6 +20,7 @@ import streamlit as st
 
 from core import i18n
 from core.reference import columns, districts, provinces, skill_levels
+from core.person import OUTSIDE_SHAOXING
 from core.rules import ITEMS
 from core.validate import readable
 
@@ -280,9 +281,6 @@ def province_options() -> list[str]:
     p = provinces()
     paired = p["group"] == "paired_four"
     return p.loc[paired, "name"].tolist() + p.loc[~paired, "name"].tolist()
-
-
-OUTSIDE_SHAOXING = "其他"   # core.person: works outside Shaoxing
 
 
 def district_options() -> dict[str, str]:
