@@ -23,6 +23,16 @@ import xlsxwriter  # noqa: E402
 from core.person import estimate  # noqa: E402
 from core.synthetic import synthetic_roster  # noqa: E402
 from pages import _common  # noqa: E402
+from streamlit import logger as _st_logger  # noqa: E402
+
+
+
+def _quiet() -> None:
+    """No bare-mode warnings between the figures (AppTest resets Streamlit's log level)."""
+    _st_logger.set_log_level("error")
+
+
+_quiet()
 
 ANSWERS = {"registered_poor": "yes", "home_province": "四川省", "home_county": "金川县",
            "first_employment_date": dt.date(2018, 3, 1), "work_district": "柯桥区",
@@ -73,6 +83,7 @@ def build_xlsx(rows: int) -> bytes:
 
 
 def bench_roster(rows: int) -> None:
+    _quiet()
     start = time.perf_counter()
     data = build_xlsx(rows)
     print(f"built a {rows:,}-row xlsx ({len(data) / 1e6:.1f} MB) in {time.perf_counter() - start:.1f} s")

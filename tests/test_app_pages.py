@@ -404,3 +404,17 @@ def test_every_page_renders_in_english(as_user):
     at.switch_page("pages/roster.py").run()
     upload(at, "r.csv", roster_csv(20, seed=61))
     assert not at.exception and metrics(at)[t("ui.roster.rows", "en")] == "20"
+
+
+def test_switching_language_keeps_the_self_check_answers(as_user):
+    as_user(None)
+    at = open_page()
+    at.selectbox(key="sc_province").set_value("四川省").run()
+    at.text_input(key="sc_county").set_value("金川县").run()
+    at.number_input(key="sc_si").set_value(12).run()
+    at.session_state["lang"] = "en"
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == t("ui.self_check.title", "en")
+    assert (at.selectbox(key="sc_province").value, at.text_input(key="sc_county").value,
+            at.number_input(key="sc_si").value) == ("四川省", "金川县", 12)
