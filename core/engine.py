@@ -14,7 +14,7 @@ import pandas as pd
 
 from core import explain, reference
 from core.reader import RawRoster, read_roster
-from core.rules import CATEGORIES, ITEMS, NO_CERTIFICATE, WORKER_ITEMS, Simulation
+from core.rules import ITEMS, NO_CERTIFICATE, WORKER_ITEMS, Simulation
 from core.i18n import t
 from core.validate import SEP, Messages, validate
 

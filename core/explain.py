@@ -18,6 +18,7 @@ from core import reference
 from core.i18n import join_list, t
 from core.rules import COVERAGE, ITEM_CONDITIONS, LEVELS, Simulation
 
+
 @dataclass(frozen=True)
 class ItemText:
     """What a person is told about one item."""

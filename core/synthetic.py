@@ -118,7 +118,6 @@ def synthetic_roster(n: int, seed: int = 0, year: int | None = None, error_rate:
         np.full(len(not_counted), 0.04 / len(not_counted)),
     ])
     prov_idx = rng.choice(len(codes_pool), size=n, p=weights)
-    prov_code = np.asarray(codes_pool)[prov_idx]
     names = provinces.set_index("code")
     full = names.loc[codes_pool, "name"].to_numpy(dtype=object)
     short = names.loc[codes_pool, "short"].to_numpy(dtype=object)

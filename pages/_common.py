@@ -222,17 +222,17 @@ def display_table(frame: pd.DataFrame) -> pd.DataFrame:
     out[ui_text("table.row")] = frame["row"].to_numpy()
     valid = frame["valid"].astype("boolean").fillna(False)
     out[ui_text("table.valid")] = np.where(valid.to_numpy(), ui_text("table.ok"), ui_text("table.error"))
-    for field in DISPLAY_INPUT_FIELDS:
-        if field not in frame.columns:
+    for name in DISPLAY_INPUT_FIELDS:
+        if name not in frame.columns:
             continue
-        values = frame[field]
-        if field == "id_number":
+        values = frame[name]
+        if name == "id_number":
             values = mask_ids(values)
-        elif field == "registered_poor":
+        elif name == "registered_poor":
             values = values.astype("boolean").map({True: ui_text("common.yes"), False: ui_text("common.no")}).astype("string")
-        elif field == "first_employment_date":
+        elif name == "first_employment_date":
             values = pd.to_datetime(values, errors="coerce").dt.strftime("%Y-%m-%d").astype("string")
-        out[_header(field)] = values.astype("string").fillna("").to_numpy()
+        out[_header(name)] = values.astype("string").fillna("").to_numpy()
     if "category" in frame.columns:
         cats = frame["category"].astype("string")
         labels = {c: ui_text(f"category.{c}") for c in ("paired_four", "other_central_western", "not_counted")}

@@ -38,7 +38,7 @@ answers["home_county"] = st.text_input(ui_text("self_check.q_county"), key="sc_c
 step(2, "self_check.step2")
 answers["first_employment_date"] = st.date_input(
     ui_text("self_check.q_first_date"), value=None, key="sc_first_date", format="YYYY-MM-DD",
-    min_value=dt.date(2000, 1, 1), help=ui_text("self_check.q_first_date_help"))
+    min_value=dt.date(1980, 1, 1), help=ui_text("self_check.q_first_date_help"))
 district_labels = district_options()
 answers["work_district"] = st.selectbox(ui_text("self_check.q_district"), list(district_labels), index=None,
                                         format_func=district_labels.get, placeholder=unknown, key="sc_district")

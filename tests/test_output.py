@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import json
 
@@ -12,7 +11,6 @@ import pytest
 from core import output
 from core.engine import evaluate_file
 from core.i18n import t
-from core.reader import read_roster
 from core.rules import ITEMS
 from tests.test_validate import AS_OF, HEADER, person, roster
 

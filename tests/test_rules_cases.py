@@ -1,7 +1,6 @@
 """Each clause at its boundaries (tests/cases/rules.yaml), through the self-check and the roster."""
 from __future__ import annotations
 
-import datetime as dt
 
 import pytest
 

@@ -25,7 +25,6 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from core import reference
 from core.db import audit, config
 from core.db.models import login_failures, settings, users
 from core.db.session import reading, transaction, utcnow
