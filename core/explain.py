@@ -34,7 +34,7 @@ class ItemText:
         return not self.reasons and not self.missing
 
     def joined(self, lang: str = "zh") -> str:
-        return join_list(self.reasons + self.missing + self.notes + self.detail, lang)
+        return join_list(self.reasons + self.missing + self.detail + self.notes, lang)
 
 
 def _fmt_date(d: dt.date, lang: str) -> str:
@@ -90,9 +90,10 @@ def _unique(texts: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(texts))
 
 
-def _cond_fail(name: str, policy: reference.Policy, lang: str, **extra) -> str:
+def _cond_fail(name: str, policy: reference.Policy, lang: str, *, held: bool = False, **extra) -> str:
+    """The text of a condition that fails, or with ``held`` of one that holds."""
     return t(
-        f"rules.cond.{name}.fail",
+        f"rules.cond.{name}.{'pass' if held else 'fail'}",
         lang,
         start=_fmt_date(policy.start, lang),
         end=_fmt_date(policy.end, lang),
@@ -137,28 +138,40 @@ def _describe_item(item: str, key: int, lang: str, frozen_standards: tuple) -> I
     elif fail & cov_bit:
         reasons.append(t("rules.item.covered_fail", lang))
 
+    held: list[str] = []
     for i, name in enumerate(conds):
         bit = 1 << i
+        fmt = _cond_fmt(item, name, param, policy)
         if unknown & bit:
             missing.append(t(f"rules.cond.{name}.unknown", lang))
         elif fail & bit:
-            reasons.append(_cond_fail(name, policy, lang, **_fail_fmt(item, name, param, policy)))
+            reasons.append(_cond_fail(name, policy, lang, **fmt))
+        else:
+            held.append(_cond_fail(name, policy, lang, held=True, **fmt))
 
     eligible = ((fail | unknown) & ((1 << (k + 1)) - 1)) == 0
     notes.extend(_notes(item, param, policy, eligible, lang, standards))
-    detail = []
+    # an eligible item says which of its conditions hold: the same booleans that decided it
+    detail = held if eligible else []
     if item == "rent" and eligible:
-        detail.append(t("rules.note.rent_counted", lang, counted=param >> 12, monthly=policy["rent.monthly"]))
+        reported, counted = param & 0xFFF, param >> 12
+        if counted < reported:
+            detail = []     # the note on the cap says how many months were reported and counted
+        else:
+            detail.append(t("rules.note.rent_counted", lang, counted=counted, monthly=policy["rent.monthly"]))
     next_step = _next_step(item, fail, unknown, k, param, policy, lang)
     return ItemText(tuple(reasons), _unique(missing), next_step, tuple(notes), tuple(detail))
 
 
-def _fail_fmt(item: str, name: str, param: int, policy: reference.Policy) -> dict:
+def _cond_fmt(item: str, name: str, param: int, policy: reference.Policy) -> dict:
+    """The figures a condition's text names (months, the minimum, the level …)."""
     if name in ("si_months_enough", "organizer_si_months_enough"):
         key = "stabilization" if name == "si_months_enough" else "organizer_service"
         return {"months": param, "min": policy[f"{key}.min_social_insurance_months"]}
     if name == "continuous_months_enough":
         return {"months": param, "min": policy["family_visit.min_continuous_months"]}
+    if name == "self_rented":
+        return {"reported": param & 0xFFF}
     if name == "level_listed":
         level = (param & 0xF) - 1
         return {"level": LEVELS[level - 1] if level >= 1 else ""}
@@ -180,6 +193,7 @@ def _notes(item: str, param: int, policy: reference.Policy, eligible: bool, lang
                     counted=counted,
                     end=t("rules.month", lang, y=policy.end.year, m=policy.end.month),
                     max=policy["max_subsidy_months"],
+                    monthly=policy["rent.monthly"],
                 )
             )
     if item == "employer_social_insurance" and eligible:

@@ -146,7 +146,7 @@ class ItemResult:
 
     def explanation(self) -> str:
         """The same text the roster shows for this item."""
-        return join_list(self.reasons + self.missing + self.notes + self.detail, self.lang)
+        return join_list(self.reasons + self.missing + self.detail + self.notes, self.lang)
 
 
 @dataclass

@@ -347,19 +347,10 @@ def card_amount(item) -> str:
 
 
 def card_reasons(item) -> list[str]:
-    """The plain-Chinese lines under a card's title: the engine's reasons and notes; for an
-    eligible item the engine explains nothing more, so say that the conditions are met (and, for
-    rent, how many months the amount counts)."""
-    lines = list(item.reasons) + list(item.notes)
-    if lines or item.status != "eligible":
-        return lines
-    lines.append(ui_text("self_check.eligible_reason"))
-    if item.code == "rent" and item.amount:
-        from core.reference import policy
-
-        monthly = policy()["rent.monthly"]
-        lines.append(ui_text("self_check.rent_months", months=item.amount // monthly, monthly=monthly))
-    return lines
+    """The plain-Chinese lines under a card's title, all from the engine: the conditions that fail
+    (or, for an eligible item, the conditions that hold and how the amount was counted), and notes."""
+    lines = list(item.reasons) + list(item.detail) + list(item.notes)
+    return lines or ([ui_text("self_check.eligible_reason")] if item.status == "eligible" else [])
 
 
 def _int_or_none(value) -> int | None:

@@ -180,7 +180,7 @@ def test_process_roster_reads_once_and_reports_unreadable_files():
     assert broken.result is None and broken.error == str(err.value)
 
 
-def test_card_reasons_explain_eligible_items_and_rent_months():
+def test_card_reasons_explain_eligible_items_by_the_conditions_that_hold():
     person = c.person_from_answers({
         "registered_poor": "yes", "home_province": "四川省", "first_employment_date": dt.date(2018, 3, 1),
         "work_district": "柯桥区", "social_insurance_months": 12, "continuous_months": 13,
@@ -190,7 +190,13 @@ def test_card_reasons_explain_eligible_items_and_rent_months():
         lines = c.card_reasons(item)
         assert lines or item.missing, item.code                   # every card says why
         assert set(item.reasons) | set(item.notes) <= set(lines)
+    policy = reference.policy()
+    stab = est.item("stabilization")
+    assert stab.status == "eligible"
+    assert t("rules.cond.si_months_enough.pass", months=12, min=policy["stabilization.min_social_insurance_months"]) \
+        in c.card_reasons(stab)
     rent = est.item("rent")
     assert rent.status == "eligible"
-    monthly = reference.policy()["rent.monthly"]
-    assert t("ui.self_check.rent_months", months=rent.amount // monthly, monthly=monthly) in c.card_reasons(rent)
+    monthly = policy["rent.monthly"]
+    assert c.card_reasons(rent) == [t("rules.cond.self_rented.pass", reported=10),
+                                    t("rules.note.rent_counted", counted=rent.amount // monthly, monthly=monthly)]

@@ -201,3 +201,31 @@ def test_every_item_explained_in_one_text_per_roster_row():
     for item in ITEMS:
         assert f[f"{item}_reason"].iloc[1] == ""  # error rows: no reason but the errors
     assert f["reason"].iloc[0]
+
+
+# --------------------------------------------------------------------------- eligible items say why
+
+
+def test_an_eligible_item_names_the_conditions_that_hold():
+    est = estimate(covered(social_insurance_months=12, continuous_months=13, certificate_level="中级工",
+                           certificate_date=dt.date(2018, 6, 1), organized=True), as_of=AS_OF)
+    start, end = t("rules.date", y=P.start.year, m=P.start.month, d=P.start.day), \
+        t("rules.date", y=P.end.year, m=P.end.month, d=P.end.day)
+    assert est.item("stabilization").detail == [
+        t("rules.cond.si_months_enough.pass", months=12, min=P["stabilization.min_social_insurance_months"])]
+    assert est.item("skill_training").detail == [
+        t("rules.cond.has_certificate.pass"), t("rules.cond.level_listed.pass", level="中级工"),
+        t("rules.cond.certificate_in_window.pass", start=start, end=end)]
+    assert est.item("organizer_service").detail == [
+        t("rules.cond.organizer_named.pass"),
+        t("rules.cond.organizer_si_months_enough.pass", months=12, min=P["organizer_service.min_social_insurance_months"])]
+    # an item that is not granted says only what stands in the way
+    assert est.item("rent").detail == [] and est.item("rent").reasons == [t("rules.cond.self_rented.fail")]
+
+
+def test_rent_over_the_cap_is_explained_once():
+    item = estimate(covered(self_rented_months=40), as_of=AS_OF).item("rent")
+    counted = item.amount // P["rent.monthly"]
+    assert counted < 40
+    assert item.explanation() == t("rules.note.rent_capped", reported=40, counted=counted, max=P["max_subsidy_months"],
+                                   end=t("rules.month", y=P.end.year, m=P.end.month), monthly=P["rent.monthly"])

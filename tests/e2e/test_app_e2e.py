@@ -226,7 +226,7 @@ def test_first_administrator_with_the_setup_code_from_the_server_console(fresh_a
     page.get_by_role("button", name=t("db.login.setup_submit")).click()
     settle(page)
     page.get_by_text(t("db.login.setup_done")).wait_for()
-    snap(page, screenshots / "first-admin-desktop.png")
+    snap(page, screenshots / "first_admin_desktop.png")
 
     page.goto(f"{url}/login")                                      # the code is spent: the sign-in form
     settle(page)
