@@ -17,6 +17,14 @@ from core.validate import readable, split
 BOM = "\ufeff".encode("utf-8")
 
 
+def item_total(summary: dict, item: str) -> int | None:
+    """An item's total over the roster; None while its amount is left to a local standard that
+    is not set (企业社会保险补贴: the notice gives no amount, RULES.md), never a made-up 0."""
+    if item == "employer_social_insurance" and summary.get("employer_standard") is None:
+        return None
+    return int(summary["amounts"][item])
+
+
 def to_json_dict(result) -> dict:
     """The object ``python -m core evaluate --format json`` prints (ROSTER.md)."""
     f = result.frame
@@ -54,7 +62,7 @@ def to_json_dict(result) -> dict:
         )
     summary = dict(result.summary)
     summary["amounts"] = {k: v for k, v in summary["amounts"].items() if k != "employer_social_insurance"}
-    summary["employer_social_insurance"] = result.summary["amounts"].get("employer_social_insurance")
+    summary["employer_social_insurance"] = item_total(result.summary, "employer_social_insurance")
     return {"rows": rows, "summary": summary}
 
 
@@ -99,6 +107,8 @@ def export_frame(result, lang: str = "zh") -> pd.DataFrame:
             s = s.cat.rename_categories(status_words) if hasattr(s, "cat") else s
         elif col == "category":
             s = s.cat.rename_categories(cat_words)
+        elif col == "employer_social_insurance" and item_total(result.summary, col) is None:
+            s = pd.Series(pd.NA, index=f.index, dtype="Int64")     # no local standard: no amount
         elif col in ("errors", "warnings"):
             s = pd.Series(readable(s, lang), index=f.index)
         elif col in ("first_employment_date", "certificate_date"):
@@ -147,7 +157,9 @@ def summary_rows(result, lang: str = "zh") -> list[tuple[str, object]]:
         (t("output.summary.blank_rows", lang), s.get("blank_rows", 0)),
     ]
     for item in ITEMS:
-        rows.append((t(f"rules.item_title.{item}", lang) + t("output.summary.yuan", lang), s["amounts"][item]))
+        total = item_total(s, item)
+        rows.append((t(f"rules.item_title.{item}", lang) + t("output.summary.yuan", lang),
+                     t("output.summary.no_standard", lang) if total is None else total))
     rows.append((t("output.total_to_worker", lang), s["total_to_worker"]))
     rows.append((t("output.summary.as_of", lang), s["as_of"]))
     return rows

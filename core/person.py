@@ -211,7 +211,7 @@ def estimate(person: Person, as_of: dt.date | None = None, standards: dict | Non
         category=category,
         sichuan_helped=bool(row["sichuan_helped"]),
         cannot_check=[t(f"person.cannot_check.{k}", lang) for k in CANNOT_CHECK],
-        notes=[t(f"person.reading.{k}", lang, **_reading_fmt()) for k in READING_NOTES],
+        notes=[t(f"person.reading.{k}", lang, **_reading_fmt(lang)) for k in READING_NOTES],
         claim_deadline=deadline,
         claim_closed=as_of > deadline,
         as_of=as_of,
@@ -228,13 +228,13 @@ CANNOT_CHECK = ("lawful_insurance", "registered_poor", "trained_in_shaoxing", "r
 READING_NOTES = ("window", "rent_cap", "junior_cap", "levels", "local_standards", "deadline")
 
 
-def _reading_fmt() -> dict:
+def _reading_fmt(lang: str = "zh") -> dict:
     p = reference.policy()
     return {
-        "start": t("rules.date", y=p.start.year, m=p.start.month, d=p.start.day),
-        "end": t("rules.date", y=p.end.year, m=p.end.month, d=p.end.day),
-        "deadline": t("rules.date", y=p["claim_deadline"].year, m=p["claim_deadline"].month, d=p["claim_deadline"].day),
+        "start": t("rules.date", lang, y=p.start.year, m=p.start.month, d=p.start.day),
+        "end": t("rules.date", lang, y=p.end.year, m=p.end.month, d=p.end.day),
+        "deadline": t("rules.date", lang, y=p["claim_deadline"].year, m=p["claim_deadline"].month, d=p["claim_deadline"].day),
         "max": p["max_subsidy_months"],
         "cap": p["skill_training.cap_junior"],
-        "end_month": t("rules.month", y=p.end.year, m=p.end.month),
+        "end_month": t("rules.month", lang, y=p.end.year, m=p.end.month),
     }

@@ -20,6 +20,7 @@ import streamlit as st
 
 from core import i18n
 from core.reference import columns, districts, provinces, skill_levels
+from core.output import item_total
 from core.person import OUTSIDE_SHAOXING
 from core.rules import ITEMS
 from core.validate import readable
@@ -251,11 +252,14 @@ def display_table(frame: pd.DataFrame) -> pd.DataFrame:
 def summary_table(summary: dict) -> pd.DataFrame:
     """Each item's total and the grand total to workers, as a two-column table."""
     amounts = summary.get("amounts", {}) or {}
-    labels = [item_title(item) for item in ITEMS if item in amounts]
-    values = [int(amounts[item] or 0) for item in ITEMS if item in amounts]
+    items = [item for item in ITEMS if item in amounts]
+    totals = [item_total(summary, item) for item in items]
+    labels = [item_title(item) if total is not None else ui_text("summary.no_standard", item=item_title(item))
+              for item, total in zip(items, totals)]
     labels.append(ui_text("table.total_to_worker"))
-    values.append(int(summary.get("total_to_worker", 0) or 0))
-    return pd.DataFrame({ui_text("summary.item"): labels, ui_text("summary.amount"): values})
+    totals.append(int(summary.get("total_to_worker", 0) or 0))
+    return pd.DataFrame({ui_text("summary.item"): labels,
+                         ui_text("summary.amount"): pd.array(totals, dtype="Int64")})
 
 
 def error_list(frame: pd.DataFrame) -> pd.DataFrame:

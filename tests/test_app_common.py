@@ -74,8 +74,13 @@ def test_display_table_masks_ids_and_keeps_rows(result):
 def test_summary_table_has_each_item_and_the_total(result):
     table = c.summary_table(result.summary)
     amounts = dict(zip(table.iloc[:, 0], table.iloc[:, 1]))
+    assert result.summary["employer_standard"] is None
     for item, value in result.summary["amounts"].items():
-        assert amounts[t(f"ui.items.{item}")] == value
+        if item == "employer_social_insurance":     # no local standard: no amount, said in the label
+            label = t("ui.summary.no_standard", item=t(f"ui.items.{item}"))
+            assert pd.isna(amounts[label])
+        else:
+            assert amounts[t(f"ui.items.{item}")] == value
     assert amounts[t("ui.table.total_to_worker")] == result.summary["total_to_worker"]
 
 

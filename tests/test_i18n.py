@@ -176,7 +176,7 @@ def _string_literals(path: Path) -> list[tuple[int, str]]:
 
 def _offenders() -> list[str]:
     found = []
-    for path in sorted((REPO / "core").glob("*.py")):
+    for path in sorted((REPO / "core").rglob("*.py")):
         allowed = ALLOWED.get(path.name, set())
         for line, text in _string_literals(path):
             if allowed is None or text in allowed:

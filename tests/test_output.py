@@ -53,6 +53,9 @@ def test_csv_bom_headers_rows_and_totals(result):
     for item in ITEMS:
         title = t(f"rules.item_title.{item}")
         amount = col[t("output.item_amount", item=title)]
+        if item == "employer_social_insurance":     # no local standard set: no amount, not 0
+            assert [r[amount] for r in body] == [""] * len(body)
+            continue
         assert sum(int(r[amount]) for r in body) == result.summary["amounts"][item], item
     total = col[t("output.total_to_worker")]
     assert sum(int(r[total]) for r in body) == result.summary["total_to_worker"]
@@ -104,7 +107,8 @@ def test_xlsx_totals_sheet_equals_summary(result):
     assert totals[t("output.summary.errors")] == s["errors"] == 2
     assert totals[t("output.summary.blank_rows")] == 1
     for item in ITEMS:
-        assert totals[t(f"rules.item_title.{item}") + t("output.summary.yuan")] == s["amounts"][item], item
+        expected = t("output.summary.no_standard") if item == "employer_social_insurance" else s["amounts"][item]
+        assert totals[t(f"rules.item_title.{item}") + t("output.summary.yuan")] == expected, item
     assert totals[t("output.total_to_worker")] == s["total_to_worker"] > 0
 
 
@@ -125,6 +129,25 @@ def test_xlsx_rows_sheet_matches_csv(result):
 
 def test_json_text_is_the_dict(result):
     assert json.loads(output.to_json(result)) == output.to_json_dict(result)
+
+
+def test_employer_insurance_has_an_amount_only_with_a_local_standard(result):
+    d = output.to_json_dict(result)
+    assert d["summary"]["employer_social_insurance"] is None
+    assert all(r["employer_social_insurance"]["amount"] is None for r in d["rows"])
+    months = [r["employer_social_insurance"]["months"] for r in d["rows"]]
+    assert months[0] > 0                                   # the first person has an employer
+
+    data = roster([person(1, social_insurance_months="12", continuous_months="12", employer="甲公司"),
+                   person(2, social_insurance_months="12")], extra=EXTRA)
+    configured = evaluate_file(data, "r.csv", as_of=AS_OF, standards={"employer_social_insurance.monthly": 100})
+    d = output.to_json_dict(configured)
+    paid = [r["employer_social_insurance"] for r in d["rows"]]
+    assert paid[0]["amount"] == 100 * paid[0]["months"] > 0 and paid[1]["amount"] == 0
+    assert d["summary"]["employer_social_insurance"] == paid[0]["amount"]
+    rows = _csv_rows(output.to_csv_bytes(configured))
+    col = rows[0].index(t("output.item_amount", item=t("rules.item_title.employer_social_insurance")))
+    assert [r[col] for r in rows[1:]] == [str(paid[0]["amount"]), "0"]
 
 
 def test_json_summary_counts(result):

@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from core.db import audit, config
 from core.db.models import login_failures, settings, users
 from core.db.session import reading, transaction, utcnow
-from core.i18n import t
+from core.i18n import join_enum, t
 
 ROLES = ("admin", "city_officer", "district_officer", "leader")
 PERMISSIONS = {
@@ -100,7 +100,7 @@ def _check_new_account(name: str, password: str, role: str, district: str | None
     if not name or len(name) > 64:
         raise AccountError(t("db.account.bad_name"))
     if role not in ROLES:
-        raise AccountError(t("db.account.bad_role", role=role, roles="、".join(ROLES)))
+        raise AccountError(t("db.account.bad_role", role=role, roles=join_enum(ROLES)))
     if role == "district_officer":
         canon = canonical_district(district)
         if canon is None:
