@@ -15,7 +15,7 @@ from core import reference
 from core.i18n import t
 
 
-def recruitment_fair_subsidies(fairs: pd.DataFrame) -> pd.DataFrame:
+def recruitment_fair_subsidies(fairs: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """One row per (fair, enterprise): input columns district, date, venue, enterprise.
 
     An enterprise listed twice for the same fair is paid once (the repeat is marked).
@@ -29,9 +29,9 @@ def recruitment_fair_subsidies(fairs: pd.DataFrame) -> pd.DataFrame:
     pay = named & ~repeat
     f["amount"] = np.where(pay, int(p["recruitment_fair.per_enterprise"]), 0)
     f["clause"] = p.param("recruitment_fair.per_enterprise").clause
-    reasons = np.full(len(f), t("enterprise.fair_paid", amount=int(p["recruitment_fair.per_enterprise"])), dtype=object)
-    reasons[repeat] = t("enterprise.fair_repeat")
-    reasons[~named] = t("enterprise.fair_no_enterprise")
+    reasons = np.full(len(f), t("enterprise.fair_paid", lang, amount=int(p["recruitment_fair.per_enterprise"])), dtype=object)
+    reasons[repeat] = t("enterprise.fair_repeat", lang)
+    reasons[~named] = t("enterprise.fair_no_enterprise", lang)
     f["reason"] = reasons
     return f
 
@@ -60,7 +60,7 @@ def districts_without_fair(fairs: pd.DataFrame, year: int) -> list[str]:
     return t_.loc[t_["below_minimum"], "district"].tolist()
 
 
-def base_awards(bases: pd.DataFrame) -> pd.DataFrame:
+def base_awards(bases: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """Input: base, level ("national" / "provincial"), year, hires. Once per base: the first
     qualifying year is paid; later qualifying years are marked as already awarded."""
     p = reference.policy()
@@ -82,20 +82,20 @@ def base_awards(bases: pd.DataFrame) -> pd.DataFrame:
     b["clause"] = p.param("base_award.national_amount").clause
     too_few = np.where(
         national,
-        t("enterprise.base_too_few", need=int(p["base_award.national_min_hires"])),
-        t("enterprise.base_too_few", need=int(p["base_award.provincial_min_hires"])),
+        t("enterprise.base_too_few", lang, need=int(p["base_award.national_min_hires"])),
+        t("enterprise.base_too_few", lang, need=int(p["base_award.provincial_min_hires"])),
     )
     reason = np.where(
         ~(national | provincial),
-        t("enterprise.base_level_unknown"),
-        np.where(hires >= min_hires, t("enterprise.base_paid"), too_few),
+        t("enterprise.base_level_unknown", lang),
+        np.where(hires >= min_hires, t("enterprise.base_paid", lang), too_few),
     ).astype(object)
-    reason[again] = t("enterprise.base_already")
+    reason[again] = t("enterprise.base_already", lang)
     b["reason"] = reason
     return b
 
 
-def love_post_subsidies(posts: pd.DataFrame, monthly_standard: float | None) -> pd.DataFrame:
+def love_post_subsidies(posts: pd.DataFrame, monthly_standard: float | None, lang: str = "zh") -> pd.DataFrame:
     """Input: employer, person, months. Eligibility and months always; an amount only once the
     local 公益性岗位 standard is configured (the notice gives no figure)."""
     p = reference.policy()
@@ -106,8 +106,8 @@ def love_post_subsidies(posts: pd.DataFrame, monthly_standard: float | None) -> 
     out["clause"] = p.param("love_post.monthly").clause
     if monthly_standard is None:
         out["amount"] = pd.array([None] * len(out), dtype="Int64")
-        out["reason"] = t("enterprise.love_post_no_standard")
+        out["reason"] = t("enterprise.love_post_no_standard", lang)
     else:
         out["amount"] = np.floor(months * float(monthly_standard) + 1e-9).astype("int64")
-        out["reason"] = t("enterprise.love_post_paid", monthly=monthly_standard)
+        out["reason"] = t("enterprise.love_post_paid", lang, monthly=monthly_standard)
     return out

@@ -22,7 +22,7 @@ from core import i18n
 from core.reference import columns, districts, provinces, skill_levels
 from core.output import item_total
 from core.person import OUTSIDE_SHAOXING
-from core.rules import ITEMS
+from core.rules import ITEMS, LEVELS, NO_CERTIFICATE
 from core.validate import readable
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -249,6 +249,36 @@ def display_table(frame: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+EVENT_COLUMNS = {     # what the events page shows of each table (core.enterprise output), in order
+    "fairs": ("district", "date", "venue", "enterprise", "amount", "reason", "clause", "demo"),
+    "love_posts": ("employer", "person", "id_number_masked", "year", "months", "counted_months", "amount",
+                   "reason", "clause", "demo"),
+    "bases": ("base", "level", "year", "hires", "status", "amount", "reason", "clause", "demo"),
+}
+
+
+def event_table(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """A table of recruitment fairs, love posts or bases with their subsidies, as officers read it:
+    headers, levels and results in words, internal keys left out."""
+    out = pd.DataFrame(index=frame.index)
+    for col in EVENT_COLUMNS[kind]:
+        if col not in frame.columns:
+            continue
+        values = frame[col]
+        if col == "date":
+            values = pd.to_datetime(values).dt.strftime("%Y-%m-%d")
+        elif col == "level":
+            values = values.map(lambda v: i18n.t(f"db.events_page.level_{v}", lang()) if pd.notna(v) else v)
+        elif col == "status":
+            values = values.map(lambda v: i18n.t(f"rules.status.{v}", lang()) if pd.notna(v) else v)
+        elif col == "demo":
+            if not values.fillna(False).astype(bool).any():
+                continue
+            values = np.where(values.fillna(False).astype(bool), ui_text("common.yes"), "")
+        out[i18n.t(f"db.events_page.col.{col}", lang())] = values
+    return out.reset_index(drop=True)
+
+
 def summary_table(summary: dict) -> pd.DataFrame:
     """Each item's total and the grand total to workers, as a two-column table."""
     amounts = summary.get("amounts", {}) or {}
@@ -294,11 +324,15 @@ def district_options() -> dict[str, str]:
     return out
 
 
+JUNIOR = LEVELS[0]        # 初级工: paid the actual training cost up to a cap, so the form asks for it
+
+
 def certificate_options() -> dict[str, str]:
     """Certificate level -> label shown: 无 (no certificate) and the five levels with their grade."""
     levels = skill_levels()
-    out = {"无": ui_text("self_check.cert_none")}
-    out.update({lvl: f"{lvl}（{grade}）" for lvl, grade in zip(levels["level"], levels["grade"])})
+    out = {NO_CERTIFICATE: ui_text("self_check.cert_none")}
+    out.update({lvl: i18n.t("common.paren", lang(), text=lvl, inner=grade)
+                for lvl, grade in zip(levels["level"], levels["grade"])})
     return out
 
 
@@ -326,8 +360,8 @@ def person_from_answers(answers: dict):
         "social_insurance_months": _int_or_none(answers.get("social_insurance_months")),
         "continuous_months": _int_or_none(answers.get("continuous_months")),
         "certificate_level": level,
-        "certificate_date": answers.get("certificate_date") if level not in (None, "无") else None,
-        "training_cost": answers.get("training_cost") if level == "初级工" else None,
+        "certificate_date": answers.get("certificate_date") if level not in (None, NO_CERTIFICATE) else None,
+        "training_cost": answers.get("training_cost") if level == JUNIOR else None,
         "self_rented_months": _int_or_none(answers.get("self_rented_months")),
         "organized": organized,
         "organizer": _text_or_none(answers.get("organizer")) if organized else None,
@@ -554,7 +588,7 @@ def read_fairs(data: bytes, filename: str) -> pd.DataFrame:
     frame = frame.rename(columns=lambda c: names.get(str(c).strip(), str(c).strip()))
     missing = [ui_text(f"dashboard.fair_columns.{f}") for f in FAIR_FIELDS if f not in frame.columns]
     if missing:
-        raise FairsReadError(ui_text("dashboard.fairs_missing_columns", columns="、".join(missing)))
+        raise FairsReadError(ui_text("dashboard.fairs_missing_columns", columns=i18n.join_enum(missing, lang())))
     out = frame[list(FAIR_FIELDS)].copy()
     out["district"] = parse_district(out["district"].astype(object)).values
     out["date"] = pd.to_datetime(out["date"].astype(str).str.strip(), errors="coerce", format="mixed")

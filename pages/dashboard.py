@@ -4,6 +4,7 @@ dataset (labelled 示例数据 on every chart) until stored data exists."""
 import streamlit as st
 
 from core import charts
+from core.i18n import join_enum
 from core.demo import demo_fairs, demo_result
 from core.progress import amounts_by_district, monthly_new_hires, progress
 from pages._common import (
@@ -93,7 +94,7 @@ with right:
         table = charts.fairs_table(fairs, year, lang_code)
         missing = table.loc[table["none"], "district"].tolist()
         if missing:
-            st.error(ui_text("dashboard.fairs_missing", year=year, names="、".join(missing)), icon=":material/warning:")
+            st.error(ui_text("dashboard.fairs_missing", year=year, names=join_enum(missing, lang_code)), icon=":material/warning:")
         else:
             st.success(ui_text("dashboard.fairs_all", year=year))
         st.altair_chart(charts.fairs_chart(fairs, year, demo, lang_code), theme=None, width="stretch")

@@ -5,9 +5,10 @@ import streamlit as st
 
 from core.db import events
 from core.db.accounts import AccountError
-from core.i18n import t
+from core.enterprise import base_awards, districts_without_fair, love_post_subsidies, recruitment_fair_subsidies
+from core.i18n import join_enum, t
 from core.reference import districts
-from pages._common import lang, require_role
+from pages._common import event_table, lang, local_standards, require_role
 
 user = require_role("admin", "city_officer")
 
@@ -33,13 +34,11 @@ fairs_tab, posts_tab, bases_tab = st.tabs([_t("events_page.fairs"), _t("events_p
 with fairs_tab:
     year = st.number_input(_t("events_page.year"), min_value=2018, max_value=2100, value=dt.date.today().year, key="fy")
     fr = events.fairs_frame(int(year))
-    from core.enterprise import districts_without_fair, recruitment_fair_subsidies
-
     if len(fr):
-        st.dataframe(recruitment_fair_subsidies(fr), hide_index=True, width="stretch")
+        st.dataframe(event_table(recruitment_fair_subsidies(fr, lang()), "fairs"), hide_index=True, width="stretch")
     missing = districts_without_fair(fr, int(year))
     if missing:
-        st.warning(_t("events_page.no_fair_yet", districts="、".join(missing)))
+        st.warning(_t("events_page.no_fair_yet", districts=join_enum(missing, lang())))
     with st.form("db_fair", clear_on_submit=True):
         district = st.selectbox(_t("events_page.district"), names)
         date = st.date_input(_t("events_page.date"), value=dt.date.today())
@@ -49,7 +48,13 @@ with fairs_tab:
             _save(events.add_fair, district, date, venue or paired.get(district, ""), firms.splitlines())
 
 with posts_tab:
-    st.dataframe(events.love_posts_frame().drop(columns=["person_key"]), hide_index=True, width="stretch")
+    posts = events.love_posts_frame()
+    monthly = (local_standards() or {}).get("love_post.monthly")
+    if monthly is None:
+        st.info(_t("events_page.standard_missing"))
+    if len(posts):
+        st.dataframe(event_table(love_post_subsidies(posts, monthly, lang()), "love_posts"), hide_index=True,
+                     width="stretch")
     with st.form("db_post", clear_on_submit=True):
         employer = st.text_input(_t("events_page.employer"))
         person = st.text_input(_t("events_page.person_name"))
@@ -61,11 +66,9 @@ with posts_tab:
             _save(events.add_love_post, employer, int(pyear), int(months), person_name=person, id_number=id_number)
 
 with bases_tab:
-    from core.enterprise import base_awards
-
     bs = events.bases_frame()
     if len(bs):
-        st.dataframe(base_awards(bs), hide_index=True, width="stretch")
+        st.dataframe(event_table(base_awards(bs, lang()), "bases"), hide_index=True, width="stretch")
     with st.form("db_base", clear_on_submit=True):
         base = st.text_input(_t("events_page.base"))
         level = st.selectbox(_t("events_page.level"), events.LEVELS,

@@ -3,9 +3,11 @@ import datetime as dt
 
 import streamlit as st
 
+from core.i18n import join_list
 from core.person import estimate
 from pages._common import (
-    as_of, card_amount, card_reasons, certificate_options, lang, district_options, money, person_from_answers, province_options,
+    JUNIOR, NO_CERTIFICATE, as_of, card_amount, card_reasons, certificate_options, lang, district_options, money,
+    person_from_answers, province_options,
     status_label, STATUS_COLORS, ui_text, format_day,
 )
 
@@ -59,10 +61,10 @@ step(3, "self_check.step3")
 levels = certificate_options()
 answers["certificate_level"] = st.selectbox(ui_text("self_check.q_cert"), list(levels), index=None,
                                             format_func=levels.get, placeholder=unknown, key="sc_cert")
-if answers["certificate_level"] not in (None, "无"):
+if answers["certificate_level"] not in (None, NO_CERTIFICATE):
     answers["certificate_date"] = st.date_input(ui_text("self_check.q_cert_date"), value=None,
                                                 key="sc_cert_date", format="YYYY-MM-DD")
-    if answers["certificate_level"] == "初级工":
+    if answers["certificate_level"] == JUNIOR:
         answers["training_cost"] = st.number_input(
             ui_text("self_check.q_cost"), min_value=0.0, value=None, step=100.0, placeholder=unknown,
             key="sc_cost", help=ui_text("self_check.q_cost_help"))
@@ -90,7 +92,7 @@ if st.session_state.get("sc_shown"):
         st.write(ui_text(f"self_check.covered.{result.covered}"))
         st.markdown("\n".join(f"- {reason}" for reason in result.coverage_reasons))
         if result.coverage_missing:
-            st.markdown(f"**{ui_text('self_check.missing')}** " + "；".join(result.coverage_missing))
+            st.markdown(f"**{ui_text('self_check.missing')}** " + join_list(result.coverage_missing, lang()))
 
     st.metric(ui_text("self_check.total"), money(result.total_to_worker), help=ui_text("self_check.total_help"))
 
@@ -103,7 +105,7 @@ if st.session_state.get("sc_shown"):
             if lines:
                 st.markdown("\n".join(f"- {line}" for line in lines))
             if item.missing:
-                st.markdown(f"**{ui_text('self_check.missing')}** " + "；".join(item.missing))
+                st.markdown(f"**{ui_text('self_check.missing')}** " + join_list(item.missing, lang()))
             if item.next_step:
                 st.markdown(f"**{ui_text('self_check.next_step')}** {item.next_step}")
             st.caption(f"{ui_text('self_check.clause', clause=item.clause)} · {ui_text('self_check.payee_' + item.payee)}")

@@ -47,3 +47,49 @@ def test_admin_pages_render_for_admin_and_refuse_others(sqlite_db, name):
     ke = user("district_officer", "ke", "柯桥区")
     at = page(name, ke).run()
     assert not at.exception and at.error              # forbidden
+
+
+def _table(at, header: str):
+    return next(df.value for df in at.dataframe if header in df.value.columns)
+
+
+def test_events_page_shows_each_subsidy_in_words(sqlite_db):
+    import datetime as dt
+
+    from core import reference
+    from core.db import events, targets
+    from core.i18n import t
+
+    admin = user("admin")
+    p = reference.policy()
+    this_year = dt.date.today().year
+    events.add_fair(admin, "柯桥区", dt.date(this_year, 5, 1), "金川县", ["甲公司", "乙公司"])
+    events.add_love_post(admin, "丙公司", 2019, 40, person_name="张三")
+    events.add_base(admin, "丁基地", "provincial", 2019, int(p["base_award.provincial_min_hires"]))
+    col = lambda name: t(f"db.events_page.col.{name}")  # noqa: E731
+
+    at = page("events.py", admin).run()
+    assert not at.exception, at.exception
+    fairs = _table(at, col("enterprise"))
+    assert list(fairs[col("enterprise")]) == ["甲公司", "乙公司"]
+    assert list(fairs[col("amount")]) == [int(p["recruitment_fair.per_enterprise"])] * 2
+    assert "fair_id" not in fairs.columns and "demo" not in fairs.columns
+    others = [d for d in reference.districts()["name"] if d != "柯桥区"]
+    assert any(all(d in w.value for d in others) and "柯桥区" not in w.value for w in at.warning)
+
+    posts = _table(at, col("employer"))
+    assert posts[col("counted_months")].tolist() == [int(p["max_subsidy_months"])]
+    assert posts[col("amount")].isna().all()                 # no local standard: no amount
+    assert any(w.value == t("db.events_page.standard_missing") for w in at.info)
+    assert "person_key" not in posts.columns
+
+    bases = _table(at, col("base"))
+    assert bases[col("level")].tolist() == [t("db.events_page.level_provincial")]
+    assert bases[col("status")].tolist() == [t("rules.status.eligible")]
+    assert bases[col("amount")].tolist() == [int(p["base_award.provincial_amount"])]
+
+    targets.set_standard("love_post.monthly", 1000, admin)
+    at = page("events.py", admin).run()
+    posts = _table(at, col("employer"))
+    assert posts[col("amount")].tolist() == [1000 * int(p["max_subsidy_months"])]
+    assert not any(w.value == t("db.events_page.standard_missing") for w in at.info)
