@@ -249,34 +249,46 @@ def display_table(frame: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-EVENT_COLUMNS = {     # what the events page shows of each table (core.enterprise output), in order
-    "fairs": ("district", "date", "venue", "enterprise", "amount", "reason", "clause", "demo"),
-    "love_posts": ("employer", "person", "id_number_masked", "year", "months", "counted_months", "amount",
-                   "reason", "clause", "demo"),
-    "bases": ("base", "level", "year", "hires", "status", "amount", "reason", "clause", "demo"),
-}
-
-
-def event_table(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
-    """A table of recruitment fairs, love posts or bases with their subsidies, as officers read it:
-    headers, levels and results in words, internal keys left out."""
+def stored_table(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
+    """A table of stored data (uploads, audit log, targets, events) as officers read it: the listed
+    columns in order under their catalog headers (db.col.*), times to the minute, yes/no in words,
+    levels and results in words; internal keys are simply not listed. A demo column appears only
+    when some row is demo data."""
     out = pd.DataFrame(index=frame.index)
-    for col in EVENT_COLUMNS[kind]:
+    yes = ui_text("common.yes")
+    for col in columns:
         if col not in frame.columns:
             continue
         values = frame[col]
         if col == "date":
             values = pd.to_datetime(values).dt.strftime("%Y-%m-%d")
+        elif col in ("at", "uploaded_at", "withdrawn_at", "set_at"):
+            values = pd.to_datetime(values).dt.strftime("%Y-%m-%d %H:%M").fillna("")
         elif col == "level":
             values = values.map(lambda v: i18n.t(f"db.events_page.level_{v}", lang()) if pd.notna(v) else v)
         elif col == "status":
             values = values.map(lambda v: i18n.t(f"rules.status.{v}", lang()) if pd.notna(v) else v)
+        elif col == "ok":
+            values = np.where(values.fillna(False).astype(bool), yes, ui_text("common.no"))
         elif col == "demo":
             if not values.fillna(False).astype(bool).any():
                 continue
-            values = np.where(values.fillna(False).astype(bool), ui_text("common.yes"), "")
-        out[i18n.t(f"db.events_page.col.{col}", lang())] = values
+            values = np.where(values.fillna(False).astype(bool), yes, "")
+        out[i18n.t(f"db.col.{col}", lang())] = values
     return out.reset_index(drop=True)
+
+
+EVENT_COLUMNS = {     # what the events page shows of each table (core.enterprise output), in order
+    "fairs": ("fair_id", "district", "date", "venue", "enterprise", "amount", "reason", "clause", "demo"),
+    "love_posts": ("id", "employer", "person", "id_number_masked", "year", "months", "counted_months", "amount",
+                   "reason", "clause", "demo"),
+    "bases": ("id", "base", "level", "year", "hires", "status", "amount", "reason", "clause", "demo"),
+}
+UPLOAD_COLUMNS = ("id", "uploaded_at", "username", "district", "filename", "rows", "valid", "errors", "flagged",
+                  "total_to_worker", "demo", "withdrawn_at", "withdrawn_by", "withdraw_reason")
+AUDIT_COLUMNS = ("at", "actor", "action", "target", "ok", "ip", "detail")
+TARGET_COLUMNS = ("year", "district", "total", "paired_four", "other_central_western", "sichuan_helped",
+                  "set_by", "set_at")
 
 
 def summary_table(summary: dict) -> pd.DataFrame:

@@ -4,7 +4,7 @@ import streamlit as st
 from core.db import audit, uploads
 from core.db.accounts import AccountError
 from core.i18n import t
-from pages._common import lang, require_role
+from pages._common import AUDIT_COLUMNS, UPLOAD_COLUMNS, lang, require_role, stored_table
 
 user = require_role("admin")
 
@@ -20,11 +20,11 @@ action = c1.selectbox(_t("admin.audit_filter_action"), [""] + list(audit.ACTIONS
 actor = c2.text_input(_t("admin.audit_filter_actor"))
 log = audit.entries(limit=1000, action=action or None, actor=actor.strip() or None)
 log["action"] = log["action"].map(lambda a: _t(f"audit_action.{a}"))   # a dozen distinct labels
-st.dataframe(log, hide_index=True, width="stretch")
+st.dataframe(stored_table(log, AUDIT_COLUMNS), hide_index=True, width="stretch")
 
 st.subheader(_t("admin.uploads_title"))
 ups = uploads.list_uploads(user)
-st.dataframe(ups.drop(columns=["content_hash"]), hide_index=True, width="stretch")
+st.dataframe(stored_table(ups, UPLOAD_COLUMNS), hide_index=True, width="stretch")
 active = ups.loc[ups["withdrawn_at"].isna(), "id"].tolist() if len(ups) else []
 if active:
     with st.form("db_withdraw"):

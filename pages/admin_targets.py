@@ -5,7 +5,7 @@ from core.db import targets
 from core.db.accounts import AccountError
 from core.i18n import t
 from core.reference import districts
-from pages._common import lang, require_role
+from pages._common import TARGET_COLUMNS, lang, require_role, stored_table
 
 user = require_role("admin")
 
@@ -16,7 +16,8 @@ def _t(key: str, **fmt) -> str:
 
 st.title(_t("admin.targets_title"))
 table = targets.list_targets()
-st.dataframe(table, hide_index=True, width="stretch")
+table["district"] = table["district"].replace("", _t("targets.city"))
+st.dataframe(stored_table(table, TARGET_COLUMNS), hide_index=True, width="stretch")
 
 with st.form("db_targets"):
     c1, c2 = st.columns(2)

@@ -8,7 +8,7 @@ from core.db.accounts import AccountError
 from core.enterprise import base_awards, districts_without_fair, love_post_subsidies, recruitment_fair_subsidies
 from core.i18n import join_enum, t
 from core.reference import districts
-from pages._common import event_table, lang, local_standards, require_role
+from pages._common import EVENT_COLUMNS, lang, local_standards, require_role, stored_table
 
 user = require_role("admin", "city_officer")
 
@@ -26,6 +26,22 @@ def _save(fn, *args, **kwargs):
         st.success(_t("events.saved"))
 
 
+def _withdraw_form(kind: str, ids: list[int]) -> None:
+    """Withdraw a recorded event by its number (kept in the database, marked and audited)."""
+    if not ids:
+        return
+    with st.form(f"db_withdraw_{kind}", clear_on_submit=True):
+        which = st.selectbox(_t("events_page.withdraw_which"), ids, key=f"withdraw_{kind}")
+        if st.form_submit_button(_t("events_page.withdraw")):
+            try:
+                events.withdraw_event(kind, int(which), user)
+            except AccountError as exc:
+                st.error(str(exc))
+            else:
+                st.success(_t("events_page.withdrawn", id=which))
+                st.rerun()
+
+
 st.title(_t("events_page.title"))
 names = list(districts()["name"])
 paired = dict(zip(districts()["name"], districts()["paired_county"]))
@@ -35,7 +51,7 @@ with fairs_tab:
     year = st.number_input(_t("events_page.year"), min_value=2018, max_value=2100, value=dt.date.today().year, key="fy")
     fr = events.fairs_frame(int(year))
     if len(fr):
-        st.dataframe(event_table(recruitment_fair_subsidies(fr, lang()), "fairs"), hide_index=True, width="stretch")
+        st.dataframe(stored_table(recruitment_fair_subsidies(fr, lang()), EVENT_COLUMNS["fairs"]), hide_index=True, width="stretch")
     missing = districts_without_fair(fr, int(year))
     if missing:
         st.warning(_t("events_page.no_fair_yet", districts=join_enum(missing, lang())))
@@ -46,6 +62,7 @@ with fairs_tab:
         firms = st.text_area(_t("events_page.enterprises"))
         if st.form_submit_button(_t("events_page.save")):
             _save(events.add_fair, district, date, venue or paired.get(district, ""), firms.splitlines())
+    _withdraw_form("fair", sorted(set(fr["fair_id"].tolist())) if len(fr) else [])
 
 with posts_tab:
     posts = events.love_posts_frame()
@@ -53,7 +70,7 @@ with posts_tab:
     if monthly is None:
         st.info(_t("events_page.standard_missing"))
     if len(posts):
-        st.dataframe(event_table(love_post_subsidies(posts, monthly, lang()), "love_posts"), hide_index=True,
+        st.dataframe(stored_table(love_post_subsidies(posts, monthly, lang()), EVENT_COLUMNS["love_posts"]), hide_index=True,
                      width="stretch")
     with st.form("db_post", clear_on_submit=True):
         employer = st.text_input(_t("events_page.employer"))
@@ -64,11 +81,12 @@ with posts_tab:
         months = c2.number_input(_t("events_page.months"), min_value=0, max_value=36, value=12)
         if st.form_submit_button(_t("events_page.save")):
             _save(events.add_love_post, employer, int(pyear), int(months), person_name=person, id_number=id_number)
+    _withdraw_form("love_post", posts["id"].tolist() if len(posts) else [])
 
 with bases_tab:
     bs = events.bases_frame()
     if len(bs):
-        st.dataframe(event_table(base_awards(bs, lang()), "bases"), hide_index=True, width="stretch")
+        st.dataframe(stored_table(base_awards(bs, lang()), EVENT_COLUMNS["bases"]), hide_index=True, width="stretch")
     with st.form("db_base", clear_on_submit=True):
         base = st.text_input(_t("events_page.base"))
         level = st.selectbox(_t("events_page.level"), events.LEVELS,
@@ -78,3 +96,4 @@ with bases_tab:
         hires = c2.number_input(_t("events_page.hires"), min_value=0, value=0)
         if st.form_submit_button(_t("events_page.save")):
             _save(events.add_base, base, level, int(byear), int(hires))
+    _withdraw_form("base", bs["id"].tolist() if len(bs) else [])

@@ -66,7 +66,7 @@ def test_events_page_shows_each_subsidy_in_words(sqlite_db):
     events.add_fair(admin, "柯桥区", dt.date(this_year, 5, 1), "金川县", ["甲公司", "乙公司"])
     events.add_love_post(admin, "丙公司", 2019, 40, person_name="张三")
     events.add_base(admin, "丁基地", "provincial", 2019, int(p["base_award.provincial_min_hires"]))
-    col = lambda name: t(f"db.events_page.col.{name}")  # noqa: E731
+    col = lambda name: t(f"db.col.{name}")  # noqa: E731
 
     at = page("events.py", admin).run()
     assert not at.exception, at.exception
@@ -93,3 +93,37 @@ def test_events_page_shows_each_subsidy_in_words(sqlite_db):
     posts = _table(at, col("employer"))
     assert posts[col("amount")].tolist() == [1000 * int(p["max_subsidy_months"])]
     assert not any(w.value == t("db.events_page.standard_missing") for w in at.info)
+
+    # withdrawing a base: it leaves the table, stays in the database marked, and is audited
+    base_id = int(bases[col("id")].iloc[0])
+    at.selectbox(key="withdraw_base").set_value(base_id)
+    next(b for b in at.button if b.label == t("db.events_page.withdraw") and "base" in str(b.proto.id)).click().run()
+    assert not at.exception, at.exception
+    assert len(events.bases_frame()) == 0
+    from core.db import audit
+    assert "event_withdraw" in set(audit.entries()["action"])
+
+
+def test_admin_tables_have_headers_in_words_not_internal_names(sqlite_db):
+    from core.db import uploads
+    from core.i18n import t
+    from pages._common import AUDIT_COLUMNS, TARGET_COLUMNS, UPLOAD_COLUMNS
+    from tests.db_conftest_helpers import evaluate, person, roster_csv
+
+    admin = user("admin")
+    content = roster_csv([person(1), person(2)])
+    uploads.store_upload(evaluate(content), admin, "a.csv", content)
+    headers = lambda cols: [t(f"db.col.{c}") for c in cols if c != "demo"]  # noqa: E731
+
+    at = page("admin_audit.py", admin).run()
+    assert not at.exception, at.exception
+    log, ups = (df.value for df in at.dataframe)
+    assert list(log.columns) == headers(AUDIT_COLUMNS)
+    assert list(ups.columns) == headers(UPLOAD_COLUMNS)
+    assert ups[t("db.col.filename")].tolist() == ["a.csv"] and ups[t("db.col.rows")].tolist() == [2]
+    assert t("db.audit_action.upload") in set(log[t("db.col.action")])
+
+    at = page("admin_targets.py", admin).run()
+    table = at.dataframe[0].value
+    assert list(table.columns) == headers(TARGET_COLUMNS)
+    assert table[t("db.col.district")].tolist()[0] == t("db.targets.city")
