@@ -55,6 +55,8 @@ class IdCheck:
     province: pd.Series     # "51" etc from the region code (NA when unreadable)
     region: pd.Series       # 6-digit region code (NA when unreadable)
     birth_date: pd.Series   # datetime64[ns] (NaT when unreadable)
+    person: np.ndarray      # int64 per row: a valid number's first 17 digits (they decide the check
+                            # character, so equal numbers <=> equal integers); -1 unless valid
 
 
 def check_character(first17: str) -> str:
@@ -224,6 +226,11 @@ def check_ids(s: pd.Series, as_of: dt.date) -> IdCheck:
     err[~real] = BAD_BIRTH_DATE
     err[bad_region] = BAD_REGION
     error[rows] = err
+    person = np.full(n, -1, dtype=np.int64)
+    valid_rows = err == OK
+    sequence = _digits_value(cols[14:17, valid_rows])
+    person[rows[valid_rows]] = ((reg[valid_rows] * 10_000 + year[valid_rows]) * 10_000
+                                + month[valid_rows] * 100 + day[valid_rows]) * 1_000 + sequence
     readable = np.zeros(n, dtype=bool)
     readable[rows] = True
     province_ok = readable.copy()
@@ -235,6 +242,7 @@ def check_ids(s: pd.Series, as_of: dt.date) -> IdCheck:
         province=_codes_to_strings(region // 10_000, province_ok, 2, s.index),
         region=_codes_to_strings(region, readable, 6, s.index),
         birth_date=pd.Series(birth.astype("datetime64[ns]"), index=s.index, copy=False),
+        person=person,
     )
 
 

@@ -96,17 +96,28 @@ def _squeeze(text: str) -> str:
     return _INNER_SPACE.sub("", text)
 
 
+def _encode(s: pd.Series) -> tuple[np.ndarray, list]:
+    """The row codes into the distinct values of ``s`` (-1 for missing) and those values, in order
+    of first appearance. Text columns are dictionary-encoded by pyarrow (one hash pass, no pandas
+    round trip); other columns (an .xlsx read with date or number cells) go through pandas."""
+    if isinstance(s.dtype, pd.StringDtype):
+        encoded = pc.dictionary_encode(_to_arrow(s))
+        codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+        return codes, encoded.dictionary.to_pylist()
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    return codes, list(uniques)
+
+
 def _by_unique(s: pd.Series, fn: Callable[[Any], tuple[int, Any]]) -> tuple[np.ndarray, np.ndarray, list]:
     """Apply ``fn`` (value -> (status, parsed)) to each distinct value of ``s``.
 
     Returns the row codes into the uniques (-1 for missing), the status per row, and the list of
     parsed values per unique."""
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    codes, uniques = _encode(s)
     results = [fn(u) for u in uniques]
+    # one status per unique, then _BLANK for code -1 (the last entry), taken by row in one step
     status_u = np.fromiter((r[0] for r in results), dtype=np.int8, count=len(results))
-    status = np.full(len(codes), _BLANK, dtype=np.int8)
-    present = codes >= 0
-    status[present] = status_u[codes[present]]
+    status = np.append(status_u, np.int8(_BLANK))[codes]
     return codes, status, [r[1] for r in results]
 
 
@@ -121,11 +132,9 @@ def _take_strings(codes: np.ndarray, status: np.ndarray, values: list, index: pd
 
 
 def _take_numeric(codes: np.ndarray, status: np.ndarray, values: list, dtype) -> tuple[np.ndarray, np.ndarray]:
-    vals_u = np.array([v if v is not None else 0 for v in values], dtype=dtype)
-    out = np.zeros(len(codes), dtype=dtype)
-    ok = status == _OK
-    out[ok] = vals_u[codes[ok]]
-    return out, ~ok
+    # one value per unique (0 where there is none: blank or unreadable), then 0 for code -1
+    vals_u = np.array([v if v is not None else 0 for v in values] + [0], dtype=dtype)
+    return vals_u[codes], status != _OK
 
 
 def _parser(fn: Callable[[str], Any]) -> Callable[[Any], tuple[int, Any]]:
@@ -147,14 +156,18 @@ def _parser(fn: Callable[[str], Any]) -> Callable[[Any], tuple[int, Any]]:
 
 def clean_text(s: pd.Series) -> pd.Series:
     """NFKC (full-width digits, letters and brackets to half-width), trimmed at both ends
-    (including U+3000 and non-breaking spaces); empty -> NA. Returns a ``string`` Series."""
-    arr = _to_arrow(s)
-    if len(arr) and not pc.all(pc.string_is_ascii(arr), skip_nulls=True).as_py():
-        arr = pc.utf8_normalize(arr, "NFKC")
-    arr = pc.utf8_trim(arr, _STRIP)
-    empty = pc.equal(pc.binary_length(arr), 0)
-    arr = pc.if_else(empty, pa.scalar(None, arr.type), arr)
-    return _string_series(arr, s.index)
+    (including U+3000 and non-breaking spaces); empty -> NA. Returns a ``string`` Series.
+
+    Free text repeats (employers, organisers, common names): each distinct value is cleaned once
+    and the cleaned values are taken back to the rows."""
+    encoded = pc.dictionary_encode(_to_arrow(s))
+    dictionary = encoded.dictionary
+    if len(dictionary) and not pc.all(pc.string_is_ascii(dictionary), skip_nulls=True).as_py():
+        dictionary = pc.utf8_normalize(dictionary, "NFKC")
+    dictionary = pc.utf8_trim(dictionary, _STRIP)
+    empty = pc.equal(pc.binary_length(dictionary), 0)
+    dictionary = pc.if_else(empty, pa.scalar(None, dictionary.type), dictionary)
+    return _string_series(pc.take(dictionary, encoded.indices), s.index)
 
 
 def normalise_county(s: pd.Series) -> pd.Series:
@@ -213,10 +226,9 @@ def parse_date(s: pd.Series) -> Parsed:
     """Dates: 2018-03-01, 2018/3/1, 2018.3.1, 2018年3月1日, 20180301, "2018-03-01 00:00:00", date
     cells, and 5-digit Excel serial numbers; a real calendar date. Values are datetime64[ns]."""
     codes, status, values = _by_unique(s, _date_value)
-    days_u = np.array([v if v is not None else np.datetime64("NaT") for v in values], dtype="datetime64[D]")
-    out = np.full(len(codes), np.datetime64("NaT"), dtype="datetime64[ns]")
-    ok = status == _OK
-    out[ok] = days_u[codes[ok]].astype("datetime64[ns]")
+    # one day per unique (NaT where blank or unreadable), then NaT for code -1; taken by row
+    days_u = np.array([v if v is not None else np.datetime64("NaT") for v in values] + [np.datetime64("NaT")], dtype="datetime64[D]")
+    out = days_u.astype("datetime64[ns]")[codes]
     invalid, blank = _masks(status)
     return Parsed(pd.Series(out, index=s.index, copy=False), invalid, blank)
 

@@ -62,7 +62,14 @@ class Messages:
         idx = np.flatnonzero(mask)
         if idx.size == 0:
             return
-        msg = _sanitised(message if isinstance(message, str) else np.asarray(message, dtype=object)[idx])
+        self.add_rows(idx, message if isinstance(message, str) else np.asarray(message, dtype=object)[idx])
+
+    def add_rows(self, idx: np.ndarray, message) -> None:
+        """Append ``message`` (one str, or one str per row of ``idx``) to the rows ``idx``. Only
+        those rows are touched: a message that quotes each row is built for them alone."""
+        if idx.size == 0:
+            return
+        msg = _sanitised(message)
         current = self.text[idx]
         joined = np.where(current == "", "", current + SEP) + msg
         self.text[idx] = joined
@@ -80,13 +87,15 @@ def _col(raw: pd.DataFrame, field: str) -> pd.Series:
     return pd.Series(pd.NA, index=raw.index, dtype="string")
 
 
-def _quoted(values: pd.Series, mask: np.ndarray) -> np.ndarray:
-    """The text of each flagged cell, for messages that quote what was typed."""
-    out = np.full(len(values), "", dtype=object)
-    idx = np.flatnonzero(mask)
-    if idx.size:
-        out[idx] = values.iloc[idx].astype("string").fillna("").to_numpy(dtype=object)
-    return out
+def _quoted(values: pd.Series, idx: np.ndarray) -> np.ndarray:
+    """The text of the cells at positions ``idx``, for messages that quote what was typed."""
+    return values.iloc[idx].astype("string").fillna("").to_numpy(dtype=object)
+
+
+def _only(values: pd.Series, keep: np.ndarray) -> pd.Series:
+    """A text column with NA where ``keep`` does not hold (one pyarrow step, no pandas ``where``)."""
+    arr = normalize._to_arrow(values)
+    return normalize._string_series(pc.if_else(pa.array(keep), arr, pa.scalar(None, arr.type)), values.index)
 
 
 def validate(
@@ -108,9 +117,10 @@ def validate(
             errors.add(blank, t("validate.missing", lang, header=cols[field].header))
 
     def invalid(field: str, mask: np.ndarray, values: pd.Series, key: str | None = None) -> None:
-        if mask.any():
+        idx = np.flatnonzero(mask)
+        if idx.size:   # the message quotes the cell: built for the flagged rows only
             before, after = _around(key or f"validate.invalid.{field}", lang, "value", header=cols[field].header)
-            errors.add(mask, before + _quoted(values, mask) + after)
+            errors.add_rows(idx, before + _quoted(values, idx) + after)
 
     # 姓名
     name = normalize.clean_text(_col(frame, "name"))
@@ -149,7 +159,7 @@ def validate(
     # 户籍县
     county = normalize.normalise_county(_col(frame, "home_county"))
     typed["home_county"] = county
-    typed["county_helped"] = normalize.helped_sichuan_county(county, ids.region.where(pd.Series(id_ok, index=frame.index)))
+    typed["county_helped"] = normalize.helped_sichuan_county(county, _only(ids.region, id_ok))
 
     # 建档立卡
     raw_poor = _col(frame, "registered_poor")
@@ -171,7 +181,8 @@ def validate(
     required_missing("work_district", district.blank)
     invalid("work_district", district.invalid, raw_district)
     typed["work_district"] = district.values
-    typed["works_in_shaoxing"] = pd.array(np.where(district.values.isna(), None, True), dtype="boolean")
+    no_district = district.values.isna().to_numpy()
+    typed["works_in_shaoxing"] = pd.arrays.BooleanArray(~no_district, no_district)   # True, or NA
     if only_district is not None:
         other = district.values.notna().to_numpy() & (district.values.to_numpy(dtype=object, na_value="") != only_district)
         errors.add(other, t("validate.other_district", lang, district=only_district))
@@ -211,25 +222,26 @@ def validate(
     invalid("training_cost", cost.invalid, raw_cost)
     typed["training_cost"] = cost.values
 
-    # the same person twice in one file: the first row counts, later ones are errors
-    norm_ids = ids.normalized.where(pd.Series(id_ok, index=frame.index))
-    codes, _ = pd.factorize(norm_ids)
+    # the same person twice in one file: the first row counts, later ones are errors. A valid
+    # number is one integer (ids.person: its first 17 digits, which decide the check character).
     dup = np.zeros(n, dtype=bool)
     first_of_person = np.full(n, -1, dtype="int64")     # -1: no readable ID number
-    order = np.flatnonzero(codes >= 0)
+    order = np.flatnonzero(id_ok)
     if order.size:
-        # positions of the first row of each code
-        first_pos = np.full(codes.max() + 1, -1, dtype="int64")
-        _, first_idx = np.unique(codes[order], return_index=True)
-        first_pos[codes[order][first_idx]] = order[first_idx]
-        first_of_person[order] = first_pos[codes[order]]
-        dup[order] = first_of_person[order] != order
+        # pd.factorize numbers the people in order of first appearance, so a row is its
+        # person's first exactly when its code is larger than every code before it
+        codes, _ = pd.factorize(ids.person[order])
+        first = np.ones(order.size, dtype=bool)
+        first[1:] = codes[1:] > np.maximum.accumulate(codes)[:-1]
+        first_of_person[order] = order[first][codes]     # order[first] lists the first rows by code
+        dup[order] = ~first
     typed["_first_of_person"] = first_of_person
     typed["_duplicate"] = dup
-    if dup.any():
-        first_rows = np.asarray(row_numbers)[typed["_first_of_person"].to_numpy()].astype(str).astype(object)
+    dup_rows = np.flatnonzero(dup)
+    if dup_rows.size:
+        first_rows = np.asarray(row_numbers)[first_of_person[dup_rows]].astype(str).astype(object)
         before, after = _around("validate.duplicate", lang, "row")
-        errors.add(dup, before + first_rows + after)
+        errors.add_rows(dup_rows, before + first_rows + after)
 
     valid = errors.text == ""
     return Validated(typed=typed, errors=errors.text, warnings=warnings.text, valid=valid)
