@@ -105,8 +105,10 @@ def export_frame(result, lang: str = "zh") -> pd.DataFrame:
         s = f[col]
         if col in ("valid", "sichuan_helped"):
             s = pd.Categorical.from_codes(np.where(s.to_numpy(dtype=bool), 0, 1), categories=[yes, no])
-        elif col == "registered_poor":
-            s = s.map({True: yes, False: no})
+        elif col == "registered_poor":   # yes, no, or empty (unknown): codes, not a column of objects
+            known = s.notna().to_numpy()
+            codes = np.where(known, np.where(s.to_numpy(dtype=bool, na_value=False), 0, 1), -1)
+            s = pd.Categorical.from_codes(codes, categories=[yes, no])
         elif col == "covered" or col.endswith("_status"):
             s = s.cat.rename_categories(status_words) if hasattr(s, "cat") else s
         elif col == "category":

@@ -92,6 +92,14 @@ def _quoted(values: pd.Series, idx: np.ndarray) -> np.ndarray:
     return values.iloc[idx].astype("string").fillna("").to_numpy(dtype=object)
 
 
+def _names(names: np.ndarray, positions: np.ndarray, index: pd.Index) -> pd.Series:
+    """A text column of ``names[position]`` per row, NA where the position is -1 (pyarrow take
+    from the few names, not a million-row object array)."""
+    dictionary = pa.array(names, type=pa.large_string())
+    taken = pc.take(dictionary, pa.array(positions, mask=positions < 0, type=pa.int32()))
+    return normalize._string_series(taken, index)
+
+
 def _only(values: pd.Series, keep: np.ndarray) -> pd.Series:
     """A text column with NA where ``keep`` does not hold (one pyarrow step, no pandas ``where``)."""
     arr = normalize._to_arrow(values)
@@ -150,11 +158,12 @@ def validate(
     province_codes = reference.provinces()["code"]
     declared = small_codes(prov.values, province_codes)
     province_names = np.append(reference.provinces()["name"].to_numpy(dtype=object), None)
-    typed["home_province"] = pd.array(province_names[declared], dtype="string")
+    typed["home_province"] = _names(province_names[:-1], declared, frame.index)
     from_id = small_codes(ids.province, province_codes)
     mismatch = id_ok & (declared >= 0) & (from_id >= 0) & (from_id != declared)
     if mismatch.any():
-        warnings.add(mismatch, _pair_texts(province_names[from_id], province_names[declared], mismatch, lang))
+        idx = np.flatnonzero(mismatch)
+        warnings.add_rows(idx, _pair_texts(province_names[from_id[idx]], province_names[declared[idx]], lang))
 
     # 户籍县
     county = normalize.normalise_county(_col(frame, "home_county"))
@@ -210,7 +219,9 @@ def validate(
     raw_level = _col(frame, "certificate_level")
     level = normalize.parse_skill_level(raw_level)
     invalid("certificate_level", level.invalid, raw_level)
-    typed["certificate_level"] = level.values.where(~pd.Series(level.blank, index=frame.index), NO_CERTIFICATE)
+    level_text = normalize._to_arrow(level.values)   # blank: no certificate; unreadable stays NA
+    level_text = pc.if_else(pa.array(level.blank), pa.scalar(NO_CERTIFICATE, level_text.type), level_text)
+    typed["certificate_level"] = normalize._string_series(level_text, frame.index)
     raw_cdate = _col(frame, "certificate_date")
     cdate = normalize.parse_date(raw_cdate)
     invalid("certificate_date", cdate.invalid, raw_cdate, "validate.invalid.date")
@@ -247,15 +258,12 @@ def validate(
     return Validated(typed=typed, errors=errors.text, warnings=warnings.text, valid=valid)
 
 
-def _pair_texts(id_prov: np.ndarray, decl: np.ndarray, mask: np.ndarray, lang: str) -> np.ndarray:
-    """The province-mismatch warning per row, formatted once per distinct pair."""
-    out = np.full(len(mask), "", dtype=object)
-    idx = np.flatnonzero(mask)
-    pairs = pd.Series(id_prov[idx]) + "\0" + pd.Series(decl[idx])
+def _pair_texts(id_prov: np.ndarray, decl: np.ndarray, lang: str) -> np.ndarray:
+    """The province-mismatch warning per flagged row, formatted once per distinct pair."""
+    pairs = pd.Series(id_prov) + "\0" + pd.Series(decl)
     codes, uniques = pd.factorize(pairs)
     texts = np.array(
         [t("validate.warn.id_province", lang, id_province=u.split("\0")[0], province=u.split("\0")[1]) for u in uniques],
         dtype=object,
     )
-    out[idx] = texts[codes]
-    return out
+    return texts[codes]
