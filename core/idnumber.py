@@ -184,14 +184,18 @@ def check_ids(s: pd.Series, as_of: dt.date) -> IdCheck:
     odd = np.flatnonzero(valid & ~plain_rows)
     norm = arr
     if len(odd):
-        fixed = _normalise(arr.take(pa.array(odd)))
+        as_typed = arr.take(pa.array(odd))
+        fixed = _normalise(as_typed)
         if not pa.types.is_large_string(fixed.type):
             fixed = fixed.cast(pa.large_string())
         fixed_len = pc.binary_length(fixed).to_numpy(zero_copy_only=False).astype(np.int64)
         fixed = pc.if_else(pa.array(fixed_len == 0), pa.scalar(None, fixed.type), fixed)
-        mask = np.zeros(n, dtype=bool)
-        mask[odd] = True
-        norm = pc.replace_with_mask(arr, pa.array(mask), fixed)
+        # the whole column is copied only when normalising changed something (often it changes
+        # nothing: the odd rows are wrong forms such as 15 digits or 5.13E+17)
+        if pc.all(pc.equal(fixed, as_typed), skip_nulls=False).as_py() is not True:
+            mask = np.zeros(n, dtype=bool)
+            mask[odd] = True
+            norm = pc.replace_with_mask(arr, pa.array(mask), fixed)
         lengths = lengths.copy()
         lengths[odd] = fixed_len
         f18 = np.flatnonzero(fixed_len == 18)

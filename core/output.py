@@ -154,7 +154,7 @@ def _csv_pieces(table: pa.Table):
 
     def piece(start: int) -> pa.Buffer:
         sink = pa.BufferOutputStream()
-        options = pacsv.WriteOptions(include_header=start == 0)
+        options = pacsv.WriteOptions(include_header=start == 0, batch_size=_CSV_PIECE_ROWS)   # one batch
         pacsv.write_csv(table.slice(start, _CSV_PIECE_ROWS), sink, options)
         return sink.getvalue()
 
