@@ -201,7 +201,7 @@ def _row_summaries(result: pd.DataFrame, tables: dict, valid: np.ndarray, lang: 
     cov_text = [explain.coverage_summary(x, lang) for x in tables["coverage"]]
     cov_id, cov_uniques = pd.factorize(np.asarray(cov_text, dtype=object))
     cov_col = cov_id[np.asarray(result["covered_text"])]
-    not_covered = np.asarray(cov_uniques, dtype=object)[cov_col] != ""
+    not_covered = np.array([text != "" for text in cov_uniques], dtype=bool)[cov_col]
     columns, parts = [cov_col], [list(cov_uniques)]
     for item in ITEMS:
         texts = [explain.summary_part(item, x, lang) for x in tables[item]]
@@ -209,13 +209,16 @@ def _row_summaries(result: pd.DataFrame, tables: dict, valid: np.ndarray, lang: 
         columns.append(np.where(not_covered, -1, ids[np.asarray(result[f"{item}_text"])]))
         parts.append(list(uniques))
     group, first = explain.combine_codes(columns)
-    texts = []
-    for r in first:
-        if not_covered[r]:
-            texts.append(parts[0][columns[0][r]])
-        else:
-            texts.append(" ".join(p[c[r]] for p, c in zip(parts[1:], columns[1:]) if c[r] >= 0 and p[c[r]]))
-    return _texts(group, texts, valid)
+    # one text per group (not per row): each item's part taken for the groups on whole arrays,
+    # then the non-empty parts of a group joined by a space
+    item_parts = []
+    for p, c in zip(parts[1:], columns[1:]):
+        codes = c[first]
+        item_parts.append(np.asarray(list(p) + [""], dtype=object)[np.where(codes >= 0, codes, len(p))])
+    joined = [" ".join([x for x in group_parts if x]) for group_parts in zip(*item_parts)]
+    cov_part = np.asarray(parts[0], dtype=object)[columns[0][first]]
+    texts = np.where(not_covered[first], cov_part, np.asarray(joined, dtype=object))
+    return _texts(group, list(texts), valid)
 
 
 def evaluate_file(

@@ -236,10 +236,19 @@ def _next_step(item: str, fail: int, unknown: int, k: int, param: int, policy: r
 
 def combine_codes(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Group rows by several code columns at once: (group code per row, a representative row of
-    each group). One hash pass per column, whatever the number of distinct combinations."""
-    group = np.zeros(len(columns[0]), dtype="int64")
-    for col in columns:
-        group, _ = pd.factorize(group * (int(col.max(initial=0)) + 2) + (col.astype("int64") + 1))
+    each group), groups numbered in order of first appearance. One hash pass over a combined key
+(one pass per column when the combinations outgrow 64 bits)."""
+    radices = [int(col.max(initial=0)) + 2 for col in columns]       # codes run from -1
+    if np.prod([float(r) for r in radices]) < 2.0 ** 62:
+        # the combination as one mixed-radix number: a single hash pass
+        key = np.zeros(len(columns[0]), dtype="int64")
+        for col, radix in zip(columns, radices):
+            key = key * radix + (col.astype("int64") + 1)
+        group, _ = pd.factorize(key)
+    else:
+        group = np.zeros(len(columns[0]), dtype="int64")
+        for col, radix in zip(columns, radices):
+            group, _ = pd.factorize(group * radix + (col.astype("int64") + 1))
     # factorize numbers groups in order of first appearance: a group starts where the code
     # exceeds every code before it
     seen = np.maximum.accumulate(np.concatenate(([-1], group[:-1])))
