@@ -182,3 +182,32 @@ def test_unknown_column_named_like_an_internal_column(name):
     rows = _csv_rows(output.to_csv_bytes(res))
     assert rows[0][-1] == name
     assert rows[1][-1] == "原表内容"
+
+
+# --------------------------------------------------------------------------- CSV written in pieces
+
+
+def _one_write(res) -> bytes:
+    import pyarrow.csv as pacsv
+
+    buf = io.BytesIO()
+    buf.write(output.BOM)
+    pacsv.write_csv(output._arrow_table(output.export_frame(res)), buf)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("piece_rows", [1, 2, 5, 4096])
+def test_csv_in_pieces_is_the_same_bytes_as_one_write(result, monkeypatch, tmp_path, piece_rows):
+    monkeypatch.setattr(output, "_CSV_PIECE_ROWS", piece_rows)
+    expected = _one_write(result)
+    assert output.to_csv_bytes(result) == expected
+    output.write_csv(result, tmp_path / "r.csv")
+    assert (tmp_path / "r.csv").read_bytes() == expected
+    assert expected.count("\n".encode()) == result.summary["rows"] + 1
+
+
+def test_csv_of_a_roster_without_rows_is_the_header():
+    empty = evaluate_file(roster([]), "r.csv", as_of=AS_OF)
+    data = output.to_csv_bytes(empty)
+    assert data == _one_write(empty)
+    assert len(_csv_rows(data)) == 1
