@@ -34,7 +34,7 @@ if active:
             try:
                 uploads.withdraw_upload(int(which), user, reason)
             except AccountError as exc:
-                st.error(str(exc))
+                st.error(exc.text(lang()))
             else:
                 st.success(_t("upload.withdrawn", upload_id=which))
                 st.rerun()

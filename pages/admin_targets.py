@@ -33,7 +33,7 @@ with st.form("db_targets"):
         try:
             targets.set_targets(int(year), values, user, district=scope or None)
         except AccountError as exc:
-            st.error(str(exc))
+            st.error(exc.text(lang()))
         else:
             st.success(_t("targets.saved", year=int(year), scope=scope or _t("targets.city")))
             st.rerun()
@@ -50,6 +50,6 @@ for key in targets.standard_keys():
             try:
                 targets.set_standard(key, value.strip() or None, user)
             except AccountError as exc:
-                st.error(str(exc))
+                st.error(exc.text(lang()))
             else:
                 st.rerun()

@@ -40,7 +40,7 @@ with st.form("db_add_user", clear_on_submit=True):
             try:
                 accounts.add_user(name, pw1, role, district or None, actor=getattr(user, "name", None))
             except accounts.AccountError as exc:
-                st.error(str(exc))
+                st.error(exc.text(lang()))
             else:
                 st.success(_t("cli.user_added", name=name.strip(), role=_t(f"role.{role}")))
                 st.rerun()

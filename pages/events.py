@@ -21,7 +21,7 @@ def _save(fn, *args, **kwargs):
     try:
         fn(user, *args, **kwargs)
     except AccountError as exc:
-        st.error(str(exc))
+        st.error(exc.text(lang()))
     else:
         st.success(_t("events.saved"))
 
@@ -36,7 +36,7 @@ def _withdraw_form(kind: str, ids: list[int]) -> None:
             try:
                 events.withdraw_event(kind, int(which), user)
             except AccountError as exc:
-                st.error(str(exc))
+                st.error(exc.text(lang()))
             else:
                 st.success(_t("events_page.withdrawn", id=which))
                 st.rerun()

@@ -47,7 +47,7 @@ if accounts.setup_code_required():
                 try:
                     accounts.create_first_admin(code, name, pw1, ip=_ip())
                 except accounts.AccountError as exc:
-                    st.error(str(exc))
+                    st.error(exc.text(lang()))
                 else:
                     st.success(_t("login.setup_done"))
     st.stop()

@@ -3,7 +3,7 @@ row, downloads. The file is read once per content hash (pages/_common.load_roste
 import streamlit as st
 
 from pages._common import (
-    MAX_UPLOAD_MB, ROSTER_ROLES, can_store, error_list, store_roster, load_roster, money, require_role, result_file,
+    MAX_UPLOAD_MB, ROSTER_ROLES, can_store, error_list, lang, store_roster, load_roster, money, require_role, result_file,
     result_filename, row_filter, summary_table, template_file, ui_text, user_district,
 )
 
@@ -44,7 +44,12 @@ if can_store(user):
         st.info(loaded.stored, icon=":material/database:")
     elif st.button(ui_text("roster.store"), key="store_upload", icon=":material/database:",
                    help=ui_text("roster.store_help")):
-        store_roster(loaded, user)
+        from core.db.accounts import AccountError
+
+        try:
+            store_roster(loaded, user)
+        except AccountError as exc:      # e.g. the account was disabled meanwhile: one sentence
+            st.error(exc.text(lang()))
         st.rerun()
 result = loaded.result
 summary = result.summary

@@ -128,3 +128,14 @@ def test_session_expires_after_idle_time_and_on_disable(sqlite_db, monkeypatch):
     accounts.session_logout(state)
     assert accounts.session_user(state, now=6001.0) is None
     assert "logout" in set(audit.entries()["action"])
+
+
+def test_refusals_are_one_sentence_in_each_language(sqlite_db):
+    from core.i18n import t
+
+    with pytest.raises(accounts.AccountError) as err:
+        accounts.add_user("someone", "password-123", "king")
+    e = err.value
+    assert str(e) == t("db.account.bad_role", role="king", roles=e.fmt["roles"])
+    assert e.text("en") == t("db.account.bad_role", "en", role="king", roles=e.fmt["roles"]) != str(e)
+    assert "king" in e.text("en")

@@ -49,7 +49,15 @@ _issued_codes: dict[str, str] = {}          # database URL -> setup code printed
 
 
 class AccountError(ValueError):
-    """A refused account operation; ``str(e)`` is one Chinese sentence."""
+    """A refused account or storage operation, raised with a catalog key: ``str(e)`` is one
+    Chinese sentence, ``e.text(lang)`` the same sentence in another language of the catalog."""
+
+    def __init__(self, key: str, **fmt):
+        self.key, self.fmt = key, fmt
+        super().__init__(t(key, **fmt))
+
+    def text(self, lang: str = "zh") -> str:
+        return t(self.key, lang, **self.fmt)
 
 
 class SetupError(AccountError):
@@ -98,20 +106,20 @@ def canonical_district(value: str | None) -> str | None:
 def _check_new_account(name: str, password: str, role: str, district: str | None) -> tuple[str, str | None]:
     name = (name or "").strip()
     if not name or len(name) > 64:
-        raise AccountError(t("db.account.bad_name"))
+        raise AccountError("db.account.bad_name")
     if role not in ROLES:
-        raise AccountError(t("db.account.bad_role", role=role, roles=join_enum(ROLES)))
+        raise AccountError("db.account.bad_role", role=role, roles=join_enum(ROLES))
     if role == "district_officer":
         canon = canonical_district(district)
         if canon is None:
-            raise AccountError(t("db.account.district_required"))
+            raise AccountError("db.account.district_required")
         district = canon
     elif district:
-        raise AccountError(t("db.account.district_only_for_district_officer"))
+        raise AccountError("db.account.district_only_for_district_officer")
     else:
         district = None
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise AccountError(t("db.account.password_too_short", n=MIN_PASSWORD_LENGTH))
+        raise AccountError("db.account.password_too_short", n=MIN_PASSWORD_LENGTH)
     return name, district
 
 
@@ -125,7 +133,7 @@ def add_user(name: str, password: str, role: str, district: str | None = None,
                                               active=True, created_at=utcnow(), created_by=actor))
             audit.record(conn, "user_add", actor=actor, target=name, role=role, district=district)
     except IntegrityError:
-        raise AccountError(t("db.account.exists", name=name)) from None
+        raise AccountError("db.account.exists", name=name) from None
     return User(name, role, district)
 
 
@@ -149,7 +157,7 @@ def disable_user(name: str, actor: str | None = None) -> None:
         res = conn.execute(update(users).where(users.c.name == name, users.c.active.is_(True))
                            .values(active=False, disabled_at=utcnow()))
         if res.rowcount == 0:
-            raise AccountError(t("db.account.not_found", name=name))
+            raise AccountError("db.account.not_found", name=name)
         audit.record(conn, "user_disable", actor=actor, target=name)
 
 
@@ -198,7 +206,7 @@ def create_first_admin(setup_code: str, name: str, password: str, ip: str | None
     pw_hash = _hasher.hash(password)
     with transaction() as conn:
         if conn.execute(select(func.count()).select_from(users)).scalar_one() > 0:
-            raise SetupError(t("db.setup.already_done"))
+            raise SetupError("db.setup.already_done")
         stored = conn.execute(select(settings.c.value).where(settings.c.key == SETUP_KEY)).scalar()
         if not stored or not hmac.compare_digest(stored, _code_digest(setup_code or "")):
             ok = False
@@ -210,7 +218,7 @@ def create_first_admin(setup_code: str, name: str, password: str, ip: str | None
             audit.record(conn, "setup_admin", actor=name, target=name, ip=ip)
     if not ok:
         audit.record(None, "setup_admin", actor=None, target=name, ok=False, ip=ip)
-        raise SetupError(t("db.setup.wrong_code"))
+        raise SetupError("db.setup.wrong_code")
     _issued_codes.pop(config.database_url(), None)
     return User(name, "admin", None)
 
@@ -286,11 +294,11 @@ def authenticate(username: str, password: str, ip: str | None = None, *,
 def password_for(name: str, password: str, actor: str | None = None) -> None:
     """Set a new password for ``name`` (administrators)."""
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise AccountError(t("db.account.password_too_short", n=MIN_PASSWORD_LENGTH))
+        raise AccountError("db.account.password_too_short", n=MIN_PASSWORD_LENGTH)
     with transaction() as conn:
         res = conn.execute(update(users).where(users.c.name == name).values(password_hash=_hasher.hash(password)))
         if res.rowcount == 0:
-            raise AccountError(t("db.account.not_found", name=name))
+            raise AccountError("db.account.not_found", name=name)
         audit.record(conn, "password_reset", actor=actor, target=name)
 
 

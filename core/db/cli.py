@@ -103,7 +103,7 @@ def import_roster(path: str | Path, username: str, as_of: dt.date | None = None,
     if user is None:
         raise LookupError(t("db.cli.unknown_user", name=username))
     if not can(user, "upload"):
-        raise AccountError(t("db.cli.cannot_upload", name=username))
+        raise AccountError("db.cli.cannot_upload", name=username)
     path = Path(path)
     data = path.read_bytes()
     only = None if can(user, "all_districts") else user.district

@@ -22,17 +22,17 @@ KINDS: dict[str, Table] = {"fair": fairs, "love_post": love_posts, "base": bases
 
 def _require(user: User) -> None:
     if not can(user, "events"):
-        raise AccountError(t("db.permission_denied"))
+        raise AccountError("db.permission_denied")
 
 
 def _district(value: str | None, required: bool) -> str | None:
     if not value:
         if required:
-            raise AccountError(t("db.events.bad_district"))
+            raise AccountError("db.events.bad_district")
         return None
     canon = canonical_district(value)
     if canon is None:
-        raise AccountError(t("db.events.bad_district"))
+        raise AccountError("db.events.bad_district")
     return canon
 
 
@@ -40,16 +40,16 @@ def _int(value, minimum: int = 0) -> int:
     try:
         n = int(value)
     except (TypeError, ValueError):
-        raise AccountError(t("db.events.bad_months")) from None
+        raise AccountError("db.events.bad_months") from None
     if n < minimum or n != float(value):
-        raise AccountError(t("db.events.bad_months"))
+        raise AccountError("db.events.bad_months")
     return n
 
 
 def _text(value) -> str:
     v = (value or "").strip() if isinstance(value, str) else ""
     if not v:
-        raise AccountError(t("db.events.required"))
+        raise AccountError("db.events.required")
     return v[:255]
 
 
@@ -58,11 +58,11 @@ def add_fair(user: User, district: str, date: dt.date, venue: str, enterprises: 
     _require(user)
     district = _district(district, True)
     if not isinstance(date, dt.date):
-        raise AccountError(t("db.events.bad_date"))
+        raise AccountError("db.events.bad_date")
     venue = _text(venue)
     names = list(dict.fromkeys(e.strip()[:255] for e in enterprises if e and e.strip()))
     if not names:
-        raise AccountError(t("db.events.no_enterprise"))
+        raise AccountError("db.events.no_enterprise")
     with transaction() as conn:
         fid = conn.execute(insert(fairs).values(district=district, date=date, venue=venue, created_by=user.name,
                                                 created_at=utcnow(), demo=demo).returning(fairs.c.id)).scalar_one()
@@ -99,7 +99,7 @@ def add_base(user: User, base: str, level: str, year: int, hires: int, district:
     _require(user)
     base = _text(base)
     if level not in LEVELS:
-        raise AccountError(t("db.events.bad_level"))
+        raise AccountError("db.events.bad_level")
     year = _int(year, 2000)
     hires = _int(hires)
     district = _district(district, False)
@@ -119,7 +119,7 @@ def withdraw_event(kind: str, event_id: int, user: User, ip: str | None = None) 
         res = conn.execute(update(table).where(table.c.id == event_id, table.c.withdrawn_at.is_(None))
                            .values(withdrawn_at=utcnow(), withdrawn_by=user.name))
         if res.rowcount == 0:
-            raise AccountError(t("db.upload.not_found", upload_id=event_id))
+            raise AccountError("db.upload.not_found", upload_id=event_id)
         audit.record(conn, "event_withdraw", actor=user.name, target=f"{kind}#{event_id}", ip=ip, kind=kind)
 
 

@@ -46,29 +46,29 @@ def _clean(values: dict) -> dict:
         try:
             n = int(v)
         except (TypeError, ValueError):
-            raise AccountError(t("db.targets.bad_value")) from None
+            raise AccountError("db.targets.bad_value") from None
         if n < 0 or n != float(v):
-            raise AccountError(t("db.targets.bad_value"))
+            raise AccountError("db.targets.bad_value")
         out[k] = n
     return out
 
 
 def set_targets(year: int, values: dict, user: User, district: str | None = None, ip: str | None = None) -> None:
     if not can(user, "admin"):
-        raise AccountError(t("db.permission_denied"))
+        raise AccountError("db.permission_denied")
     try:
         year = int(year)
     except (TypeError, ValueError):
-        raise AccountError(t("db.targets.bad_year")) from None
+        raise AccountError("db.targets.bad_year") from None
     if not 2000 <= year <= 2100:
-        raise AccountError(t("db.targets.bad_year"))
+        raise AccountError("db.targets.bad_year")
     if district:
         canon = canonical_district(district)
         if canon is None:
-            raise AccountError(t("db.events.bad_district"))
+            raise AccountError("db.events.bad_district")
         district = canon
     elif year in reference.notice_targets():
-        raise AccountError(t("db.targets.notice_fixed", year=year))
+        raise AccountError("db.targets.notice_fixed", year=year)
     clean = _clean(values)
     now = utcnow()
     with transaction() as conn:
@@ -109,16 +109,16 @@ def get_standards() -> dict:
 
 def set_standard(key: str, value: float | None, user: User, ip: str | None = None) -> None:
     if not can(user, "admin"):
-        raise AccountError(t("db.permission_denied"))
+        raise AccountError("db.permission_denied")
     if key not in standard_keys():
-        raise AccountError(t("db.targets.bad_value"))
+        raise AccountError("db.targets.bad_value")
     if value is not None:
         try:
             value = float(value)
         except (TypeError, ValueError):
-            raise AccountError(t("db.targets.bad_value")) from None
+            raise AccountError("db.targets.bad_value") from None
         if value < 0:
-            raise AccountError(t("db.targets.bad_value"))
+            raise AccountError("db.targets.bad_value")
     now = utcnow()
     with transaction() as conn:
         old = conn.execute(select(standards.c.value).where(standards.c.key == key)).first()

@@ -260,7 +260,7 @@ def store_upload(result, user: User, filename: str, content: bytes, *, ip: str |
                  demo: bool = False, source: str = "page") -> UploadSummary:
     """Keep an evaluated roster (see the module text); audited in the same transaction."""
     if not can(user, "upload"):
-        raise AccountError(t("db.permission_denied"))
+        raise AccountError("db.permission_denied")
     digest = content_hash(content)
     with reading() as conn:
         dup = _duplicate(conn, digest)
@@ -324,17 +324,17 @@ def store_upload(result, user: User, filename: str, content: bytes, *, ip: str |
 def withdraw_upload(upload_id: int, user: User, reason: str, ip: str | None = None) -> None:
     """Mark an upload withdrawn (its rows stay stored) and release what it paid; audited."""
     if not (reason or "").strip():
-        raise AccountError(t("db.upload.reason_required"))
+        raise AccountError("db.upload.reason_required")
     with transaction() as conn:
         up = conn.execute(select(uploads).where(uploads.c.id == upload_id)).mappings().first()
         if up is None:
-            raise AccountError(t("db.upload.not_found", upload_id=upload_id))
+            raise AccountError("db.upload.not_found", upload_id=upload_id)
         allowed = can(user, "upload") and (
             can(user, "all_districts") or (user.district is not None and up["district"] == user.district))
         if not allowed:
-            raise AccountError(t("db.permission_denied"))
+            raise AccountError("db.permission_denied")
         if up["withdrawn_at"] is not None:
-            raise AccountError(t("db.upload.already_withdrawn", upload_id=upload_id))
+            raise AccountError("db.upload.already_withdrawn", upload_id=upload_id)
         conn.execute(update(uploads).where(uploads.c.id == upload_id).values(
             withdrawn_at=utcnow(), withdrawn_by=user.name, withdraw_reason=reason.strip()))
         released = conn.execute(update(payments).where(payments.c.upload_id == upload_id, payments.c.active.is_(True))
