@@ -159,6 +159,13 @@ def _describe_item(item: str, key: int, lang: str, frozen_standards: tuple) -> I
             detail = []     # the note on the cap says how many months were reported and counted
         else:
             detail.append(t("rules.note.rent_counted", lang, counted=counted, monthly=policy["rent.monthly"]))
+    if item == "employer_social_insurance" and eligible:
+        # how the amount is reached (or why there is none yet); the months are also a column of
+        # their own, so the one-column explanation of the roster does not repeat this per row
+        months = min(param, policy["max_subsidy_months"])
+        configured = bool(standards and standards.get("employer_social_insurance.monthly") is not None)
+        key = "rules.note.employer_months" if configured else "rules.note.employer_no_standard"
+        detail.append(t(key, lang, months=months))
     next_step = _next_step(item, fail, unknown, k, param, policy, lang)
     return ItemText(tuple(reasons), _unique(missing), next_step, tuple(notes), tuple(detail))
 
@@ -196,11 +203,6 @@ def _notes(item: str, param: int, policy: reference.Policy, eligible: bool, lang
                     monthly=policy["rent.monthly"],
                 )
             )
-    if item == "employer_social_insurance" and eligible:
-        months = min(param, policy["max_subsidy_months"])
-        configured = bool(standards and standards.get("employer_social_insurance.monthly") is not None)
-        key = "rules.note.employer_months" if configured else "rules.note.employer_no_standard"
-        out.append(t(key, lang, months=months))
     return out
 
 

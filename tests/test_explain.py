@@ -189,7 +189,13 @@ def test_employer_item_without_a_standard_has_no_amount():
     item = estimate(covered(employer="甲公司", social_insurance_months=40), as_of=AS_OF).item("employer_social_insurance")
     assert item.status == "eligible"
     assert item.amount is None
-    assert any(str(P["max_subsidy_months"]) in n for n in item.notes)  # months capped at 36, said so
+    said = t("rules.note.employer_no_standard", months=P["max_subsidy_months"])   # months capped at 36
+    assert said in item.detail and said in item.explanation()
+    # the roster's one-column explanation lists items not granted; it does not repeat this per row
+    res = evaluate_file(roster([roster_person(1, employer="甲公司", social_insurance_months="40"), roster_person(2)]),
+                        "r.csv", as_of=AS_OF)
+    assert said in res.frame["employer_social_insurance_reason"].iloc[0]
+    assert said not in res.frame["reason"].iloc[0]
     with_std = estimate(covered(employer="甲公司", social_insurance_months=40), as_of=AS_OF,
                         standards={"employer_social_insurance.monthly": 100}).item("employer_social_insurance")
     assert with_std.amount == 36 * 100
