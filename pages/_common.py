@@ -36,6 +36,24 @@ DASHBOARD_ROLES = ("admin", "city_officer", "leader")
 STATUS_COLORS = {"eligible": "green", "not_eligible": "red", "unknown": "orange"}
 
 
+def _through_the_apps_navigation() -> None:
+    """Streamlit treats an app with a ``pages/`` folder as an old-style multipage app until
+    streamlit_app.py has once called ``st.navigation`` in the server process. A deep link (a
+    bookmarked /roster) opened first after a server start would run that page alone, under a menu
+    of every file in pages/. The first page run of the process (this module is imported once)
+    switches that mode off and reruns the same page through streamlit_app.py's navigation, which
+    finds it by the same URL path. Tested end to end (tests/e2e, a deep link on a fresh server)."""
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    if PagesManager.uses_pages_directory and get_script_run_ctx(suppress_warning=True) is not None:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+_through_the_apps_navigation()
+
+
 # ----------------------------------------------------------------------------------------------
 # text
 

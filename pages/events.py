@@ -17,13 +17,21 @@ def _t(key: str, **fmt) -> str:
     return t(f"db.{key}", lang(), **fmt)
 
 
+NOTICE = "events_notice"      # a confirmation shown on the run after a change (the tables are then fresh)
+
+
+def _done(message: str) -> None:
+    st.session_state[NOTICE] = message
+    st.rerun()
+
+
 def _save(fn, *args, **kwargs):
     try:
         fn(user, *args, **kwargs)
     except AccountError as exc:
         st.error(exc.text(lang()))
     else:
-        st.success(_t("events.saved"))
+        _done(_t("events.saved"))
 
 
 def _withdraw_form(kind: str, ids: list[int]) -> None:
@@ -38,11 +46,12 @@ def _withdraw_form(kind: str, ids: list[int]) -> None:
             except AccountError as exc:
                 st.error(exc.text(lang()))
             else:
-                st.success(_t("events_page.withdrawn", id=which))
-                st.rerun()
+                _done(_t("events_page.withdrawn", id=which))
 
 
 st.title(_t("events_page.title"))
+if NOTICE in st.session_state:
+    st.success(st.session_state.pop(NOTICE))
 names = list(districts()["name"])
 paired = dict(zip(districts()["name"], districts()["paired_county"]))
 fairs_tab, posts_tab, bases_tab = st.tabs([_t("events_page.fairs"), _t("events_page.love_posts"), _t("events_page.bases")])

@@ -100,6 +100,7 @@ def test_events_page_shows_each_subsidy_in_words(sqlite_db):
     next(b for b in at.button if b.label == t("db.events_page.withdraw") and "base" in str(b.proto.id)).click().run()
     assert not at.exception, at.exception
     assert len(events.bases_frame()) == 0
+    assert [s.value for s in at.success] == [t("db.events_page.withdrawn", id=base_id)]
     from core.db import audit
     assert "event_withdraw" in set(audit.entries()["action"])
 

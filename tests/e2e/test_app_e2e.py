@@ -236,3 +236,39 @@ def test_first_administrator_with_the_setup_code_from_the_server_console(fresh_a
     page.get_by_role("button", name=ui("app.logout")).wait_for()
     settle(page)
     assert page.locator('a[href$="/admin_users"]').count() >= 1
+
+
+def test_officer_records_a_recruitment_fair(app_url, desktop, screenshots, officer):
+    """A city officer enters a fair through the events page; the district drops out of the list of
+    districts that have held none this year."""
+    page = desktop
+    log_in(page, app_url, officer)
+    open_page(page, app_url, ui("nav.events"), "events")
+    warning = page.locator('[data-testid="stAlert"]').filter(has_text=t("db.events_page.no_fair_yet", districts="")[:8])
+    warning.first.wait_for()
+    assert "越城区" in warning.first.inner_text()
+
+    form = page.locator('[data-testid="stForm"]').first
+    form.get_by_label(t("db.events_page.venue")).fill("马边彝族自治县")
+    form.get_by_label(t("db.events_page.enterprises")).fill("示例甲公司\n示例乙公司")
+    form.get_by_role("button", name=t("db.events_page.save")).click()
+    settle(page)
+    page.get_by_text(t("db.events.saved")).first.wait_for()
+    page.locator('[data-testid="stDataFrame"]').first.wait_for()   # the stored fair, with its subsidy
+    assert "越城区" not in warning.first.inner_text()               # the list is fresh after saving
+    snap(page, screenshots / "events_desktop.png")
+
+
+def test_a_deep_link_opened_first_after_a_server_start_gets_the_apps_navigation(fresh_app, desktop):
+    """Streamlit treats an app with a pages/ folder as an old-style multipage app until
+    streamlit_app.py has run once; a bookmarked /roster opened first must still go through the
+    app's own navigation (not a menu of every file in pages/)."""
+    url, _ = fresh_app
+    page = desktop
+    page.goto(f"{url}/login")
+    settle(page)
+    page.get_by_text(t("db.login.setup_title")).wait_for()
+    nav = page.locator('a[href]').filter(has_text=ui("nav.self_check"))
+    nav.first.wait_for()
+    assert page.locator('a[href$="/common"]').count() == 0
+    assert page.locator('a[href$="/admin_users"]').count() == 0     # nobody is signed in
