@@ -55,6 +55,24 @@ _through_the_apps_navigation()
 
 
 # ----------------------------------------------------------------------------------------------
+# confirmations that survive the rerun after a change (so the tables above are fresh)
+
+_NOTICE = "_notice"
+
+
+def done(message: str) -> None:
+    """Confirm a change and rerun the page: the message shows at the top of the next run."""
+    st.session_state[_NOTICE] = message
+    st.rerun()
+
+
+def show_notice() -> None:
+    """The confirmation of the change made on the previous run, once."""
+    if _NOTICE in st.session_state:
+        st.success(st.session_state.pop(_NOTICE))
+
+
+# ----------------------------------------------------------------------------------------------
 # text
 
 def lang() -> str:

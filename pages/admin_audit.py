@@ -4,7 +4,7 @@ import streamlit as st
 from core.db import audit, uploads
 from core.db.accounts import AccountError
 from core.i18n import t
-from pages._common import AUDIT_COLUMNS, UPLOAD_COLUMNS, lang, require_role, stored_table
+from pages._common import AUDIT_COLUMNS, UPLOAD_COLUMNS, done, lang, require_role, show_notice, stored_table
 
 user = require_role("admin")
 
@@ -14,6 +14,7 @@ def _t(key: str, **fmt) -> str:
 
 
 st.title(_t("admin.audit_title"))
+show_notice()
 c1, c2 = st.columns(2)
 action = c1.selectbox(_t("admin.audit_filter_action"), [""] + list(audit.ACTIONS),
                       format_func=lambda a: _t(f"audit_action.{a}") if a else _t("admin.all"))
@@ -36,5 +37,4 @@ if active:
             except AccountError as exc:
                 st.error(exc.text(lang()))
             else:
-                st.success(_t("upload.withdrawn", upload_id=which))
-                st.rerun()
+                done(_t("upload.withdrawn", upload_id=which))

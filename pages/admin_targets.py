@@ -5,7 +5,7 @@ from core.db import targets
 from core.db.accounts import AccountError
 from core.i18n import t
 from core.reference import districts
-from pages._common import TARGET_COLUMNS, lang, require_role, stored_table
+from pages._common import TARGET_COLUMNS, done, lang, require_role, show_notice, stored_table
 
 user = require_role("admin")
 
@@ -15,6 +15,7 @@ def _t(key: str, **fmt) -> str:
 
 
 st.title(_t("admin.targets_title"))
+show_notice()
 table = targets.list_targets()
 table["district"] = table["district"].replace("", _t("targets.city"))
 st.dataframe(stored_table(table, TARGET_COLUMNS), hide_index=True, width="stretch")
@@ -35,8 +36,7 @@ with st.form("db_targets"):
         except AccountError as exc:
             st.error(exc.text(lang()))
         else:
-            st.success(_t("targets.saved", year=int(year), scope=scope or _t("targets.city")))
-            st.rerun()
+            done(_t("targets.saved", year=int(year), scope=scope or _t("targets.city")))
 
 st.subheader(_t("admin.standards_title"))
 stored = targets.get_standards()
@@ -52,4 +52,4 @@ for key in targets.standard_keys():
             except AccountError as exc:
                 st.error(exc.text(lang()))
             else:
-                st.rerun()
+                done(_t("events.saved"))

@@ -4,7 +4,7 @@ import streamlit as st
 
 from core.db import accounts
 from core.i18n import t
-from pages._common import lang, require_role
+from pages._common import done, lang, require_role, show_notice
 
 user = require_role("admin")
 
@@ -14,6 +14,7 @@ def _t(key: str, **fmt) -> str:
 
 
 st.title(_t("admin.users_title"))
+show_notice()
 people = accounts.list_users()
 st.dataframe(pd.DataFrame({
     _t("admin.name"): [u.name for u in people],
@@ -42,8 +43,7 @@ with st.form("db_add_user", clear_on_submit=True):
             except accounts.AccountError as exc:
                 st.error(exc.text(lang()))
             else:
-                st.success(_t("cli.user_added", name=name.strip(), role=_t(f"role.{role}")))
-                st.rerun()
+                done(_t("cli.user_added", name=name.strip(), role=_t(f"role.{role}")))
 
 active = [u.name for u in people if u.active and u.name != getattr(user, "name", None)]
 if active:
@@ -52,5 +52,4 @@ if active:
         who = st.selectbox(_t("admin.name"), active)
         if st.form_submit_button(_t("admin.disable")):
             accounts.disable_user(who, actor=getattr(user, "name", None))
-            st.success(_t("cli.user_disabled", name=who))
-            st.rerun()
+            done(_t("cli.user_disabled", name=who))

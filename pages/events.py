@@ -8,7 +8,7 @@ from core.db.accounts import AccountError
 from core.enterprise import base_awards, districts_without_fair, love_post_subsidies, recruitment_fair_subsidies
 from core.i18n import join_enum, t
 from core.reference import districts
-from pages._common import EVENT_COLUMNS, lang, local_standards, require_role, stored_table
+from pages._common import EVENT_COLUMNS, done, lang, local_standards, require_role, show_notice, stored_table
 
 user = require_role("admin", "city_officer")
 
@@ -17,21 +17,13 @@ def _t(key: str, **fmt) -> str:
     return t(f"db.{key}", lang(), **fmt)
 
 
-NOTICE = "events_notice"      # a confirmation shown on the run after a change (the tables are then fresh)
-
-
-def _done(message: str) -> None:
-    st.session_state[NOTICE] = message
-    st.rerun()
-
-
 def _save(fn, *args, **kwargs):
     try:
         fn(user, *args, **kwargs)
     except AccountError as exc:
         st.error(exc.text(lang()))
     else:
-        _done(_t("events.saved"))
+        done(_t("events.saved"))
 
 
 def _withdraw_form(kind: str, ids: list[int]) -> None:
@@ -46,12 +38,11 @@ def _withdraw_form(kind: str, ids: list[int]) -> None:
             except AccountError as exc:
                 st.error(exc.text(lang()))
             else:
-                _done(_t("events_page.withdrawn", id=which))
+                done(_t("events_page.withdrawn", id=which))
 
 
 st.title(_t("events_page.title"))
-if NOTICE in st.session_state:
-    st.success(st.session_state.pop(NOTICE))
+show_notice()
 names = list(districts()["name"])
 paired = dict(zip(districts()["name"], districts()["paired_county"]))
 fairs_tab, posts_tab, bases_tab = st.tabs([_t("events_page.fairs"), _t("events_page.love_posts"), _t("events_page.bases")])

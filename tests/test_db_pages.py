@@ -128,3 +128,21 @@ def test_admin_tables_have_headers_in_words_not_internal_names(sqlite_db):
     table = at.dataframe[0].value
     assert list(table.columns) == headers(TARGET_COLUMNS)
     assert table[t("db.col.district")].tolist()[0] == t("db.targets.city")
+
+
+def test_a_change_is_confirmed_after_the_rerun_with_fresh_tables(sqlite_db):
+    from core.i18n import t
+
+    admin = user("admin")
+    at = page("admin_users.py", admin).run()
+    form = at.text_input
+    form[0].input("new_officer")
+    form[1].input("password-123")
+    form[2].input("password-123")
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    assert [s.value for s in at.success] == [t("db.cli.user_added", name="new_officer", role=t(f"db.role.{accounts.ROLES[0]}"))]
+    names = at.dataframe[0].value.iloc[:, 0].tolist()
+    assert "new_officer" in names                     # the list above the form is already fresh
+    at.run()
+    assert not at.success                             # shown once
