@@ -3,7 +3,7 @@ import datetime as dt
 
 import streamlit as st
 
-from core.i18n import join_list
+from core.i18n import DEFAULT_LANG, join_list
 from core.person import estimate
 from pages._common import (
     JUNIOR, NO_CERTIFICATE, as_of, card_amount, card_reasons, certificate_options, lang, district_options, money,
@@ -18,9 +18,34 @@ st.title(ui_text("self_check.title"))
 st.write(ui_text("self_check.intro"))
 
 
-def yes_no(key: str, label: str, help: str | None = None) -> str:
-    words = {v: ui_text(f"common.{v}") for v in YES_NO}   # labels fixed at this run's language
-    return st.radio(label, YES_NO, key=key, index=2, horizontal=True, help=help, format_func=words.get)
+# Answers whose choices are shown in words of the page's language (yes/no, district, certificate):
+# Streamlit keeps such a widget's value as the shown words, so after a language switch the old
+# widget would show nothing chosen. Each language gets its own widget, started from the answer
+# given in the other; the answers by question live in ANSWERS, whatever the language.
+ANSWERS, LANG_SEEN = "sc_answers", "sc_lang"
+switched = st.session_state.get(LANG_SEEN, lang()) != lang()
+
+
+def carried(name: str, initial=None) -> str:
+    """The widget key of question ``name`` in this run's language, holding the answer so far."""
+    key = name if lang() == DEFAULT_LANG else f"{name}.{lang()}"
+    given = st.session_state.setdefault(ANSWERS, {})
+    if switched or key not in st.session_state:
+        value = given.get(name, initial)
+        if value is not None or key in st.session_state:
+            st.session_state[key] = value
+    return key
+
+
+def answered(name: str, value):
+    st.session_state[ANSWERS][name] = value
+    return value
+
+
+def yes_no(name: str, label: str, help: str | None = None) -> str:
+    words = {v: ui_text(f"common.{v}") for v in YES_NO}
+    value = st.radio(label, YES_NO, key=carried(name, "unknown"), horizontal=True, help=help, format_func=words.get)
+    return answered(name, value)
 
 
 def step(n: int, title_key: str):
@@ -42,8 +67,9 @@ answers["first_employment_date"] = st.date_input(
     ui_text("self_check.q_first_date"), value=None, key="sc_first_date", format="YYYY-MM-DD",
     min_value=dt.date(1980, 1, 1), help=ui_text("self_check.q_first_date_help"))
 district_labels = district_options()
-answers["work_district"] = st.selectbox(ui_text("self_check.q_district"), list(district_labels), index=None,
-                                        format_func=district_labels.get, placeholder=unknown, key="sc_district")
+answers["work_district"] = answered("sc_district", st.selectbox(
+    ui_text("self_check.q_district"), list(district_labels), index=None, format_func=district_labels.get,
+    placeholder=unknown, key=carried("sc_district")))
 answers["has_employer"] = yes_no("sc_has_employer", ui_text("self_check.q_has_employer"))
 if answers["has_employer"] == "yes":
     answers["employer"] = st.text_input(ui_text("self_check.q_employer"), key="sc_employer")
@@ -59,8 +85,9 @@ if answers["organized"] == "yes":
 
 step(3, "self_check.step3")
 levels = certificate_options()
-answers["certificate_level"] = st.selectbox(ui_text("self_check.q_cert"), list(levels), index=None,
-                                            format_func=levels.get, placeholder=unknown, key="sc_cert")
+answers["certificate_level"] = answered("sc_cert", st.selectbox(
+    ui_text("self_check.q_cert"), list(levels), index=None, format_func=levels.get, placeholder=unknown,
+    key=carried("sc_cert")))
 if answers["certificate_level"] not in (None, NO_CERTIFICATE):
     answers["certificate_date"] = st.date_input(ui_text("self_check.q_cert_date"), value=None,
                                                 key="sc_cert_date", format="YYYY-MM-DD")
@@ -116,3 +143,5 @@ if st.session_state.get("sc_shown"):
     if result.notes:
         st.subheader(ui_text("self_check.notes_title"))
         st.markdown("\n".join(f"- {text}" for text in result.notes))
+
+st.session_state[LANG_SEEN] = lang()

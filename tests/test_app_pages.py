@@ -422,3 +422,30 @@ def test_switching_language_keeps_the_self_check_answers(as_user):
     assert at.title[0].value == t("ui.self_check.title", "en")
     assert (at.selectbox(key="sc_province").value, at.text_input(key="sc_county").value,
             at.number_input(key="sc_si").value) == ("四川省", "金川县", 12)
+
+
+def test_choices_shown_in_words_keep_their_answer_across_languages(as_user):
+    """Radios and selectboxes whose options are words of the page's language: the answer given in
+    one language is the answer shown in the other, and back. (Streamlit keeps such a widget's value
+    as the shown words; in a browser the old widget showed nothing chosen after a switch.)"""
+    as_user(None)
+    at = open_page()
+    at.radio(key="sc_poor").set_value("yes").run()
+    at.selectbox(key="sc_district").set_value("柯桥区").run()
+    at.selectbox(key="sc_cert").set_value("中级工").run()
+    assert not at.exception, at.exception
+    at.session_state["lang"] = "en"       # what the sidebar's language menu sets
+    at.run()
+    assert not at.exception
+    assert at.radio(key="sc_poor.en").value == "yes"
+    assert at.radio(key="sc_poor.en").index == 0                      # shown chosen, not blank
+    assert at.selectbox(key="sc_district.en").value == "柯桥区"
+    assert at.selectbox(key="sc_cert.en").value == "中级工"
+    at.radio(key="sc_poor.en").set_value("no")
+    at.session_state["lang"] = "en"
+    at.run()
+    at.session_state["lang"] = "zh"
+    at.run()
+    assert at.radio(key="sc_poor").value == "no"                      # the answer changed in English
+    assert at.selectbox(key="sc_cert").value == "中级工"
+    assert not at.warning
