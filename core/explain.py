@@ -16,7 +16,7 @@ import pandas as pd
 
 from core import reference
 from core.i18n import join_list, t
-from core.rules import COVERAGE, ITEM_CONDITIONS, LEVELS, Simulation
+from core.rules import COVERAGE, ITEM_CONDITIONS, LEVELS, Simulation, first_appearances
 
 
 @dataclass(frozen=True)
@@ -251,10 +251,7 @@ def combine_codes(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         group = np.zeros(len(columns[0]), dtype="int64")
         for col, radix in zip(columns, radices):
             group, _ = pd.factorize(group * radix + (col.astype("int64") + 1))
-    # factorize numbers groups in order of first appearance: a group starts where the code
-    # exceeds every code before it
-    seen = np.maximum.accumulate(np.concatenate(([-1], group[:-1])))
-    return group, np.flatnonzero(group > seen)
+    return group, np.flatnonzero(first_appearances(group))
 
 
 def summary_part(item: str, text: ItemText, lang: str = "zh") -> str:

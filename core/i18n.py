@@ -57,3 +57,20 @@ def join_list(parts, lang: str = DEFAULT_LANG) -> str:
 def join_enum(parts, lang: str = DEFAULT_LANG) -> str:
     """Names listed in running text (Chinese: joined by "、")."""
     return t("common.enum_separator", lang).join(parts)
+
+
+class CatalogError(Exception):
+    """An error whose message is a catalog entry (``prefix + key``, formatted with ``fmt``; a list
+    value is named with ``join_enum``): ``str(e)`` is the Chinese sentence, ``e.text(lang)`` the same
+    sentence in another language of the catalog."""
+
+    prefix = ""
+
+    def __init__(self, key: str, **fmt):
+        self.key, self.fmt = key, fmt
+        self.message = self.text()
+        super().__init__(self.message)
+
+    def text(self, lang: str = DEFAULT_LANG) -> str:
+        fmt = {k: join_enum(v, lang) if isinstance(v, list) else v for k, v in self.fmt.items()}
+        return t(self.prefix + self.key, lang, **fmt)

@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from core.i18n import join_enum, t
+from core.i18n import CatalogError, t
 from core.reference import columns
 
 #: the header is looked for among this many rows at the top of the sheet
@@ -44,22 +44,11 @@ _EXCEL_LAST_SERIAL = 2958465  # 9999-12-31
 _DELIMITERS = (",", "\t", ";")
 
 
-class RosterReadError(Exception):
-    """The file cannot be read at all; ``message`` is one Chinese sentence saying why."""
+class RosterReadError(CatalogError):
+    """The file cannot be read at all; ``message`` is one Chinese sentence saying why
+    (``reader.<key>`` in the catalog; ``text(lang)`` in another language)."""
 
-    def __init__(self, key: str, **fmt):
-        self.key = key
-        self.fmt = fmt
-        self.message = self.text()
-        super().__init__(self.message)
-
-    def text(self, lang: str = "zh") -> str:
-        """The same message in another language of the catalog."""
-        fmt = {k: join_enum(v, lang) if isinstance(v, list) else v for k, v in self.fmt.items()}
-        return t("reader." + self.key, lang=lang, **fmt)
-
-    def __str__(self) -> str:
-        return self.message
+    prefix = "reader."
 
 
 @dataclass

@@ -146,6 +146,14 @@ def small_codes(values, categories) -> np.ndarray:
     return table[codes]
 
 
+def first_appearances(codes: np.ndarray) -> np.ndarray:
+    """Where each code first appears, for codes numbered in order of first appearance (as
+    ``pd.factorize`` numbers them): a row is the first of its code exactly when its code exceeds
+    every code before it. One pass, no sort."""
+    seen = np.maximum.accumulate(np.concatenate(([-1], codes[:-1])))
+    return codes > seen
+
+
 def tri(values: np.ndarray, known: np.ndarray) -> pd.arrays.BooleanArray:
     """A three-valued column from its values and where they are known."""
     return pd.arrays.BooleanArray(np.asarray(values, dtype=bool), ~np.asarray(known, dtype=bool))

@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 
 from core import idnumber, normalize, reference
 from core.i18n import t
-from core.rules import NO_CERTIFICATE, small_codes
+from core.rules import NO_CERTIFICATE, first_appearances, small_codes
 
 # Joins the messages of one row inside result frames and the database. A control character, so a
 # message that quotes what an officer typed (which may contain "；") is never cut in two; shown to
@@ -239,11 +239,8 @@ def validate(
     first_of_person = np.full(n, -1, dtype="int64")     # -1: no readable ID number
     order = np.flatnonzero(id_ok)
     if order.size:
-        # pd.factorize numbers the people in order of first appearance, so a row is its
-        # person's first exactly when its code is larger than every code before it
         codes, _ = pd.factorize(ids.person[order])
-        first = np.ones(order.size, dtype=bool)
-        first[1:] = codes[1:] > np.maximum.accumulate(codes)[:-1]
+        first = first_appearances(codes)
         first_of_person[order] = order[first][codes]     # order[first] lists the first rows by code
         dup[order] = ~first
     typed["_first_of_person"] = first_of_person

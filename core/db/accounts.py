@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from core.db import audit, config
 from core.db.models import login_failures, settings, users
 from core.db.session import reading, transaction, utcnow
-from core.i18n import join_enum, t
+from core.i18n import CatalogError, join_enum, t
 
 ROLES = ("admin", "city_officer", "district_officer", "leader")
 PERMISSIONS = {
@@ -48,16 +48,9 @@ _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
 _issued_codes: dict[str, str] = {}          # database URL -> setup code printed by this process
 
 
-class AccountError(ValueError):
+class AccountError(CatalogError, ValueError):
     """A refused account or storage operation, raised with a catalog key: ``str(e)`` is one
     Chinese sentence, ``e.text(lang)`` the same sentence in another language of the catalog."""
-
-    def __init__(self, key: str, **fmt):
-        self.key, self.fmt = key, fmt
-        super().__init__(t(key, **fmt))
-
-    def text(self, lang: str = "zh") -> str:
-        return t(self.key, lang, **self.fmt)
 
 
 class SetupError(AccountError):

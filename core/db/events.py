@@ -14,7 +14,6 @@ from core.db import audit, ids
 from core.db.accounts import AccountError, User, can, canonical_district
 from core.db.models import bases, fair_enterprises, fairs, love_posts
 from core.db.session import reading, transaction, utcnow
-from core.i18n import t
 
 LEVELS = ("national", "provincial")
 KINDS: dict[str, Table] = {"fair": fairs, "love_post": love_posts, "base": bases}
