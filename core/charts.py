@@ -195,12 +195,16 @@ def amounts_table(amounts: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
 
 def amounts_chart(amounts: pd.DataFrame, demo: bool = False, lang: str = "zh", year: int | None = None) -> alt.Chart:
     data = amounts_table(amounts, lang)
-    labels = [i18n.t(f"ui.items.{i}", lang) for i in ITEMS]
+    # The legend lists only the items that have money (企业社会保险补贴 has none while its local
+    # standard is unset); each item keeps its own colour whichever items are present.
+    present = set(data["item"])
+    shown = [k for k, i in enumerate(ITEMS) if i in present] or list(range(len(ITEMS)))
+    labels = [i18n.t(f"ui.items.{ITEMS[k]}", lang) for k in shown]
     chart = alt.Chart(data).mark_bar(stroke="#FFFFFF", strokeWidth=1).encode(
         y=alt.Y("district:N", sort=district_order(), title=None),
         x=alt.X("sum(wan):Q", title=_t("wan_yuan", lang)),
         color=alt.Color("item_label:N", title=_t("item", lang),
-                        scale=alt.Scale(domain=labels, range=list(PALETTE[:len(labels)])),
+                        scale=alt.Scale(domain=labels, range=[PALETTE[k] for k in shown]),
                         legend=alt.Legend(columns=2, labelLimit=220, symbolType="square")),
         order=alt.Order("stack:Q"),
         tooltip=[alt.Tooltip("district:N", title=_t("tt.district", lang)),

@@ -73,6 +73,21 @@ def test_amounts_table_keeps_the_totals(frame):
     assert set(table["item_label"]) <= {t(f"ui.items.{i}") for i in charts.ITEMS}
 
 
+def test_amounts_legend_lists_only_items_with_money_each_in_its_own_colour(frame):
+    """企业社会保险补贴 has no amount while its local standard is unset: it is not in the legend,
+    and the other items keep the colours they have when every item is present."""
+    amounts = amounts_by_district(frame)
+    spec = charts.amounts_chart(amounts).to_dict()
+    scale = spec["encoding"]["color"]["scale"]
+    present = set(charts.amounts_table(amounts)["item"])
+    assert "employer_social_insurance" not in present
+    assert scale["domain"] == [t(f"ui.items.{i}") for i in charts.ITEMS if i in present]
+    assert scale["range"] == [charts.PALETTE[k] for k, i in enumerate(charts.ITEMS) if i in present]
+    one = amounts[amounts["item"] == "rent"]
+    scale = charts.amounts_chart(one).to_dict()["encoding"]["color"]["scale"]
+    assert scale == {"domain": [t("ui.items.rent")], "range": [charts.PALETTE[charts.ITEMS.index("rent")]]}
+
+
 def test_fairs_table_counts_fairs_not_enterprises_and_flags_districts_without():
     fairs = pd.DataFrame({
         "district": ["柯桥区", "柯桥区", "柯桥区", "越城区"],
