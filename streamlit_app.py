@@ -6,7 +6,7 @@ listed depends on who is signed in (``st.session_state["user"]``), see pages/_co
 import streamlit as st
 
 from core import i18n
-from pages._common import accounts_enabled, current_user, logout, ui_text, user_role, visible_pages
+from pages._common import accounts_enabled, app_pages, current_user, logout, ui_text, user_role, visible_pages
 
 st.set_page_config(page_title=ui_text("app.title"), page_icon=":material/handshake:")
 
@@ -36,9 +36,13 @@ with st.sidebar:
             logout()
             st.rerun()
 
-specs = visible_pages(user, accounts_enabled())
-pages = [st.Page(spec.path, title=ui_text(spec.title_key), icon=spec.icon, default=(i == 0))
+# Every page is registered, so a bookmarked link always finds its page; the menu shows the ones
+# this user may use, and require_role (pages/_common.py) refuses the others on the page itself.
+visible = visible_pages(user, accounts_enabled())
+specs = app_pages()
+pages = [st.Page(spec.path, title=ui_text(spec.title_key), icon=spec.icon, default=(i == 0),
+                 visibility="visible" if spec in visible else "hidden")
          for i, spec in enumerate(specs)]
-page = st.navigation(pages, position="top" if len(pages) > 1 else "hidden")
+page = st.navigation(pages, position="top" if len(visible) > 1 else "hidden")
 page.run()
 st.caption(ui_text("app.footer"))

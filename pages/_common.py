@@ -143,6 +143,23 @@ def has_role(user, roles: Iterable[str], enabled: bool) -> bool:
     return user_role(user) in set(roles)
 
 
+LOGIN_PAGE = "pages/login.py"
+AFTER_LOGIN = "_after_login"
+
+
+def _calling_page() -> str | None:
+    """The page file that called ``require_role`` (``pages/roster.py``)."""
+    import sys
+
+    path = Path(sys._getframe(2).f_code.co_filename).resolve()
+    return f"pages/{path.name}" if path.parent == PAGES.resolve() else None
+
+
+def after_login_page() -> str | None:
+    """The page a visitor was sent to sign in from (once), or None."""
+    return st.session_state.pop(AFTER_LOGIN, None)
+
+
 def require_role(*roles: str):
     """Stop the page with a clear message unless the signed-in user has one of ``roles``.
 
@@ -156,6 +173,10 @@ def require_role(*roles: str):
         return user
     if user is None:
         st.warning(ui_text("common.login_required"))
+        if (ROOT / LOGIN_PAGE).exists():
+            # back to this page once signed in (pages/login.py)
+            st.session_state[AFTER_LOGIN] = _calling_page()
+            st.page_link(LOGIN_PAGE, label=ui_text("nav.login"), icon=":material/login:")
     else:
         st.error(ui_text("common.forbidden"))
     st.stop()
@@ -192,6 +213,14 @@ OPTIONAL_PAGES = (
 )
 
 
+def app_pages(root: Path = ROOT) -> list[PageSpec]:
+    """Every page of the app, in menu order (optional pages when their file exists). All are
+    registered with the navigation so that a bookmarked link always finds its page; the ones a
+    user may not use are hidden from the menu and refuse in ``require_role``."""
+    return [spec for spec in APP_PAGES + OPTIONAL_PAGES
+            if spec not in OPTIONAL_PAGES or (root / spec.path).exists()]
+
+
 def visible_pages(user, enabled: bool, root: Path = ROOT) -> list[PageSpec]:
     """The pages this user sees in the navigation, in menu order.
 
@@ -199,9 +228,7 @@ def visible_pages(user, enabled: bool, root: Path = ROOT) -> list[PageSpec]:
     sees the pages of their role. Optional pages are listed only when their file exists.
     """
     out = []
-    for spec in APP_PAGES + OPTIONAL_PAGES:
-        if spec in OPTIONAL_PAGES and not (root / spec.path).exists():
-            continue
+    for spec in app_pages(root):
         if spec.path == "pages/login.py" and user is not None:
             continue
         if spec.roles is None or has_role(user, spec.roles, enabled):

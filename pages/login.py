@@ -3,7 +3,7 @@ import streamlit as st
 
 from core.db import accounts
 from core.i18n import t
-from pages._common import lang
+from pages._common import after_login_page, lang, visible_pages
 
 
 def _t(key: str, **fmt) -> str:
@@ -61,4 +61,7 @@ with st.form("db_login"):
             st.error(_t("login.failed"))
         else:
             accounts.session_login(st.session_state, found)
+            back = after_login_page()
+            if back in [spec.path for spec in visible_pages(found, True)]:
+                st.switch_page(back)   # the page the visitor was sent here from
             st.rerun()

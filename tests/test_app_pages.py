@@ -72,15 +72,26 @@ def test_public_users_see_only_the_self_check_and_login(as_user):
     as_user(None)
     at = open_page()
     assert at.title[0].value == ui("self_check.title")
-    with pytest.raises(ValueError):
-        at.switch_page("pages/roster.py")
+    assert [s.path for s in _common.visible_pages(None, True)] == ["pages/self_check.py", "pages/login.py"]
+
+
+def test_a_bookmarked_officer_page_asks_a_visitor_to_sign_in(as_user):
+    """Every page is registered (hidden from the menu when not allowed), so a visitor who opens
+    /roster gets the roster page's own answer: sign in first, with the way to the login page; not
+    the self-check in its place, and nothing of the roster."""
+    as_user(None)
+    at = open_page("pages/roster.py")
+    assert [w.value for w in at.warning] == [ui("common.login_required")]
+    assert not at.title and not at.get("file_uploader")
+    assert at.session_state[_common.AFTER_LOGIN] == "pages/roster.py"
+    assert [link.proto.page for link in at.get("page_link")] == ["login"]   # the login page's URL path
 
 
 def test_role_decides_what_a_page_allows(as_user):
     as_user("leader")
-    at = AppTest.from_file(APP, default_timeout=60).run()
-    with pytest.raises(ValueError):   # not in a leader's navigation
-        at.switch_page("pages/roster.py")
+    at = open_page("pages/roster.py")     # not in a leader's menu, and refused on the page
+    assert [e.value for e in at.error] == [ui("common.forbidden")]
+    assert not at.get("file_uploader")
     at.switch_page("pages/dashboard.py").run()
     assert at.title[0].value == ui("dashboard.title")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from core.db import accounts, audit
+from core.i18n import t
 from core.paths import ROOT
 from tests.db_conftest_helpers import sqlite_db, user  # noqa: F401  (fixtures)
 
@@ -37,6 +38,26 @@ def test_setup_then_login_and_failure(sqlite_db, capsys):
     at.button[0].click().run()
     assert at.session_state["user"].name == "root"
     assert list(audit.entries()["action"][:2]) == ["login", "login_failed"]
+
+
+def test_signing_in_returns_to_the_page_the_visitor_came_from(sqlite_db):
+    """A district officer opens a bookmarked /roster, is asked to sign in, signs in and lands on
+    the roster; a leader sent from the same page stays on the login page (not allowed there)."""
+    user("district_officer", name="keqiao", district="柯桥区")
+    user("leader", name="boss")
+    for name, lands_on in (("keqiao", t("ui.roster.title")), ("boss", None)):
+        at = st_testing.AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60).run()
+        at.switch_page("pages/roster.py").run()
+        assert [w.value for w in at.warning] == [t("ui.common.login_required")]
+        at.switch_page("pages/login.py").run()
+        at.text_input[0].input(name)
+        at.text_input[1].input("password-123")
+        at.button[0].click().run()
+        assert not at.exception and at.session_state["user"].name == name
+        if lands_on:
+            assert at.title[0].value == lands_on and at.get("file_uploader")
+        else:
+            assert at.title[0].value == t("db.login.title") and not at.error
 
 
 @pytest.mark.parametrize("name", ["admin_users.py", "admin_audit.py", "admin_targets.py", "events.py"])

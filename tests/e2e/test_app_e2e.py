@@ -272,3 +272,27 @@ def test_a_deep_link_opened_first_after_a_server_start_gets_the_apps_navigation(
     nav.first.wait_for()
     assert page.locator('a[href$="/common"]').count() == 0
     assert page.locator('a[href$="/admin_users"]').count() == 0     # nobody is signed in
+
+
+def test_a_bookmarked_roster_asks_to_sign_in_and_comes_back(app_url, desktop, officer):
+    """An officer opens a bookmarked /roster in a new browser: the roster page says to sign in
+    (not the self-check in its place, nothing of the roster, no roster in the menu), links to the
+    login page, and after signing in the officer is back on the roster."""
+    if officer is None:
+        pytest.skip("this app has no accounts")
+    page = desktop
+    page.goto(f"{app_url}/roster")
+    settle(page)
+    page.get_by_text(ui("common.login_required")).wait_for()
+    assert page.get_by_role("heading", name=ui("self_check.title")).count() == 0
+    assert page.locator('[data-testid="stFileUploader"]').count() == 0
+    assert page.locator('a[href$="/roster"]').count() == 0           # hidden from a visitor's menu
+    page.locator('[data-testid="stMain"] [data-testid="stPageLink"] a').click()
+    settle(page)
+    page.get_by_label(t("db.login.username")).fill(officer[0])
+    page.get_by_label(t("db.login.password")).fill(officer[1])
+    page.get_by_role("button", name=t("db.login.submit")).click()
+    page.get_by_role("heading", name=ui("roster.title")).wait_for()
+    settle(page)
+    assert page.url.endswith("/roster")
+    assert page.locator('[data-testid="stFileUploader"]').count() == 1
