@@ -24,15 +24,27 @@ def targets_for(year: int, stored: dict | None = None) -> dict:
 
 
 def counted_people(frame: pd.DataFrame, year: int | None = None) -> pd.DataFrame:
-    """The valid rows that count toward a target, each ID number once (its first valid row)."""
+    """The valid rows that count toward a target, each ID number once: its row with the earliest
+    首次来绍就业日期 (the first valid row among equal dates), then only those of ``year``.
+
+    RULES.md, hiring targets: "Each person counts once (by ID number), in the calendar year of
+    first employment". Within one roster a repeated ID number is already an error row; across
+    stored uploads the same person may come with different dates, and is counted once, in the
+    year of the earliest (not once in each year)."""
     f = frame
     if "valid" in f.columns:
         f = f[f["valid"].to_numpy(dtype=bool)]
     f = f[f["category"].isin(["paired_four", "other_central_western"]).to_numpy()]
+    key = "person_key" if "person_key" in f.columns else "id_number"
+    if "first_employment_date" in f.columns and f[key].duplicated().any():
+        order = pd.to_datetime(f["first_employment_date"], errors="coerce").to_numpy().argsort(kind="stable")
+        first = f.iloc[order].drop_duplicates(subset=[key], keep="first")
+        f = f[f.index.isin(first.index)] if f.index.is_unique else first.sort_index(kind="stable")
+    else:
+        f = f.drop_duplicates(subset=[key], keep="first")
     if year is not None:
         f = f[(f["year"] == year).fillna(False).to_numpy(dtype=bool)]
-    key = "person_key" if "person_key" in f.columns else "id_number"
-    return f.drop_duplicates(subset=[key], keep="first")
+    return f
 
 
 def _counts(f: pd.DataFrame) -> dict:

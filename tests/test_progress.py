@@ -44,6 +44,24 @@ def test_report_counts_valid_rows_each_person_once_by_year(small):
     assert progress(small.frame, 2017)["city"] == {"total": 1, "paired_four": 1, "other_central_western": 0, "sichuan_helped": 1}
 
 
+def test_a_person_in_two_uploads_counts_once_in_the_year_of_the_earliest_date():
+    """Stored uploads are evaluated one by one, so the same ID number can come back in a later
+    file with another 首次来绍就业日期: the person counts once (RULES.md), in the earliest year,
+    whichever upload came first."""
+    same = make_id("513226", 5)
+    later = evaluate_file(roster([person(1, id_number=same, first_employment_date="2019-02-01", work_district="柯桥区")]),
+                          "b.csv", as_of=AS_OF).frame
+    earlier = evaluate_file(roster([person(1, id_number=same, first_employment_date="2018-05-01", work_district="越城区")]),
+                            "a.csv", as_of=AS_OF).frame
+    stored = pd.concat([later, earlier], ignore_index=True)
+    assert stored["valid"].all()
+    assert progress(stored, 2018)["city"]["total"] == 1
+    assert progress(stored, 2018)["by_district"]["越城区"]["total"] == 1
+    assert progress(stored, 2019)["city"]["total"] == 0
+    assert int(monthly_new_hires(stored, 2019)["count"].sum()) == 0
+    assert len(counted_people(stored)) == 1
+
+
 def test_report_districts_add_up_to_the_city(small):
     rep = progress(small.frame, 2018)
     assert list(rep["by_district"]) == DISTRICTS
