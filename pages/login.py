@@ -61,7 +61,9 @@ with st.form("db_login"):
             st.error(_t("login.failed"))
         else:
             accounts.session_login(st.session_state, found)
+            # on to the page the visitor was sent here from, else the first page of their role
             back = after_login_page()
-            if back in [spec.path for spec in visible_pages(found, True)]:
-                st.switch_page(back)   # the page the visitor was sent here from
+            theirs = [spec.path for spec in visible_pages(found, True) if spec.roles is not None]
+            if theirs:
+                st.switch_page(back if back in theirs else theirs[0])
             st.rerun()
