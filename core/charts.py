@@ -12,6 +12,7 @@ import altair as alt
 import pandas as pd
 
 from core import i18n
+from core.enterprise import fairs_per_district
 from core.progress import KEYS
 from core.reference import districts
 from core.rules import ITEMS
@@ -220,22 +221,13 @@ def amounts_chart(amounts: pd.DataFrame, demo: bool = False, lang: str = "zh", y
 # recruitment fairs per district
 
 def fairs_table(fairs: pd.DataFrame, year: int, lang: str = "zh") -> pd.DataFrame:
-    """district, fairs (distinct fairs held that year), enterprises, none (bool), status text."""
-    names = district_order()
-    if fairs is not None and len(fairs):
-        f = fairs.copy()
-        f["date"] = pd.to_datetime(f["date"], errors="coerce")
-        f = f[f["date"].dt.year == year]
-        fair_key = f["district"].astype(str) + "|" + f["date"].dt.strftime("%Y-%m-%d") + "|" + f["venue"].astype(str)
-        counts = fair_key.groupby(f["district"]).nunique()
-        ents = f.groupby("district")["enterprise"].count() if "enterprise" in f else pd.Series(dtype="int64")
-    else:
-        counts = pd.Series(dtype="int64")
-        ents = pd.Series(dtype="int64")
-    out = pd.DataFrame({"district": names})
-    out["fairs"] = out["district"].map(counts).fillna(0).astype("int64")
-    out["enterprises"] = out["district"].map(ents).fillna(0).astype("int64")
-    out["none"] = out["fairs"] == 0
+    """district, fairs (distinct fairs held that year in a paired area), enterprises, none (bool),
+    status text: core.enterprise.fairs_per_district, in the charts' district order."""
+    counted = fairs_per_district(fairs, year).set_index("district")
+    out = pd.DataFrame({"district": district_order()})
+    out["fairs"] = out["district"].map(counted["fairs"]).fillna(0).astype("int64")
+    out["enterprises"] = out["district"].map(counted["enterprises"]).fillna(0).astype("int64")
+    out["none"] = out["district"].map(counted["below_minimum"]).fillna(True).astype(bool)
     out["status"] = out["none"].map({True: _t("fair_none", lang), False: _t("fair_held", lang)})
     return out
 

@@ -8,11 +8,43 @@
 """
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+
 import numpy as np
 import pandas as pd
 
 from core import reference
-from core.i18n import t
+from core.i18n import join_enum, t
+
+MONTHS_PER_YEAR = 12     # a love-post entry is one year's months
+
+
+# ----------------------------------------------------------------------------------------------
+# 三(五) 招聘补贴
+
+@lru_cache(maxsize=1)
+def paired_areas() -> tuple[str, ...]:
+    """The counties Shaoxing's districts are paired with (二): their names, in reference order."""
+    h = reference.sichuan_helped_counties()
+    paired = h["paired_with_shaoxing"].fillna("").astype(str).str.strip() != ""
+    return tuple(h.loc[paired, "name"])
+
+
+@lru_cache(maxsize=1)
+def _paired_area_pattern() -> re.Pattern:
+    h = reference.sichuan_helped_counties()
+    h = h[h["paired_with_shaoxing"].fillna("").astype(str).str.strip() != ""]
+    names = set(h["name"]) | {a for v in h["aliases"].fillna("") for a in reference.split_aliases(v)}
+    return re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)))
+
+
+def in_paired_area(venue: pd.Series) -> np.ndarray:
+    """三(五) fairs are held "前往对口帮扶地区": the venue names one of Shaoxing's paired counties
+    (full name or short form: 马边彝族自治县 / 马边, 金川县 / 金川, 小金县 / 小金, 马尔康市 / 马尔康;
+    any of the four, not only the district's own — how we read "对口帮扶地区")."""
+    v = venue.astype("string").fillna("").str.replace(r"\s+", "", regex=True)
+    return v.str.contains(_paired_area_pattern(), regex=True).fillna(False).to_numpy(dtype=bool)
 
 
 def recruitment_fair_subsidies(fairs: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
@@ -26,24 +58,28 @@ def recruitment_fair_subsidies(fairs: pd.DataFrame, lang: str = "zh") -> pd.Data
     f["enterprise"] = f["enterprise"].astype("string").str.strip()
     repeat = f.duplicated(subset=["district", "date", "venue", "enterprise"], keep="first").to_numpy()
     named = f["enterprise"].notna().to_numpy() & (f["enterprise"].fillna("") != "").to_numpy()
-    pay = named & ~repeat
+    paired = in_paired_area(f["venue"])
+    pay = named & ~repeat & paired
+    f["in_paired_area"] = paired
     f["amount"] = np.where(pay, int(p["recruitment_fair.per_enterprise"]), 0)
     f["clause"] = p.param("recruitment_fair.per_enterprise").clause
     reasons = np.full(len(f), t("enterprise.fair_paid", lang, amount=int(p["recruitment_fair.per_enterprise"])), dtype=object)
     reasons[repeat] = t("enterprise.fair_repeat", lang)
     reasons[~named] = t("enterprise.fair_no_enterprise", lang)
+    reasons[~paired] = t("enterprise.fair_not_paired", lang, areas=join_enum(list(paired_areas()), lang))
     f["reason"] = reasons
     return f
 
 
 def fairs_per_district(fairs: pd.DataFrame, year: int) -> pd.DataFrame:
-    """Fairs held per district in a year (every district listed, 0 where none): district, fairs, enterprises, flagged."""
+    """Fairs held in a paired area per district in a year (every district listed, 0 where none):
+    district, fairs, enterprises, below_minimum. A fair held elsewhere does not count (三(五))."""
     p = reference.policy()
     need = int(p["recruitment_fair.min_fairs_per_district_year"])
     names = reference.districts()["name"].tolist()
-    if len(fairs):
-        f = fairs.assign(date=pd.to_datetime(fairs["date"]))
-        f = f[f["date"].dt.year == year]
+    if fairs is not None and len(fairs):
+        f = fairs.assign(date=pd.to_datetime(fairs["date"], errors="coerce"))
+        f = f[((f["date"].dt.year == year).fillna(False).to_numpy(dtype=bool)) & in_paired_area(f["venue"])]
         held = f.drop_duplicates(subset=["district", "date", "venue"]).groupby("district").size()
         firms = f.dropna(subset=["enterprise"]).groupby("district")["enterprise"].nunique()
     else:
@@ -59,6 +95,9 @@ def districts_without_fair(fairs: pd.DataFrame, year: int) -> list[str]:
     t_ = fairs_per_district(fairs, year)
     return t_.loc[t_["below_minimum"], "district"].tolist()
 
+
+# ----------------------------------------------------------------------------------------------
+# 三(六) 爱心奖补 and 爱心岗位
 
 def base_awards(bases: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """Input: base, level ("national" / "provincial"), year, hires. Once per base: the first
@@ -96,18 +135,49 @@ def base_awards(bases: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
 
 
 def love_post_subsidies(posts: pd.DataFrame, monthly_standard: float | None, lang: str = "zh") -> pd.DataFrame:
-    """Input: employer, person, months. Eligibility and months always; an amount only once the
-    local 公益性岗位 standard is configured (the notice gives no figure)."""
+    """Input: employer, person, months (and year, person_key when stored). Eligibility and months
+    always; an amount only once the local 公益性岗位 standard is configured (the notice gives no
+    figure).
+
+    Counted months: one entry is one year's months (at most 12), and one person's entries
+    together at most the 36 months of the notice's longest subsidy period (三, last paragraph),
+    taken in year order. A person is their ID number (``person_key``); without one, their name
+    at that employer; without a name, the entry alone."""
     p = reference.policy()
+    cap = int(p["max_subsidy_months"])
     out = posts.copy()
-    months = pd.to_numeric(out["months"], errors="coerce").fillna(0).clip(lower=0)
-    months = np.minimum(months.astype(int).to_numpy(), int(p["max_subsidy_months"]))
-    out["counted_months"] = months
+    raw = pd.to_numeric(out["months"], errors="coerce").fillna(0).clip(lower=0).astype(int).to_numpy()
+    months = np.minimum(raw, MONTHS_PER_YEAR)
+    who = _love_post_person(out)
+    order = np.lexsort((np.arange(len(out)), pd.to_numeric(out.get("year"), errors="coerce").fillna(0).to_numpy())) \
+        if "year" in out.columns else np.arange(len(out))
+    before = np.zeros(len(out), dtype=int)
+    before[order] = pd.Series(months[order]).groupby(who[order]).cumsum().to_numpy() - months[order]
+    counted = np.clip(cap - before, 0, months)
+    out["counted_months"] = counted
     out["clause"] = p.param("love_post.monthly").clause
     if monthly_standard is None:
         out["amount"] = pd.array([None] * len(out), dtype="Int64")
-        out["reason"] = t("enterprise.love_post_no_standard", lang)
+        reason = np.full(len(out), t("enterprise.love_post_no_standard", lang), dtype=object)
     else:
-        out["amount"] = np.floor(months * float(monthly_standard) + 1e-9).astype("int64")
-        out["reason"] = t("enterprise.love_post_paid", lang, monthly=monthly_standard)
+        out["amount"] = np.floor(counted * float(monthly_standard) + 1e-9).astype("int64")
+        reason = np.full(len(out), t("enterprise.love_post_paid", lang, monthly=monthly_standard), dtype=object)
+    sep = t("common.list_separator", lang)
+    year_cap = raw > MONTHS_PER_YEAR
+    person_cap = counted < months
+    reason[year_cap] = reason[year_cap] + sep + t("enterprise.love_post_year_cap", lang, months=MONTHS_PER_YEAR)
+    reason[person_cap] = reason[person_cap] + sep + t("enterprise.love_post_person_cap", lang, cap=cap)
+    out["reason"] = reason
     return out
+
+
+def _love_post_person(posts: pd.DataFrame) -> np.ndarray:
+    """Who each love-post entry is for (a grouping key; see love_post_subsidies)."""
+    n = len(posts)
+    row = pd.Series([f"row:{i}" for i in range(n)], dtype=object)
+    def text(col):
+        return posts[col].astype("string").str.strip().fillna("").reset_index(drop=True) if col in posts else pd.Series([""] * n, dtype="string")
+    key, name, employer = text("person_key"), text("person"), text("employer")
+    by_name = ("name:" + name + "|" + employer).astype(object)
+    who = row.where(name == "", by_name).where(key == "", ("id:" + key).astype(object))
+    return who.to_numpy(dtype=object)

@@ -5,12 +5,15 @@ import streamlit as st
 
 from core.db import events
 from core.db.accounts import AccountError
-from core.enterprise import base_awards, districts_without_fair, love_post_subsidies, recruitment_fair_subsidies
+from core.enterprise import (
+    MONTHS_PER_YEAR, base_awards, districts_without_fair, love_post_subsidies, paired_areas, recruitment_fair_subsidies,
+)
 from core.i18n import join_enum, t
 from core.reference import districts
 from pages._common import EVENT_COLUMNS, done, lang, local_standards, require_role, show_notice, stored_table
 
 user = require_role("admin", "city_officer")
+OWN, OTHER = "_own", "_other"     # the venue choices besides the paired counties
 
 
 def _t(key: str, **fmt) -> str:
@@ -56,12 +59,16 @@ with fairs_tab:
     if missing:
         st.warning(_t("events_page.no_fair_yet", districts=join_enum(missing, lang())))
     with st.form("db_fair", clear_on_submit=True):
-        district = st.selectbox(_t("events_page.district"), names)
+        district = st.selectbox(_t("events_page.district"), names, key="fair_district")
         date = st.date_input(_t("events_page.date"), value=dt.date.today())
-        venue = st.text_input(_t("events_page.venue"), placeholder=paired.get(names[0], ""))
-        firms = st.text_area(_t("events_page.enterprises"))
+        choices = [OWN, *paired_areas(), OTHER]
+        venue = st.selectbox(_t("events_page.venue"), choices, format_func=lambda v: {
+            OWN: _t("events_page.venue_own"), OTHER: _t("events_page.venue_other")}.get(v, v), key="fair_venue")
+        other = st.text_input(_t("events_page.venue_other_text"), key="fair_other")
+        firms = st.text_area(_t("events_page.enterprises"), key="fair_firms")
         if st.form_submit_button(_t("events_page.save")):
-            _save(events.add_fair, district, date, venue or paired.get(district, ""), firms.splitlines())
+            place = paired.get(district, "") if venue == OWN else other.strip() if venue == OTHER else venue
+            _save(events.add_fair, district, date, place, firms.splitlines())
     _withdraw_form("fair", sorted(set(fr["fair_id"].tolist())) if len(fr) else [])
 
 with posts_tab:
@@ -78,7 +85,7 @@ with posts_tab:
         id_number = st.text_input(_t("events_page.id_number"))
         c1, c2 = st.columns(2)
         pyear = c1.number_input(_t("events_page.year"), min_value=2018, max_value=2100, value=dt.date.today().year)
-        months = c2.number_input(_t("events_page.months"), min_value=0, max_value=36, value=12)
+        months = c2.number_input(_t("events_page.months"), min_value=0, max_value=MONTHS_PER_YEAR, value=MONTHS_PER_YEAR)
         if st.form_submit_button(_t("events_page.save")):
             _save(events.add_love_post, employer, int(pyear), int(months), person_name=person, id_number=id_number)
     _withdraw_form("love_post", posts["id"].tolist() if len(posts) else [])

@@ -42,22 +42,25 @@ def test_setup_then_login_and_failure(sqlite_db, capsys):
 
 def test_signing_in_returns_to_the_page_the_visitor_came_from(sqlite_db):
     """A district officer opens a bookmarked /roster, is asked to sign in, signs in and lands on
-    the roster; a leader sent from the same page stays on the login page (not allowed there)."""
+    the roster; a leader sent from the same page (not theirs) lands on the first page of their
+    role, the dashboard; so does a leader who came straight to the login page."""
     user("district_officer", name="keqiao", district="柯桥区")
     user("leader", name="boss")
-    for name, lands_on in (("keqiao", t("ui.roster.title")), ("boss", None)):
+    for name, bookmarked, lands_on in (("keqiao", True, t("ui.roster.title")),
+                                       ("boss", True, t("ui.dashboard.title")),
+                                       ("boss", False, t("ui.dashboard.title"))):
         at = st_testing.AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60).run()
-        at.switch_page("pages/roster.py").run()
-        assert [w.value for w in at.warning] == [t("ui.common.login_required")]
+        if bookmarked:
+            at.switch_page("pages/roster.py").run()
+            assert [w.value for w in at.warning] == [t("ui.common.login_required")]
         at.switch_page("pages/login.py").run()
         at.text_input[0].input(name)
         at.text_input[1].input("password-123")
         at.button[0].click().run()
         assert not at.exception and at.session_state["user"].name == name
-        if lands_on:
-            assert at.title[0].value == lands_on and at.get("file_uploader")
-        else:
-            assert at.title[0].value == t("db.login.title") and not at.error
+        assert at.title[0].value == lands_on, (name, bookmarked)
+        assert t("ui.common.login_required") not in [w.value for w in at.warning]
+        assert t("ui.common.forbidden") not in [e.value for e in at.error]
 
 
 @pytest.mark.parametrize("name", ["admin_users.py", "admin_audit.py", "admin_targets.py", "events.py"])
@@ -85,7 +88,10 @@ def test_events_page_shows_each_subsidy_in_words(sqlite_db):
     p = reference.policy()
     this_year = dt.date.today().year
     events.add_fair(admin, "柯桥区", dt.date(this_year, 5, 1), "金川县", ["甲公司", "乙公司"])
-    events.add_love_post(admin, "丙公司", 2019, 40, person_name="张三")
+    for year in (2018, 2019, 2020, 2021):       # 4 × 12 months: the person's 36 months are used up
+        events.add_love_post(admin, "丙公司", year, 12, person_name="张三")
+    with pytest.raises(accounts.AccountError):   # one record is one year's months
+        events.add_love_post(admin, "丙公司", 2022, 13, person_name="张三")
     events.add_base(admin, "丁基地", "provincial", 2019, int(p["base_award.provincial_min_hires"]))
     col = lambda name: t(f"db.col.{name}")  # noqa: E731
 
@@ -99,7 +105,8 @@ def test_events_page_shows_each_subsidy_in_words(sqlite_db):
     assert any(all(d in w.value for d in others) and "柯桥区" not in w.value for w in at.warning)
 
     posts = _table(at, col("employer"))
-    assert posts[col("counted_months")].tolist() == [int(p["max_subsidy_months"])]
+    assert posts[col("counted_months")].tolist() == [12, 12, 12, 0]
+    assert sum(posts[col("counted_months")]) == int(p["max_subsidy_months"])
     assert posts[col("amount")].isna().all()                 # no local standard: no amount
     assert any(w.value == t("db.events_page.standard_missing") for w in at.info)
     assert "person_key" not in posts.columns
@@ -112,8 +119,28 @@ def test_events_page_shows_each_subsidy_in_words(sqlite_db):
     targets.set_standard("love_post.monthly", 1000, admin)
     at = page("events.py", admin).run()
     posts = _table(at, col("employer"))
-    assert posts[col("amount")].tolist() == [1000 * int(p["max_subsidy_months"])]
+    assert posts[col("amount")].tolist() == [12000, 12000, 12000, 0]
     assert not any(w.value == t("db.events_page.standard_missing") for w in at.info)
+
+    # a fair recorded through the form: the district's own paired county by default; a venue
+    # typed in elsewhere is kept but pays nothing
+    save_fair = lambda: next(b for b in at.button if b.proto.form_id == "db_fair").click().run()  # noqa: E731
+    at.selectbox(key="fair_district").set_value("越城区")
+    at.text_area(key="fair_firms").input("戊公司")
+    save_fair()
+    assert not at.exception, at.exception
+    at.selectbox(key="fair_district").set_value("上虞区")
+    at.selectbox(key="fair_venue").set_value("_other")
+    at.text_input(key="fair_other").input("杭州市西湖区")
+    at.text_area(key="fair_firms").input("己公司")
+    save_fair()
+    assert not at.exception, at.exception
+    stored = events.fairs_frame(this_year).set_index("enterprise")
+    assert stored.loc["戊公司", "venue"] == "马边彝族自治县" and stored.loc["己公司", "venue"] == "杭州市西湖区"
+    fairs = _table(at, col("enterprise")).set_index(col("enterprise"))
+    assert fairs.loc["戊公司", col("amount")] == int(p["recruitment_fair.per_enterprise"])
+    assert fairs.loc["己公司", col("amount")] == 0
+    assert any("上虞区" in w.value and "越城区" not in w.value for w in at.warning)   # 杭州 does not count
 
     # withdrawing a base: it leaves the table, stays in the database marked, and is audited
     base_id = int(bases[col("id")].iloc[0])

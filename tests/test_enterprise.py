@@ -9,7 +9,9 @@ from core.enterprise import (
     base_awards,
     districts_without_fair,
     fairs_per_district,
+    in_paired_area,
     love_post_subsidies,
+    paired_areas,
     recruitment_fair_subsidies,
 )
 
@@ -71,6 +73,26 @@ def test_fairs_per_district_counts_fairs_not_enterprises():
     assert t.loc["越城区", "fairs"] == 0 and t.loc["越城区", "below_minimum"]
 
 
+def test_a_fair_counts_only_when_held_in_a_paired_area():
+    """三(五): the districts go "前往对口帮扶地区" to hold their fairs. A fair held elsewhere pays no
+    enterprise and does not meet the district's one fair a year; the reason names the areas."""
+    assert paired_areas() == ("马边彝族自治县", "金川县", "小金县", "马尔康市")
+    venues = pd.Series(["四川省阿坝州金川县", "马尔康", "小金县 县城广场", "马边彝族自治县", "杭州市西湖区",
+                        "绍兴市柯桥区", "", None, "阿坝藏族羌族自治州"])
+    assert in_paired_area(venues).tolist() == [True, True, True, True, False, False, False, False, False]
+    f = fairs([
+        ("柯桥区", "2019-05-01", "杭州市西湖区", "甲公司"),
+        ("越城区", "2019-06-01", "马边", "乙公司"),
+    ])
+    out = recruitment_fair_subsidies(f)
+    assert out["amount"].tolist() == [0, 3000]
+    assert out["in_paired_area"].tolist() == [False, True]
+    for area in paired_areas():
+        assert area in out["reason"].iloc[0]
+    assert "柯桥区" in districts_without_fair(f, 2019) and "越城区" not in districts_without_fair(f, 2019)
+    assert fairs_per_district(f, 2019).set_index("district").loc["柯桥区", "fairs"] == 0
+
+
 # --------------------------------------------------------------------------- 三(六) 爱心奖补
 
 
@@ -114,11 +136,38 @@ def test_love_post_has_no_amount_without_a_local_standard():
     assert P["love_post.monthly"] is None  # the notice gives no figure
     out = love_post_subsidies(posts([("甲", "张三", 6), ("乙", "李四", 40)]), None)
     assert out["amount"].isna().all()
-    assert out["counted_months"].tolist() == [6, 36]
-    assert out["reason"].nunique() == 1 and out["reason"].iloc[0]
+    assert out["counted_months"].tolist() == [6, 12]
+    assert out["reason"].iloc[0] and out["reason"].iloc[1].startswith(out["reason"].iloc[0])
 
 
-def test_love_post_months_capped_at_36_with_a_standard():
-    out = love_post_subsidies(posts([("甲", "张三", 6), ("乙", "李四", 40), ("丙", "王五", -3), ("丁", "赵六", 36)]), 1500)
-    assert out["counted_months"].tolist() == [6, 36, 0, 36]
-    assert out["amount"].tolist() == [9000, 54000, 0, 54000]
+def test_love_post_entry_is_one_years_months_at_most_12():
+    out = love_post_subsidies(posts([("甲", "张三", 6), ("乙", "李四", 40), ("丙", "王五", -3), ("丁", "赵六", 12)]), 1500)
+    assert out["counted_months"].tolist() == [6, 12, 0, 12]
+    assert out["amount"].tolist() == [9000, 18000, 0, 18000]
+    assert "12" in out["reason"].iloc[1] and out["reason"].iloc[1] != out["reason"].iloc[3]
+
+
+def test_love_post_months_of_one_person_add_up_to_at_most_36():
+    """The longest subsidy period (三, last paragraph) is per person, over all their entries, in
+    year order: 12 + 12 + 12 count, a fourth year does not; entries out of order are sorted by
+    year. A person is the ID number; without one, the name at that employer."""
+    rows = pd.DataFrame([
+        # employer, person, person_key, year, months
+        ("甲", "张三", "k1", 2021, 12),
+        ("甲", "张三", "k1", 2018, 12),
+        ("乙", "张三", "k1", 2019, 12),    # another employer, same ID number: same person
+        ("甲", "张三", "k1", 2020, 12),
+        ("丙", "李四", None, 2018, 12),
+        ("丙", "李四", None, 2019, 12),
+        ("丙", "李四", None, 2020, 12),
+        ("丙", "李四", None, 2021, 6),
+        ("丁", "李四", None, 2021, 6),    # same name, another employer, no ID: not the same person
+        ("丙", None, None, 2021, 12),      # no name: the entry alone
+    ], columns=["employer", "person", "person_key", "year", "months"])
+    out = love_post_subsidies(rows, 2000)
+    assert out["counted_months"].tolist() == [0, 12, 12, 12, 12, 12, 12, 0, 6, 12]
+    assert out["amount"].tolist() == [m * 2000 for m in out["counted_months"]]
+    capped = out["reason"].iloc[0]
+    assert "36" in capped and capped != out["reason"].iloc[1]
+    assert out["reason"].iloc[7] == capped
+    assert out.groupby("person_key")["counted_months"].sum().tolist() == [36]

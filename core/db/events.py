@@ -11,6 +11,7 @@ import pandas as pd
 from sqlalchemy import Table, insert, select, update
 
 from core.db import audit, ids
+from core.enterprise import MONTHS_PER_YEAR
 from core.db.accounts import AccountError, User, can, canonical_district
 from core.db.models import bases, fair_enterprises, fairs, love_posts
 from core.db.session import reading, transaction, utcnow
@@ -35,12 +36,12 @@ def _district(value: str | None, required: bool) -> str | None:
     return canon
 
 
-def _int(value, minimum: int = 0) -> int:
+def _int(value, minimum: int = 0, maximum: int | None = None) -> int:
     try:
         n = int(value)
     except (TypeError, ValueError):
         raise AccountError("db.events.bad_months") from None
-    if n < minimum or n != float(value):
+    if n < minimum or n != float(value) or (maximum is not None and n > maximum):
         raise AccountError("db.events.bad_months")
     return n
 
@@ -76,7 +77,7 @@ def add_love_post(user: User, employer: str, year: int, months: int, person_name
                   demo: bool = False) -> int:
     _require(user)
     employer = _text(employer)
-    months = _int(months)
+    months = _int(months, 0, MONTHS_PER_YEAR)   # one record is one year's months
     year = _int(year, 2000)
     district = _district(district, False)
     key = masked = None
