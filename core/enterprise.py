@@ -20,6 +20,21 @@ from core.i18n import join_enum, t
 MONTHS_PER_YEAR = 12     # a love-post entry is one year's months
 
 
+def _window_text(lang: str) -> str:
+    """"不在政策执行期（2018年1月1日至2020年12月31日）内" for the policy in force."""
+    p = reference.policy()
+    day = lambda d: t("rules.date", lang, y=d.year, m=d.month, d=d.day)  # noqa: E731
+    return t("enterprise.outside_window", lang, start=day(p.start), end=day(p.end))
+
+
+def _in_window_years(years: pd.Series) -> np.ndarray:
+    """A year's events (a base's hires, a year of love-post months) fall in the policy window
+    (三, last paragraph: 以上政策执行时间为 2018-01-01 至 2020-12-31, for every measure of 三)."""
+    p = reference.policy()
+    y = pd.to_numeric(years, errors="coerce")
+    return ((y >= p.start.year) & (y <= p.end.year)).fillna(False).to_numpy(dtype=bool)
+
+
 # ----------------------------------------------------------------------------------------------
 # 三(五) 招聘补贴
 
@@ -59,7 +74,8 @@ def recruitment_fair_subsidies(fairs: pd.DataFrame, lang: str = "zh") -> pd.Data
     repeat = f.duplicated(subset=["district", "date", "venue", "enterprise"], keep="first").to_numpy()
     named = f["enterprise"].notna().to_numpy() & (f["enterprise"].fillna("") != "").to_numpy()
     paired = in_paired_area(f["venue"])
-    pay = named & ~repeat & paired
+    window = ((f["date"] >= pd.Timestamp(p.start)) & (f["date"] <= pd.Timestamp(p.end))).to_numpy(dtype=bool)
+    pay = named & ~repeat & paired & window
     f["in_paired_area"] = paired
     f["amount"] = np.where(pay, int(p["recruitment_fair.per_enterprise"]), 0)
     f["clause"] = p.param("recruitment_fair.per_enterprise").clause
@@ -67,6 +83,7 @@ def recruitment_fair_subsidies(fairs: pd.DataFrame, lang: str = "zh") -> pd.Data
     reasons[repeat] = t("enterprise.fair_repeat", lang)
     reasons[~named] = t("enterprise.fair_no_enterprise", lang)
     reasons[~paired] = t("enterprise.fair_not_paired", lang, areas=join_enum(list(paired_areas()), lang))
+    reasons[~window] = _window_text(lang)
     f["reason"] = reasons
     return f
 
@@ -110,7 +127,8 @@ def base_awards(bases: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     provincial = level == "provincial"
     min_hires = np.where(national, int(p["base_award.national_min_hires"]), int(p["base_award.provincial_min_hires"]))
     amount = np.where(national, int(p["base_award.national_amount"]), int(p["base_award.provincial_amount"]))
-    qualifies = (national | provincial) & (hires >= min_hires)
+    window = _in_window_years(b["year"])
+    qualifies = (national | provincial) & (hires >= min_hires) & window
     order = b.assign(_q=qualifies).sort_values(["year"], kind="stable")
     first = order[order["_q"]].drop_duplicates(subset=["base"], keep="first").index
     paid = np.zeros(len(b), dtype=bool)
@@ -130,6 +148,7 @@ def base_awards(bases: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
         np.where(hires >= min_hires, t("enterprise.base_paid", lang), too_few),
     ).astype(object)
     reason[again] = t("enterprise.base_already", lang)
+    reason[~window] = _window_text(lang)
     b["reason"] = reason
     return b
 
@@ -147,7 +166,8 @@ def love_post_subsidies(posts: pd.DataFrame, monthly_standard: float | None, lan
     cap = int(p["max_subsidy_months"])
     out = posts.copy()
     raw = pd.to_numeric(out["months"], errors="coerce").fillna(0).clip(lower=0).astype(int).to_numpy()
-    months = np.minimum(raw, MONTHS_PER_YEAR)
+    window = _in_window_years(out["year"]) if "year" in out.columns else np.ones(len(out), dtype=bool)
+    months = np.where(window, np.minimum(raw, MONTHS_PER_YEAR), 0)
     who = _love_post_person(out)
     order = np.lexsort((np.arange(len(out)), pd.to_numeric(out.get("year"), errors="coerce").fillna(0).to_numpy())) \
         if "year" in out.columns else np.arange(len(out))
@@ -167,6 +187,7 @@ def love_post_subsidies(posts: pd.DataFrame, monthly_standard: float | None, lan
     person_cap = counted < months
     reason[year_cap] = reason[year_cap] + sep + t("enterprise.love_post_year_cap", lang, months=MONTHS_PER_YEAR)
     reason[person_cap] = reason[person_cap] + sep + t("enterprise.love_post_person_cap", lang, cap=cap)
+    reason[~window] = _window_text(lang)
     out["reason"] = reason
     return out
 

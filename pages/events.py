@@ -9,7 +9,7 @@ from core.enterprise import (
     MONTHS_PER_YEAR, base_awards, districts_without_fair, love_post_subsidies, paired_areas, recruitment_fair_subsidies,
 )
 from core.i18n import join_enum, t
-from core.reference import districts
+from core.reference import districts, policy
 from pages._common import EVENT_COLUMNS, done, lang, local_standards, require_role, show_notice, stored_table
 
 user = require_role("admin", "city_officer")
@@ -47,11 +47,13 @@ def _withdraw_form(kind: str, ids: list[int]) -> None:
 st.title(_t("events_page.title"))
 show_notice()
 names = list(districts()["name"])
+# the year the page opens on: this year while the policy runs, else its last year
+YEAR = min(dt.date.today().year, policy().end.year)
 paired = dict(zip(districts()["name"], districts()["paired_county"]))
 fairs_tab, posts_tab, bases_tab = st.tabs([_t("events_page.fairs"), _t("events_page.love_posts"), _t("events_page.bases")])
 
 with fairs_tab:
-    year = st.number_input(_t("events_page.year"), min_value=2018, max_value=2100, value=dt.date.today().year, key="fy")
+    year = st.number_input(_t("events_page.year"), min_value=policy().start.year, max_value=2100, value=YEAR, key="fy")
     fr = events.fairs_frame(int(year))
     if len(fr):
         st.dataframe(stored_table(recruitment_fair_subsidies(fr, lang()), EVENT_COLUMNS["fairs"]), hide_index=True, width="stretch")
@@ -60,7 +62,7 @@ with fairs_tab:
         st.warning(_t("events_page.no_fair_yet", districts=join_enum(missing, lang())))
     with st.form("db_fair", clear_on_submit=True):
         district = st.selectbox(_t("events_page.district"), names, key="fair_district")
-        date = st.date_input(_t("events_page.date"), value=dt.date.today())
+        date = st.date_input(_t("events_page.date"), value=min(dt.date.today(), policy().end), key="fair_date")
         choices = [OWN, *paired_areas(), OTHER]
         venue = st.selectbox(_t("events_page.venue"), choices, format_func=lambda v: {
             OWN: _t("events_page.venue_own"), OTHER: _t("events_page.venue_other")}.get(v, v), key="fair_venue")
@@ -84,7 +86,7 @@ with posts_tab:
         person = st.text_input(_t("events_page.person_name"))
         id_number = st.text_input(_t("events_page.id_number"))
         c1, c2 = st.columns(2)
-        pyear = c1.number_input(_t("events_page.year"), min_value=2018, max_value=2100, value=dt.date.today().year)
+        pyear = c1.number_input(_t("events_page.year"), min_value=policy().start.year, max_value=2100, value=YEAR)
         months = c2.number_input(_t("events_page.months"), min_value=0, max_value=MONTHS_PER_YEAR, value=MONTHS_PER_YEAR)
         if st.form_submit_button(_t("events_page.save")):
             _save(events.add_love_post, employer, int(pyear), int(months), person_name=person, id_number=id_number)
@@ -99,7 +101,7 @@ with bases_tab:
         level = st.selectbox(_t("events_page.level"), events.LEVELS,
                              format_func=lambda v: _t(f"events_page.level_{v}"))
         c1, c2 = st.columns(2)
-        byear = c1.number_input(_t("events_page.year"), min_value=2018, max_value=2100, value=dt.date.today().year)
+        byear = c1.number_input(_t("events_page.year"), min_value=policy().start.year, max_value=2100, value=YEAR)
         hires = c2.number_input(_t("events_page.hires"), min_value=0, value=0)
         if st.form_submit_button(_t("events_page.save")):
             _save(events.add_base, base, level, int(byear), int(hires))

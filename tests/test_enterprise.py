@@ -149,25 +149,48 @@ def test_love_post_entry_is_one_years_months_at_most_12():
 
 def test_love_post_months_of_one_person_add_up_to_at_most_36():
     """The longest subsidy period (三, last paragraph) is per person, over all their entries, in
-    year order: 12 + 12 + 12 count, a fourth year does not; entries out of order are sorted by
-    year. A person is the ID number; without one, the name at that employer."""
+    year order; entries out of order are sorted by year. A person is the ID number; without one,
+    the name at that employer; without a name, the entry alone."""
     rows = pd.DataFrame([
         # employer, person, person_key, year, months
-        ("甲", "张三", "k1", 2021, 12),
+        ("甲", "张三", "k1", 2020, 12),
         ("甲", "张三", "k1", 2018, 12),
         ("乙", "张三", "k1", 2019, 12),    # another employer, same ID number: same person
-        ("甲", "张三", "k1", 2020, 12),
+        ("丁", "张三", "k1", 2020, 6),     # a fourth record: the 36 months are used up
         ("丙", "李四", None, 2018, 12),
         ("丙", "李四", None, 2019, 12),
         ("丙", "李四", None, 2020, 12),
-        ("丙", "李四", None, 2021, 6),
-        ("丁", "李四", None, 2021, 6),    # same name, another employer, no ID: not the same person
-        ("丙", None, None, 2021, 12),      # no name: the entry alone
+        ("丙", "李四", None, 2020, 6),
+        ("丁", "李四", None, 2020, 6),     # same name, another employer, no ID: not the same person
+        ("丙", None, None, 2020, 12),      # no name: the entry alone
     ], columns=["employer", "person", "person_key", "year", "months"])
     out = love_post_subsidies(rows, 2000)
-    assert out["counted_months"].tolist() == [0, 12, 12, 12, 12, 12, 12, 0, 6, 12]
+    assert out["counted_months"].tolist() == [12, 12, 12, 0, 12, 12, 12, 0, 6, 12]
     assert out["amount"].tolist() == [m * 2000 for m in out["counted_months"]]
-    capped = out["reason"].iloc[0]
+    capped = out["reason"].iloc[3]
     assert "36" in capped and capped != out["reason"].iloc[1]
     assert out["reason"].iloc[7] == capped
     assert out.groupby("person_key")["counted_months"].sum().tolist() == [36]
+
+
+def test_events_outside_the_policy_period_are_not_paid():
+    """以上政策执行时间为 2018-01-01 至 2020-12-31 (三, last paragraph) covers every measure of 三:
+    a fair, a base's year or a love post's year outside it pays nothing, and says why."""
+    out = recruitment_fair_subsidies(fairs([
+        ("柯桥区", "2017-12-31", "金川县", "甲公司"),
+        ("柯桥区", "2018-01-01", "金川县", "甲公司"),
+        ("柯桥区", "2020-12-31", "金川县", "甲公司"),
+        ("柯桥区", "2021-01-01", "金川县", "甲公司"),
+    ]))
+    assert out["amount"].tolist() == [0, 3000, 3000, 0]
+    assert out["reason"].iloc[0] == out["reason"].iloc[3] != out["reason"].iloc[1]
+    assert "2018年1月1日" in out["reason"].iloc[0] and "2020年12月31日" in out["reason"].iloc[0]
+    b = base_awards(pd.DataFrame([("甲基地", "national", 2021, 40), ("甲基地", "national", 2020, 40)],
+                                 columns=["base", "level", "year", "hires"]))
+    assert b["amount"].tolist() == [0, 100000]
+    assert b["reason"].iloc[0] == out["reason"].iloc[0]
+    posts_ = pd.DataFrame([("甲", "张三", 2017, 12), ("甲", "张三", 2021, 12), ("甲", "张三", 2020, 12)],
+                          columns=["employer", "person", "year", "months"])
+    lp = love_post_subsidies(posts_, 1000)
+    assert lp["counted_months"].tolist() == [0, 0, 12]
+    assert lp["reason"].iloc[0] == out["reason"].iloc[0]
