@@ -490,6 +490,7 @@ class LoadedRoster:
     downloads: dict = field(default_factory=dict)   # format -> bytes, made on first request
     data: bytes = b""              # the file as uploaded (kept for storing it)
     stored: str | None = None      # core.db's one-sentence report once the result is stored
+    evaluated: object = None       # the engine's result before the database's view (what is stored)
 
 
 def process_roster(data: bytes, filename: str, district: str | None = None, on_step=None,
@@ -520,10 +521,12 @@ def process_roster(data: bytes, filename: str, district: str | None = None, on_s
     return loaded
 
 
-def load_roster(uploaded, state_key: str, district: str | None = None) -> LoadedRoster:
+def load_roster(uploaded, state_key: str, district: str | None = None, user=None) -> LoadedRoster:
     """The uploaded file read once: a rerun with the same content (same hash, same district
-    limit, same local standards) reuses the result kept in session state; a new file is read
-    with a progress bar."""
+    limit, same language, same local standards) reuses the result kept in session state; a new
+    file is read with a progress bar. For a user who can store uploads, the result is shown as
+    the database keeps it (``core.db.uploads.as_stored``): what earlier uploads paid is not paid
+    again, and a file already stored shows the result stored then, in any language."""
     data = uploaded.getvalue()
     digest = content_hash(data)
     standards = local_standards()
@@ -534,6 +537,13 @@ def load_roster(uploaded, state_key: str, district: str | None = None) -> Loaded
     bar = st.progress(0.0)
     loaded = process_roster(data, uploaded.name, district, on_step=lambda f, text: bar.progress(f, text=text),
                             standards=standards)
+    if loaded.result is not None and can_store(user):
+        from core.db.uploads import as_stored
+
+        view = as_stored(loaded.result, user, data, lang())
+        loaded.evaluated, loaded.result = loaded.result, view.result
+        loaded.table = display_table(view.result.frame)
+        loaded.stored = view.message
     bar.empty()
     st.session_state[state_key] = (key, loaded)
     return loaded
@@ -574,12 +584,14 @@ def store_roster(loaded: LoadedRoster, user) -> LoadedRoster:
     the one on screen and in the downloads."""
     from core.db.uploads import store_upload
 
-    summary = store_upload(loaded.result, user, loaded.filename, loaded.data)
+    summary = store_upload(loaded.evaluated or loaded.result, user, loaded.filename, loaded.data)
     if summary.result is not None:
         loaded.result = summary.result
         loaded.table = display_table(summary.result.frame)
         loaded.downloads = {}
-    loaded.stored = summary.message
+    loaded.stored = (i18n.t("db.upload.stored", lang(), upload_id=summary.upload_id, rows=summary.rows,
+                            valid=summary.valid, errors=summary.errors, flagged=summary.flagged)
+                     if not summary.duplicate else summary.message)
     return loaded
 
 

@@ -33,7 +33,7 @@ if uploaded is None:
     st.info(ui_text("roster.empty"))
     st.stop()
 
-loaded = load_roster(uploaded, "roster_loaded", district)
+loaded = load_roster(uploaded, "roster_loaded", district, user)
 if loaded.error:
     st.error(ui_text("roster.read_error", reason=loaded.error), icon=":material/error:")
     st.stop()

@@ -403,6 +403,51 @@ def test_stored_roster_feeds_the_dashboard(as_user):
     assert not any(ui("chart.demo") in s for s in chart_specs(at))
 
 
+def _fits(text: str, key: str, lang: str, **fmt) -> bool:
+    """``text`` is the catalog's ``key`` with these values and any time of day."""
+    before, after = t(key, lang, at="\x00", **fmt).split("\x00")
+    return text.startswith(before) and text.endswith(after)
+
+
+def test_the_roster_screen_shows_what_the_database_keeps_in_any_language(as_user):
+    """Items an earlier upload already paid are shown at 0 before saving (what saving keeps), the
+    saved result stays on screen across a language switch, and the same file opened again shows
+    the result stored then, with the upload it is, and no second save."""
+    from core.db.uploads import as_stored, load_rows
+
+    user = as_user("city_officer")
+    first, same_people = roster_csv(60, seed=52), roster_csv(60, seed=52, encoding="utf-8")
+    at = open_page("pages/roster.py")
+    upload(at, "a.csv", first)
+    at.button(key="store_upload").click().run()
+    paid_first = int(load_rows()["total_to_worker"].sum())
+    assert paid_first > 0
+
+    at = open_page("pages/roster.py")
+    upload(at, "b.csv", same_people)                # other bytes, the same people: nothing more to pay
+    total = ui("roster.total")
+    assert metrics(at)[total] == _common.money(0)
+    at.button(key="store_upload").click().run()
+    assert not at.exception and "store_upload" not in [b.key for b in at.button]
+    assert metrics(at)[total] == _common.money(0)
+    at.session_state["lang"] = "en"
+    at.run()
+    assert metrics(at)[t("ui.roster.total", "en")] == t("ui.money", "en", amount="0")
+    assert "store_upload" not in [b.key for b in at.button]
+    assert [_fits(i.value, "db.upload.already_stored", "en", user=user.name, upload_id=2) for i in at.info] == [True]
+    at.session_state["lang"] = "zh"
+    at.run()
+    assert metrics(at)[total] == _common.money(0)
+
+    at = open_page("pages/roster.py")               # the first file again, in a new session
+    upload(at, "a.csv", first)
+    assert metrics(at)[total] == _common.money(paid_first)
+    assert "store_upload" not in [b.key for b in at.button]
+    assert any(_fits(i.value, "db.upload.already_stored", "zh", user=user.name, upload_id=1) for i in at.info)
+    assert int(load_rows()["total_to_worker"].sum()) == paid_first      # nothing stored twice
+    assert as_stored(evaluate_file(first, "a.csv"), user, first).upload_id == 1
+
+
 def test_every_page_renders_in_english(as_user):
     as_user("admin")
     at = AppTest.from_file(APP, default_timeout=60)

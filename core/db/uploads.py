@@ -107,28 +107,33 @@ def restrict_to_district(frame: pd.DataFrame, district: str) -> pd.DataFrame:
     return frame
 
 
-def _prior_payments(conn: Connection, keys: list[str]) -> pd.DataFrame:
+def _prior_payments(conn: Connection, keys: list[str], before: int | None = None) -> pd.DataFrame:
+    """Active ledger entries of these people (only those of uploads before ``before`` if given)."""
     cols = ["person_key", "item", "seq", "months", "upload_id"]
     parts = []
     for i in range(0, len(keys), 500):          # chunks of distinct keys (bound-parameter limits)
         q = select(*[payments.c[c] for c in cols]).where(
             payments.c.active.is_(True), payments.c.person_key.in_(keys[i:i + 500]))
+        if before is not None:
+            q = q.where(payments.c.upload_id < before)
         parts.extend(conn.execute(q).all())
     return pd.DataFrame(parts, columns=cols)
 
 
-def apply_prior_payments(frame: pd.DataFrame, conn: Connection) -> tuple[pd.DataFrame, pd.DataFrame]:
+def apply_prior_payments(frame: pd.DataFrame, conn: Connection,
+                         before: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Zero what earlier active uploads already paid; returns (adjusted frame, ledger entries).
 
     ``frame`` needs ``person_key`` and the result columns. Ledger entries: person_key, item, seq,
-    months, amount, row.
+    months, amount, row. ``before``: count only the payments of uploads numbered below it (the
+    state in which that upload was stored).
     """
     frame = frame.copy()
     valid = frame["valid"].to_numpy(dtype=bool)
     pk = frame["person_key"].astype("string")
     has_key = valid & pk.notna().to_numpy()
     keys = pd.unique(pk[has_key]).tolist()
-    prior = _prior_payments(conn, keys) if keys else pd.DataFrame(columns=["person_key", "item", "seq", "months", "upload_id"])
+    prior = _prior_payments(conn, keys, before) if keys else pd.DataFrame(columns=["person_key", "item", "seq", "months", "upload_id"])
     flagged = np.zeros(len(frame), dtype=bool)
     prior_paid = pd.Series([""] * len(frame), index=frame.index, dtype="string")
     warnings = frame["warnings"].astype("string").fillna("")
@@ -267,12 +272,7 @@ def store_upload(result, user: User, filename: str, content: bytes, *, ip: str |
     if dup is not None:
         return _duplicate_summary(dup, user, filename, ip)
 
-    frame = result.frame.copy()
-    if not can(user, "all_districts"):
-        frame = restrict_to_district(frame, user.district)
-    frame["person_key"] = ids.person_keys(frame["id_number"]) if "id_number" in frame else pd.NA
-    frame["id_number_masked"] = ids.masked(frame["id_number"]) if "id_number" in frame else pd.NA
-
+    frame = _keyed(result, user)
     last_error: Exception | None = None
     for _attempt in range(MAX_ATTEMPTS):
         try:
@@ -319,6 +319,45 @@ def store_upload(result, user: User, filename: str, content: bytes, *, ip: str |
     if dup is not None:
         return _duplicate_summary(dup, user, filename, ip)
     raise RuntimeError("upload could not be stored after retries") from last_error
+
+
+def _keyed(result, user: User) -> pd.DataFrame:
+    """The result frame as it is stored: limited to a district officer's own district, with
+    the keyed ID hash and the masked number."""
+    frame = result.frame.copy()
+    if not can(user, "all_districts"):
+        frame = restrict_to_district(frame, user.district)
+    frame["person_key"] = ids.person_keys(frame["id_number"]) if "id_number" in frame else pd.NA
+    frame["id_number_masked"] = ids.masked(frame["id_number"]) if "id_number" in frame else pd.NA
+    return frame
+
+
+@dataclass
+class StoredView:
+    result: object                  # the RosterResult as storing it would keep it (or kept it)
+    upload_id: int | None = None    # the upload already holding this very file, if any
+    message: str | None = None      # one sentence about that upload
+
+
+def as_stored(result, user: User, content: bytes, lang: str = "zh") -> StoredView:
+    """What storing this file keeps, without storing anything: the same district limit and the
+    same setting-to-0 of what earlier uploads already paid as ``store_upload``. When the same
+    file is already stored (not withdrawn), the result as it was stored (only the payments of
+    uploads before it count) and a sentence naming that upload. Read-only, not audited; the
+    screen shows the amounts the database holds, whatever language or rerun."""
+    digest = content_hash(content)
+    frame = _keyed(result, user)
+    with reading() as conn:
+        dup = _duplicate(conn, digest)
+        adjusted, _ = apply_prior_payments(frame, conn, before=dup["id"] if dup is not None else None)
+    summ = _summary_of(adjusted)
+    view = replace(result, frame=adjusted.drop(columns=["person_key"]),
+                   summary={**result.summary, **summ, "flagged": adjusted.attrs.get("flagged", 0)})
+    if dup is None:
+        return StoredView(view)
+    at = dup["uploaded_at"].strftime("%Y-%m-%d %H:%M")
+    return StoredView(view, int(dup["id"]),
+                      t("db.upload.already_stored", lang, at=at, user=dup["username"], upload_id=dup["id"]))
 
 
 def withdraw_upload(upload_id: int, user: User, reason: str, ip: str | None = None) -> None:
