@@ -59,10 +59,16 @@ def _as_date(value: Any) -> dt.date:
     return dt.date.fromisoformat(str(value))
 
 
+PARAMETER_KEYS = {"value", "clause", "label", "start", "end"}
+
+
 def _flatten_params(prefix: str, node: dict, start: dt.date, end: dt.date, out: dict) -> None:
     for key, value in node.items():
         name = f"{prefix}.{key}" if prefix else key
         if isinstance(value, dict) and "value" in value and "clause" in value:
+            stray = set(value) - PARAMETER_KEYS
+            if stray:   # e.g. an unquoted label with a comma in a YAML flow mapping
+                raise ValueError(f"parameter {name} has unknown keys {sorted(stray)}")
             p_start = _as_date(value.get("start", start))
             p_end = _as_date(value.get("end", end))
             out[name] = Parameter(name, value["value"], value["clause"], value.get("label", ""), p_start, p_end)

@@ -55,6 +55,11 @@ def test_targets_notice_year_fixed_later_years_entered_and_audited(db):
     assert targets.get_standards() == {"love_post.monthly": 2010.0}
     with pytest.raises(AccountError):
         targets.set_standard("rent.monthly", 1, admin)           # the notice sets it: not a local standard
+    for bad in ("三百元", -1, "nan", "inf"):                    # an amount a month, said as such
+        with pytest.raises(AccountError) as err:
+            targets.set_standard("love_post.monthly", bad, admin)
+        assert err.value.key == "db.targets.bad_standard"
+    assert targets.get_standards() == {"love_post.monthly": 2010.0}
 
 
 def test_events_entered_and_withdrawn(db):

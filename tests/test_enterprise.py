@@ -194,3 +194,15 @@ def test_events_outside_the_policy_period_are_not_paid():
     lp = love_post_subsidies(posts_, 1000)
     assert lp["counted_months"].tolist() == [0, 0, 12]
     assert lp["reason"].iloc[0] == out["reason"].iloc[0]
+
+
+def test_policy_parameters_have_only_known_keys():
+    """A label with a comma in a YAML flow mapping splits into a stray key; the loader refuses it,
+    and the two local-standard labels read whole."""
+    from core.reference import _flatten_params
+
+    with pytest.raises(ValueError, match="本地标准"):
+        _flatten_params("", {"x": {"value": None, "clause": "三(三)", "label": "月标准 (按政策", "本地标准)": None}},
+                        P.start, P.end, {})
+    assert P.param("employer_social_insurance.monthly").label.endswith("本地标准）")
+    assert P.param("love_post.monthly").label.endswith("本地标准）")

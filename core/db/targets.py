@@ -111,14 +111,14 @@ def set_standard(key: str, value: float | None, user: User, ip: str | None = Non
     if not can(user, "admin"):
         raise AccountError("db.permission_denied")
     if key not in standard_keys():
-        raise AccountError("db.targets.bad_value")
+        raise AccountError("db.targets.bad_standard")
     if value is not None:
         try:
             value = float(value)
         except (TypeError, ValueError):
-            raise AccountError("db.targets.bad_value") from None
-        if value < 0:
-            raise AccountError("db.targets.bad_value")
+            raise AccountError("db.targets.bad_standard") from None
+        if not value >= 0 or value == float("inf"):
+            raise AccountError("db.targets.bad_standard")
     now = utcnow()
     with transaction() as conn:
         old = conn.execute(select(standards.c.value).where(standards.c.key == key)).first()
