@@ -28,12 +28,17 @@ st.dataframe(pd.DataFrame({
 from core.reference import districts  # noqa: E402
 
 st.subheader(_t("admin.add_user"))
-with st.form("db_add_user", clear_on_submit=True):
-    name = st.text_input(_t("admin.name"))
-    role = st.selectbox(_t("admin.role"), accounts.ROLES, format_func=lambda r: _t(f"role.{r}"))
-    district = st.selectbox(_t("admin.district"), [""] + list(districts()["name"]))
-    pw1 = st.text_input(_t("login.password"), type="password")
-    pw2 = st.text_input(_t("login.password_again"), type="password")
+FIELDS = ("au_name", "au_role", "au_district", "au_pw1", "au_pw2")
+# the form keeps what was typed when the account is refused (a missing district, a weak
+# password), and starts empty again once it is made
+with st.form("db_add_user"):
+    name = st.text_input(_t("admin.name"), key="au_name")
+    role = st.selectbox(_t("admin.role"), accounts.ROLES, format_func=lambda r: _t(f"role.{r}"),
+                        index=accounts.ROLES.index("district_officer"), key="au_role")
+    district = st.selectbox(_t("admin.district"), [""] + list(districts()["name"]), key="au_district",
+                            format_func=lambda d: d or _t("admin.no_district"))
+    pw1 = st.text_input(_t("login.password"), type="password", key="au_pw1")
+    pw2 = st.text_input(_t("login.password_again"), type="password", key="au_pw2")
     if st.form_submit_button(_t("admin.add")):
         if pw1 != pw2:
             st.error(_t("account.passwords_differ"))
@@ -43,6 +48,8 @@ with st.form("db_add_user", clear_on_submit=True):
             except accounts.AccountError as exc:
                 st.error(exc.text(lang()))
             else:
+                for key in FIELDS:
+                    del st.session_state[key]
                 done(_t("cli.user_added", name=name.strip(), role=_t(f"role.{role}")))
 
 active = [u.name for u in people if u.active and u.name != getattr(user, "name", None)]
