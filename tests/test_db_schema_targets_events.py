@@ -36,6 +36,11 @@ def test_targets_notice_year_fixed_later_years_entered_and_audited(db):
     with pytest.raises(AccountError):
         targets.set_targets(2019, {"total": -3}, admin)
     assert targets.get_targets(2019) is None
+    for bad, key in (({"total": 2000, "paired_four": 500, "other_central_western": 1000}, "sum_differs"),
+                     ({"paired_four": 500, "sichuan_helped": 600}, "sichuan_over")):
+        with pytest.raises(AccountError) as err:      # measures that do not hold together
+            targets.set_targets(2019, bad, admin)
+        assert err.value.key == f"db.targets.{key}"
     targets.set_targets(2019, {"total": 2000, "paired_four": "500"}, admin)
     targets.set_targets(2019, {"total": 2100, "paired_four": 500}, admin)
     targets.set_targets(2018, {"total": 300}, admin, district="柯桥区")

@@ -53,6 +53,17 @@ def _clean(values: dict) -> dict:
     return out
 
 
+def _consistent(values: dict) -> None:
+    """The measures hold together as the notice's do (二: 1784 = 415 + 1369, and the 346 from
+    Sichuan's helped areas are within the 415): refused otherwise. Blank measures are not checked."""
+    total, paired, other, sichuan = (values.get(k) for k in ("total", "paired_four", "other_central_western",
+                                                              "sichuan_helped"))
+    if None not in (total, paired, other) and total != paired + other:
+        raise AccountError("db.targets.sum_differs", total=total, paired=paired, other=other)
+    if None not in (paired, sichuan) and sichuan > paired:
+        raise AccountError("db.targets.sichuan_over", sichuan=sichuan, paired=paired)
+
+
 def set_targets(year: int, values: dict, user: User, district: str | None = None, ip: str | None = None) -> None:
     if not can(user, "admin"):
         raise AccountError("db.permission_denied")
@@ -70,6 +81,7 @@ def set_targets(year: int, values: dict, user: User, district: str | None = None
     elif year in reference.notice_targets():
         raise AccountError("db.targets.notice_fixed", year=year)
     clean = _clean(values)
+    _consistent(clean)
     now = utcnow()
     with transaction() as conn:
         old = conn.execute(select(targets).where(targets.c.year == year, targets.c.district == (district or ""))
