@@ -18,6 +18,9 @@ from core import reference
 from core.i18n import join_list, t
 from core.rules import COVERAGE, ITEM_CONDITIONS, LEVELS, Simulation, first_appearances
 
+# Conditions that hold for almost everyone and say nothing about an eligible item (no "pass" text).
+QUIET_WHEN_HELD = frozenset({"junior_cost_paid"})
+
 
 @dataclass(frozen=True)
 class ItemText:
@@ -57,7 +60,19 @@ def _item_param(sim: Simulation, item: str) -> np.ndarray:
     if item == "family_visit":
         return np.clip(sim.continuous[0], 0, 999)
     if item == "skill_training":
-        return sim.level_code.astype("int64") + 1 + (sim.skill_junior_estimated.astype("int64") << 4)
+        # bits 0-3 the level, 4 cost estimated at the cap, 5 cost above the cap, 6 a fraction of a
+        # yuan dropped, 7.. the cost in fen where a text quotes it (capped, rounded, or nothing paid)
+        param = (sim.level_code.astype("int64") + 1) | (sim.skill_junior_estimated.astype("int64") << 4)
+        cost, known = sim.training_cost
+        rows = np.flatnonzero((sim.level_code == 1) & known)     # 初级工 with a cost: the few rows concerned
+        if len(rows):
+            c = cost[rows]
+            fen = np.floor(np.clip(c, 0, (2**32 - 1) / 100) * 100 + 1e-6).astype("int64")
+            capped = c > sim.param("skill_training.cap_junior").astype("float64")[rows]
+            rounded = ~capped & (fen % 100 != 0)
+            quoted = capped | rounded | (sim.skill_training_amount[rows] < 1)
+            param[rows] |= (capped.astype("int64") << 5) | (rounded.astype("int64") << 6) | (np.where(quoted, fen, 0) << 7)
+        return param
     if item == "rent":
         reported = np.clip(sim.rented[0], 0, 4095)
         return reported | (sim.rent_counted_months.astype("int64") << 12)
@@ -99,6 +114,12 @@ def _cond_fail(name: str, policy: reference.Policy, lang: str, *, held: bool = F
         end=_fmt_date(policy.end, lang),
         **extra,
     )
+
+
+def _yuan(fen: int) -> str:
+    """An amount in fen as yuan, with only the decimals it has: 150000 -> 1500, 30050 -> 300.5."""
+    whole, part = divmod(int(fen), 100)
+    return str(whole) if not part else f"{whole}.{part:02d}".rstrip("0")
 
 
 def item_codes(sim: Simulation, item: str) -> tuple[np.ndarray, np.ndarray]:
@@ -146,7 +167,7 @@ def _describe_item(item: str, key: int, lang: str, frozen_standards: tuple) -> I
             missing.append(t(f"rules.cond.{name}.unknown", lang))
         elif fail & bit:
             reasons.append(_cond_fail(name, policy, lang, **fmt))
-        else:
+        elif name not in QUIET_WHEN_HELD:
             held.append(_cond_fail(name, policy, lang, held=True, **fmt))
 
     eligible = ((fail | unknown) & ((1 << (k + 1)) - 1)) == 0
@@ -159,6 +180,13 @@ def _describe_item(item: str, key: int, lang: str, frozen_standards: tuple) -> I
             detail = []     # the note on the cap says how many months were reported and counted
         else:
             detail.append(t("rules.note.rent_counted", lang, counted=counted, monthly=policy["rent.monthly"]))
+    if item == "skill_training" and eligible:
+        # a cost above the cap, or with a fraction of a yuan, is said with the amount it gives
+        cost, cap = param >> 7, policy["skill_training.cap_junior"]
+        if (param >> 5) & 1:
+            detail.append(t("rules.note.skill_capped", lang, cost=_yuan(cost), cap=cap))
+        elif (param >> 6) & 1:
+            detail.append(t("rules.note.skill_rounded", lang, cost=_yuan(cost), amount=cost // 100))
     if item == "employer_social_insurance" and eligible:
         # how the amount is reached (or why there is none yet); the months are also a column of
         # their own, so the one-column explanation of the roster does not repeat this per row
@@ -182,6 +210,8 @@ def _cond_fmt(item: str, name: str, param: int, policy: reference.Policy) -> dic
     if name == "level_listed":
         level = (param & 0xF) - 1
         return {"level": LEVELS[level - 1] if level >= 1 else ""}
+    if name == "junior_cost_paid":
+        return {"cost": _yuan(param >> 7)}
     return {}
 
 

@@ -80,7 +80,7 @@ COVERAGE = (
 ITEM_CONDITIONS = {
     "stabilization": ("si_months_enough",),
     "family_visit": ("continuous_months_enough",),
-    "skill_training": ("has_certificate", "level_listed", "certificate_in_window"),
+    "skill_training": ("has_certificate", "level_listed", "certificate_in_window", "junior_cost_paid"),
     "rent": ("self_rented",),
     "organizer_service": ("organizer_named", "organizer_si_months_enough"),
     "employer_social_insurance": ("employer_named",),
@@ -96,6 +96,7 @@ CONDITION_CLAUSE = {
     "has_certificate": "三(二)",
     "level_listed": "三(二)",
     "certificate_in_window": "三(二)",
+    "junior_cost_paid": "三(二)",
     "self_rented": "三(三)",
     "organizer_named": "三(四)",
     "organizer_si_months_enough": "三(四)",
@@ -323,11 +324,17 @@ class Simulation:
         return tri(inside, none | ~np.isnat(d))
 
     @cached_property
-    def skill_training_amount(self) -> np.ndarray:
-        code = self.level_code
+    def training_cost(self) -> tuple[np.ndarray, np.ndarray]:
+        """(培训费用 with 0 for unknown, known mask)."""
         cost = pd.array(self.frame["training_cost"], dtype="Float64")
-        cost_known = ~np.asarray(cost.isna())
-        cost_v = cost.to_numpy(dtype="float64", na_value=0.0)
+        return cost.to_numpy(dtype="float64", na_value=0.0), ~np.asarray(cost.isna())
+
+    @cached_property
+    def skill_training_amount(self) -> np.ndarray:
+        """初级工: the training cost, capped, in whole yuan (a fraction of a yuan is dropped, so the
+        subsidy never exceeds what was paid); 中级工, 高级工: the fixed amounts; else 0."""
+        code = self.level_code
+        cost_v, cost_known = self.training_cost
         cap = self.param("skill_training.cap_junior").astype("float64")
         junior = np.where(cost_known, np.minimum(cost_v, cap), cap)
         amount = np.select(
@@ -340,7 +347,15 @@ class Simulation:
     @cached_property
     def skill_junior_estimated(self) -> np.ndarray:
         """初级工 with no training cost given: paid at the cap, said as an estimate."""
-        return (self.level_code == 1) & np.asarray(pd.array(self.frame["training_cost"], dtype="Float64").isna())
+        return (self.level_code == 1) & ~self.training_cost[1]
+
+    # 初级工 is paid the training cost (三(二)): a cost that comes to nothing (0, or under 1 yuan)
+    # gives nothing, said as a reason rather than as "eligible, 0 yuan". Holds for the other levels
+    # and when no cost is given (the cap is used, said as an estimate).
+    @cached_property
+    def junior_cost_paid(self) -> pd.arrays.BooleanArray:
+        nothing = (self.level_code == 1) & self.training_cost[1] & (self.skill_training_amount < 1)
+        return tri(~nothing, np.ones(self.n, dtype=bool))
 
     # -- 三(三) 租房补贴 ----------------------------------------------------------------------------
     @cached_property

@@ -235,3 +235,53 @@ def test_rent_over_the_cap_is_explained_once():
     assert counted < 40
     assert item.explanation() == t("rules.note.rent_capped", reported=40, counted=counted, max=P["max_subsidy_months"],
                                    end=t("rules.month", y=P.end.year, m=P.end.month), monthly=P["rent.monthly"])
+
+
+# --------------------------------------------------------------------------- the skill subsidy: cap, whole yuan, nothing paid
+
+
+def junior(cost, as_of=AS_OF):
+    return estimate(covered(certificate_level="初级工", certificate_date=dt.date(2019, 5, 1), training_cost=cost),
+                    as_of=as_of).item("skill_training")
+
+
+def test_junior_cost_above_the_cap_says_so():
+    item = junior(1500)
+    assert item.status == "eligible" and item.amount == P["skill_training.cap_junior"] == 1000
+    said = t("rules.note.skill_capped", cost="1500", cap=1000)
+    assert said == "培训费用1500元，超过上限1000元，按1000元计"
+    assert said in item.detail and said in item.explanation()
+    assert not any("上限" in line for line in junior(800).detail)          # under the cap: nothing to say
+    assert junior(1000).detail == junior(800).detail                      # at the cap: paid in full
+
+
+def test_junior_cost_with_a_fraction_is_counted_in_whole_yuan():
+    """RULES.md is silent on fen: the subsidy is counted in whole yuan, rounded down, so it never
+    exceeds what the training cost; the card says so."""
+    item = junior(300.5)
+    assert item.amount == 300
+    assert t("rules.note.skill_rounded", cost="300.5", amount=300) in item.detail
+    assert junior(999.99).amount == 999
+    capped = junior(1000.5)
+    assert capped.amount == 1000 and t("rules.note.skill_capped", cost="1000.5", cap=1000) in capped.detail
+
+
+@pytest.mark.parametrize("cost, shown", [(0, "0"), (0.3, "0.3")])
+def test_junior_cost_of_nothing_is_not_eligible_with_the_reason(cost, shown):
+    """Not "可享受 0 元": 初级工 is paid the actual cost, and a cost that comes to nothing is a reason."""
+    item = junior(cost)
+    assert item.status == "not_eligible" and item.amount == 0
+    assert item.reasons == [t("rules.cond.junior_cost_paid.fail", cost=shown)]
+    assert item.next_step is None
+
+
+def test_skill_cost_texts_are_the_rosters_too():
+    rows = [roster_person(1, certificate_level="初级工", certificate_date="2019-05-01", training_cost="1500"),
+            roster_person(2, certificate_level="初级工", certificate_date="2019-05-01", training_cost="0"),
+            roster_person(3, certificate_level="初级工", certificate_date="2019-05-01", training_cost="300.5")]
+    f = evaluate_file(roster(rows), "r.csv", as_of=AS_OF).frame
+    assert f["skill_training"].tolist() == [1000, 0, 300]
+    assert f["skill_training_status"].astype(str).tolist() == ["eligible", "not_eligible", "eligible"]
+    assert t("rules.note.skill_capped", cost="1500", cap=1000) in f["skill_training_reason"].iloc[0]
+    assert t("rules.cond.junior_cost_paid.fail", cost="0") in f["reason"].iloc[1]
+    assert t("rules.note.skill_rounded", cost="300.5", amount=300) in f["skill_training_reason"].iloc[2]
