@@ -4,6 +4,10 @@ Nothing here decides eligibility: each text is the name of a condition of ``core
 False (a reason) or unknown (missing information). To stay fast on a million rows, rows are grouped
 by what their explanation depends on (which conditions failed or are unknown, and one small number
 such as the months paid), each group is described once, and the texts are taken back per row.
+
+Two audiences read the same conditions: the officer (the roster, the default) and the worker (the
+self-check). A worker's text is the catalog entry ``rules.worker.<key>`` where one exists (plain words
+for a phone), else the officer's ``rules.<key>``; which conditions are named is the same for both.
 """
 from __future__ import annotations
 
@@ -15,11 +19,27 @@ import numpy as np
 import pandas as pd
 
 from core import reference
-from core.i18n import join_list, t
+from core.i18n import has, join_list, t
 from core.rules import COVERAGE, ITEM_CONDITIONS, LEVELS, Simulation, first_appearances
 
+AUDIENCES = ("officer", "worker")
+
+# Conditions a person can still make hold by acting, and until when: months of insurance or work
+# and a job until claims close; a certificate only while the window runs (it must be dated inside
+# it), rented months likewise (they count through the window's last month). Every other condition
+# (who the person is, where from, when they came, the certificate's level or date, who organised
+# the move, a training cost already paid) is a fact that cannot change.
+CHANGEABLE_UNTIL = {
+    "si_months_enough": "claim_deadline",
+    "continuous_months_enough": "claim_deadline",
+    "organizer_si_months_enough": "claim_deadline",
+    "employer_named": "claim_deadline",
+    "has_certificate": "window_end",
+    "self_rented": "window_end",
+}
 # Conditions that hold for almost everyone and say nothing about an eligible item (no "pass" text).
 QUIET_WHEN_HELD = frozenset({"junior_cost_paid"})
+COVERED = "covered"   # the name of the coverage condition in ItemText.failing
 
 
 @dataclass(frozen=True)
@@ -31,6 +51,7 @@ class ItemText:
     next_step: str | None
     notes: tuple[str, ...] = field(default=())  # how an amount was reached that an officer must see
     detail: tuple[str, ...] = field(default=())  # how an amount was reached, plainly
+    failing: tuple[str, ...] = field(default=())  # names of the conditions that are False ("covered" too)
 
     @property
     def eligible(self) -> bool:
@@ -42,6 +63,29 @@ class ItemText:
 
 def _fmt_date(d: dt.date, lang: str) -> str:
     return t("rules.date", lang, y=d.year, m=d.month, d=d.day)
+
+
+def _text(key: str, lang: str, audience: str = "officer", **fmt) -> str:
+    """``rules.<key>``, or for the worker ``rules.worker.<key>`` when the catalog words it apart."""
+    if audience == "worker" and has(f"rules.worker.{key}"):
+        return t(f"rules.worker.{key}", lang, **fmt)
+    return t(f"rules.{key}", lang, **fmt)
+
+
+def can_change(name: str, as_of: dt.date, policy: reference.Policy) -> bool:
+    """Whether a failing condition can still come to hold on ``as_of`` (``CHANGEABLE_UNTIL``)."""
+    until = CHANGEABLE_UNTIL.get(name)
+    if until is None:
+        return False
+    return as_of <= (policy.end if until == "window_end" else policy["claim_deadline"])
+
+
+def is_final(text: ItemText, as_of: dt.date, policy: reference.Policy) -> bool:
+    """A "not eligible" that nothing can change any more: claims have closed, or a condition that
+    is a fact (``CHANGEABLE_UNTIL``) fails. Answering the missing questions cannot change it either."""
+    if as_of > policy["claim_deadline"]:
+        return True
+    return any(not can_change(name, as_of, policy) for name in text.failing)
 
 
 def _bits(conditions: list[pd.arrays.BooleanArray]) -> tuple[np.ndarray, np.ndarray]:
@@ -87,17 +131,18 @@ def coverage_codes(sim: Simulation) -> tuple[np.ndarray, np.ndarray]:
 
 
 @lru_cache(maxsize=4096)
-def describe_coverage(key: int, lang: str = "zh") -> ItemText:
+def describe_coverage(key: int, lang: str = "zh", audience: str = "officer") -> ItemText:
     fail, unknown, pidx = key & 0xFF, (key >> 8) & 0xFF, key >> 16
     policy = reference.policies()[pidx]
-    reasons, missing = [], []
+    reasons, missing, failing = [], [], []
     for i, name in enumerate(COVERAGE):
         bit = 1 << i
         if unknown & bit:
-            missing.append(t(f"rules.cond.{name}.unknown", lang))
+            missing.append(_text(f"cond.{name}.unknown", lang, audience))
         elif fail & bit:
-            reasons.append(_cond_fail(name, policy, lang))
-    return ItemText(tuple(reasons), _unique(missing), None)
+            reasons.append(_cond_fail(name, policy, lang, audience=audience))
+            failing.append(name)
+    return ItemText(tuple(reasons), _unique(missing), None, failing=tuple(failing))
 
 
 def _unique(texts: list[str]) -> tuple[str, ...]:
@@ -105,11 +150,13 @@ def _unique(texts: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(texts))
 
 
-def _cond_fail(name: str, policy: reference.Policy, lang: str, *, held: bool = False, **extra) -> str:
+def _cond_fail(name: str, policy: reference.Policy, lang: str, *, held: bool = False, audience: str = "officer",
+               **extra) -> str:
     """The text of a condition that fails, or with ``held`` of one that holds."""
-    return t(
-        f"rules.cond.{name}.{'pass' if held else 'fail'}",
+    return _text(
+        f"cond.{name}.{'pass' if held else 'fail'}",
         lang,
+        audience,
         start=_fmt_date(policy.start, lang),
         end=_fmt_date(policy.end, lang),
         **extra,
@@ -136,14 +183,15 @@ def item_codes(sim: Simulation, item: str) -> tuple[np.ndarray, np.ndarray]:
     return pd.factorize(key, sort=False)
 
 
-def describe_item(item: str, key: int, lang: str = "zh", standards: dict | None = None) -> ItemText:
+def describe_item(item: str, key: int, lang: str = "zh", standards: dict | None = None,
+                  audience: str = "officer") -> ItemText:
     """The reasons, missing information, next step and notes of one group of rows."""
     frozen = tuple(sorted((standards or {}).items()))
-    return _describe_item(item, key, lang, frozen)
+    return _describe_item(item, key, lang, frozen, audience)
 
 
 @lru_cache(maxsize=16384)
-def _describe_item(item: str, key: int, lang: str, frozen_standards: tuple) -> ItemText:
+def _describe_item(item: str, key: int, lang: str, frozen_standards: tuple, audience: str = "officer") -> ItemText:
     standards = dict(frozen_standards)
     conds = ITEM_CONDITIONS[item]
     k = len(conds)
@@ -154,21 +202,24 @@ def _describe_item(item: str, key: int, lang: str, frozen_standards: tuple) -> I
     reasons: list[str] = []
     missing: list[str] = []
     notes: list[str] = []
+    failing: list[str] = []
     if unknown & cov_bit:
-        missing.append(t("rules.item.covered_unknown", lang))
+        missing.append(_text("item.covered_unknown", lang, audience))
     elif fail & cov_bit:
-        reasons.append(t("rules.item.covered_fail", lang))
+        reasons.append(_text("item.covered_fail", lang, audience))
+        failing.append(COVERED)
 
     held: list[str] = []
     for i, name in enumerate(conds):
         bit = 1 << i
         fmt = _cond_fmt(item, name, param, policy)
         if unknown & bit:
-            missing.append(t(f"rules.cond.{name}.unknown", lang))
+            missing.append(_text(f"cond.{name}.unknown", lang, audience))
         elif fail & bit:
-            reasons.append(_cond_fail(name, policy, lang, **fmt))
+            reasons.append(_cond_fail(name, policy, lang, audience=audience, **fmt))
+            failing.append(name)
         elif name not in QUIET_WHEN_HELD:
-            held.append(_cond_fail(name, policy, lang, held=True, **fmt))
+            held.append(_cond_fail(name, policy, lang, held=True, audience=audience, **fmt))
 
     eligible = ((fail | unknown) & ((1 << (k + 1)) - 1)) == 0
     notes.extend(_notes(item, param, policy, eligible, lang, standards))
@@ -192,10 +243,10 @@ def _describe_item(item: str, key: int, lang: str, frozen_standards: tuple) -> I
         # their own, so the one-column explanation of the roster does not repeat this per row
         months = min(param, policy["max_subsidy_months"])
         configured = bool(standards and standards.get("employer_social_insurance.monthly") is not None)
-        key = "rules.note.employer_months" if configured else "rules.note.employer_no_standard"
-        detail.append(t(key, lang, months=months))
+        key = "note.employer_months" if configured else "note.employer_no_standard"
+        detail.append(_text(key, lang, audience, months=months))
     next_step = _next_step(item, fail, unknown, k, param, policy, lang)
-    return ItemText(tuple(reasons), _unique(missing), next_step, tuple(notes), tuple(detail))
+    return ItemText(tuple(reasons), _unique(missing), next_step, tuple(notes), tuple(detail), tuple(failing))
 
 
 def _cond_fmt(item: str, name: str, param: int, policy: reference.Policy) -> dict:

@@ -3,6 +3,11 @@
 ``estimate`` builds a one-row typed frame with the same parsers the roster uses and runs the same
 ``core.engine.evaluate_frame``; the explanation comes from the same condition columns. Unknown is
 "not enough information", never "not eligible".
+
+What the worker reads is worded for the worker (``core.explain`` audience "worker") and weighed on
+the day of the check: after the claim deadline no step is offered that could not pay any more, and
+a "not eligible" that no answer or action can change is said to be final (``ItemResult.final``)
+without asking for more answers. ``ItemResult.explanation()`` stays the roster's text.
 """
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from core import normalize, reference
+from core import explain, normalize, reference
 from core.engine import evaluate_columns, evaluate_frame
 from core.i18n import join_list, t
 from core.idnumber import OK as ID_OK
@@ -21,6 +26,8 @@ from core.rules import ITEM_CLAUSE, ITEM_PAYEE, ITEMS, NO_CERTIFICATE, WORKER_IT
 
 OUTSIDE_SHAOXING = "其他"
 NONE_WORDS = {"无", "没有", "none", "否"}
+# Dates a person gives that cannot lie after the day of the check.
+PAST_DATES = ("first_employment_date", "certificate_date")
 
 
 def _one(parser, value):
@@ -139,13 +146,17 @@ class ItemResult:
     possible_amount: int | None  # what it would give if the missing information turns out well
     reasons: list[str]
     missing: list[str]
-    next_step: str | None
+    next_step: str | None  # None after the claim deadline, or when it could not pay any more
     notes: list[str]
     detail: list[str]
     lang: str = "zh"
+    final: bool = False  # not eligible, and no answer or action can change that (missing is then empty)
+    roster_text: str | None = None  # the roster's explanation of the same conditions
 
     def explanation(self) -> str:
         """The same text the roster shows for this item."""
+        if self.roster_text is not None:
+            return self.roster_text
         return join_list(self.reasons + self.missing + self.detail + self.notes, self.lang)
 
 
@@ -163,22 +174,62 @@ class Estimate:
     claim_deadline: dt.date
     claim_closed: bool
     as_of: dt.date = field(default_factory=dt.date.today)
+    coverage_final: bool = False  # not covered, whatever else is answered (coverage_missing is then empty)
+    input_problems: list[str] = field(default_factory=list)  # answers that cannot be right, set aside
 
     def item(self, code: str) -> ItemResult:
         return next(i for i in self.items if i.code == code)
 
+    @property
+    def pending_items(self) -> list[str]:
+        """The items paid to the worker that still lack information (their amount is not in the total)."""
+        return [i.code for i in self.items if i.payee == "worker" and i.status == "unknown"]
 
-def estimate(person: Person, as_of: dt.date | None = None, standards: dict | None = None, lang: str = "zh") -> Estimate:
-    """Everything the notice gives this person, why, and what is still missing."""
+    @property
+    def pending_max(self) -> int | None:
+        """The most the pending items could add to the total, from each item's own most; None when
+        one of them has no known most (its amount depends on an unanswered number), 0 when none."""
+        pending = [i for i in self.items if i.payee == "worker" and i.status == "unknown"]
+        if any(not i.possible_amount for i in pending):
+            return None
+        return sum(i.possible_amount for i in pending)
+
+
+def _set_aside_future_dates(person: Person, as_of: dt.date, lang: str) -> tuple[Person, list[str]]:
+    """A date after the day of the check cannot be right: it counts as not given, and is said."""
+    late = [name for name in PAST_DATES if getattr(person, name) is not None and getattr(person, name) > as_of]
+    said = [
+        t("person.future_date", lang, field=t(f"person.field.{name}", lang), date=_day(getattr(person, name), lang),
+          today=_day(as_of, lang))
+        for name in late
+    ]
+    return (person.model_copy(update={name: None for name in late}) if late else person), said
+
+
+def _day(d: dt.date, lang: str) -> str:
+    return t("rules.date", lang, y=d.year, m=d.month, d=d.day)
+
+
+def estimate(person: Person, as_of: dt.date | None = None, standards: dict | None = None, lang: str = "zh",
+             audience: str = "worker") -> Estimate:
+    """Everything the notice gives this person, why, and what is still missing, worded for
+    ``audience`` (the worker; "officer" gives the roster's words)."""
     as_of = as_of or dt.date.today()
+    person, problems = _set_aside_future_dates(person, as_of, lang)
     typed = typed_columns([person], as_of)
-    result, sim, tables = evaluate_columns(typed, as_of, standards, lang)
+    result, sim, _ = evaluate_columns(typed, as_of, standards, lang, with_texts=False)
     row = {name: values[0] for name, values in result.items()}
-    cov = tables["coverage"][int(row["covered_text"])]
+    policy = reference.policies()[int(sim.policy_index[0])]
+    deadline = policy["claim_deadline"]
+    cov = explain.describe_coverage(int(explain.coverage_codes(sim)[1][0]), lang, audience)
+    coverage_final = str(row["covered"]) == "not_eligible" and explain.is_final(cov, as_of, policy)
     items = []
     for item in ITEMS:
-        text = tables[item][int(row[f"{item}_text"])]
+        key = int(explain.item_codes(sim, item)[1][0])
+        text = explain.describe_item(item, key, lang, standards, audience)
+        roster = text if audience == "officer" else explain.describe_item(item, key, lang, standards)
         status = str(row[f"{item}_status"])
+        final = status == "not_eligible" and explain.is_final(text, as_of, policy)
         full = int(sim.full_amount(item)[0])
         amount: int | None = int(row[item])
         if item == "employer_social_insurance" and sim.standard("employer_social_insurance.monthly") is None:
@@ -193,19 +244,20 @@ def estimate(person: Person, as_of: dt.date | None = None, standards: dict | Non
                 amount=amount,
                 possible_amount=full if status == "unknown" and full else None,
                 reasons=list(text.reasons),
-                missing=list(text.missing),
-                next_step=text.next_step,
+                missing=[] if final else list(text.missing),
+                next_step=None if final else text.next_step,
                 notes=list(text.notes),
                 detail=list(text.detail),
                 lang=lang,
+                final=final,
+                roster_text=roster.joined(lang),
             )
         )
-    deadline = reference.policy()["claim_deadline"]
     category = str(row["category"]) if person.registered_poor is not None and person.home_province else None
     return Estimate(
         covered=str(row["covered"]),
         coverage_reasons=list(cov.reasons),
-        coverage_missing=list(cov.missing),
+        coverage_missing=[] if coverage_final else list(cov.missing),
         items=items,
         total_to_worker=int(sum(int(row[i]) for i in WORKER_ITEMS)),
         category=category,
@@ -215,6 +267,8 @@ def estimate(person: Person, as_of: dt.date | None = None, standards: dict | Non
         claim_deadline=deadline,
         claim_closed=as_of > deadline,
         as_of=as_of,
+        coverage_final=coverage_final,
+        input_problems=problems,
     )
 
 

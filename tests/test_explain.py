@@ -3,12 +3,13 @@ unknown answers, the claim deadline, what the tool cannot check and how it reads
 from __future__ import annotations
 
 import datetime as dt
+import string
 
 import pytest
 
 from core import reference
 from core.engine import evaluate_file
-from core.i18n import t
+from core.i18n import catalog, t
 from core.person import CANNOT_CHECK, READING_NOTES, Person, estimate
 from core.rules import ITEMS
 from tests.test_validate import person as roster_person
@@ -96,7 +97,9 @@ def test_unknown_registered_poor_is_unknown_not_not_eligible():
     est = estimate(covered(registered_poor=None, social_insurance_months=5, continuous_months=12), as_of=AS_OF)
     assert est.covered == "unknown"
     assert est.coverage_reasons == []
-    assert est.coverage_missing == [t("rules.cond.registered_poor.unknown")]
+    assert est.coverage_missing == [t("rules.worker.cond.registered_poor.unknown")]     # worded for the worker
+    officer = estimate(covered(registered_poor=None), as_of=AS_OF, audience="officer")
+    assert officer.coverage_missing == [t("rules.cond.registered_poor.unknown")]       # the roster's words
     for code in ("stabilization", "family_visit"):
         item = est.item(code)
         assert item.status == "unknown"
@@ -109,7 +112,7 @@ def test_unknown_registered_poor_is_unknown_not_not_eligible():
 def test_unknown_months_are_unknown():
     item = estimate(covered(social_insurance_months=None), as_of=AS_OF).item("stabilization")
     assert item.status == "unknown"
-    assert item.missing == [t("rules.cond.si_months_enough.unknown")]
+    assert item.missing == [t("rules.worker.cond.si_months_enough.unknown")]
     assert item.next_step is None
 
 
@@ -190,7 +193,9 @@ def test_employer_item_without_a_standard_has_no_amount():
     assert item.status == "eligible"
     assert item.amount is None
     said = t("rules.note.employer_no_standard", months=P["max_subsidy_months"])   # months capped at 36
-    assert said in item.detail and said in item.explanation()
+    assert said in item.explanation()                                              # the roster's text
+    assert item.detail == [t("rules.worker.cond.employer_named.pass"),
+                           t("rules.worker.note.employer_no_standard", months=P["max_subsidy_months"])]
     # the roster's one-column explanation lists items not granted; it does not repeat this per row
     res = evaluate_file(roster([roster_person(1, employer="甲公司", social_insurance_months="40"), roster_person(2)]),
                         "r.csv", as_of=AS_OF)
@@ -223,7 +228,7 @@ def test_an_eligible_item_names_the_conditions_that_hold():
         t("rules.cond.has_certificate.pass"), t("rules.cond.level_listed.pass", level="中级工"),
         t("rules.cond.certificate_in_window.pass", start=start, end=end)]
     assert est.item("organizer_service").detail == [
-        t("rules.cond.organizer_named.pass"),
+        t("rules.worker.cond.organizer_named.pass"),
         t("rules.cond.organizer_si_months_enough.pass", months=12, min=P["organizer_service.min_social_insurance_months"])]
     # an item that is not granted says only what stands in the way
     assert est.item("rent").detail == [] and est.item("rent").reasons == [t("rules.cond.self_rented.fail")]
@@ -235,6 +240,97 @@ def test_rent_over_the_cap_is_explained_once():
     assert counted < 40
     assert item.explanation() == t("rules.note.rent_capped", reported=40, counted=counted, max=P["max_subsidy_months"],
                                    end=t("rules.month", y=P.end.year, m=P.end.month), monthly=P["rent.monthly"])
+
+
+# --------------------------------------------------------------------------- claims closed: no step that cannot pay
+
+CLOSED = dt.date(2022, 1, 1)          # the day after the claim deadline
+IN_WINDOW = dt.date(2020, 6, 1)       # the policy still runs
+
+
+def test_after_the_claim_deadline_no_next_step_is_offered():
+    """"再缴纳1个月社保即可享受3000元" after 2021-12-31 would cost the worker money for nothing."""
+    person = covered(social_insurance_months=2, continuous_months=11, organized=True)
+    open_ = estimate(person, as_of=AS_OF)
+    assert open_.item("stabilization").next_step == t("rules.next.stabilization", n=1, amount=P["stabilization.amount"])
+    assert open_.item("stabilization").final is False
+    closed = estimate(person, as_of=CLOSED)
+    assert closed.claim_closed
+    for item in closed.items:
+        assert item.next_step is None, item.code
+        assert item.status != "not_eligible" or item.final, item.code
+    # the roster's own text of the same conditions is unchanged
+    assert closed.item("stabilization").explanation() == open_.item("stabilization").explanation()
+
+
+def test_certificate_and_rent_steps_only_while_the_window_runs():
+    """A certificate must be dated inside the window and rent counts months through 2020-12: after
+    the window those steps cannot pay, even before the claim deadline."""
+    person = covered()
+    during = estimate(person, as_of=IN_WINDOW)
+    assert during.item("skill_training").next_step and during.item("rent").next_step
+    assert not during.item("skill_training").final and not during.item("rent").final
+    after = estimate(person, as_of=AS_OF)            # 2021-06-30: window over, claims open
+    for code in ("skill_training", "rent"):
+        assert after.item(code).next_step is None and after.item(code).final, code
+    assert after.item("stabilization").next_step and not after.item("stabilization").final
+
+
+# --------------------------------------------------------------------------- the total while items are pending
+
+
+def test_pending_total_from_the_same_item_results():
+    est = estimate(Person(), as_of=AS_OF)
+    assert est.total_to_worker == 0
+    assert est.pending_items == ["stabilization", "family_visit", "skill_training", "rent"]
+    assert est.pending_max is None                   # rent months and the certificate are unknown: no most
+    only_poor = estimate(covered(registered_poor=None, social_insurance_months=12, continuous_months=13,
+                                 certificate_level="中级工", certificate_date=dt.date(2018, 6, 1),
+                                 self_rented_months=10), as_of=AS_OF)
+    assert only_poor.total_to_worker == 0
+    assert only_poor.pending_max == sum(i.possible_amount for i in only_poor.items if i.payee == "worker") \
+        == P["stabilization.amount"] + P["family_visit.amount"] + P["skill_training.amount_intermediate"] \
+        + 10 * P["rent.monthly"]
+    part = estimate(covered(social_insurance_months=12, self_rented_months=None), as_of=AS_OF)
+    assert part.total_to_worker == P["stabilization.amount"]
+    assert part.pending_items == ["rent"] and part.pending_max is None
+    known = estimate(covered(social_insurance_months=12), as_of=AS_OF)
+    assert known.pending_items == [] and known.pending_max == 0
+
+
+# --------------------------------------------------------------------------- not covered is final
+
+
+@pytest.mark.parametrize("person", [
+    Person(home_province="浙江"),
+    Person(first_employment_date=dt.date(2017, 11, 20)),
+    Person(registered_poor=False),
+    covered(home_province="浙江省", social_insurance_months=None, certificate_level=None),
+], ids=["zhejiang", "came_2017", "not_registered_poor", "zhejiang_rest_known"])
+def test_not_covered_on_a_known_condition_asks_for_nothing_more(person):
+    est = estimate(person, as_of=AS_OF)              # claims still open: the wording is still final
+    assert est.covered == "not_eligible" and est.coverage_final
+    assert est.coverage_reasons and est.coverage_missing == []
+    for item in est.items:
+        assert item.status == "not_eligible" and item.final, item.code
+        assert item.missing == [] and item.next_step is None, item.code
+        assert t("rules.worker.item.covered_fail") in item.reasons, item.code
+
+
+def test_temporary_not_eligible_stays_temporary_while_it_can_change():
+    est = estimate(covered(social_insurance_months=2, registered_poor=None), as_of=AS_OF)
+    item = est.item("stabilization")
+    assert item.status == "not_eligible" and not item.final
+    assert item.missing                               # the unknown 建档立卡 still matters
+    assert not est.coverage_final
+
+
+def test_a_fact_that_fails_is_final():
+    """技师 (the notice lists three levels) and a certificate dated outside the window cannot change."""
+    tech = estimate(covered(certificate_level="技师", certificate_date=dt.date(2019, 5, 1)), as_of=IN_WINDOW)
+    assert tech.item("skill_training").final
+    late = estimate(covered(certificate_level="中级工", certificate_date=dt.date(2021, 3, 1)), as_of=AS_OF)
+    assert late.item("skill_training").status == "not_eligible" and late.item("skill_training").final
 
 
 # --------------------------------------------------------------------------- the skill subsidy: cap, whole yuan, nothing paid
@@ -272,7 +368,7 @@ def test_junior_cost_of_nothing_is_not_eligible_with_the_reason(cost, shown):
     item = junior(cost)
     assert item.status == "not_eligible" and item.amount == 0
     assert item.reasons == [t("rules.cond.junior_cost_paid.fail", cost=shown)]
-    assert item.next_step is None
+    assert item.next_step is None and item.final
 
 
 def test_skill_cost_texts_are_the_rosters_too():
@@ -285,3 +381,54 @@ def test_skill_cost_texts_are_the_rosters_too():
     assert t("rules.note.skill_capped", cost="1500", cap=1000) in f["skill_training_reason"].iloc[0]
     assert t("rules.cond.junior_cost_paid.fail", cost="0") in f["reason"].iloc[1]
     assert t("rules.note.skill_rounded", cost="300.5", amount=300) in f["skill_training_reason"].iloc[2]
+
+
+# --------------------------------------------------------------------------- worker's words, roster's words
+
+
+def test_worker_words_for_the_employer_and_organiser():
+    est = estimate(covered(has_employer=False, organized=None), as_of=AS_OF)
+    employer = est.item("employer_social_insurance")
+    assert employer.reasons == [t("rules.worker.cond.employer_named.fail")]
+    assert "未填写" not in employer.reasons[0]
+    assert employer.explanation() == t("rules.cond.employer_named.fail")     # the roster still says 未填写用人单位
+    organizer = est.item("organizer_service")
+    assert t("rules.worker.cond.organizer_named.unknown") in organizer.missing
+    assert not any("市场主体" in line for line in organizer.missing)
+    officer = estimate(covered(has_employer=False, organized=None), as_of=AS_OF, audience="officer")
+    assert officer.item("employer_social_insurance").reasons == [t("rules.cond.employer_named.fail")]
+
+
+def test_worker_words_for_the_employer_subsidy_without_a_local_standard():
+    item = estimate(covered(has_employer=True, social_insurance_months=2), as_of=AS_OF).item("employer_social_insurance")
+    assert item.detail[-1] == t("rules.worker.note.employer_no_standard", months=2)
+    assert not any("未配置" in line or "核定" in line for line in item.detail)
+
+
+def _fields(text: str) -> set[str]:
+    return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+
+
+@pytest.mark.parametrize("key", sorted(k for k in catalog("zh") if k.startswith("rules.worker.")))
+def test_every_worker_wording_replaces_an_officer_wording(key):
+    """A worker text stands in for a roster text (same figures at most), never for nothing."""
+    zh = catalog("zh")
+    officer = key.replace("rules.worker.", "rules.", 1)
+    assert officer in zh
+    assert _fields(zh[key]) <= _fields(zh[officer]) | {"start", "end"}
+
+
+# --------------------------------------------------------------------------- dates after today
+
+
+def test_a_date_after_today_is_set_aside_and_said():
+    today = dt.date(2026, 11, 26)
+    est = estimate(covered(first_employment_date=dt.date(2031, 1, 1)), as_of=today)
+    assert est.input_problems == [t("person.future_date", field=t("person.field.first_employment_date"),
+                                    date="2031年1月1日", today="2026年11月26日")]
+    assert est.covered == "unknown"                                  # not "晚于2020年12月31日"
+    assert not any("晚于" in r for r in est.coverage_reasons)
+    assert est.coverage_missing == [t("rules.worker.cond.came_from_window_start.unknown")]
+    cert = estimate(covered(certificate_level="中级工", certificate_date=dt.date(2030, 1, 1)), as_of=today)
+    assert cert.input_problems and cert.item("skill_training").status == "unknown"
+    assert estimate(covered(), as_of=today).input_problems == []
