@@ -8,7 +8,7 @@ from core.person import estimate
 from pages._common import (
     JUNIOR, NO_CERTIFICATE, as_of, card_amount, card_reasons, certificate_options, lang, district_options, money,
     person_from_answers, province_options,
-    status_label, STATUS_COLORS, ui_text, format_day,
+    STATUS_COLORS, ui_text, format_day,
 )
 
 YES_NO = ("yes", "no", "unknown")
@@ -53,6 +53,7 @@ def step(n: int, title_key: str):
 
 
 unknown = ui_text("self_check.placeholder_unknown")
+today = as_of() or dt.date.today()     # no date a worker gives can lie after it
 answers: dict = {}
 
 step(1, "self_check.step1")
@@ -65,7 +66,7 @@ answers["home_county"] = st.text_input(ui_text("self_check.q_county"), key="sc_c
 step(2, "self_check.step2")
 answers["first_employment_date"] = st.date_input(
     ui_text("self_check.q_first_date"), value=None, key="sc_first_date", format="YYYY-MM-DD",
-    min_value=dt.date(1980, 1, 1), help=ui_text("self_check.q_first_date_help"))
+    min_value=dt.date(1980, 1, 1), max_value=today, help=ui_text("self_check.q_first_date_help"))
 district_labels = district_options()
 answers["work_district"] = answered("sc_district", st.selectbox(
     ui_text("self_check.q_district"), list(district_labels), index=None, format_func=district_labels.get,
@@ -90,7 +91,8 @@ answers["certificate_level"] = answered("sc_cert", st.selectbox(
     key=carried("sc_cert")))
 if answers["certificate_level"] not in (None, NO_CERTIFICATE):
     answers["certificate_date"] = st.date_input(ui_text("self_check.q_cert_date"), value=None,
-                                                key="sc_cert_date", format="YYYY-MM-DD")
+                                                key="sc_cert_date", format="YYYY-MM-DD", max_value=today,
+                                                help=ui_text("self_check.q_cert_date_help"))
     if answers["certificate_level"] == JUNIOR:
         answers["training_cost"] = st.number_input(
             ui_text("self_check.q_cost"), min_value=0.0, value=None, step=100.0, placeholder=unknown,
@@ -104,29 +106,59 @@ answers["self_rented_months"] = st.number_input(
 if st.button(ui_text("self_check.submit"), type="primary", key="sc_submit", width="stretch"):
     st.session_state["sc_shown"] = True
 
+def badge(item, closed: bool) -> str:
+    """The word on an item's card: after the claim deadline an eligible item is what the policy
+    would have given; a "not eligible" that nothing can change is final, not "not yet"."""
+    if item.status == "eligible":
+        return ui_text("self_check.badge.eligible_closed" if closed else "self_check.badge.eligible")
+    if item.status == "not_eligible":
+        return ui_text("self_check.badge.not_eligible_final" if item.final else "self_check.badge.not_eligible")
+    return ui_text("self_check.badge.unknown")
+
+
+def total_metric(result) -> None:
+    """The worker's total, from the same item results as the cards: the amounts known, and what is
+    still pending (never a bare 0 while an item lacks information)."""
+    label = ui_text("self_check.total_closed" if result.claim_closed else "self_check.total")
+    pending = result.pending_items
+    if not pending:
+        value = money(result.total_to_worker)
+    elif result.total_to_worker:
+        value = ui_text("self_check.total_known", amount=money(result.total_to_worker))
+    else:
+        value = ui_text("self_check.total_pending")
+    st.metric(label, value, help=ui_text("self_check.total_help"))
+    if pending:
+        most = result.pending_max
+        st.caption(ui_text("self_check.total_pending_max", amount=money(most)) if most
+                   else ui_text("self_check.total_pending_open"))
+
+
 if st.session_state.get("sc_shown"):
     result = estimate(person_from_answers(answers), as_of=as_of(), lang=lang())
     st.header(ui_text("self_check.result_title"), anchor="result")
+    for problem in result.input_problems:
+        st.error(problem, icon=":material/error:")
     deadline = format_day(result.claim_deadline)
     if result.claim_closed:
         st.warning(ui_text("self_check.deadline_closed", date=deadline), icon=":material/event_busy:")
     else:
         st.info(ui_text("self_check.deadline_open", date=deadline), icon=":material/event:")
 
-    with st.container(border=True):
+    with st.container(border=True, key="coverage_card"):
         st.markdown(f"**{ui_text('self_check.coverage_title')}** "
-                    f":{STATUS_COLORS[result.covered]}-badge[{status_label(result.covered)}]")
+                    f":{STATUS_COLORS[result.covered]}-badge[{ui_text('self_check.coverage_badge.' + result.covered)}]")
         st.write(ui_text(f"self_check.covered.{result.covered}"))
         st.markdown("\n".join(f"- {reason}" for reason in result.coverage_reasons))
         if result.coverage_missing:
             st.markdown(f"**{ui_text('self_check.missing')}** " + join_list(result.coverage_missing, lang()))
 
-    st.metric(ui_text("self_check.total"), money(result.total_to_worker), help=ui_text("self_check.total_help"))
+    total_metric(result)
 
     for item in result.items:
         with st.container(border=True, key=f"card_{item.code}"):
             head, amount = st.columns([3, 2], vertical_alignment="center")
-            head.markdown(f"**{item.title}**  \n:{STATUS_COLORS[item.status]}-badge[{status_label(item.status)}]")
+            head.markdown(f"**{item.title}**  \n:{STATUS_COLORS[item.status]}-badge[{badge(item, result.claim_closed)}]")
             amount.markdown(f"#### {card_amount(item)}")
             lines = card_reasons(item)
             if lines:

@@ -148,7 +148,9 @@ def test_self_check_with_nothing_answered_says_information_missing():
     assert set(found) == set(_common.ITEMS)
     for code, text in found.items():
         assert ui("status.unknown") in text, code
-    assert at.metric[0].value == ui("money", amount="0")
+    # not "0 元" while every item is still pending: the total says so, from the same items
+    assert at.metric[0].value == ui("self_check.total_pending")
+    assert ui("self_check.total_pending_open") in [c.value for c in at.caption]
 
 
 def test_self_check_answers_give_the_engines_cards_and_amounts():
@@ -196,6 +198,117 @@ def test_self_check_not_registered_poor_is_not_covered():
     at.button(key="sc_submit").click().run()
     assert ui("self_check.covered.not_eligible") in texts(at)
     assert at.metric[0].value == ui("money", amount="0")
+
+
+COVERED_2_MONTHS = dict(sc_poor="yes", sc_province="四川省", sc_first_date=dt.date(2018, 3, 1), sc_district="柯桥区",
+                        sc_has_employer="yes", sc_si=2, sc_continuous=13, sc_organized="no", sc_cert=_common.NO_CERTIFICATE,
+                        sc_rent=0)
+
+
+def test_self_check_after_the_deadline_offers_no_step_and_says_would_have():
+    """Today is after the claim deadline: no "再缴纳1个月社保即可享受…" (it cannot pay any more), and the
+    amounts are what the policy would have given. With claims open, the step is offered."""
+    at = open_page()
+    fill(at, **COVERED_2_MONTHS)
+    at.button(key="sc_submit").click().run()
+    found = cards(at)
+    step = t("rules.next.stabilization", n=1, amount=reference.policy()["stabilization.amount"])
+    assert not any(ui("self_check.next_step") in text for text in found.values())
+    assert step not in texts(at)
+    assert at.metric[0].label == ui("self_check.total_closed")
+    assert ui("self_check.badge.eligible_closed") in found["family_visit"]
+    assert ui("self_check.badge.not_eligible_final") in found["stabilization"]
+    assert ui("self_check.badge.not_eligible") not in found["stabilization"]
+
+    at.session_state["as_of"] = dt.date(2019, 6, 1)       # claims open
+    at.run()
+    found = cards(at)
+    assert step in found["stabilization"]
+    assert ui("self_check.badge.not_eligible") in found["stabilization"]
+    assert at.metric[0].label == ui("self_check.total")
+    assert ui("self_check.badge.eligible") in found["family_visit"]
+    assert ui("self_check.badge.eligible_closed") not in found["family_visit"]
+
+
+def test_self_check_total_says_pending_when_only_registered_poor_is_unknown():
+    at = open_page()
+    fill(at, **{**FULL, "sc_poor": "unknown"})
+    fill(at, **AFTER_CERT)
+    at.button(key="sc_submit").click().run()
+    pol = reference.policy()
+    most = (pol["stabilization.amount"] + pol["family_visit.amount"] + pol["skill_training.amount_intermediate"]
+            + 10 * pol["rent.monthly"])
+    assert at.metric[0].value == ui("self_check.total_pending")
+    assert ui("self_check.total_pending_max", amount=_common.money(most)) in [c.value for c in at.caption]
+    # a known part and a pending part: both said
+    at = open_page()
+    fill(at, **FULL)
+    at.button(key="sc_submit").click().run()                 # certificate date and rent not answered
+    expected = pol["stabilization.amount"] + pol["family_visit.amount"]
+    assert at.metric[0].value == ui("self_check.total_known", amount=_common.money(expected))
+    assert ui("self_check.total_pending_open") in [c.value for c in at.caption]
+
+
+@pytest.mark.parametrize("answers", [
+    dict(sc_province="浙江省"), dict(sc_first_date=dt.date(2017, 11, 20)), dict(sc_poor="no"),
+], ids=["zhejiang", "came_2017", "not_registered_poor"])
+def test_self_check_not_covered_is_final_and_asks_nothing_more(answers):
+    at = open_page()
+    fill(at, **answers)
+    at.button(key="sc_submit").click().run()
+    at.session_state["as_of"] = dt.date(2019, 6, 1)        # even while claims are open
+    at.run()
+    body = texts(at)
+    assert ui("self_check.missing") not in body
+    assert ui("self_check.coverage_badge.not_eligible") in body
+    assert ui("self_check.covered.not_eligible") in body and "人力社保部门" in body
+    for code, text in cards(at).items():
+        assert ui("self_check.badge.not_eligible_final") in text, code
+        assert ui("status.not_eligible") not in text, code      # not "暂不符合"
+
+
+def test_self_check_skill_cap_is_said_on_the_card():
+    at = open_page()
+    fill(at, **{**FULL, "sc_cert": "初级工"})
+    fill(at, sc_cert_date=dt.date(2018, 6, 1), sc_cost=1500.0, sc_rent=10)
+    at.button(key="sc_submit").click().run()
+    card = cards(at)["skill_training"]
+    assert _common.money(1000) in card
+    assert t("rules.note.skill_capped", cost="1500", cap=1000) in card
+    fill(at, sc_cost=0.0)
+    card = cards(at)["skill_training"]
+    assert t("rules.cond.junior_cost_paid.fail", cost="0") in card
+    assert ui("self_check.badge.eligible_closed") not in card and ui("status.eligible") not in card
+
+
+def test_self_check_speaks_to_the_worker_not_the_office():
+    at = open_page()
+    fill(at, sc_poor="yes", sc_province="四川省", sc_first_date=dt.date(2018, 3, 1), sc_district="柯桥区",
+         sc_has_employer="no")
+    at.button(key="sc_submit").click().run()
+    body = texts(at) + "\n".join(cards(at).values())
+    for jargon in ("未填写用人单位", "市场主体", "本地标准未配置", "政策对象 可享受"):
+        assert jargon not in body, jargon
+    assert t("rules.worker.cond.employer_named.fail") in cards(at)["employer_social_insurance"]
+    assert t("rules.worker.cond.organizer_named.unknown") in cards(at)["organizer_service"]
+    coverage = next(m.value for m in at.markdown if ui("self_check.coverage_title") in m.value)
+    assert ui("self_check.coverage_badge.eligible") in coverage and ui("status.eligible") not in coverage
+    fill(at, sc_has_employer="yes")
+    card = cards(at)["employer_social_insurance"]
+    assert t("rules.worker.note.employer_no_standard") in card and ui("self_check.amount_local") in card
+
+
+def test_self_check_refuses_a_first_date_after_today():
+    today = dt.date.today()
+    at = open_page()
+    date = at.date_input(key="sc_first_date")
+    assert date.proto.max == today.strftime("%Y/%m/%d") or str(today) in str(date.proto.max)
+    fill(at, sc_poor="yes", sc_province="四川省", sc_district="柯桥区", sc_first_date=dt.date(2031, 1, 1))
+    assert at.date_input(key="sc_first_date").value is None          # refused at input
+    at.button(key="sc_submit").click().run()
+    body = texts(at)
+    assert "晚于" not in body and "2031" not in body
+    assert t("rules.worker.cond.came_from_window_start.unknown") in body
 
 
 # ---------------------------------------------------------------------------------------------
