@@ -286,6 +286,11 @@ def display_table(frame: pd.DataFrame) -> pd.DataFrame:
     out[ui_text("table.row")] = frame["row"].to_numpy()
     valid = frame["valid"].astype("boolean").fillna(False)
     out[ui_text("table.valid")] = np.where(valid.to_numpy(), ui_text("table.ok"), ui_text("table.error"))
+    # why, next to the verdict: an officer reads the errors and what a row misses without
+    # scrolling past twenty columns (the download keeps ROSTER.md's order)
+    out[ui_text("table.errors")] = readable(frame["errors"], lang())
+    if "reason" in frame.columns:
+        out[ui_text("table.reason")] = frame["reason"].astype("string").fillna("").to_numpy()
     for name in DISPLAY_INPUT_FIELDS:
         if name not in frame.columns:
             continue
@@ -306,7 +311,6 @@ def display_table(frame: pd.DataFrame) -> pd.DataFrame:
             out[item_title(item)] = pd.to_numeric(frame[item], errors="coerce").fillna(0).astype("int64").to_numpy()
     if "total_to_worker" in frame.columns:
         out[ui_text("table.total_to_worker")] = pd.to_numeric(frame["total_to_worker"], errors="coerce").fillna(0).astype("int64").to_numpy()
-    out[ui_text("table.errors")] = readable(frame["errors"], lang())
     if "warnings" in frame.columns:
         out[ui_text("table.warnings")] = readable(frame["warnings"], lang())
     return out.reset_index(drop=True)
@@ -337,8 +341,42 @@ def stored_table(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
             if not values.fillna(False).astype(bool).any():
                 continue
             values = np.where(values.fillna(False).astype(bool), yes, "")
+        elif col == "detail":
+            values = values.map(_detail_in_words)
+        elif col == "amount" and values.isna().any():
+            # an amount the notice leaves to a local standard that is not set yet: said, not "None"
+            values = values.astype(object).where(values.notna(), ui_text("common.not_set"))
+        if isinstance(values, pd.Series) and not pd.api.types.is_numeric_dtype(values.dtype):
+            values = values.astype(object).where(values.notna(), "")
         out[i18n.t(f"db.col.{col}", lang())] = values
     return out.reset_index(drop=True)
+
+
+_DETAIL_HIDDEN = {"content_hash"}     # audit details officers need not read
+
+
+def _detail_in_words(detail) -> str:
+    """An audit entry's details (a JSON object) as "行数：60；有效行：57", under the same headers
+    as the tables (db.col.*); keys without a header keep their name."""
+    import json
+
+    if detail is None or (isinstance(detail, float) and np.isnan(detail)) or detail == "":
+        return ""
+    try:
+        data = json.loads(detail) if isinstance(detail, str) else dict(detail)
+    except (TypeError, ValueError):
+        return str(detail)
+    if not isinstance(data, dict):
+        return str(data)
+    parts = []
+    for key, value in data.items():
+        if key in _DETAIL_HIDDEN or value is None or value == "":
+            continue
+        label = i18n.t(f"db.col.{key}", lang()) if i18n.has(f"db.col.{key}", lang()) else key
+        if isinstance(value, bool):
+            value = ui_text("common.yes") if value else ui_text("common.no")
+        parts.append(ui_text("common.pair", label=label, value=value))
+    return i18n.join_list(parts, lang())
 
 
 EVENT_COLUMNS = {     # what the events page shows of each table (core.enterprise output), in order
@@ -363,8 +401,9 @@ def summary_table(summary: dict) -> pd.DataFrame:
               for item, total in zip(items, totals)]
     labels.append(ui_text("table.total_to_worker"))
     totals.append(int(summary.get("total_to_worker", 0) or 0))
-    return pd.DataFrame({ui_text("summary.item"): labels,
-                         ui_text("summary.amount"): pd.array(totals, dtype="Int64")})
+    # yuan with thousands separators; an amount left to an unset local standard says so
+    shown = [f"{v:,}" if v is not None else ui_text("common.not_set") for v in totals]
+    return pd.DataFrame({ui_text("summary.item"): labels, ui_text("summary.amount"): shown})
 
 
 def error_list(frame: pd.DataFrame) -> pd.DataFrame:
@@ -679,7 +718,10 @@ def read_fairs(data: bytes, filename: str) -> pd.DataFrame:
     out = frame[list(FAIR_FIELDS)].copy()
     out["district"] = parse_district(out["district"].astype(object)).values
     out["date"] = pd.to_datetime(out["date"].astype(str).str.strip(), errors="coerce", format="mixed")
-    return out.dropna(subset=["district", "date"]).reset_index(drop=True)
+    unread = (out["district"].isna() | out["date"].isna()).to_numpy()
+    kept = out[~unread].reset_index(drop=True)
+    kept.attrs["unread_rows"] = (np.flatnonzero(unread) + 2).tolist()   # as Excel numbers them (header row 1)
+    return kept
 
 
 def year_options(frame: pd.DataFrame) -> list[int]:

@@ -65,7 +65,7 @@ c4.metric(ui_text("roster.blank"), f"{summary.get('blank_rows', 0):,}")
 st.metric(ui_text("roster.total"), money(summary["total_to_worker"]))
 st.markdown(f"**{ui_text('roster.amounts_title')}**")
 st.dataframe(summary_table(summary), hide_index=True, width="stretch", key="amounts_table",
-             column_config={ui_text("summary.amount"): st.column_config.NumberColumn(format="localized")})
+             column_config={ui_text("summary.amount"): st.column_config.TextColumn(alignment="right")})
 
 st.subheader(ui_text("roster.table_title"))
 f1, f2 = st.columns([1, 2], vertical_alignment="bottom")
@@ -75,11 +75,14 @@ query = f2.text_input(ui_text("roster.search"), key="roster_search",
 keep = row_filter(result.frame, errors_only, query)
 table = loaded.table[keep]
 st.caption(ui_text("roster.shown", shown=f"{len(table):,}", total=f"{len(loaded.table):,}"))
-st.dataframe(table, hide_index=True, width="stretch", height=420, key="result_table")
+st.dataframe(table, hide_index=True, width="stretch", height=420, key="result_table",
+             column_config={ui_text("table.errors"): st.column_config.TextColumn(width="large"),
+                            ui_text("table.reason"): st.column_config.TextColumn(width="large")})
 
 if summary["errors"]:
     with st.expander(ui_text("roster.errors_title", n=f"{summary['errors']:,}"), expanded=summary["errors"] <= 20):
-        st.dataframe(error_list(result.frame), hide_index=True, width="stretch", key="error_table")
+        st.dataframe(error_list(result.frame), hide_index=True, width="stretch", key="error_table",
+                     column_config={ui_text("table.errors"): st.column_config.TextColumn(width="large")})
 
 st.subheader(ui_text("roster.download_title"))
 d1, d2 = st.columns(2)

@@ -78,10 +78,31 @@ def test_summary_table_has_each_item_and_the_total(result):
     for item, value in result.summary["amounts"].items():
         if item == "employer_social_insurance":     # no local standard: no amount, said in the label
             label = t("ui.summary.no_standard", item=t(f"ui.items.{item}"))
-            assert pd.isna(amounts[label])
+            assert amounts[label] == t("ui.common.not_set")          # said in words, not "None"
         else:
-            assert amounts[t(f"ui.items.{item}")] == value
-    assert amounts[t("ui.table.total_to_worker")] == result.summary["total_to_worker"]
+            assert amounts[t(f"ui.items.{item}")] == f"{value:,}"
+    assert amounts[t("ui.table.total_to_worker")] == f"{result.summary['total_to_worker']:,}"
+
+
+def test_stored_tables_say_missing_values_in_words():
+    """Officers read "未配置" for an amount left to an unset local standard, an empty cell for a
+    missing district or address, and an audit entry's details in words (no JSON, no hash)."""
+    frame = pd.DataFrame({
+        "amount": pd.array([None, 1200], dtype="Int64"),
+        "district": [None, "柯桥区"],
+        "ip": [None, "10.0.0.1"],
+        "detail": ['{"upload_id": 2, "content_hash": "ab12", "rows": 60, "demo": false}', None],
+    })
+    table = c.stored_table(frame, ["amount", "district", "ip", "detail"])
+    col = lambda name: t(f"db.col.{name}")  # noqa: E731
+    assert table[col("amount")].tolist() == [t("ui.common.not_set"), 1200]
+    assert table[col("district")].tolist() == ["", "柯桥区"]
+    assert table[col("ip")].tolist() == ["", "10.0.0.1"]
+    detail = table[col("detail")].iloc[0]
+    assert detail == t("common.list_separator").join([
+        t("ui.common.pair", label="upload_id", value=2), t("ui.common.pair", label=col("rows"), value=60),
+        t("ui.common.pair", label=col("demo"), value=t("ui.common.no"))])
+    assert table[col("detail")].iloc[1] == ""
 
 
 def test_error_list_by_row_number(result):
@@ -155,6 +176,10 @@ def test_read_fairs_gbk_csv_and_missing_columns():
     fairs = c.read_fairs(text.encode("gbk"), "fairs.csv")
     assert fairs["district"].tolist() == ["柯桥区", "柯桥区", "越城区"]
     assert fairs["date"].dt.year.tolist() == [2018, 2018, 2019]
+    assert fairs.attrs["unread_rows"] == []
+    bad = text + "嵊州,2018-13-01,马尔康,丁公司\n杭州市,2018-05-01,金川县,戊公司\n"
+    fairs = c.read_fairs(bad.encode("gbk"), "fairs.csv")
+    assert len(fairs) == 3 and fairs.attrs["unread_rows"] == [5, 6]   # not dropped silently
     with pytest.raises(c.FairsReadError) as err:
         c.read_fairs("区县,日期\n柯桥区,2018-05-01\n".encode(), "fairs.csv")
     assert t("ui.dashboard.fair_columns.venue") in str(err.value)

@@ -374,10 +374,12 @@ def test_roster_upload_shows_the_engines_figures(as_user, name, data):
     shown = dict(zip(amounts.iloc[:, 0], amounts.iloc[:, 1]))
     for item, value in expected["amounts"].items():
         if item == "employer_social_insurance":     # no local standard: said, no amount
-            assert pd.isna(shown[ui("summary.no_standard", item=ui(f"items.{item}"))])
+            assert shown[ui("summary.no_standard", item=ui(f"items.{item}"))] == ui("common.not_set")
         else:
-            assert shown[ui(f"items.{item}")] == value
+            assert shown[ui(f"items.{item}")] == f"{value:,}"
     table = table_with(at, ui("table.valid"))
+    assert list(table.columns[:4]) == [ui("table.row"), ui("table.valid"), ui("table.errors"), ui("table.reason")]
+    assert table[ui("table.reason")].tolist() == evaluate_file(data, name).frame["reason"].tolist()
     assert len(table) == expected["rows"]
     id_header = next(c.header for c in reference.columns() if c.field == "id_number")
     assert table[id_header].str.contains(r"^\d{6}\*{8}", regex=True).any()
