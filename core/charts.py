@@ -15,6 +15,10 @@ from core import i18n
 from core.enterprise import fairs_per_district
 from core.progress import KEYS
 from core.reference import districts
+
+# people are whole: no 0.5 人 ticks; a few ticks, so that narrow charts on phones do not run
+# their labels together ("220240")
+PEOPLE_AXIS = alt.Axis(tickMinStep=1, format=",d", labelOverlap="greedy", tickCount=5)
 from core.rules import ITEMS
 
 # Okabe-Ito colours (safe for colour-blind readers), ordered so that neighbours in a stack differ in
@@ -92,7 +96,7 @@ def target_chart(progress: dict, demo: bool = False, lang: str = "zh") -> alt.Ch
                alt.Tooltip("percent:Q", title=_t("tt.percent", lang), format=".1f")]
     base = alt.Chart(data).encode(y=y, tooltip=tooltip)
     band = base.mark_bar(color=TARGET_COLOR, size=20).encode(
-        x=alt.X("target_or_actual:Q", title=_t("people", lang)))
+        x=alt.X("target_or_actual:Q", title=_t("people", lang), axis=PEOPLE_AXIS))
     bar = base.mark_bar(color=ACTUAL_COLOR, size=10).encode(x="actual:Q")
     tick = base.transform_filter("isValid(datum.target)").mark_tick(
         color="#000000", thickness=3, size=26).encode(x="target:Q")
@@ -124,7 +128,7 @@ def district_chart(progress: dict, demo: bool = False, lang: str = "zh") -> alt.
     y = alt.Y("district:N", sort=district_order(), title=None)
     bars = alt.Chart(data).mark_bar(stroke="#FFFFFF", strokeWidth=1).encode(
         y=y,
-        x=alt.X("sum(count):Q", title=_t("people", lang), stack="zero"),
+        x=alt.X("sum(count):Q", title=_t("people", lang), stack="zero", axis=PEOPLE_AXIS),
         color=alt.Color("category_label:N", title=_t("category", lang),
                         scale=alt.Scale(domain=labels, range=list(PALETTE[:2]))),
         order=alt.Order("stack:Q"),
@@ -163,7 +167,7 @@ def cumulative_chart(monthly: pd.DataFrame, target: int | None, year: int, demo:
                alt.Tooltip("new:Q", title=_t("tt.new", lang), format=","),
                alt.Tooltip("cumulative:Q", title=_t("tt.cumulative", lang), format=",")]
     bars = alt.Chart(data).mark_bar(color=TARGET_COLOR).encode(
-        x=x, y=alt.Y("new:Q", title=_t("people", lang)), tooltip=tooltip)
+        x=x, y=alt.Y("new:Q", title=_t("people", lang), axis=alt.Axis(tickMinStep=1, format=",d")), tooltip=tooltip)
     line = alt.Chart(data).mark_line(color=ACTUAL_COLOR, point=alt.OverlayMarkDef(color=ACTUAL_COLOR, size=40),
                                      strokeWidth=2.5).encode(x=x, y="cumulative:Q", tooltip=tooltip)
     layers = [bars, line]
@@ -203,7 +207,7 @@ def amounts_chart(amounts: pd.DataFrame, demo: bool = False, lang: str = "zh", y
     labels = [i18n.t(f"ui.items.{ITEMS[k]}", lang) for k in shown]
     chart = alt.Chart(data).mark_bar(stroke="#FFFFFF", strokeWidth=1).encode(
         y=alt.Y("district:N", sort=district_order(), title=None),
-        x=alt.X("sum(wan):Q", title=_t("wan_yuan", lang)),
+        x=alt.X("sum(wan):Q", title=_t("wan_yuan", lang), axis=alt.Axis(labelOverlap="greedy", tickCount=5)),
         color=alt.Color("item_label:N", title=_t("item", lang),
                         scale=alt.Scale(domain=labels, range=[PALETTE[k] for k in shown]),
                         legend=alt.Legend(columns=2, labelLimit=220, symbolType="square")),

@@ -25,7 +25,14 @@ demo = source == "demo"
 fairs = stored_fairs()
 if source == "stored":
     frame = stored
-    demo = bool(frame["demo"].any()) if "demo" in frame else False   # `python -m core demo` rows
+    is_demo = frame["demo"].fillna(False).astype(bool).to_numpy() if "demo" in frame else None
+    if is_demo is not None and is_demo.any() and not is_demo.all():
+        # real uploads and `python -m core demo` rows together: the real ones alone unless asked
+        if not st.toggle(ui_text("dashboard.include_demo"), value=False, key="dash_include_demo"):
+            frame = frame[~is_demo]
+            if fairs is not None and "demo" in fairs:
+                fairs = fairs[~fairs["demo"].fillna(False).astype(bool).to_numpy()]
+    demo = bool(frame["demo"].any()) if "demo" in frame else False
     if demo:
         st.warning(ui_text("dashboard.stored_demo_banner"), icon=":material/science:")
     summary = {"valid": int(frame["valid"].sum()), "errors": int((~frame["valid"]).sum())}
@@ -46,6 +53,10 @@ else:
             fairs = read_fairs(fairs_file.getvalue(), fairs_file.name)
         except FairsReadError as exc:
             st.error(ui_text("dashboard.fairs_read_error", reason=str(exc)))
+            fairs = None     # not the stored fairs in its place: the officer sent a file
+        else:
+            if fairs.attrs.get("unread_rows"):
+                st.warning(ui_text("dashboard.fairs_unread_rows", rows=join_enum(map(str, fairs.attrs["unread_rows"]), lang())))
     if uploaded is None:
         st.info(ui_text("dashboard.no_data"))
         st.stop()
@@ -89,7 +100,7 @@ with left:
                     theme=None, width="stretch")
 with right:
     if fairs is None:
-        st.info(ui_text("dashboard.fairs_no_data"))
+        st.info(ui_text("dashboard.fairs_no_data_stored" if source == "stored" else "dashboard.fairs_no_data"))
     else:
         table = charts.fairs_table(fairs, year, lang_code)
         missing = table.loc[table["none"], "district"].tolist()

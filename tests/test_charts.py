@@ -151,3 +151,25 @@ def test_demo_dataset_is_deterministic_and_spans_the_policy_years():
     fairs = demo_fairs()
     for year in range(pol.start.year, pol.end.year + 1):
         assert charts.fairs_table(fairs, year)["none"].sum() == 1
+
+
+def test_people_axes_count_whole_people(frame):
+    """No 0.5 人 ticks on a small roster, and few enough ticks for a phone."""
+    prog = progress(frame, 2018)
+    for chart in (charts.target_chart(prog), charts.district_chart(prog),
+                  charts.cumulative_chart(monthly_new_hires(frame, 2018), None, 2018)):
+        axes = [a for a in _axes(chart.to_dict()) if a.get("title") == t("ui.chart.people")]
+        assert axes, chart
+        assert all(a["tickMinStep"] == 1 and a["format"] == ",d" for a in axes)
+
+
+def _axes(spec):
+    """Every axis definition (with its title) in a Vega-Lite spec, layers included."""
+    if isinstance(spec, dict):
+        for key, value in spec.items():
+            if key in ("x", "y") and isinstance(value, dict):
+                yield {**(value.get("axis") or {}), "title": value.get("title")}
+            yield from _axes(value)
+    elif isinstance(spec, list):
+        for value in spec:
+            yield from _axes(value)

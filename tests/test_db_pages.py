@@ -107,7 +107,7 @@ def test_events_page_shows_each_subsidy_in_words(sqlite_db):
     posts = _table(at, col("employer"))
     assert posts[col("counted_months")].tolist() == [12, 12, 12, 0]
     assert sum(posts[col("counted_months")]) == int(p["max_subsidy_months"])
-    assert posts[col("amount")].isna().all()                 # no local standard: no amount
+    assert (posts[col("amount")] == t("ui.common.not_set")).all()    # no local standard: no amount, said
     assert any(w.value == t("db.events_page.standard_missing") for w in at.info)
     assert "person_key" not in posts.columns
 
@@ -185,14 +185,44 @@ def test_a_change_is_confirmed_after_the_rerun_with_fresh_tables(sqlite_db):
 
     admin = user("admin")
     at = page("admin_users.py", admin).run()
-    form = at.text_input
-    form[0].input("new_officer")
-    form[1].input("password-123")
-    form[2].input("password-123")
+    assert at.selectbox(key="au_role").value == "district_officer"     # the least power by default
+    assert at.selectbox(key="au_district").format_func("") == t("db.admin.no_district")
+    at.text_input(key="au_name").input("new_officer")
+    at.text_input(key="au_pw1").input("password-123")
+    at.text_input(key="au_pw2").input("password-123")
+    at.button[0].click().run()                       # a district officer needs a district: refused,
+    assert at.error and at.text_input(key="au_name").value == "new_officer"    # and nothing typed is lost
+    at.selectbox(key="au_district").set_value("柯桥区")
     at.button[0].click().run()
     assert not at.exception, at.exception
-    assert [s.value for s in at.success] == [t("db.cli.user_added", name="new_officer", role=t(f"db.role.{accounts.ROLES[0]}"))]
+    assert [s.value for s in at.success] == [t("db.cli.user_added", name="new_officer", role=t("db.role.district_officer"))]
+    assert at.text_input(key="au_name").value == ""   # and the form is empty for the next one
     names = at.dataframe[0].value.iloc[:, 0].tolist()
     assert "new_officer" in names                     # the list above the form is already fresh
     at.run()
     assert not at.success                             # shown once
+
+
+def test_dashboard_leaves_demo_rows_out_of_real_data_unless_asked(sqlite_db):
+    """After `python -m core demo` next to real uploads, the stored view counts the real rows
+    alone until the viewer asks for the demo rows too (then the demo banner says so)."""
+    from core.db import uploads
+    from core.db.cli import load_demo
+    from tests.db_conftest_helpers import evaluate, person, roster_csv
+
+    officer, leader = user("city_officer"), user("leader", name="boss")
+    content = roster_csv([person(n) for n in range(1, 6)])
+    uploads.store_upload(evaluate(content), officer, "a.csv", content)
+    load_demo()
+    rows = uploads.load_rows()
+    real = rows[~rows["demo"].astype(bool)]
+    note = lambda f: t("ui.dashboard.rows_note", valid=f"{int(f['valid'].sum()):,}",  # noqa: E731
+                       errors=f"{int((~f['valid']).sum()):,}")
+    at = page("dashboard.py", leader).run()
+    assert not at.exception, at.exception
+    assert at.toggle(key="dash_include_demo").value is False
+    assert note(real) in [c.value for c in at.caption]
+    assert t("ui.dashboard.stored_demo_banner") not in [w.value for w in at.warning]
+    at.toggle(key="dash_include_demo").set_value(True).run()
+    assert note(rows) in [c.value for c in at.caption]
+    assert t("ui.dashboard.stored_demo_banner") in [w.value for w in at.warning]
