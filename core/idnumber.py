@@ -5,7 +5,8 @@ date, 3-digit sequence, check character. The whole column is checked at once on 
 (one row per number, 18 columns of ASCII bytes): no Python code runs per row.
 
 Cells are normalised first: spaces anywhere are removed, full-width digits and letters folded
-(NFKC), a lower-case x upper-cased. Each row gets one error code, the first that applies in the
+(NFKC), a lower-case x upper-cased. Each row gets a set of flags, one bit (``1 << code``) for every
+check it fails (ROSTER.md: every reason found), and one error code, the first of its flags in the
 order of the constants below.
 """
 from __future__ import annotations
@@ -48,10 +49,15 @@ _SCIENTIFIC_RE = r"^[0-9]+(\.[0-9]*)?[eE][+]?[0-9]+$"
 _SPACES_RE = r"[\s\x{00a0}\x{3000}\x{200b}\x{feff}]+"
 
 
+# the lowest flag of every set of flags: the error code of the row
+_FIRST_FLAG = np.array([next((c for c in range(1, 9) if v >> c & 1), OK) for v in range(1 << 9)], dtype=np.int8)
+
+
 @dataclass
 class IdCheck:
     normalized: pd.Series   # 18 chars, upper-case X; spaces and full-width digits removed/folded; NA when blank
-    error: np.ndarray       # int8 code per row
+    error: np.ndarray       # int8 code per row: the first failing check (OK when none)
+    flags: np.ndarray       # uint16 per row: bit ``1 << code`` for every failing check (0 when valid)
     province: pd.Series     # "51" etc from the region code (NA when unreadable)
     region: pd.Series       # 6-digit region code (NA when unreadable)
     birth_date: pd.Series   # datetime64[ns] (NaT when unreadable)
@@ -210,22 +216,21 @@ def check_ids(s: pd.Series, as_of: dt.date) -> IdCheck:
 
     blank = ~valid
     blank[odd[fixed_len == 0]] = True
-    error = np.full(n, BAD_FORMAT, dtype=np.int8)
-    error[blank] = BLANK
+    flags = np.full(n, 1 << BAD_FORMAT, dtype=np.uint16)
+    flags[blank] = 1 << BLANK
     if len(odd):
         # 15 digits: the old form
         f15 = np.flatnonzero(fixed_len == 15)
         if len(f15):
-            error[odd[f15[((_columns(fixed, f15, 15) - _ZERO) <= 9).all(axis=0)]]] = FIFTEEN_DIGITS
+            flags[odd[f15[((_columns(fixed, f15, 15) - _ZERO) <= 9).all(axis=0)]]] = 1 << FIFTEEN_DIGITS
         # Excel's scientific notation: the digits are lost
         maybe = np.flatnonzero((fixed_len > 0) & (fixed_len < 18))
         if len(maybe):
             sci = pc.fill_null(pc.match_substring_regex(fixed.take(pa.array(maybe)), _SCIENTIFIC_RE), False)
-            error[odd[maybe[sci.to_numpy(zero_copy_only=False)]]] = SCIENTIFIC
+            flags[odd[maybe[sci.to_numpy(zero_copy_only=False)]]] = 1 << SCIENTIFIC
 
     region = np.zeros(n, dtype=np.int64)
     birth = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
-    err = np.full(len(rows), OK, dtype=np.int8)
 
     reg = _digits_value(cols[:6])
     region[rows] = reg
@@ -248,15 +253,14 @@ def check_ids(s: pd.Series, as_of: dt.date) -> IdCheck:
     total -= _ZERO * int(WEIGHTS.sum())
     bad_check = _CHECK_BYTES[total % 11] != cols[17]
 
-    err[bad_check] = BAD_CHECK
-    err[future] = FUTURE_BIRTH_DATE
-    err[~real] = BAD_BIRTH_DATE
-    err[bad_region] = BAD_REGION
-    error[rows] = err
+    err = (bad_region.astype(np.uint16) << BAD_REGION) | (~real).astype(np.uint16) << BAD_BIRTH_DATE
+    err |= future.astype(np.uint16) << FUTURE_BIRTH_DATE
+    err |= bad_check.astype(np.uint16) << BAD_CHECK
+    flags[rows] = err
     # the first 17 digits as one integer: region, birth date, sequence (whole lines, no selection)
     first17 = (((reg * 10_000 + year) * 100 + month) * 100 + day) * 1_000 + _digits_value(cols[14:17])
     person = np.full(n, -1, dtype=np.int64)
-    person[rows] = np.where(err == OK, first17, -1)
+    person[rows] = np.where(err == 0, first17, -1)
     readable = np.zeros(n, dtype=bool)
     readable[rows] = True
     province_ok = readable.copy()
@@ -264,7 +268,8 @@ def check_ids(s: pd.Series, as_of: dt.date) -> IdCheck:
 
     return IdCheck(
         normalized=_string_series(norm, s.index),
-        error=error,
+        error=_FIRST_FLAG[flags],
+        flags=flags,
         province=_codes_to_strings(region // 10_000, province_ok, 2, s.index),
         region=_codes_to_strings(region, readable, 6, s.index),
         birth_date=pd.Series(birth.astype("datetime64[ns]"), index=s.index, copy=False),
@@ -277,3 +282,8 @@ def error_message(code: int, lang: str = "zh") -> str:
     from core.i18n import t
 
     return t(ERROR_KEYS[int(code)], lang=lang)
+
+
+def failing(flags: np.ndarray, code: int) -> np.ndarray:
+    """Rows whose flags include the check ``code``."""
+    return (flags >> code & 1).astype(bool)

@@ -138,16 +138,20 @@ def validate(
     # 身份证号
     raw_id = _col(frame, "id_number")
     ids = idnumber.check_ids(raw_id, as_of)
+    flagged = np.flatnonzero(ids.flags)   # one message for every check a number fails
+    flags = ids.flags[flagged]
     for code, key in idnumber.ERROR_KEYS.items():
-        mask = ids.error == code
         if code == idnumber.OK:
             continue
+        rows = flagged[idnumber.failing(flags, code)]
         if code == idnumber.BLANK:
-            required_missing("id_number", mask)
-        elif mask.any():
-            errors.add(mask, t(key, lang))
+            blank_id = np.zeros(n, dtype=bool)
+            blank_id[rows] = True
+            required_missing("id_number", blank_id)
+        elif rows.size:
+            errors.add_rows(rows, t(key, lang))
     typed["id_number"] = ids.normalized
-    id_ok = ids.error == idnumber.OK
+    id_ok = ids.flags == 0
 
     # 户籍省份
     raw_prov = _col(frame, "home_province")

@@ -171,6 +171,24 @@ def test_first_applicable_error_wins():
     assert errors([wrong]) == [BAD_BIRTH_DATE]
 
 
+def test_every_failing_check_is_flagged():
+    # ROSTER.md: every reason found. Province 99 is unknown, 1990-02-30 is no date, and the check
+    # character is wrong: three flags; the error code is still the first of them.
+    typed = "991226199002301234"
+    assert check_character(typed[:17]) != typed[-1]
+    res = check_ids(pd.Series([typed, "11010519491231002X", None, "abc"]), AS_OF)
+    assert res.flags.tolist() == [
+        (1 << BAD_REGION) | (1 << BAD_BIRTH_DATE) | (1 << BAD_CHECK), 0, 1 << BLANK, 1 << BAD_FORMAT]
+    assert [idnumber.failing(res.flags, c).tolist() for c in (BAD_REGION, BAD_BIRTH_DATE, BAD_CHECK)] == [
+        [True, False, False, False]] * 3
+    assert res.error.tolist() == [BAD_REGION, OK, BLANK, BAD_FORMAT]
+    # a future birth date and a wrong check character
+    first17 = "11010520300101002"
+    wrong = first17 + ("0" if check_character(first17) != "0" else "1")
+    flags = check_ids(pd.Series([wrong]), AS_OF).flags.tolist()
+    assert flags == [(1 << FUTURE_BIRTH_DATE) | (1 << BAD_CHECK)]
+
+
 def test_error_codes_are_int8_and_distinct():
     codes = [OK, BLANK, FIFTEEN_DIGITS, SCIENTIFIC, BAD_FORMAT, BAD_REGION, BAD_BIRTH_DATE, FUTURE_BIRTH_DATE, BAD_CHECK]
     assert len(set(codes)) == 9
@@ -205,6 +223,7 @@ def test_any_well_formed_number_is_valid_and_any_other_check_is_not(province, re
     others = [first17 + c for c in "0123456789X" if c != good[-1]]
     res = check_ids(pd.Series([good, good.lower(), *others]), AS_OF)
     assert res.error.tolist() == [OK, OK] + [BAD_CHECK] * 10
+    assert res.flags.tolist() == [0, 0] + [1 << BAD_CHECK] * 10
     assert res.birth_date.iloc[0] == pd.Timestamp(birth)
     assert res.province.iloc[0] == province
 

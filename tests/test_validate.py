@@ -266,6 +266,13 @@ def test_id_stored_as_a_number_in_a_workbook_gets_the_specific_message():
     assert out["errors"] == [t("values.id_scientific")]
 
 
+def test_every_reason_an_id_fails_is_its_own_error():
+    # unknown province 99, no such date 1990-02-30, wrong check character: three errors
+    row = json_rows(evaluate([person(1, id_number="991226199002301234"), person(2)]))[0]
+    assert row["valid"] is False
+    assert row["errors"] == [t("values.id_bad_region"), t("values.id_bad_birth_date"), t("values.id_bad_check")]
+
+
 def test_fifteen_digit_id_is_refused_with_the_conversion_message():
     row = json_rows(evaluate([person(1, id_number="513226900101123"), person(2)]))[0]
     assert row["valid"] is False
