@@ -8,6 +8,10 @@ Cells are normalised first: spaces anywhere are removed, full-width digits and l
 (NFKC), a lower-case x upper-cased. Each row gets a set of flags, one bit (``1 << code``) for every
 check it fails (ROSTER.md: every reason found), and one error code, the first of its flags in the
 order of the constants below.
+
+An ID that Excel stored as a number is recognised in the forms Excel writes it: scientific
+notation of any length (5.13226E+17, 5.13226199001011E+17), and an 18-digit number ending in
+"000" whose check character fails (a cell formatted "0": Excel keeps 15 significant digits).
 """
 from __future__ import annotations
 
@@ -223,8 +227,10 @@ def check_ids(s: pd.Series, as_of: dt.date) -> IdCheck:
         f15 = np.flatnonzero(fixed_len == 15)
         if len(f15):
             flags[odd[f15[((_columns(fixed, f15, 15) - _ZERO) <= 9).all(axis=0)]]] = 1 << FIFTEEN_DIGITS
-        # Excel's scientific notation: the digits are lost
-        maybe = np.flatnonzero((fixed_len > 0) & (fixed_len < 18))
+        # Excel's scientific notation, however many digits it shows: the last digits are lost
+        unread = fixed_len > 0
+        unread[f18[f_plain]] = False
+        maybe = np.flatnonzero(unread)
         if len(maybe):
             sci = pc.fill_null(pc.match_substring_regex(fixed.take(pa.array(maybe)), _SCIENTIFIC_RE), False)
             flags[odd[maybe[sci.to_numpy(zero_copy_only=False)]]] = 1 << SCIENTIFIC
@@ -252,10 +258,13 @@ def check_ids(s: pd.Series, as_of: dt.date) -> IdCheck:
         total += line.astype(np.int32) * int(weight)
     total -= _ZERO * int(WEIGHTS.sum())
     bad_check = _CHECK_BYTES[total % 11] != cols[17]
+    # ...000 with a wrong check character: a number cell formatted "0", its last digits lost
+    lost = bad_check & (cols[15] == _ZERO) & (cols[16] == _ZERO) & (cols[17] == _ZERO)
 
     err = (bad_region.astype(np.uint16) << BAD_REGION) | (~real).astype(np.uint16) << BAD_BIRTH_DATE
     err |= future.astype(np.uint16) << FUTURE_BIRTH_DATE
-    err |= bad_check.astype(np.uint16) << BAD_CHECK
+    err |= (bad_check & ~lost).astype(np.uint16) << BAD_CHECK
+    err |= lost.astype(np.uint16) << SCIENTIFIC
     flags[rows] = err
     # the first 17 digits as one integer: region, birth date, sequence (whole lines, no selection)
     first17 = (((reg * 10_000 + year) * 100 + month) * 100 + day) * 1_000 + _digits_value(cols[14:17])

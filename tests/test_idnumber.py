@@ -110,9 +110,24 @@ def test_fifteen_digits():
     assert errors(["110105491231002", "４４０５２４８００１０１００１"]) == [FIFTEEN_DIGITS, FIFTEEN_DIGITS]
 
 
-@pytest.mark.parametrize("typed", ["5.13226E+17", "5.13226e+17", "5.13226E17", "5E+17", "４.４０５２４Ｅ＋１７"])
+@pytest.mark.parametrize("typed", ["5.13226E+17", "5.13226e+17", "5.13226E17", "5E+17", "４.４０５２４Ｅ＋１７",
+                                   # scientific notation as long as the ID itself or longer
+                                   "5.13226199001011E+17", "5.1322619900101E+17", " 5.13226199001011E+17 "])
 def test_scientific_form_from_excel(typed):
     assert errors([typed]) == [SCIENTIFIC]
+
+
+def test_number_cell_formatted_0_lost_its_last_digits():
+    # Excel keeps 15 significant digits: 513226199001011237 becomes 513226199001011000
+    lost = "513226199001011000"
+    assert check_character(lost[:17]) != "0"
+    assert errors([lost, " ５１３２２６１９９００１０１１０００ "]) == [SCIENTIFIC, SCIENTIFIC]
+    # a real number that happens to end in 000 (its check character is right) is valid
+    first17 = next(f for d in range(1, 29) for k in range(10)
+                   if check_character(f := f"513226199001{d:02d}{k}00") == "0")
+    assert errors([first17 + "0"]) == [OK]
+    # and a wrong check character not ending in 000 is still a wrong check character
+    assert errors(["513226199001011001"]) == [BAD_CHECK]
 
 
 @pytest.mark.parametrize(
@@ -222,8 +237,10 @@ def test_any_well_formed_number_is_valid_and_any_other_check_is_not(province, re
     good = with_check(first17)
     others = [first17 + c for c in "0123456789X" if c != good[-1]]
     res = check_ids(pd.Series([good, good.lower(), *others]), AS_OF)
-    assert res.error.tolist() == [OK, OK] + [BAD_CHECK] * 10
-    assert res.flags.tolist() == [0, 0] + [1 << BAD_CHECK] * 10
+    # a wrong check character is reported as such, except on ...000: what Excel leaves of a number
+    wrong = [SCIENTIFIC if o.endswith("000") else BAD_CHECK for o in others]
+    assert res.error.tolist() == [OK, OK] + wrong
+    assert res.flags.tolist() == [0, 0] + [1 << code for code in wrong]
     assert res.birth_date.iloc[0] == pd.Timestamp(birth)
     assert res.province.iloc[0] == province
 
