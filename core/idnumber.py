@@ -286,11 +286,12 @@ def check_ids(s: pd.Series, as_of: dt.date) -> IdCheck:
     )
 
 
-def error_message(code: int, lang: str = "zh") -> str:
-    """The catalog text for an error code."""
+def error_message(code: int, lang: str = "zh", as_of: dt.date | None = None) -> str:
+    """The catalog text for an error code (the future-birth-date text names ``as_of``, the date
+    the birth date was checked against)."""
     from core.i18n import t
 
-    return t(ERROR_KEYS[int(code)], lang=lang)
+    return t(ERROR_KEYS[int(code)], lang=lang, **({"as_of": as_of.isoformat()} if as_of else {}))
 
 
 def failing(flags: np.ndarray, code: int) -> np.ndarray:

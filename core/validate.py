@@ -149,7 +149,7 @@ def validate(
             blank_id[rows] = True
             required_missing("id_number", blank_id)
         elif rows.size:
-            errors.add_rows(rows, t(key, lang))
+            errors.add_rows(rows, t(key, lang, as_of=as_of.isoformat()))
     typed["id_number"] = ids.normalized
     id_ok = ids.flags == 0
 

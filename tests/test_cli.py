@@ -197,7 +197,9 @@ def test_as_of_changes_the_future_birth_date_check(tmp_path):
     path.write_bytes(roster([person(1, id_number=make_id("513226", 1, birth="20210301")), person(2)]))
     before = json.loads(run("evaluate", str(path), "--as-of", "2021-02-01").stdout)["rows"][0]
     after = json.loads(run("evaluate", str(path), "--as-of", "2021-06-30").stdout)["rows"][0]
-    assert before["valid"] is False and before["errors"] == [t("values.id_future_birth_date")]
+    # the message names the date checked against (--as-of), not "today"
+    assert before["valid"] is False and before["errors"] == [t("values.id_future_birth_date", as_of="2021-02-01")]
+    assert "2021-02-01" in before["errors"][0]
     assert after["valid"] is True
 
 

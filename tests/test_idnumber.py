@@ -218,6 +218,9 @@ def test_every_error_code_has_a_message(lang):
         assert idnumber.error_message(code, lang)
     assert "5.13226E+17" in i18n.t(ERROR_KEYS[SCIENTIFIC])
     assert "18" in i18n.t(ERROR_KEYS[FIFTEEN_DIGITS])
+    # the birth date is checked against the date of the check, which the text names
+    future = idnumber.error_message(FUTURE_BIRTH_DATE, lang, as_of=dt.date(2020, 6, 30))
+    assert "2020-06-30" in future and "{" not in future
 
 
 # --- properties ---------------------------------------------------------------------------------

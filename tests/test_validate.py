@@ -395,8 +395,12 @@ def test_future_birth_date_depends_on_as_of():
     rows = [person(1, id_number=born), person(2)]
     early = json_rows(evaluate(rows, as_of=dt.date(2021, 2, 1)))[0]
     late = json_rows(evaluate(rows, as_of=dt.date(2021, 6, 30)))[0]
-    assert early["errors"] == [t("values.id_future_birth_date")]
+    # the text names the date checked against (as_of), which need not be today
+    assert early["errors"] == [t("values.id_future_birth_date", as_of="2021-02-01")]
+    assert "2021-02-01" in early["errors"][0] and "{" not in early["errors"][0]
     assert late["valid"] is True
+    en = to_json_dict(evaluate(rows, as_of=dt.date(2021, 2, 1), lang="en"))["rows"][0]["errors"]
+    assert en == [t("values.id_future_birth_date", "en", as_of="2021-02-01")]
 
 
 @pytest.mark.parametrize("bad_id", ["5.13226E+17", "513226900101123", "", "abc"])
