@@ -4,9 +4,9 @@
     python -m core progress ROSTER --year YYYY [--format json]
     python -m core template --format xlsx|csv [--out FILE]
 
-Exit status: 0 when the file was read (even if rows have errors), 2 when it could not be read.
-Storage commands (``db``, ``users``, ``import``, ``demo``, ``progress --from-db``) come from
-``core.db.cli``.
+Exit status: 0 when the file was read (even if rows have errors), 2 when it could not be read
+or the --out file cannot be written (one sentence on standard error). Storage commands (``db``,
+``users``, ``import``, ``demo``, ``progress --from-db``) come from ``core.db.cli``.
 """
 from __future__ import annotations
 
@@ -60,6 +60,18 @@ def _fail(message: str) -> int:
     return EXIT_UNREADABLE
 
 
+def _write_out(args, write) -> int:
+    """Run ``write()``; an --out file that cannot be written (no such folder, a folder, no
+    permission) is one sentence and exit status 2, not a traceback."""
+    try:
+        write()
+    except OSError:
+        if not args.out:   # the terminal itself (a closed pipe): not ours to explain
+            raise
+        return _fail(t("cli.cannot_write", path=args.out))
+    return 0
+
+
 def _read(path: str):
     from core.reader import RosterReadError, read_roster
 
@@ -81,16 +93,19 @@ def cmd_evaluate(args) -> int:
     except RosterReadError as exc:
         return _fail(str(exc))
     result = evaluate_roster(raw, as_of=args.as_of, only_district=args.district)
-    if args.format == "json":
-        _write(output.to_json(result), args.out)
-    elif args.format == "csv":
-        if args.out:
-            output.write_csv(result, args.out)
+
+    def write():
+        if args.format == "json":
+            _write(output.to_json(result), args.out)
+        elif args.format == "csv":
+            if args.out:
+                output.write_csv(result, args.out)
+            else:
+                _write(output.to_csv_bytes(result), None)
         else:
-            _write(output.to_csv_bytes(result), None)
-    else:
-        _write(output.to_xlsx_bytes(result), args.out)
-    return 0
+            _write(output.to_xlsx_bytes(result), args.out)
+
+    return _write_out(args, write)
 
 
 def cmd_progress(args) -> int:
@@ -113,15 +128,14 @@ def cmd_progress(args) -> int:
             return _fail(str(exc))
         result = evaluate_roster(raw, as_of=args.as_of)
         report = progress(result.frame, args.year)
-    _write(json.dumps(report, ensure_ascii=False), args.out)
-    return 0
+    return _write_out(args, lambda: _write(json.dumps(report, ensure_ascii=False), args.out))
 
 
 def cmd_template(args) -> int:
     from core.template import template_bytes
 
-    _write(template_bytes(args.format), args.out)
-    return 0
+    data = template_bytes(args.format)
+    return _write_out(args, lambda: _write(data, args.out))
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -247,6 +247,28 @@ def test_file_whose_ids_excel_turned_into_numbers_exits_0(tmp_path):
     assert [r["errors"] for r in json.loads(p.stdout)["rows"]] == [[t("values.id_scientific")]] * 2
 
 
+# --------------------------------------------------------------------------- an --out that cannot be written
+
+
+@pytest.mark.parametrize("where", ["no such folder", "a folder"])
+@pytest.mark.parametrize("command", [
+    ("evaluate", "ROSTER", "--format", "json"),
+    ("evaluate", "ROSTER", "--format", "csv"),
+    ("evaluate", "ROSTER", "--format", "xlsx"),
+    ("progress", "ROSTER", "--year", "2018"),
+    ("template", "--format", "xlsx"),
+])
+def test_out_that_cannot_be_written_exit_2_one_chinese_sentence(roster_path, tmp_path, where, command):
+    out = tmp_path / "没有的文件夹" / "结果.json" if where == "no such folder" else tmp_path
+    args = [str(roster_path) if a == "ROSTER" else a for a in command]
+    p = run(*args, "--out", str(out))
+    err = p.stderr.decode()
+    assert p.returncode == 2, err
+    assert "Traceback" not in err
+    assert err.strip() == t("cli.cannot_write", path=str(out))
+    assert p.stdout == b""
+
+
 # --------------------------------------------------------------------------- progress
 
 
