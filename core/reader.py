@@ -16,6 +16,7 @@ import csv
 import datetime as dt
 import io
 import math
+import struct
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -184,7 +185,7 @@ def read_roster(data: bytes, filename: str) -> RawRoster:
         if data.startswith(_XLSX_MAGIC):
             return _read_workbook(data, "xlsx")
         if data.startswith(_OLE_MAGIC):
-            if "EncryptedPackage".encode("utf-16-le") in data:
+            if "EncryptedPackage".encode("utf-16-le") in data:   # an encrypted .xlsx
                 raise RosterReadError("encrypted")
             return _read_workbook(data, "xls")
         return _read_csv(data)
@@ -375,6 +376,9 @@ def _read_workbook(data: bytes, kind: str) -> RawRoster:
     except getattr(python_calamine, "PasswordError", ()) as exc:
         raise RosterReadError("encrypted") from exc
     except Exception as exc:
+        # calamine says "Cannot detect file format" for a password-protected .xls read from memory
+        if kind == "xls" and _xls_encrypted(data):
+            raise RosterReadError("encrypted") from exc
         raise RosterReadError("corrupt_" + kind) from exc
     head_text = [[_cell_text(c) or "" for c in r] for r in rows[:HEADER_SEARCH_ROWS]]
     try:
@@ -391,6 +395,95 @@ def _read_workbook(data: bytes, kind: str) -> RawRoster:
     cols = [_column_text(list(by_column[j]), kinds[j]) for j in range(width)]
     table = pa.table(cols, names=[f"c{i}" for i in range(width)]) if width else pa.table({})
     return _finish(table, headers, h + 1, kind, None, sheet_name)
+
+
+# BIFF8 (.xls): the OLE2 container's Workbook stream, its records
+_BIFF_BOF, _BIFF_EOF, _BIFF_FILEPASS, _BIFF_BOUNDSHEET = 0x0809, 0x000A, 0x002F, 0x0085
+_OLE_END = 0xFFFFFFFA   # sector numbers from here on are markers (end of chain, free ...)
+
+
+def _ole_stream(data: bytes, names: tuple[str, ...]) -> bytes | None:
+    """The first stream of the OLE2 compound file ``data`` named one of ``names``, or None."""
+    shift, mini_shift = struct.unpack_from("<HH", data, 0x1E)
+    if not 7 <= shift <= 16 or mini_shift >= shift:
+        return None
+    size, mini = 1 << shift, 1 << mini_shift
+    n_fat, dir_start, _, cutoff, minifat_start, _, difat_next, n_difat = struct.unpack_from("<8I", data, 0x2C)
+    ids = list(struct.unpack_from("<109I", data, 0x4C))
+    for _ in range(min(n_difat, len(data) // size)):   # FAT sectors beyond the first 109 are in DIFAT sectors
+        if difat_next >= _OLE_END:
+            break
+        more = struct.unpack_from(f"<{size // 4}I", data, (difat_next + 1) * size)
+        ids += more[:-1]
+        difat_next = more[-1]
+    fat = np.concatenate([np.frombuffer(data, "<u4", size // 4, (i + 1) * size) for i in ids[:n_fat] if i < _OLE_END])
+
+    def chain(start: int, table: np.ndarray, limit: int) -> list[int]:
+        out, i = [], start
+        while i < len(table) and len(out) < limit:   # the limit ends a chain that loops
+            out.append(i)
+            i = int(table[i])
+        return out
+
+    def regular(start: int, length: int | None) -> bytes:
+        count = len(fat) if length is None else -(-length // size)
+        if length is not None and 0 < count and start + count <= len(fat) and np.array_equal(
+                fat[start:start + count - 1], np.arange(start + 1, start + count)):   # contiguous
+            return data[(start + 1) * size:(start + 1) * size + length]
+        got = b"".join(data[(i + 1) * size:(i + 2) * size] for i in chain(start, fat, count))
+        return got if length is None else got[:length]
+
+    directory = regular(dir_start, None)
+    entries = []
+    for k in range(len(directory) // 128):
+        e = directory[k * 128:(k + 1) * 128]
+        name_len = struct.unpack_from("<H", e, 64)[0]
+        start, low, high = struct.unpack_from("<III", e, 116)
+        entries.append((e[:max(0, min(name_len, 64) - 2)].decode("utf-16-le", "replace"), e[66], start,
+                        low if shift == 9 else low | high << 32))
+    wanted = {n.casefold() for n in names}
+    for name, typ, start, length in entries:
+        if typ != 2 or name.casefold() not in wanted:
+            continue
+        if length >= cutoff:
+            return regular(start, length)
+        _, _, root_start, root_length = entries[0]   # small streams live in the root's mini stream
+        ministream = regular(root_start, root_length)
+        minifat = np.frombuffer(regular(minifat_start, None), "<u4")
+        got = b"".join(ministream[i * mini:(i + 1) * mini] for i in chain(start, minifat, -(-length // mini)))
+        return got[:length]
+    return None
+
+
+def _biff_globals(stream: bytes) -> tuple[bool, list[tuple[str, int]]]:
+    """(encrypted, [(sheet name, offset of its BOF)]) from the workbook globals of a BIFF stream."""
+    sheets: list[tuple[str, int]] = []
+    pos = 0
+    if len(stream) < 8 or struct.unpack_from("<H", stream, 0)[0] != _BIFF_BOF:
+        return False, sheets
+    biff8 = struct.unpack_from("<H", stream, 4)[0] == 0x0600
+    while pos + 4 <= len(stream):
+        rt, cb = struct.unpack_from("<HH", stream, pos)
+        if rt == _BIFF_FILEPASS:
+            return True, []
+        if rt == _BIFF_BOUNDSHEET and biff8 and cb >= 8:
+            offset = struct.unpack_from("<I", stream, pos + 4)[0]
+            cch, high = stream[pos + 10], stream[pos + 11] & 1
+            raw = stream[pos + 12:pos + 12 + cch * (2 if high else 1)]
+            sheets.append((raw.decode("utf-16-le" if high else "latin-1", "replace"), offset))
+        if rt == _BIFF_EOF:
+            break
+        pos += 4 + cb
+    return False, sheets
+
+
+def _xls_encrypted(data: bytes) -> bool:
+    """The .xls workbook has a FILEPASS record (a password to open it)."""
+    try:
+        stream = _ole_stream(data, ("Workbook", "Book"))
+        return stream is not None and _biff_globals(stream)[0]
+    except Exception:
+        return False
 
 
 def _kind_of(header: str) -> str | None:
