@@ -160,6 +160,12 @@ def clean_text(s: pd.Series) -> pd.Series:
 
     Free text repeats (employers, organisers, common names): each distinct value is cleaned once
     and the cleaned values are taken back to the rows."""
+    return clean_text_refusing(s, ())[0]
+
+
+def clean_text_refusing(s: pd.Series, refused: tuple[str, ...]) -> tuple[pd.Series, np.ndarray]:
+    """``clean_text``, and a bool per row: the cleaned text is one of ``refused`` (looked up once
+    per distinct value, e.g. Excel's error values, which are not a name)."""
     encoded = pc.dictionary_encode(_to_arrow(s))
     dictionary = encoded.dictionary
     if len(dictionary) and not pc.all(pc.string_is_ascii(dictionary), skip_nulls=True).as_py():
@@ -167,13 +173,34 @@ def clean_text(s: pd.Series) -> pd.Series:
     dictionary = pc.utf8_trim(dictionary, _STRIP)
     empty = pc.equal(pc.binary_length(dictionary), 0)
     dictionary = pc.if_else(empty, pa.scalar(None, dictionary.type), dictionary)
-    return _string_series(pc.take(dictionary, encoded.indices), s.index)
+    hit = np.zeros(len(s), dtype=bool)
+    if refused and len(dictionary):
+        bad = pc.fill_null(pc.is_in(dictionary, value_set=pa.array(refused, dictionary.type)), False)
+        if pc.any(bad).as_py():
+            hit = pc.fill_null(pc.take(bad, encoded.indices), False).to_numpy(zero_copy_only=False)
+    return _string_series(pc.take(dictionary, encoded.indices), s.index), hit
 
 
 def normalise_county(s: pd.Series) -> pd.Series:
     """County text, cleaned (NFKC, trimmed, no inner spaces); no validation (counties are open)."""
+    return normalise_county_refusing(s, ())[0]
+
+
+def normalise_county_refusing(s: pd.Series, refused: tuple[str, ...]) -> tuple[pd.Series, np.ndarray]:
+    """``normalise_county``, and a bool per row: the county is one of ``refused``."""
     codes, status, values = _by_unique(s, _parser(_squeeze))
-    return _take_strings(codes, status, values, s.index)
+    hit = np.zeros(len(s), dtype=bool)
+    if refused:
+        bad = np.array([v in refused for v in values] + [False], dtype=bool)   # then False for code -1
+        if bad.any():
+            hit = bad[codes]
+    return _take_strings(codes, status, values, s.index), hit
+
+
+# Excel's error values (a formula that failed, shown in the cell as its error): what a workbook
+# error cell reads as, and what Excel writes for it in a CSV file
+EXCEL_ERRORS = ("#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!",
+                "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -131,8 +131,10 @@ def validate(
             errors.add_rows(idx, before + _quoted(values, idx) + after)
 
     # 姓名
-    name = normalize.clean_text(_col(frame, "name"))
+    # an Excel error value (#N/A ...) in a text column is not a name, county, employer or organiser
+    name, excel_error = normalize.clean_text_refusing(_col(frame, "name"), normalize.EXCEL_ERRORS)
     required_missing("name", name.isna().to_numpy())
+    invalid("name", excel_error, name, "validate.invalid.excel_error")
     typed["name"] = name
 
     # 身份证号
@@ -170,7 +172,8 @@ def validate(
         warnings.add_rows(idx, _pair_texts(province_names[from_id[idx]], province_names[declared[idx]], lang))
 
     # 户籍县
-    county = normalize.normalise_county(_col(frame, "home_county"))
+    county, excel_error = normalize.normalise_county_refusing(_col(frame, "home_county"), normalize.EXCEL_ERRORS)
+    invalid("home_county", excel_error, county, "validate.invalid.excel_error")
     typed["home_county"] = county
     typed["county_helped"] = normalize.helped_sichuan_county(county, _only(ids.region, id_ok))
 
@@ -201,8 +204,10 @@ def validate(
         errors.add(other, t("validate.other_district", lang, district=only_district))
 
     # 用人单位, 组织输入机构
-    employer = normalize.clean_text(_col(frame, "employer"))
-    organizer = normalize.clean_text(_col(frame, "organizer"))
+    employer, excel_error = normalize.clean_text_refusing(_col(frame, "employer"), normalize.EXCEL_ERRORS)
+    invalid("employer", excel_error, employer, "validate.invalid.excel_error")
+    organizer, excel_error = normalize.clean_text_refusing(_col(frame, "organizer"), normalize.EXCEL_ERRORS)
+    invalid("organizer", excel_error, organizer, "validate.invalid.excel_error")
     typed["employer"] = employer
     typed["organizer"] = organizer
     typed["employer_named"] = pd.array(employer.notna().to_numpy(), dtype="boolean")

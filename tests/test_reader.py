@@ -401,6 +401,55 @@ def test_xls_workbook():
     assert values(r, "备注") == ["1.5", None, None]
 
 
+def test_xlsx_error_cells_read_as_their_text():
+    # python-calamine gives error cells as "", like empty ones: a row of only errors would be
+    # dropped as blank and the others would say "missing"
+    def fill(wb, ws):
+        ws.write_row(0, 0, list(PERSON))
+        ws.write_row(1, 0, list(PERSON.values()))
+        ws.write_row(2, 0, list(PERSON.values()))
+        ws.write_formula(2, 2, "=VLOOKUP(A3,Z:Z,1,0)", None, "#N/A")
+        ws.write_formula(2, 6, "=1/0", None, "#DIV/0!")
+        for j in range(len(PERSON)):
+            ws.write_formula(3, j, "=NA()", None, "#N/A")
+        ws.write_row(4, 0, list(PERSON.values()))
+        ws.write_formula(4, 7, "=A1&B1", None, "")          # an empty text result stays empty
+    data = build_xlsx({"说明": lambda wb, ws: ws.write_formula(0, 0, "=1/0", None, "#DIV/0!"), "名单": fill})
+    r = read_roster(data, "名单.xlsx")
+    assert r.row_numbers.tolist() == [2, 3, 4, 5] and r.blank_rows == 0
+    assert values(r, "home_province") == ["四川", "#N/A", "#N/A", "四川"]
+    assert values(r, "social_insurance_months") == ["12", "#DIV/0!", "#N/A", "12"]
+    assert values(r, "name") == ["张三", "张三", "#N/A", "张三"]
+    assert values(r, "continuous_months") == ["12", "12", "#N/A", None]
+
+
+@pytest.mark.parametrize("piece", [7, 100, 1 << 22])
+def test_xlsx_error_cells_across_pieces_and_in_single_quotes(monkeypatch, piece):
+    # the sheet XML is read in pieces (here small ones, so that cells are cut at the boundaries);
+    # XML may quote attributes with ' as well
+    import zipfile
+
+    monkeypatch.setattr(reader, "_XML_CHUNK", piece)
+
+    def fill(wb, ws):
+        ws.write_row(0, 0, list(PERSON))
+        for i in range(1, 6):
+            ws.write_row(i, 0, list(PERSON.values()))
+            ws.write_formula(i, i, "=NA()", None, "#N/A")
+    src = zipfile.ZipFile(io.BytesIO(build_xlsx({"名单": fill})))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b't="e"', b"t='e'", 2)
+            z.writestr(info, data)
+    r = read_roster(out.getvalue(), "名单.xlsx")
+    got = [["" if pd.isna(v) else v for v in rec] for rec in r.frame.itertuples(index=False)]
+    assert [row.index("#N/A") for row in got] == [1, 2, 3, 4, 5]
+    assert sum(v == "#N/A" for row in got for v in row) == 5
+
+
 def _rec(rt: int, data: bytes = b"") -> bytes:
     return struct.pack("<HH", rt, len(data)) + data
 
@@ -458,6 +507,15 @@ def build_xls(rows: list[list], sheet: str = "名单", password: bool = False) -
 XLS_ROWS = [["2018年柯桥区扶贫劳务协作人员名单"], list(PERSON), list(PERSON.values()),
             [*list(PERSON.values())[:6], ("error", 0x2A), ("formula-error", 0x07)],
             [("error", 0x2A)] * len(PERSON)]
+
+
+def test_xls_error_cells_read_as_their_text():
+    r = read_roster(build_xls(XLS_ROWS), "名单.xls")
+    assert r.file_kind == "xls" and r.header_row == 2
+    assert r.row_numbers.tolist() == [3, 4, 5] and r.blank_rows == 0
+    assert values(r, "social_insurance_months") == ["12", "#N/A", "#N/A"]
+    assert values(r, "continuous_months") == ["12", "#DIV/0!", "#N/A"]
+    assert values(r, "name") == ["张三", "张三", "#N/A"]
 
 
 def test_password_protected_xls():

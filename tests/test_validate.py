@@ -304,6 +304,15 @@ def test_province_differing_from_the_id_region_is_a_warning_not_an_error():
 # --------------------------------------------------------------------------- reading what was typed
 
 
+@pytest.mark.parametrize("field", ["name", "home_county", "employer", "organizer"])
+def test_an_excel_error_value_in_a_text_column_is_an_error_quoting_it(field):
+    # what Excel writes for a formula that failed (#N/A, #DIV/0! ...) is not a name or an employer
+    out = json_rows(evaluate([person(1, **{field: "#N/A"}), person(2, **{field: " #DIV/0! "}), person(3)]))
+    assert out[0]["errors"] == [t("validate.invalid.excel_error", header=HEADER[field], value="#N/A")]
+    assert out[1]["errors"] == [t("validate.invalid.excel_error", header=HEADER[field], value="#DIV/0!")]
+    assert out[2]["valid"] is True
+
+
 def test_full_width_digits_and_stray_spaces_are_read():
     fw_id = make_id("513226", 1).translate(FULLWIDTH)
     typed = person(
