@@ -665,8 +665,12 @@ def _serial_date(v: float) -> str | None:
 
 
 def _id_number_text(v: float) -> str:
-    """An ID Excel kept as a number, written the way Excel shows it (5.13226E+17)."""
-    if float(v).is_integer() and abs(v) < 1e11:
+    """An ID Excel kept as a number: a whole number below 10^15 exactly (every digit is kept, so
+    a 15-digit number reads as the old 15-digit form); a longer one the way Excel shows it
+    (5.13226E+17), its last digits lost."""
+    if isinstance(v, float) and not v.is_integer():
+        return _number_text(v)
+    if abs(v) < 1e15:
         return str(int(v))
     return format(float(v), ".5E")
 

@@ -401,6 +401,18 @@ def test_xls_workbook():
     assert values(r, "备注") == ["1.5", None, None]
 
 
+def test_xlsx_id_number_cells_keep_every_digit_below_10_to_the_15():
+    # a 15-digit number is exact in a number cell: it reads as the old 15-digit form, not as
+    # Excel's scientific display; an 18-digit one has lost its last digits
+    def fill(wb, ws):
+        ws.write_row(0, 0, list(PERSON))
+        for i, number in enumerate([513226900101123, 513226199001011234, 12.5], start=1):
+            ws.write_row(i, 0, list(PERSON.values()))
+            ws.write_number(i, 1, number)
+    r = read_roster(build_xlsx({"名单": fill}), "名单.xlsx")
+    assert values(r, "id_number") == ["513226900101123", "5.13226E+17", "12.5"]
+
+
 def test_xlsx_error_cells_read_as_their_text():
     # python-calamine gives error cells as "", like empty ones: a row of only errors would be
     # dropped as blank and the others would say "missing"
