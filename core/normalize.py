@@ -214,6 +214,20 @@ _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _EXCEL_SERIAL = re.compile(r"^(\d{5})(?:\.0+)?$")   # an .xlsx date cell read as its serial number
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 _MIN_YEAR, _MAX_YEAR = 1700, 2200   # inside what datetime64[ns] can hold
+# A number is read as an Excel date serial only from 1950-01-01 (serial 18264) to ten years after
+# today: outside that it is a number someone typed (2018, 3), not a date.
+SERIAL_MIN = 18264
+SERIAL_DAYS_AHEAD = 3653
+
+
+def serial_max() -> int:
+    """The last serial read as a date: ten years after today."""
+    return (dt.date.today() - _EXCEL_EPOCH).days + SERIAL_DAYS_AHEAD
+
+
+def plausible_serial(value: float) -> bool:
+    """``value`` (a number in a date column, or the digits typed there) is an Excel date serial."""
+    return math.isfinite(value) and SERIAL_MIN <= value < serial_max() + 1
 
 
 def _date_from_text(text: str) -> np.datetime64 | None:
@@ -227,7 +241,7 @@ def _date_from_text(text: str) -> np.datetime64 | None:
         except ValueError:
             return None
     m = _EXCEL_SERIAL.match(text)
-    if m:
+    if m and plausible_serial(int(m.group(1))):
         return np.datetime64(_EXCEL_EPOCH + dt.timedelta(days=int(m.group(1))), "D")
     return None
 
@@ -251,7 +265,8 @@ def _date_value(raw: Any) -> tuple[int, Any]:
 
 def parse_date(s: pd.Series) -> Parsed:
     """Dates: 2018-03-01, 2018/3/1, 2018.3.1, 2018年3月1日, 20180301, "2018-03-01 00:00:00", date
-    cells, and 5-digit Excel serial numbers; a real calendar date. Values are datetime64[ns]."""
+    cells, and 5-digit Excel serial numbers in the plausible range (``plausible_serial``); a real
+    calendar date. Values are datetime64[ns]."""
     codes, status, values = _by_unique(s, _date_value)
     # one day per unique (NaT where blank or unreadable), then NaT for code -1; taken by row
     days_u = np.array([v if v is not None else np.datetime64("NaT") for v in values] + [np.datetime64("NaT")], dtype="datetime64[D]")

@@ -33,6 +33,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from core.i18n import CatalogError, t
+from core.normalize import plausible_serial
 from core.reference import columns
 
 #: the header is looked for among this many rows at the top of the sheet
@@ -45,7 +46,6 @@ ROSTER_SHEET = "名单"
 _XLSX_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
-_EXCEL_LAST_SERIAL = 2958465  # 9999-12-31
 _DELIMITERS = (",", "\t", ";")
 
 
@@ -654,14 +654,12 @@ def _number_text(v: float) -> str:
 
 
 def _serial_date(v: float) -> str | None:
-    if not (1 <= v <= _EXCEL_LAST_SERIAL):
+    """A number in a date column as the date it stands for, when it is a plausible Excel date
+    serial (core.normalize.plausible_serial); else None: a number such as 2018 or 3 typed into a
+    date column is that number, and is refused as a date like the same text in a CSV file."""
+    if not plausible_serial(v):
         return None
-    days = int(math.floor(v))
-    if days == 60:  # Excel's 1900-02-29, a day that never was
-        return "1900-02-29"
-    if days < 60:
-        days += 1
-    return (_EXCEL_EPOCH + dt.timedelta(days=days)).isoformat()
+    return (_EXCEL_EPOCH + dt.timedelta(days=int(math.floor(v)))).isoformat()
 
 
 def _id_number_text(v: float) -> str:

@@ -413,6 +413,18 @@ def test_xlsx_id_number_cells_keep_every_digit_below_10_to_the_15():
     assert values(r, "id_number") == ["513226900101123", "5.13226E+17", "12.5"]
 
 
+def test_xlsx_number_in_a_date_column_is_a_date_only_when_plausible():
+    # 2018 or 3 typed into a date column are those numbers (the date check refuses them, as in a
+    # CSV file), not the serials of 1905-07-10 and 1900-01-03
+    def fill(wb, ws):
+        ws.write_row(0, 0, list(PERSON))
+        for i, number in enumerate([2018, 3, 10000, 43191, 43191.75], start=1):
+            ws.write_row(i, 0, list(PERSON.values()))
+            ws.write_number(i, 4, number)
+    r = read_roster(build_xlsx({"名单": fill}), "名单.xlsx")
+    assert values(r, "first_employment_date") == ["2018", "3", "10000", "2018-04-01", "2018-04-01"]
+
+
 def test_xlsx_error_cells_read_as_their_text():
     # python-calamine gives error cells as "", like empty ones: a row of only errors would be
     # dropped as blank and the others would say "missing"

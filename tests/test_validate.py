@@ -304,6 +304,15 @@ def test_province_differing_from_the_id_region_is_a_warning_not_an_error():
 # --------------------------------------------------------------------------- reading what was typed
 
 
+def test_a_five_digit_number_is_a_date_serial_only_in_the_plausible_range():
+    # 43160 is 2018-03-01; 10000 would be 1927-05-18 and 99999 the year 2173: numbers, not dates
+    out = json_rows(evaluate([person(1, first_employment_date="43160"), person(2, first_employment_date="10000"),
+                              person(3, first_employment_date="99999")]))
+    assert out[0]["valid"] is True
+    for row, typed in zip(out[1:], ("10000", "99999")):
+        assert row["errors"] == [t("validate.invalid.date", header=HEADER["first_employment_date"], value=typed)]
+
+
 @pytest.mark.parametrize("field", ["name", "home_county", "employer", "organizer"])
 def test_an_excel_error_value_in_a_text_column_is_an_error_quoting_it(field):
     # what Excel writes for a formula that failed (#N/A, #DIV/0! ...) is not a name or an employer
