@@ -47,6 +47,8 @@ _XLSX_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 _DELIMITERS = (",", "\t", ";")
+# a line ends at "\r\n", "\n" or a lone "\r" (old Mac Excel); pyarrow reads all three
+_LINE_END = re.compile(rb"\r\n?|\n")
 
 
 class RosterReadError(CatalogError):
@@ -202,19 +204,45 @@ def read_roster(data: bytes, filename: str) -> RawRoster:
 # --------------------------------------------------------------------------- CSV
 
 def _byte_lines(buf: bytes, limit: int):
+    """The lines of ``buf`` with their line ends ("\r\n", "\n" or a lone "\r")."""
     pos, n = 0, len(buf)
     while pos < n and pos < limit:
-        nl = buf.find(b"\n", pos)
-        end = n if nl < 0 else nl + 1
+        m = _LINE_END.search(buf, pos)
+        end = n if m is None else m.end()
         yield buf[pos:end]
         pos = end
 
 
-def _head_records(head: bytes, encoding: str, delimiter: str) -> tuple[list[list[str]], list[int]]:
-    """The first records of the file and the byte offset just after each of them."""
+def _head_end(body: bytes, base: int) -> int:
+    """Where the bytes looked at for the header end: HEAD_BYTES * 4 after ``base``, or further when
+    the first HEADER_SEARCH_ROWS lines are longer than that (a 300 KB title line), so that those
+    lines are always whole; never between the two bytes of a "\r\n"."""
+    end = min(len(body), base + HEAD_BYTES * 4)
+    pos = base
+    for _ in range(HEADER_SEARCH_ROWS):   # bounded by the length of the first lines
+        m = _LINE_END.search(body, pos)
+        if m is None:
+            return len(body)
+        pos = m.end()
+    if pos > end:
+        return pos
+    if body[end - 1:end] == b"\r" and body[end:end + 1] == b"\n":
+        end += 1
+    return end
+
+
+def _head_records(head: bytes, encoding: str, delimiter: str, complete: bool) -> tuple[list[list[str]], list[int]]:
+    """The first records of the file and the byte offset just after each of them.
+
+    ``complete``: ``head`` is the whole rest of the file (else its last line may be cut)."""
     consumed = [0]
-    if len(head) == HEAD_BYTES * 4 and b"\n" in head:  # never decode a line cut in the middle
-        head = head[:head.rindex(b"\n") + 1]
+    if not complete:  # never decode a line cut in the middle
+        cut = max(head.rfind(b"\n"), head.rfind(b"\r"))
+        if cut >= 0:
+            head = head[:cut + 1]
+
+    if len(head) > csv.field_size_limit():   # a title line longer than the csv module allows
+        csv.field_size_limit(len(head))     # (process-wide; only ever raised)
 
     def lines():
         for line in _byte_lines(head, len(head)):
@@ -265,11 +293,12 @@ def _read_csv(data: bytes) -> RawRoster:
     if lead.startswith(b"<") and (b"<html" in lead or lead.startswith(b"<!doctype html")):
         raise RosterReadError("html")
     head_enc = "gb18030" if encoding == "gb18030" else "utf-8"
+    head_end = _head_end(body, base)
 
     # the delimiter: comma unless another one lays out more of the required headers
     best = None
     for delim in _DELIMITERS:
-        records, offsets = _head_records(body[base:base + HEAD_BYTES * 4], head_enc, delim)
+        records, offsets = _head_records(body[base:head_end], head_enc, delim, head_end == len(body))
         score = max((_match_count(r) for r in records), default=0)
         if best is None or score > best[0]:
             best = (score, delim, records, offsets)

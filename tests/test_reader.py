@@ -232,6 +232,28 @@ def test_utf16_text_as_excel_saves_unicode_text():
     assert values(r, "name") == ["人0"] and r.encoding == "utf-16"
 
 
+@pytest.mark.parametrize("newline", ["\r", "\r\n", "\n"])
+def test_any_line_ending_with_excel_row_numbers(newline):
+    # old Mac Excel ends lines with a lone CR; a title row and a blank row keep the numbers right
+    rows = [["名单"], list(PERSON), [PERSON[h] for h in PERSON], [], [PERSON[h] if h != "姓名" else "李四" for h in PERSON]]
+    data = newline.join(",".join(r) for r in rows).encode("gbk") + newline.encode()
+    r = read_roster(data, "名单.csv")
+    assert r.header_row == 2 and r.row_numbers.tolist() == [3, 5] and r.blank_rows == 1
+    assert values(r, "name") == ["张三", "李四"]
+    assert values(r, "continuous_months") == ["12", "12"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gbk"])
+def test_a_first_line_longer_than_the_head_window(encoding):
+    # a title line of 300,000 characters: the header below it is still found (on row 2)
+    title = "标" * 300_000
+    assert len(title.encode(encoding)) > reader.HEAD_BYTES * 4
+    data = csv_text([[title], *simple_rows(2)]).encode(encoding)
+    r = read_roster(data, "名单.csv")
+    assert r.header_row == 2 and r.row_numbers.tolist() == [3, 4]
+    assert values(r, "name") == ["人0", "人1"]
+
+
 def test_header_only_gives_zero_rows():
     r = read_roster(csv_text([list(PERSON)]).encode("utf-8"), "x.csv")
     assert len(r.frame) == 0 and list(r.frame.columns) == REQ_FIELDS
