@@ -6,8 +6,11 @@ name of its column, with the row number Excel shows. Validation (stripping, full
 parsing) is the validator's job.
 
 CSV goes through ``pyarrow.csv`` (all columns as strings, no per-row Python work); the header is
-found in the first rows with the stdlib ``csv`` module. Ragged CSV files fall back to the stdlib
-parser so that no row is ever lost. Workbooks (.xlsx, .xls) are read with python-calamine.
+found in the first rows with the stdlib ``csv`` module. Lines may end in CRLF, LF or a lone CR
+(old Mac Excel); Excel's ``sep=;`` first line sets the delimiter and is not a row. Ragged CSV files
+fall back to the stdlib parser so that no row is ever lost. Workbooks (.xlsx, .xls) are read with
+python-calamine; error cells (#N/A ...), which it gives as empty, are found in the file itself and
+read as their text.
 """
 from __future__ import annotations
 
@@ -49,6 +52,8 @@ _EXCEL_EPOCH = dt.date(1899, 12, 30)
 _DELIMITERS = (",", "\t", ";")
 # a line ends at "\r\n", "\n" or a lone "\r" (old Mac Excel); pyarrow reads all three
 _LINE_END = re.compile(rb"\r\n?|\n")
+# Excel's delimiter hint, a first line that Excel itself hides: sep=;
+_SEP_HINT = re.compile(rb"sep=([\t\x20-\x7e])(?:\r\n?|\n|$)", re.IGNORECASE)
 
 
 class RosterReadError(CatalogError):
@@ -287,6 +292,12 @@ def _read_csv(data: bytes) -> RawRoster:
         if b"\x00" in data:  # a binary file
             raise RosterReadError("not_table")
         encoding = _head_encoding(data)
+    delimiters = _DELIMITERS
+    hint = _SEP_HINT.match(body, base)
+    if hint:  # Excel's sep=; line: that delimiter, and the line is not a row (Excel hides it)
+        sep = hint.group(1).decode("latin-1")
+        delimiters = (sep, *(d for d in _DELIMITERS if d != sep))
+        base = hint.end()
     if _is_blank(body, base):
         raise RosterReadError("empty")
     lead = body[base:base + 4096].lstrip().lower()
@@ -295,9 +306,9 @@ def _read_csv(data: bytes) -> RawRoster:
     head_enc = "gb18030" if encoding == "gb18030" else "utf-8"
     head_end = _head_end(body, base)
 
-    # the delimiter: comma unless another one lays out more of the required headers
+    # the delimiter: comma (or the sep= hint) unless another one lays out more of the required headers
     best = None
-    for delim in _DELIMITERS:
+    for delim in delimiters:
         records, offsets = _head_records(body[base:head_end], head_enc, delim, head_end == len(body))
         score = max((_match_count(r) for r in records), default=0)
         if best is None or score > best[0]:

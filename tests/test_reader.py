@@ -254,6 +254,17 @@ def test_a_first_line_longer_than_the_head_window(encoding):
     assert values(r, "name") == ["人0", "人1"]
 
 
+def test_excel_sep_hint_line_sets_the_delimiter_and_is_not_a_row():
+    # Excel reads "sep=;" as the delimiter and hides the line: the header is row 1
+    data = ("sep=;\r\n" + csv_text(simple_rows(2), delimiter=";")).encode("utf-8-sig")
+    r = read_roster(data, "名单.csv")
+    assert r.header_row == 1 and r.row_numbers.tolist() == [2, 3]
+    assert values(r, "name") == ["人0", "人1"]
+    # with a comma hint the semicolons are text, as Excel would show them
+    data = ("sep=,\n" + csv_text(simple_rows(1))).encode("gbk")
+    assert read_roster(data, "名单.csv").row_numbers.tolist() == [2]
+
+
 def test_header_only_gives_zero_rows():
     r = read_roster(csv_text([list(PERSON)]).encode("utf-8"), "x.csv")
     assert len(r.frame) == 0 and list(r.frame.columns) == REQ_FIELDS
