@@ -54,6 +54,10 @@ _DELIMITERS = (",", "\t", ";")
 _LINE_END = re.compile(rb"\r\n?|\n")
 # Excel's delimiter hint, a first line that Excel itself hides: sep=;
 _SEP_HINT = re.compile(rb"sep=([\t\x20-\x7e])(?:\r\n?|\n|$)", re.IGNORECASE)
+# a web page saved with an .xls name (Excel's "Web Page" format), with or without <html>
+_HTML_LEAD = re.compile(rb"<(?:!doctype\s+html|html|head|meta|body|table|style|title|link|script|div|tr|td|font|br|p)[\s>/]")
+# Excel 2003 "XML Spreadsheet" (SpreadsheetML), often saved as .xls
+_XML_SPREADSHEET = re.compile(rb"urn:schemas-microsoft-com:office:spreadsheet|progid\s*=\s*[\"']excel\.sheet[\"']")
 
 
 class RosterReadError(CatalogError):
@@ -301,8 +305,11 @@ def _read_csv(data: bytes) -> RawRoster:
     if _is_blank(body, base):
         raise RosterReadError("empty")
     lead = body[base:base + 4096].lstrip().lower()
-    if lead.startswith(b"<") and (b"<html" in lead or lead.startswith(b"<!doctype html")):
-        raise RosterReadError("html")
+    if lead.startswith(b"<"):
+        if _XML_SPREADSHEET.search(lead):
+            raise RosterReadError("xml_spreadsheet")
+        if b"<html" in lead or _HTML_LEAD.match(lead):
+            raise RosterReadError("html")
     head_enc = "gb18030" if encoding == "gb18030" else "utf-8"
     head_end = _head_end(body, base)
 

@@ -625,6 +625,26 @@ def test_html_saved_as_xls():
     expect_error(page.encode("utf-8"), "html", "名单.xls")
 
 
+@pytest.mark.parametrize("page", [
+    '<meta http-equiv="Content-Type" content="text/html; charset=utf-8">\n<table><tr><td>姓名</td></tr></table>',
+    "<table border=1><tr><td>姓名</td><td>身份证号</td></tr></table>",
+    "\n  <!DOCTYPE html>\n<body><table><tr><td>姓名</td></tr></table></body>",
+    '<?xml version="1.0" encoding="utf-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><body></body></html>',
+])
+def test_web_page_without_an_html_tag_saved_as_xls(page):
+    expect_error(page.encode("utf-8"), "html", "名单.xls")
+    expect_error(codecs.BOM_UTF8 + page.encode("utf-8"), "html", "名单.xls")
+
+
+def test_excel_2003_xml_spreadsheet():
+    doc = ('<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n'
+           '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+           'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet ss:Name="名单"><Table><Row>'
+           '<Cell><Data ss:Type="String">姓名</Data></Cell></Row></Table></Worksheet></Workbook>')
+    err = expect_error(doc.encode("utf-8"), "xml_spreadsheet", "名单.xls")
+    assert ".xlsx" in err.message
+
+
 def test_corrupt_xlsx():
     expect_error(b"PK\x03\x04" + b"garbage" * 100, "corrupt_xlsx", "名单.xlsx")
 
