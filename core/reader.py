@@ -36,7 +36,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from core.i18n import CatalogError, t
-from core.normalize import plausible_serial
+from core.normalize import _STRIP, plausible_serial
 from core.reference import columns
 
 #: the header is looked for among this many rows at the top of the sheet
@@ -791,7 +791,8 @@ def _finish(table: pa.Table, headers: list, header_row: int, kind: str, encoding
 
 
 def _blank_rows(table: pa.Table) -> np.ndarray:
-    """Positions of the entirely blank rows (every cell missing or whitespace only).
+    """Positions of the entirely blank rows: every cell missing, or only whitespace and invisible
+    characters (zero-width spaces, BOMs), blank as the validator sees it (core.normalize._STRIP).
 
     Column by column, only over the rows still blank so far: one column with content in most rows
     settles almost every row, so this costs about one column's pass."""
@@ -799,13 +800,41 @@ def _blank_rows(table: pa.Table) -> np.ndarray:
     for col in table.columns:
         sub = col if cand is None else col.take(cand)
         empty = pc.or_kleene(pc.is_null(sub), pc.fill_null(pc.utf8_is_space(sub), False))
-        idx = pc.indices_nonzero(empty)
-        cand = idx if cand is None else cand.take(idx)
+        empty = np.asarray(empty.to_numpy(zero_copy_only=False), dtype=bool)
+        # invisible characters: trimmed only in the cells that start with one of them (or a space)
+        maybe = np.flatnonzero(_starts_with_strip(sub) & ~empty)
+        if maybe.size:
+            trimmed = pc.utf8_trim(sub.take(maybe), _STRIP)
+            empty[maybe] = np.asarray(pc.fill_null(pc.equal(pc.binary_length(trimmed), 0), False)
+                                      .to_numpy(zero_copy_only=False), dtype=bool)
+        idx = np.flatnonzero(empty)
+        cand = idx if cand is None else cand[idx]
         if len(cand) == 0:
             break
     if cand is None:
         return np.empty(0, dtype=np.int64)
-    return np.asarray(cand.to_numpy(zero_copy_only=False), dtype=np.int64)
+    return np.asarray(cand, dtype=np.int64)
+
+
+_STRIP_LEAD = np.zeros(256, dtype=bool)   # first UTF-8 bytes of the characters of _STRIP
+_STRIP_LEAD[[ch.encode("utf-8")[0] for ch in _STRIP]] = True
+
+
+def _starts_with_strip(arr) -> np.ndarray:
+    """Per cell: its first byte can begin a character of _STRIP (read from the Arrow buffers)."""
+    parts = []
+    for c in (arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]):
+        n = len(c)
+        _, offsets_buf, data_buf = c.buffers()
+        if n == 0 or data_buf is None or data_buf.size == 0:
+            parts.append(np.zeros(n, dtype=bool))
+            continue
+        offsets = np.frombuffer(offsets_buf, np.int64 if pa.types.is_large_string(c.type) else np.int32)
+        offsets = offsets[c.offset:c.offset + n + 1]
+        data = np.frombuffer(data_buf, np.uint8)
+        first = data[np.minimum(offsets[:-1], len(data) - 1)]
+        parts.append(_STRIP_LEAD[first] & (offsets[1:] > offsets[:-1]))
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
 
 
 _STRING_DTYPE = pd.StringDtype("pyarrow")

@@ -265,6 +265,16 @@ def test_excel_sep_hint_line_sets_the_delimiter_and_is_not_a_row():
     assert read_roster(data, "名单.csv").row_numbers.tolist() == [2]
 
 
+@pytest.mark.parametrize("invisible", ["\u200b", "\u2060", "\ufeff", " \u200b\u3000"])
+def test_a_row_of_invisible_characters_is_blank(invisible):
+    # the validator reads such cells as empty, so the row is blank, not an error row
+    rows = simple_rows(2)
+    rows.insert(2, [invisible] * len(PERSON))
+    r = read_roster(csv_text(rows).encode("utf-8"), "名单.csv")
+    assert r.blank_rows == 1 and r.row_numbers.tolist() == [2, 4]
+    assert values(r, "name") == ["人0", "人1"]
+
+
 def test_header_only_gives_zero_rows():
     r = read_roster(csv_text([list(PERSON)]).encode("utf-8"), "x.csv")
     assert len(r.frame) == 0 and list(r.frame.columns) == REQ_FIELDS
