@@ -27,7 +27,8 @@ import pyarrow.compute as pc
 from core import reference
 from core.normalize import _STRIP, _string_series, _to_arrow
 
-OK, BLANK, FIFTEEN_DIGITS, SCIENTIFIC, BAD_FORMAT, BAD_REGION, BAD_BIRTH_DATE, FUTURE_BIRTH_DATE, BAD_CHECK = range(9)
+(OK, BLANK, FIFTEEN_DIGITS, SCIENTIFIC, BAD_FORMAT, BAD_REGION, BAD_BIRTH_DATE, FUTURE_BIRTH_DATE, BAD_CHECK,
+ LOST_DIGITS) = range(10)
 
 ERROR_KEYS: dict[int, str] = {
     OK: "values.id_ok",
@@ -39,6 +40,7 @@ ERROR_KEYS: dict[int, str] = {
     BAD_BIRTH_DATE: "values.id_bad_birth_date",
     FUTURE_BIRTH_DATE: "values.id_future_birth_date",
     BAD_CHECK: "values.id_bad_check",
+    LOST_DIGITS: "values.id_lost_digits",
 }
 
 WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
@@ -54,7 +56,8 @@ _SPACES_RE = r"[\s\x{00a0}\x{3000}\x{200b}\x{feff}]+"
 
 
 # the lowest flag of every set of flags: the error code of the row
-_FIRST_FLAG = np.array([next((c for c in range(1, 9) if v >> c & 1), OK) for v in range(1 << 9)], dtype=np.int8)
+_FIRST_FLAG = np.array([next((c for c in range(1, len(ERROR_KEYS)) if v >> c & 1), OK)
+                        for v in range(1 << len(ERROR_KEYS))], dtype=np.int8)
 
 
 @dataclass
@@ -264,7 +267,7 @@ def check_ids(s: pd.Series, as_of: dt.date) -> IdCheck:
     err = (bad_region.astype(np.uint16) << BAD_REGION) | (~real).astype(np.uint16) << BAD_BIRTH_DATE
     err |= future.astype(np.uint16) << FUTURE_BIRTH_DATE
     err |= (bad_check & ~lost).astype(np.uint16) << BAD_CHECK
-    err |= lost.astype(np.uint16) << SCIENTIFIC
+    err |= lost.astype(np.uint16) << LOST_DIGITS
     flags[rows] = err
     # the first 17 digits as one integer: region, birth date, sequence (whole lines, no selection)
     first17 = (((reg * 10_000 + year) * 100 + month) * 100 + day) * 1_000 + _digits_value(cols[14:17])

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from core import i18n, idnumber, reference
 from core.idnumber import (
     BAD_BIRTH_DATE, BAD_CHECK, BAD_FORMAT, BAD_REGION, BLANK, ERROR_KEYS, FIFTEEN_DIGITS,
-    FUTURE_BIRTH_DATE, OK, SCIENTIFIC, check_character, check_ids, upgrade_15,
+    FUTURE_BIRTH_DATE, LOST_DIGITS, OK, SCIENTIFIC, check_character, check_ids, upgrade_15,
 )
 
 AS_OF = dt.date(2021, 12, 31)
@@ -121,7 +121,7 @@ def test_number_cell_formatted_0_lost_its_last_digits():
     # Excel keeps 15 significant digits: 513226199001011237 becomes 513226199001011000
     lost = "513226199001011000"
     assert check_character(lost[:17]) != "0"
-    assert errors([lost, " ５１３２２６１９９００１０１１０００ "]) == [SCIENTIFIC, SCIENTIFIC]
+    assert errors([lost, " ５１３２２６１９９００１０１１０００ "]) == [LOST_DIGITS, LOST_DIGITS]
     # a real number that happens to end in 000 (its check character is right) is valid
     first17 = next(f for d in range(1, 29) for k in range(10)
                    if check_character(f := f"513226199001{d:02d}{k}00") == "0")
@@ -205,8 +205,9 @@ def test_every_failing_check_is_flagged():
 
 
 def test_error_codes_are_int8_and_distinct():
-    codes = [OK, BLANK, FIFTEEN_DIGITS, SCIENTIFIC, BAD_FORMAT, BAD_REGION, BAD_BIRTH_DATE, FUTURE_BIRTH_DATE, BAD_CHECK]
-    assert len(set(codes)) == 9
+    codes = [OK, BLANK, FIFTEEN_DIGITS, SCIENTIFIC, BAD_FORMAT, BAD_REGION, BAD_BIRTH_DATE, FUTURE_BIRTH_DATE, BAD_CHECK,
+             LOST_DIGITS]
+    assert len(set(codes)) == 10 == len(ERROR_KEYS)
     assert check_ids(pd.Series(["11010519491231002X"]), AS_OF).error.dtype == np.int8
 
 
@@ -217,6 +218,7 @@ def test_every_error_code_has_a_message(lang):
         assert i18n.has(key, lang), key
         assert idnumber.error_message(code, lang)
     assert "5.13226E+17" in i18n.t(ERROR_KEYS[SCIENTIFIC])
+    assert "000" in i18n.t(ERROR_KEYS[LOST_DIGITS], lang) and "Excel" in i18n.t(ERROR_KEYS[LOST_DIGITS], lang)
     assert "18" in i18n.t(ERROR_KEYS[FIFTEEN_DIGITS])
     # the birth date is checked against the date of the check, which the text names
     future = idnumber.error_message(FUTURE_BIRTH_DATE, lang, as_of=dt.date(2020, 6, 30))
@@ -241,7 +243,7 @@ def test_any_well_formed_number_is_valid_and_any_other_check_is_not(province, re
     others = [first17 + c for c in "0123456789X" if c != good[-1]]
     res = check_ids(pd.Series([good, good.lower(), *others]), AS_OF)
     # a wrong check character is reported as such, except on ...000: what Excel leaves of a number
-    wrong = [SCIENTIFIC if o.endswith("000") else BAD_CHECK for o in others]
+    wrong = [LOST_DIGITS if o.endswith("000") else BAD_CHECK for o in others]
     assert res.error.tolist() == [OK, OK] + wrong
     assert res.flags.tolist() == [0, 0] + [1 << code for code in wrong]
     assert res.birth_date.iloc[0] == pd.Timestamp(birth)

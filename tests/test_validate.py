@@ -266,12 +266,14 @@ def test_id_stored_as_a_number_in_a_workbook_gets_the_specific_message():
     assert out["errors"] == [t("values.id_scientific")]
 
 
-@pytest.mark.parametrize("typed", ["5.13226199001011E+17", "513226199001011000"])
-def test_id_stored_as_a_number_in_any_form_gets_the_specific_message(typed):
+@pytest.mark.parametrize("typed,key", [("5.13226199001011E+17", "values.id_scientific"),
+                                       ("513226199001011000", "values.id_lost_digits")])
+def test_id_stored_as_a_number_in_any_form_gets_the_specific_message(typed, key):
     # Excel's scientific notation with every digit it keeps, and what a number cell formatted "0"
-    # shows (15 significant digits, then 000): not a generic "bad format" or "wrong check character"
+    # shows (15 significant digits, then 000; said as likely, since a typo could end in 000 too):
+    # not a generic "bad format" or "wrong check character"
     row = json_rows(evaluate([person(1, id_number=typed), person(2)]))[0]
-    assert row["errors"] == [t("values.id_scientific")]
+    assert row["errors"] == [t(key)]
 
 
 def test_every_reason_an_id_fails_is_its_own_error():
