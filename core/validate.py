@@ -127,8 +127,14 @@ def validate(
     def invalid(field: str, mask: np.ndarray, values: pd.Series, key: str | None = None) -> None:
         idx = np.flatnonzero(mask)
         if idx.size:   # the message quotes the cell: built for the flagged rows only
-            before, after = _around(key or f"validate.invalid.{field}", lang, "value", header=cols[field].header)
+            before, after = _around(key or f"validate.invalid.{field}", lang, "value", header=cols[field].header,
+                                    as_of=as_of.isoformat())
             errors.add_rows(idx, before + _quoted(values, idx) + after)
+
+    def after_the_check(field: str, parsed, raw: pd.Series) -> None:
+        """A date after the day of the check has not happened yet: an error quoting it."""
+        later = (parsed.values > pd.Timestamp(as_of)).to_numpy(dtype=bool, na_value=False)
+        invalid(field, later, raw, "validate.invalid.after_check")
 
     # 姓名
     # an Excel error value (#N/A ...) in a text column is not a name, county, employer or organiser
@@ -189,6 +195,7 @@ def validate(
     first = normalize.parse_date(raw_first)
     required_missing("first_employment_date", first.blank)
     invalid("first_employment_date", first.invalid, raw_first, "validate.invalid.date")
+    after_the_check("first_employment_date", first, raw_first)
     typed["first_employment_date"] = first.values
 
     # 就业区县
@@ -234,6 +241,7 @@ def validate(
     raw_cdate = _col(frame, "certificate_date")
     cdate = normalize.parse_date(raw_cdate)
     invalid("certificate_date", cdate.invalid, raw_cdate, "validate.invalid.date")
+    after_the_check("certificate_date", cdate, raw_cdate)
     has_level = ~level.blank
     errors.add(has_level & cdate.blank, t("validate.certificate_date_missing", lang))
     typed["certificate_date"] = cdate.values

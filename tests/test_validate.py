@@ -436,3 +436,20 @@ def test_a_quoted_value_with_the_separator_stays_one_error(field, value):
     row = json_rows(evaluate([person(1, **{field: value}), person(2)]))[0]
     assert len(row["errors"]) == 1, row["errors"]
     assert value in row["errors"][0]
+
+
+def test_dates_after_the_day_of_the_check_are_errors():
+    """A first employment or a certificate dated after the check has not happened yet (as the
+    self-check refuses it): an error quoting the date, the day of the check itself is fine."""
+    rows = [person(1, first_employment_date="2021-07-01"),
+            person(2, first_employment_date="2021-06-30"),
+            person(3, certificate_level="中级工", certificate_date="2021/7/1"),
+            person(4)]
+    out = json_rows(evaluate(rows))
+    header = lambda f: HEADER[f]  # noqa: E731
+    assert out[0]["errors"] == [t("validate.invalid.after_check", header=header("first_employment_date"),
+                                  value="2021-07-01", as_of="2021-06-30")]
+    assert out[1]["valid"] and out[3]["valid"]
+    assert out[2]["errors"] == [t("validate.invalid.after_check", header=header("certificate_date"),
+                                  value="2021/7/1", as_of="2021-06-30")]
+    assert json_rows(evaluate(rows[:1], as_of=dt.date(2021, 7, 1)))[0]["valid"]
