@@ -81,10 +81,15 @@ def test_events_entered_and_withdrawn(db):
     with pytest.raises(AccountError):
         events.add_base(officer, "某基地", "city", 2018, 30)
     events.add_base(officer, "某基地", "national", 2018, 25)
-    pid = events.add_love_post(officer, "某单位", 2018, 10, person_name="李四", id_number="513226199001010011")
+    for bad in ("123456", "513226199001010011"):     # not an ID number; a wrong check character
+        with pytest.raises(AccountError) as err:
+            events.add_love_post(officer, "某单位", 2018, 10, person_name="李四", id_number=bad)
+        assert err.value.key.startswith("values.id_")   # the roster's own reason
+    assert len(events.love_posts_frame()) == 0
+    pid = events.add_love_post(officer, "某单位", 2018, 10, person_name="李四", id_number="513226199001010015")
     posts = events.love_posts_frame(2018)
-    assert posts["id_number_masked"].iloc[0] == "513226********0011"
-    assert "199001010011" not in "".join(map(str, posts.iloc[0].tolist()))
+    assert posts["id_number_masked"].iloc[0] == "513226********0015"
+    assert "199001010015" not in "".join(map(str, posts.iloc[0].tolist()))
     events.withdraw_event("fair", fid, officer)
     assert len(events.fairs_frame(2018)) == 0
     assert len(events.love_posts_frame()) == 1 and pid

@@ -10,6 +10,7 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy import Table, insert, select, update
 
+from core import idnumber
 from core.db import audit, ids
 from core.enterprise import MONTHS_PER_YEAR
 from core.db.accounts import AccountError, User, can, canonical_district
@@ -83,6 +84,9 @@ def add_love_post(user: User, employer: str, year: int, months: int, person_name
     key = masked = None
     if id_number and id_number.strip():
         s = pd.Series([id_number.strip()])
+        check = idnumber.check_ids(s, dt.date.today())
+        if check.error[0] != idnumber.OK:       # the roster's own reason (check digit, date, region …)
+            raise AccountError(idnumber.ERROR_KEYS[int(check.error[0])], as_of=dt.date.today().isoformat())
         key, masked = ids.person_keys(s).iloc[0], ids.masked(s).iloc[0]
     with transaction() as conn:
         pid = conn.execute(insert(love_posts).values(
