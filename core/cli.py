@@ -108,6 +108,20 @@ def cmd_evaluate(args) -> int:
     return _write_out(args, write)
 
 
+def _stored_targets(year: int) -> dict | None:
+    """The year's targets an administrator entered, when a database is set up (2019 and later
+    are set by the province each year, RULES.md); None otherwise, and the notice's 2018 figures
+    apply."""
+    try:
+        from core.db import config
+        if not config.configured():
+            return None
+        from core.db.targets import stored_targets
+    except ImportError:
+        return None
+    return stored_targets(year)
+
+
 def cmd_progress(args) -> int:
     from core.engine import evaluate_roster
     from core.progress import progress
@@ -127,7 +141,7 @@ def cmd_progress(args) -> int:
         except RosterReadError as exc:
             return _fail(str(exc))
         result = evaluate_roster(raw, as_of=args.as_of)
-        report = progress(result.frame, args.year)
+        report = progress(result.frame, args.year, _stored_targets(args.year))
     return _write_out(args, lambda: _write(json.dumps(report, ensure_ascii=False), args.out))
 
 

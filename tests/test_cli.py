@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -315,6 +316,20 @@ def test_progress_json(progress_roster):
         "新昌县": _counts(1, 0, 1, 0),
         "嵊州市": _counts(2, 2, 0, 1),
     }
+
+
+def test_progress_of_a_file_does_not_create_a_database(progress_roster, tmp_path):
+    """Without a database set up, a file's progress has the notice's targets (none after 2018)
+    and leaves no database file behind."""
+    db = tmp_path / "none" / "shaoxing.db"
+    env = {**os.environ, "SHAOXING_DB_PATH": str(db)}
+    env.pop("DATABASE_URL", None)
+    p = subprocess.run([sys.executable, "-m", "core", "progress", str(progress_roster), "--year", "2019"],
+                       cwd=REPO, capture_output=True, timeout=120, env=env)
+    assert p.returncode == 0, p.stderr.decode()
+    assert json.loads(p.stdout)["targets"] == dict.fromkeys(("total", "paired_four", "other_central_western",
+                                                             "sichuan_helped"))
+    assert not db.exists() and not db.parent.exists()
 
 
 def test_progress_counts_by_year_of_first_employment(progress_roster, capsysbinary):

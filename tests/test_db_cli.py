@@ -53,6 +53,16 @@ def test_upgrade_users_import_progress_from_any_folder(db, tmp_path):
     again = json.loads(run(tmp_path, "import", str(roster), "--user", "chief", "--format", "json").stdout)
     assert again["duplicate"] and again["upload_id"] == out1["upload_id"]
     assert json.loads(run(tmp_path, "progress", "--from-db", "--year", "2018").stdout) == json.loads(from_db.stdout)
+    # a later year's targets, entered by an administrator, also reach the progress of a file
+    from core.db import targets
+    from core.db.accounts import list_users
+
+    chief = next(u for u in list_users() if u.name == "chief")
+    assert json.loads(run(tmp_path, "progress", str(roster), "--year", "2019").stdout)["targets"]["total"] is None
+    targets.set_targets(2019, {"total": 500, "paired_four": 100, "other_central_western": 400}, chief)
+    from_file_2019 = json.loads(run(tmp_path, "progress", str(roster), "--year", "2019").stdout)
+    assert from_file_2019["targets"] == {"total": 500, "paired_four": 100, "other_central_western": 400,
+                                         "sichuan_helped": None}
     assert len(uploads.load_rows()) == 4
     # the district officer's import: other districts' rows are error rows, audited as an upload
     roster2 = tmp_path / "ke.csv"

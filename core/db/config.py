@@ -26,6 +26,12 @@ def database_url() -> str:
     return f"sqlite:///{sqlite_path()}"
 
 
+def configured() -> bool:
+    """A database has been set up: a server by DATABASE_URL, or the SQLite file exists (asking
+    must not create one)."""
+    return bool(os.environ.get("DATABASE_URL", "").strip()) or sqlite_path().exists()
+
+
 def normalise_url(url: str) -> str:
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
