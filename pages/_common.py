@@ -397,8 +397,7 @@ def summary_table(summary: dict) -> pd.DataFrame:
     amounts = summary.get("amounts", {}) or {}
     items = [item for item in ITEMS if item in amounts]
     totals = [item_total(summary, item) for item in items]
-    labels = [item_title(item) if total is not None else ui_text("summary.no_standard", item=item_title(item))
-              for item, total in zip(items, totals)]
+    labels = [item_title(item) for item in items]    # short enough for a phone; 未配置 says the rest
     labels.append(ui_text("table.total_to_worker"))
     totals.append(int(summary.get("total_to_worker", 0) or 0))
     # yuan with thousands separators; an amount left to an unset local standard says so

@@ -44,7 +44,7 @@ from core.reference import policy  # noqa: E402
 
 for key in targets.standard_keys():
     with st.form(f"db_standard_{key}"):
-        label = policy().param(key).label
+        label = t(f"db.standard_label.{key}", lang())
         value = st.text_input(t("common.paren", lang(), text=label, inner=policy().param(key).clause), value="" if key not in stored else str(stored[key]))
         if st.form_submit_button(_t("admin.save")):
             try:

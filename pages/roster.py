@@ -2,6 +2,7 @@
 row, downloads. The file is read once per content hash (pages/_common.load_roster)."""
 import streamlit as st
 
+from core.output import item_total
 from pages._common import (
     MAX_UPLOAD_MB, ROSTER_ROLES, can_store, error_list, lang, store_roster, load_roster, money, require_role, result_file,
     result_filename, row_filter, summary_table, template_file, ui_text, user_district,
@@ -66,6 +67,8 @@ st.metric(ui_text("roster.total"), money(summary["total_to_worker"]))
 st.markdown(f"**{ui_text('roster.amounts_title')}**")
 st.dataframe(summary_table(summary), hide_index=True, width="stretch", key="amounts_table",
              column_config={ui_text("summary.amount"): st.column_config.TextColumn(alignment="right")})
+if any(item_total(summary, item) is None for item in summary.get("amounts", {})):
+    st.caption(ui_text("summary.no_standard_note"))
 
 st.subheader(ui_text("roster.table_title"))
 f1, f2 = st.columns([1, 2], vertical_alignment="bottom")

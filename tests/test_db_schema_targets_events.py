@@ -56,6 +56,8 @@ def test_targets_notice_year_fixed_later_years_entered_and_audited(db):
     # local standards the notice defers to
     keys = targets.standard_keys()
     assert "love_post.monthly" in keys
+    from core import i18n
+    assert all(i18n.has(f"db.standard_label.{k}", lang) for k in keys for lang in ("zh", "en"))
     targets.set_standard("love_post.monthly", 2010, admin)
     assert targets.get_standards() == {"love_post.monthly": 2010.0}
     with pytest.raises(AccountError):
