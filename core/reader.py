@@ -559,59 +559,16 @@ def _xlsx_error_cells(data: bytes, sheet_name: str) -> dict:
 _BIFF_BOF, _BIFF_EOF, _BIFF_FILEPASS, _BIFF_BOUNDSHEET = 0x0809, 0x000A, 0x002F, 0x0085
 _BIFF_ERRORS = {0x00: "#NULL!", 0x07: "#DIV/0!", 0x0F: "#VALUE!", 0x17: "#REF!", 0x1D: "#NAME?",
                 0x24: "#NUM!", 0x2A: "#N/A", 0x2B: "#GETTING_DATA"}
-_OLE_END = 0xFFFFFFFA   # sector numbers from here on are markers (end of chain, free ...)
 
 
 def _ole_stream(data: bytes, names: tuple[str, ...]) -> bytes | None:
     """The first stream of the OLE2 compound file ``data`` named one of ``names``, or None."""
-    shift, mini_shift = struct.unpack_from("<HH", data, 0x1E)
-    if not 7 <= shift <= 16 or mini_shift >= shift:
-        return None
-    size, mini = 1 << shift, 1 << mini_shift
-    n_fat, dir_start, _, cutoff, minifat_start, _, difat_next, n_difat = struct.unpack_from("<8I", data, 0x2C)
-    ids = list(struct.unpack_from("<109I", data, 0x4C))
-    for _ in range(min(n_difat, len(data) // size)):   # FAT sectors beyond the first 109 are in DIFAT sectors
-        if difat_next >= _OLE_END:
-            break
-        more = struct.unpack_from(f"<{size // 4}I", data, (difat_next + 1) * size)
-        ids += more[:-1]
-        difat_next = more[-1]
-    fat = np.concatenate([np.frombuffer(data, "<u4", size // 4, (i + 1) * size) for i in ids[:n_fat] if i < _OLE_END])
+    import olefile
 
-    def chain(start: int, table: np.ndarray, limit: int) -> list[int]:
-        out, i = [], start
-        while i < len(table) and len(out) < limit:   # the limit ends a chain that loops
-            out.append(i)
-            i = int(table[i])
-        return out
-
-    def regular(start: int, length: int | None) -> bytes:
-        count = len(fat) if length is None else -(-length // size)
-        if length is not None and 0 < count and start + count <= len(fat) and np.array_equal(
-                fat[start:start + count - 1], np.arange(start + 1, start + count)):   # contiguous
-            return data[(start + 1) * size:(start + 1) * size + length]
-        got = b"".join(data[(i + 1) * size:(i + 2) * size] for i in chain(start, fat, count))
-        return got if length is None else got[:length]
-
-    directory = regular(dir_start, None)
-    entries = []
-    for k in range(len(directory) // 128):
-        e = directory[k * 128:(k + 1) * 128]
-        name_len = struct.unpack_from("<H", e, 64)[0]
-        start, low, high = struct.unpack_from("<III", e, 116)
-        entries.append((e[:max(0, min(name_len, 64) - 2)].decode("utf-16-le", "replace"), e[66], start,
-                        low if shift == 9 else low | high << 32))
-    wanted = {n.casefold() for n in names}
-    for name, typ, start, length in entries:
-        if typ != 2 or name.casefold() not in wanted:
-            continue
-        if length >= cutoff:
-            return regular(start, length)
-        _, _, root_start, root_length = entries[0]   # small streams live in the root's mini stream
-        ministream = regular(root_start, root_length)
-        minifat = np.frombuffer(regular(minifat_start, None), "<u4")
-        got = b"".join(ministream[i * mini:(i + 1) * mini] for i in chain(start, minifat, -(-length // mini)))
-        return got[:length]
+    with olefile.OleFileIO(data) as ole:
+        for name in names:
+            if ole.exists(name):
+                return ole.openstream(name).read()
     return None
 
 
