@@ -20,12 +20,16 @@ def _t(key: str, **fmt) -> str:
     return t(f"db.{key}", lang(), **fmt)
 
 
-def _save(fn, *args, **kwargs):
+def _save(fn, *args, clear: tuple[str, ...] = (), **kwargs):
+    """Store an event; a refusal says why and keeps what was typed, a success empties the form
+    (the widgets ``clear``) and confirms after the rerun."""
     try:
         fn(user, *args, **kwargs)
     except AccountError as exc:
         st.error(exc.text(lang()))
     else:
+        for key in clear:
+            st.session_state.pop(key, None)
         done(_t("events.saved"))
 
 
@@ -50,7 +54,9 @@ names = list(districts()["name"])
 # the year the page opens on: this year while the policy runs, else its last year
 YEAR = min(dt.date.today().year, policy().end.year)
 paired = dict(zip(districts()["name"], districts()["paired_county"]))
-fairs_tab, posts_tab, bases_tab = st.tabs([_t("events_page.fairs"), _t("events_page.love_posts"), _t("events_page.bases")])
+# the tab stays the one the officer was working in after a save (its own key)
+fairs_tab, posts_tab, bases_tab = st.tabs([_t("events_page.fairs"), _t("events_page.love_posts"), _t("events_page.bases")],
+                                          key="events_tab", on_change="rerun")
 
 with fairs_tab:
     year = st.number_input(_t("events_page.year"), min_value=policy().start.year, max_value=2100, value=YEAR, key="fy")
@@ -60,7 +66,7 @@ with fairs_tab:
     missing = districts_without_fair(fr, int(year))
     if missing:
         st.warning(_t("events_page.no_fair_yet", districts=join_enum(missing, lang())))
-    with st.form("db_fair", clear_on_submit=True):
+    with st.form("db_fair"):
         district = st.selectbox(_t("events_page.district"), names, key="fair_district")
         date = st.date_input(_t("events_page.date"), value=min(dt.date.today(), policy().end), key="fair_date")
         choices = [OWN, *paired_areas(), OTHER]
@@ -70,7 +76,8 @@ with fairs_tab:
         firms = st.text_area(_t("events_page.enterprises"), key="fair_firms")
         if st.form_submit_button(_t("events_page.save")):
             place = paired.get(district, "") if venue == OWN else other.strip() if venue == OTHER else venue
-            _save(events.add_fair, district, date, place, firms.splitlines())
+            _save(events.add_fair, district, date, place, firms.splitlines(),
+                  clear=("fair_venue", "fair_other", "fair_firms"))
     _withdraw_form("fair", sorted(set(fr["fair_id"].tolist())) if len(fr) else [])
 
 with posts_tab:
@@ -81,28 +88,31 @@ with posts_tab:
     if len(posts):
         st.dataframe(stored_table(love_post_subsidies(posts, monthly, lang()), EVENT_COLUMNS["love_posts"]), hide_index=True,
                      width="stretch")
-    with st.form("db_post", clear_on_submit=True):
-        employer = st.text_input(_t("events_page.employer"))
-        person = st.text_input(_t("events_page.person_name"))
-        id_number = st.text_input(_t("events_page.id_number"))
+    with st.form("db_post"):
+        employer = st.text_input(_t("events_page.employer"), key="post_employer")
+        person = st.text_input(_t("events_page.person_name"), key="post_person")
+        id_number = st.text_input(_t("events_page.id_number"), key="post_id")
         c1, c2 = st.columns(2)
-        pyear = c1.number_input(_t("events_page.year"), min_value=policy().start.year, max_value=2100, value=YEAR)
-        months = c2.number_input(_t("events_page.months"), min_value=0, max_value=MONTHS_PER_YEAR, value=MONTHS_PER_YEAR)
+        pyear = c1.number_input(_t("events_page.year"), min_value=policy().start.year, max_value=2100, value=YEAR,
+                                key="post_year")
+        months = c2.number_input(_t("events_page.months"), min_value=0, max_value=MONTHS_PER_YEAR, value=MONTHS_PER_YEAR,
+                                 key="post_months")
         if st.form_submit_button(_t("events_page.save")):
-            _save(events.add_love_post, employer, int(pyear), int(months), person_name=person, id_number=id_number)
+            _save(events.add_love_post, employer, int(pyear), int(months), person_name=person, id_number=id_number,
+                  clear=("post_employer", "post_person", "post_id", "post_months"))
     _withdraw_form("love_post", posts["id"].tolist() if len(posts) else [])
 
 with bases_tab:
     bs = events.bases_frame()
     if len(bs):
         st.dataframe(stored_table(base_awards(bs, lang()), EVENT_COLUMNS["bases"]), hide_index=True, width="stretch")
-    with st.form("db_base", clear_on_submit=True):
-        base = st.text_input(_t("events_page.base"))
+    with st.form("db_base"):
+        base = st.text_input(_t("events_page.base"), key="base_name")
         level = st.selectbox(_t("events_page.level"), events.LEVELS,
                              format_func=lambda v: _t(f"events_page.level_{v}"))
         c1, c2 = st.columns(2)
         byear = c1.number_input(_t("events_page.year"), min_value=policy().start.year, max_value=2100, value=YEAR)
-        hires = c2.number_input(_t("events_page.hires"), min_value=0, value=0)
+        hires = c2.number_input(_t("events_page.hires"), min_value=0, value=0, key="base_hires")
         if st.form_submit_button(_t("events_page.save")):
-            _save(events.add_base, base, level, int(byear), int(hires))
+            _save(events.add_base, base, level, int(byear), int(hires), clear=("base_name", "base_hires"))
     _withdraw_form("base", bs["id"].tolist() if len(bs) else [])

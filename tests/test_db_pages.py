@@ -144,6 +144,19 @@ def test_events_page_shows_each_subsidy_in_words(sqlite_db):
     assert fairs.loc["己公司", col("amount")] == 0
     assert any("上虞区" in w.value and "越城区" not in w.value for w in at.warning)   # 杭州 does not count
 
+    # a refused love post keeps what was typed; a saved one empties the form
+    save_post = lambda: next(b for b in at.button if b.proto.form_id == "db_post").click().run()  # noqa: E731
+    at.text_input(key="post_employer").input("庚公司")
+    at.text_input(key="post_person").input("王五")
+    at.text_input(key="post_id").input("513226199001011235")     # a wrong check character
+    at.number_input(key="post_months").set_value(6)
+    save_post()
+    assert at.error and at.text_input(key="post_employer").value == "庚公司"
+    assert at.text_input(key="post_id").value == "513226199001011235" and at.number_input(key="post_months").value == 6
+    at.text_input(key="post_id").input("")
+    save_post()
+    assert not at.error and at.text_input(key="post_employer").value == ""
+
     # withdrawing a base: it leaves the table, stays in the database marked, and is audited
     base_id = int(bases[col("id")].iloc[0])
     at.selectbox(key="withdraw_base").set_value(base_id)
