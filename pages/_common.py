@@ -22,7 +22,7 @@ from core import i18n
 from core.reference import columns, districts, provinces, skill_levels
 from core.output import item_total
 from core.person import OUTSIDE_SHAOXING
-from core.rules import ITEMS, LEVELS, NO_CERTIFICATE
+from core.rules import ITEMS, LEVELS, NO_CERTIFICATE, WORKER_ITEMS
 from core.validate import readable
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -291,6 +291,8 @@ def display_table(frame: pd.DataFrame) -> pd.DataFrame:
     out[ui_text("table.errors")] = readable(frame["errors"], lang())
     if "reason" in frame.columns:
         out[ui_text("table.reason")] = frame["reason"].astype("string").fillna("").to_numpy()
+    if "warnings" in frame.columns:   # e.g. "already paid in upload 1": why an amount is 0
+        out[ui_text("table.warnings")] = readable(frame["warnings"], lang())
     for name in DISPLAY_INPUT_FIELDS:
         if name not in frame.columns:
             continue
@@ -311,8 +313,6 @@ def display_table(frame: pd.DataFrame) -> pd.DataFrame:
             out[item_title(item)] = pd.to_numeric(frame[item], errors="coerce").fillna(0).astype("int64").to_numpy()
     if "total_to_worker" in frame.columns:
         out[ui_text("table.total_to_worker")] = pd.to_numeric(frame["total_to_worker"], errors="coerce").fillna(0).astype("int64").to_numpy()
-    if "warnings" in frame.columns:
-        out[ui_text("table.warnings")] = readable(frame["warnings"], lang())
     return out.reset_index(drop=True)
 
 
@@ -393,13 +393,17 @@ TARGET_COLUMNS = ("year", "district", "total", "paired_four", "other_central_wes
 
 
 def summary_table(summary: dict) -> pd.DataFrame:
-    """Each item's total and the grand total to workers, as a two-column table."""
+    """Each item's total, as a two-column table: the items paid to the workers, their sum, then
+    the items paid to organisers and employers (so the column adds up where it says 合计)."""
     amounts = summary.get("amounts", {}) or {}
-    items = [item for item in ITEMS if item in amounts]
-    totals = [item_total(summary, item) for item in items]
-    labels = [item_title(item) for item in items]    # short enough for a phone; 未配置 says the rest
+    to_worker = [item for item in ITEMS if item in amounts and item in WORKER_ITEMS]
+    to_others = [item for item in ITEMS if item in amounts and item not in WORKER_ITEMS]
+    labels = [item_title(item) for item in to_worker]    # short enough for a phone; 未配置 says the rest
+    totals = [item_total(summary, item) for item in to_worker]
     labels.append(ui_text("table.total_to_worker"))
     totals.append(int(summary.get("total_to_worker", 0) or 0))
+    labels += [item_title(item) for item in to_others]
+    totals += [item_total(summary, item) for item in to_others]
     # yuan with thousands separators; an amount left to an unset local standard says so
     shown = [f"{v:,}" if v is not None else ui_text("common.not_set") for v in totals]
     return pd.DataFrame({ui_text("summary.item"): labels, ui_text("summary.amount"): shown})

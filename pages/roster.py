@@ -3,6 +3,8 @@ row, downloads. The file is read once per content hash (pages/_common.load_roste
 import streamlit as st
 
 from core.output import item_total
+
+ERRORS_IN_FULL = 200     # error lists up to this long are shown whole (wrapping); longer ones scroll
 from pages._common import (
     MAX_UPLOAD_MB, ROSTER_ROLES, can_store, error_list, lang, store_roster, load_roster, money, require_role, result_file,
     result_filename, row_filter, summary_table, template_file, ui_text, user_district,
@@ -56,6 +58,8 @@ result = loaded.result
 summary = result.summary
 if district:
     st.caption(ui_text("roster.district_note", district=district))
+if summary.get("flagged"):     # rows whose items an earlier upload already paid (shown at 0)
+    st.warning(ui_text("roster.flagged", n=f"{summary['flagged']:,}"), icon=":material/info:")
 
 st.subheader(ui_text("roster.summary_title"))
 c1, c2, c3, c4 = st.columns(4)
@@ -84,8 +88,12 @@ st.dataframe(table, hide_index=True, width="stretch", height=420, key="result_ta
 
 if summary["errors"]:
     with st.expander(ui_text("roster.errors_title", n=f"{summary['errors']:,}"), expanded=summary["errors"] <= 20):
-        st.dataframe(error_list(result.frame), hide_index=True, width="stretch", key="error_table",
-                     column_config={ui_text("table.errors"): st.column_config.TextColumn(width="large")})
+        errors = error_list(result.frame)
+        if len(errors) <= ERRORS_IN_FULL:    # a table that wraps: every message read whole, phones too
+            st.table(errors.set_index(errors.columns[0]))
+        else:
+            st.dataframe(errors, hide_index=True, width="stretch", key="error_table",
+                         column_config={ui_text("table.errors"): st.column_config.TextColumn(width="large")})
 
 st.subheader(ui_text("roster.download_title"))
 d1, d2 = st.columns(2)

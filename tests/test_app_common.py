@@ -81,6 +81,11 @@ def test_summary_table_has_each_item_and_the_total(result):
         else:
             assert amounts[t(f"ui.items.{item}")] == f"{value:,}"
     assert amounts[t("ui.table.total_to_worker")] == f"{result.summary['total_to_worker']:,}"
+    # the workers' items, then their sum, then the items paid to others
+    labels = table.iloc[:, 0].tolist()
+    total_at = labels.index(t("ui.table.total_to_worker"))
+    assert labels[:total_at] == [t(f"ui.items.{i}") for i in ("stabilization", "family_visit", "skill_training", "rent")]
+    assert labels[total_at + 1:] == [t("ui.items.organizer_service"), t("ui.items.employer_social_insurance")]
 
 
 def test_stored_tables_say_missing_values_in_words():

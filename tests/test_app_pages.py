@@ -340,7 +340,11 @@ def table_with(at, column: str):
 
 
 def _error_table(at):
-    """The error list: two columns, row number and the reasons."""
+    """The error list: row number and the reasons (a wrapping table while short, else a grid)."""
+    for table in at.table:
+        value = table.value
+        if value.index.name == ui("table.row") and list(value.columns) == [ui("table.errors")]:
+            return value.reset_index()
     for frame in at.dataframe:
         value = frame.value
         if list(value.columns) == [ui("table.row"), ui("table.errors")]:
@@ -379,7 +383,8 @@ def test_roster_upload_shows_the_engines_figures(as_user, name, data):
         else:
             assert shown[ui(f"items.{item}")] == f"{value:,}"
     table = table_with(at, ui("table.valid"))
-    assert list(table.columns[:4]) == [ui("table.row"), ui("table.valid"), ui("table.errors"), ui("table.reason")]
+    assert list(table.columns[:5]) == [ui("table.row"), ui("table.valid"), ui("table.errors"), ui("table.reason"),
+                                       ui("table.warnings")]
     assert table[ui("table.reason")].tolist() == evaluate_file(data, name).frame["reason"].tolist()
     assert len(table) == expected["rows"]
     id_header = next(c.header for c in reference.columns() if c.field == "id_number")
@@ -543,6 +548,8 @@ def test_the_roster_screen_shows_what_the_database_keeps_in_any_language(as_user
     upload(at, "b.csv", same_people)                # other bytes, the same people: nothing more to pay
     total = ui("roster.total")
     assert metrics(at)[total] == _common.money(0)
+    flagged = at.session_state["roster_loaded"][1].result.summary["flagged"]
+    assert flagged and ui("roster.flagged", n=f"{flagged:,}") in [w.value for w in at.warning]
     at.button(key="store_upload").click().run()
     assert not at.exception and "store_upload" not in [b.key for b in at.button]
     assert metrics(at)[total] == _common.money(0)
