@@ -20,16 +20,18 @@ table = targets.list_targets()
 table["district"] = table["district"].replace("", _t("targets.city"))
 st.dataframe(stored_table(table, TARGET_COLUMNS), hide_index=True, width="stretch")
 
+# year and scope outside the form: choosing them shows what is stored for them at once
+c1, c2 = st.columns(2)
+year = c1.number_input(_t("admin.year"), min_value=2018, max_value=2100, value=2019, step=1, key="target_year")
+scope = c2.selectbox(_t("admin.scope"), [""] + list(districts()["name"]), key="target_scope",
+                     format_func=lambda d: d or _t("targets.city"))
+current = targets.get_targets(int(year), scope or None) or {}   # the notice's for 2018
 with st.form("db_targets"):
-    c1, c2 = st.columns(2)
-    year = c1.number_input(_t("admin.year"), min_value=2018, max_value=2100, value=2019, step=1)
-    scope = c2.selectbox(_t("admin.scope"), [""] + list(districts()["name"]),
-                         format_func=lambda d: d or _t("targets.city"))
-    current = targets.stored_targets(int(year), scope or None) or {}
     values = {}
     cols = st.columns(len(targets.KEYS))
     for col, key in zip(cols, targets.KEYS):
-        values[key] = col.text_input(_t(f"target_field.{key}"), value="" if current.get(key) is None else str(current[key]))
+        values[key] = col.text_input(_t(f"target_field.{key}"), key=f"target_{key}_{int(year)}_{scope}",
+                                     value="" if current.get(key) is None else str(current[key]))
     if st.form_submit_button(_t("admin.save")):
         try:
             targets.set_targets(int(year), values, user, district=scope or None)
@@ -45,7 +47,8 @@ from core.reference import policy  # noqa: E402
 for key in targets.standard_keys():
     with st.form(f"db_standard_{key}"):
         label = t(f"db.standard_label.{key}", lang())
-        value = st.text_input(t("common.paren", lang(), text=label, inner=policy().param(key).clause), value="" if key not in stored else str(stored[key]))
+        shown = "" if stored.get(key) is None else f"{stored[key]:g}"     # 1800, not 1800.0
+        value = st.text_input(t("common.paren", lang(), text=label, inner=policy().param(key).clause), value=shown)
         if st.form_submit_button(_t("admin.save")):
             try:
                 targets.set_standard(key, value.strip() or None, user)

@@ -35,8 +35,8 @@ with st.form("db_add_user"):
     name = st.text_input(_t("admin.name"), key="au_name")
     role = st.selectbox(_t("admin.role"), accounts.ROLES, format_func=lambda r: _t(f"role.{r}"),
                         index=accounts.ROLES.index("district_officer"), key="au_role")
-    district = st.selectbox(_t("admin.district"), [""] + list(districts()["name"]), key="au_district",
-                            format_func=lambda d: d or _t("admin.no_district"))
+    district = st.selectbox(_t("admin.district"), list(districts()["name"]), key="au_district", index=None,
+                            placeholder=_t("admin.no_district"))
     pw1 = st.text_input(_t("login.password"), type="password", key="au_pw1")
     pw2 = st.text_input(_t("login.password_again"), type="password", key="au_pw2")
     if st.form_submit_button(_t("admin.add")):
