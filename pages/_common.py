@@ -343,6 +343,8 @@ def stored_table(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
             values = np.where(values.fillna(False).astype(bool), yes, "")
         elif col == "detail":
             values = values.map(_detail_in_words)
+        elif col == "target":
+            values = values.map(_target_in_words)
         elif col == "amount" and values.isna().any():
             # an amount the notice leaves to a local standard that is not set yet: said, not "None"
             values = values.astype(object).where(values.notna(), ui_text("common.not_set"))
@@ -353,6 +355,24 @@ def stored_table(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
 
 
 _DETAIL_HIDDEN = {"content_hash"}     # audit details officers need not read
+_EVENT_KINDS = {"fair": "db.events_page.fairs", "love_post": "db.events_page.love_posts",
+                "base": "db.events_page.bases"}
+
+
+def _value_in_words(key: str, value):
+    """One audit detail's value as officers read it: roles, levels, kinds, sources and yes/no in
+    words, targets as their measures, numbers without a needless ".0"."""
+    if isinstance(value, bool):
+        return ui_text("common.yes") if value else ui_text("common.no")
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):          # a target's old or new measures
+        parts = [ui_text("common.pair", label=i18n.t(f"db.target_field.{k}", lang()) if i18n.has(
+            f"db.target_field.{k}", lang()) else k, value=v) for k, v in value.items() if v is not None]
+        return i18n.join_enum(parts, lang()) or ui_text("common.not_set")
+    word = {"role": f"db.role.{value}", "level": f"db.events_page.level_{value}",
+            "kind": _EVENT_KINDS.get(str(value), ""), "source": f"db.source.{value}"}.get(key)
+    return i18n.t(word, lang()) if word and i18n.has(word, lang()) else value
 
 
 def _detail_in_words(detail) -> str:
@@ -373,10 +393,19 @@ def _detail_in_words(detail) -> str:
         if key in _DETAIL_HIDDEN or value is None or value == "":
             continue
         label = i18n.t(f"db.col.{key}", lang()) if i18n.has(f"db.col.{key}", lang()) else key
-        if isinstance(value, bool):
-            value = ui_text("common.yes") if value else ui_text("common.no")
-        parts.append(ui_text("common.pair", label=label, value=value))
+        parts.append(ui_text("common.pair", label=label, value=_value_in_words(key, value)))
     return i18n.join_list(parts, lang())
+
+
+def _target_in_words(target) -> str:
+    """An audit entry's object: "fair#3" as 扶贫专场招聘会 第3号, a local standard by its name."""
+    text = "" if target is None or (isinstance(target, float) and np.isnan(target)) else str(target)
+    kind, sep, number = text.partition("#")
+    if sep and kind in _EVENT_KINDS and number.isdigit():
+        return ui_text("common.numbered", name=i18n.t(_EVENT_KINDS[kind], lang()), n=number)
+    if i18n.has(f"db.standard_label.{text}", lang()):
+        return i18n.t(f"db.standard_label.{text}", lang())
+    return text
 
 
 EVENT_COLUMNS = {     # what the events page shows of each table (core.enterprise output), in order

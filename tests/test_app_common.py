@@ -104,9 +104,26 @@ def test_stored_tables_say_missing_values_in_words():
     assert table[col("ip")].tolist() == ["", "10.0.0.1"]
     detail = table[col("detail")].iloc[0]
     assert detail == t("common.list_separator").join([
-        t("ui.common.pair", label="upload_id", value=2), t("ui.common.pair", label=col("rows"), value=60),
+        t("ui.common.pair", label=col("upload_id"), value=2), t("ui.common.pair", label=col("rows"), value=60),
         t("ui.common.pair", label=col("demo"), value=t("ui.common.no"))])
     assert table[col("detail")].iloc[1] == ""
+    # kinds, roles, levels, sources and targets in words; numbers without ".0"; objects named
+    audit = pd.DataFrame({
+        "target": ["fair#3", "love_post.monthly", "chief"],
+        "detail": ['{"kind": "fair", "enterprises": 2}', '{"old": null, "new": 1800.0}',
+                   '{"role": "district_officer", "source": "cli", "old": {"total": 500, "paired_four": null}}'],
+    })
+    words = c.stored_table(audit, ["target", "detail"])
+    pair = lambda label, value: t("ui.common.pair", label=label, value=value)  # noqa: E731
+    assert words[col("target")].tolist() == [t("ui.common.numbered", name=t("db.events_page.fairs"), n=3),
+                                             t("db.standard_label.love_post.monthly"), "chief"]
+    sep = t("common.list_separator")
+    assert words[col("detail")].tolist() == [
+        sep.join([pair(col("kind"), t("db.events_page.fairs")), pair(col("enterprises"), 2)]),
+        pair(col("new"), 1800),
+        sep.join([pair(col("role"), t("db.role.district_officer")), pair(col("source"), t("db.source.cli")),
+                  pair(col("old"), pair(t("db.target_field.total"), 500))]),
+    ]
 
 
 def test_error_list_by_row_number(result):
