@@ -38,8 +38,9 @@ def _t(key: str, lang: str, **fmt) -> str:
 
 
 def _title(text: str, demo: bool, lang: str) -> alt.TitleParams:
-    if demo:
-        return alt.TitleParams(text=i18n.t("common.paren", lang, text=text, inner=_t("demo", lang)), subtitle=_t("demo_note", lang),
+    if demo:   # the demo tag leads the subtitle: the title itself stays short enough for a phone
+        return alt.TitleParams(text=text, subtitle=i18n.t("ui.common.pair", lang, label=_t("demo", lang),
+                                                          value=_t("demo_note", lang)),
                                anchor="start", font=FONT, subtitleFont=FONT, subtitleColor="#A04000")
     return alt.TitleParams(text=text, anchor="start", font=FONT)
 
@@ -160,9 +161,8 @@ def cumulative_table(monthly: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
 def cumulative_chart(monthly: pd.DataFrame, target: int | None, year: int, demo: bool = False,
                      lang: str = "zh") -> alt.Chart:
     data = cumulative_table(monthly, lang)
-    x = alt.X("month:O", title=_t("month_axis", lang),
-              axis=alt.Axis(labelExpr=f"datum.value + '{_t('month_suffix', lang)}'", labelAngle=0,
-                            labelOverlap="parity"))
+    # bare month numbers under the axis title 月份: "9月10月11月12月" ran together on phones
+    x = alt.X("month:O", title=_t("month_axis", lang), axis=alt.Axis(labelAngle=0, labelOverlap="parity"))
     tooltip = [alt.Tooltip("month_label:N", title=_t("tt.month", lang)),
                alt.Tooltip("new:Q", title=_t("tt.new", lang), format=","),
                alt.Tooltip("cumulative:Q", title=_t("tt.cumulative", lang), format=",")]

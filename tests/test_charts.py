@@ -173,3 +173,15 @@ def _axes(spec):
     elif isinstance(spec, list):
         for value in spec:
             yield from _axes(value)
+
+
+def test_demo_tag_in_the_subtitle_and_bare_month_numbers(frame):
+    """On a phone a long title with the demo tag was cut and "9月10月11月12月" ran together: the
+    title is the plain title, the subtitle starts with the tag, months are bare numbers under 月份."""
+    prog = progress(frame, 2018)
+    spec = charts.district_chart(prog, True).to_dict()
+    assert t("ui.chart.demo") not in json.dumps(spec["title"]["text"], ensure_ascii=False)
+    assert spec["title"]["subtitle"].startswith(t("ui.chart.demo"))
+    cum = charts.cumulative_chart(monthly_new_hires(frame, 2018), None, 2018).to_dict()
+    axes = [a for a in _axes(cum) if a.get("title") == t("ui.chart.month_axis")]
+    assert axes and all("labelExpr" not in a for a in axes)
