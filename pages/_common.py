@@ -213,6 +213,11 @@ OPTIONAL_PAGES = (
 )
 
 
+# pages grouped under 系统管理 in the menu
+ADMIN_SECTION = ("pages/events.py", "pages/admin.py", "pages/admin_users.py", "pages/admin_targets.py",
+                 "pages/admin_audit.py")
+
+
 def app_pages(root: Path = ROOT) -> list[PageSpec]:
     """Every page of the app, in menu order (optional pages when their file exists). All are
     registered with the navigation so that a bookmarked link always finds its page; the ones a
