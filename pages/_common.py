@@ -148,11 +148,18 @@ AFTER_LOGIN = "_after_login"
 
 
 def _calling_page() -> str | None:
-    """The page file that called ``require_role`` (``pages/roster.py``)."""
+    """The page file whose run called ``require_role`` (``pages/roster.py``): the nearest caller
+    that is a page of pages/ (not this module)."""
     import sys
 
-    path = Path(sys._getframe(2).f_code.co_filename).resolve()
-    return f"pages/{path.name}" if path.parent == PAGES.resolve() else None
+    pages = PAGES.resolve()
+    frame = sys._getframe(1)
+    while frame is not None:
+        path = Path(frame.f_code.co_filename).resolve()
+        if path.parent == pages and not path.name.startswith("_"):
+            return f"pages/{path.name}"
+        frame = frame.f_back
+    return None
 
 
 def after_login_page() -> str | None:
