@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, and_, false, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, false, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from core.db import audit, ids
@@ -107,13 +107,19 @@ def restrict_to_district(frame: pd.DataFrame, district: str) -> pd.DataFrame:
     return frame
 
 
+# "WHERE payments.active", written exactly as the partial index uq_payments_active_person_item
+# says it: SQLite uses that index (a search by person) only for this form, and scans the whole
+# ledger for "active IS 1" or "active = 1" (12 s instead of a fraction for 100,000 people)
+_ACTIVE = text("payments.active")
+
+
 def _prior_payments(conn: Connection, keys: list[str], before: int | None = None) -> pd.DataFrame:
     """Active ledger entries of these people (only those of uploads before ``before`` if given)."""
     cols = ["person_key", "item", "seq", "months", "upload_id"]
     parts = []
     for i in range(0, len(keys), 500):          # chunks of distinct keys (bound-parameter limits)
         q = select(*[payments.c[c] for c in cols]).where(
-            payments.c.active.is_(True), payments.c.person_key.in_(keys[i:i + 500]))
+            _ACTIVE, payments.c.person_key.in_(keys[i:i + 500]))
         if before is not None:
             q = q.where(payments.c.upload_id < before)
         parts.extend(conn.execute(q).all())
