@@ -50,7 +50,8 @@ if can_store(user):
         from core.db.accounts import AccountError
 
         try:
-            store_roster(loaded, user)
+            with st.spinner(ui_text("roster.storing")):    # a large file takes some seconds
+                store_roster(loaded, user)
         except AccountError as exc:      # e.g. the account was disabled meanwhile: one sentence
             st.error(exc.text(lang()))
         st.rerun()
