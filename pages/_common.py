@@ -93,10 +93,6 @@ def item_title(item: str) -> str:
     return ui_text(f"items.{item}")
 
 
-def status_label(status: str) -> str:
-    return ui_text(f"status.{status}")
-
-
 def money(value) -> str:
     """Yuan with thousands separators: ``12,500 元``."""
     if value is None or (isinstance(value, float) and np.isnan(value)):

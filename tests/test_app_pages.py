@@ -147,7 +147,7 @@ def test_self_check_with_nothing_answered_says_information_missing():
     found = cards(at)
     assert set(found) == set(_common.ITEMS)
     for code, text in found.items():
-        assert ui("status.unknown") in text, code
+        assert ui("self_check.badge.unknown") in text, code
     # not "0 元" while every item is still pending: the total says so, from the same items
     assert at.metric[0].value == ui("self_check.total_pending")
     assert ui("self_check.total_pending_open") in [c.value for c in at.caption]
@@ -167,7 +167,9 @@ def test_self_check_answers_give_the_engines_cards_and_amounts():
     expected = estimate(person)
     found = cards(at)
     for item in expected.items:
-        assert _common.status_label(item.status) in found[item.code], item.code
+        words = {"eligible": ("eligible", "eligible_closed"), "not_eligible": ("not_eligible", "not_eligible_final"),
+                 "unknown": ("unknown",)}[item.status]
+        assert any(ui(f"self_check.badge.{w}") in found[item.code] for w in words), item.code
         assert _common.card_amount(item) in found[item.code], item.code
         assert f"第{item.clause}条" in found[item.code]
     pol = reference.policy()
@@ -264,7 +266,7 @@ def test_self_check_not_covered_is_final_and_asks_nothing_more(answers):
     assert ui("self_check.covered.not_eligible") in body and "人力社保部门" in body
     for code, text in cards(at).items():
         assert ui("self_check.badge.not_eligible_final") in text, code
-        assert ui("status.not_eligible") not in text, code      # not "暂不符合"
+        assert ui("self_check.badge.not_eligible") not in text, code      # not "暂不符合"
 
 
 def test_self_check_skill_cap_is_said_on_the_card():
@@ -278,7 +280,7 @@ def test_self_check_skill_cap_is_said_on_the_card():
     fill(at, sc_cost=0.0)
     card = cards(at)["skill_training"]
     assert t("rules.cond.junior_cost_paid.fail", cost="0") in card
-    assert ui("self_check.badge.eligible_closed") not in card and ui("status.eligible") not in card
+    assert ui("self_check.badge.eligible_closed") not in card and ui("self_check.badge.eligible") not in card
 
 
 def test_self_check_speaks_to_the_worker_not_the_office():
@@ -292,7 +294,7 @@ def test_self_check_speaks_to_the_worker_not_the_office():
     assert t("rules.worker.cond.employer_named.fail") in cards(at)["employer_social_insurance"]
     assert t("rules.worker.cond.organizer_named.unknown") in cards(at)["organizer_service"]
     coverage = next(m.value for m in at.markdown if ui("self_check.coverage_title") in m.value)
-    assert ui("self_check.coverage_badge.eligible") in coverage and ui("status.eligible") not in coverage
+    assert ui("self_check.coverage_badge.eligible") in coverage and ui("self_check.badge.eligible") not in coverage
     fill(at, sc_has_employer="yes")
     card = cards(at)["employer_social_insurance"]
     assert t("rules.worker.note.employer_no_standard") in card and ui("self_check.amount_local") in card

@@ -120,7 +120,7 @@ def test_self_check_shows_cards_and_amounts(request, app_url, screenshots, width
     fill_self_check(page)
     page.get_by_text(ui("self_check.result_title"), exact=True).wait_for()
     card = page.locator(".st-key-card_stabilization")
-    assert ui("status.eligible") in card.inner_text()
+    assert ui("self_check.badge.eligible") in card.inner_text()
     assert ui("money", amount="3,000") in card.inner_text()
     assert ui("money", amount="1,500") in page.locator(".st-key-card_skill_training").inner_text()
     assert ui("money", amount="5,000") in page.locator(".st-key-card_rent").inner_text()   # 10 months x 500
