@@ -573,7 +573,7 @@ class LoadedRoster:
 
 
 def process_roster(data: bytes, filename: str, district: str | None = None, on_step=None,
-                   standards: dict | None = None) -> LoadedRoster:
+                   standards: dict | None = None, view=None) -> LoadedRoster:
     """Read, evaluate and prepare the table of one file; ``on_step(fraction, text)`` reports progress.
 
     An unreadable file gives a LoadedRoster with ``error`` set (never an exception)."""
@@ -593,11 +593,23 @@ def process_roster(data: bytes, filename: str, district: str | None = None, on_s
         return loaded
     step(0.4, ui_text("roster.validating", rows=f"{len(raw.frame):,}"))
     loaded.result = evaluate_roster(raw, as_of=as_of(), standards=standards, only_district=district, lang=lang())
+    if view is not None:       # e.g. the result as the database keeps it (load_roster)
+        view(loaded)
     step(0.8, ui_text("roster.preparing"))
     loaded.table = display_table(loaded.result.frame)
     loaded.seconds = time.perf_counter() - start
     step(1.0, ui_text("roster.done", rows=f"{len(loaded.table):,}", seconds=f"{loaded.seconds:.1f}"))
     return loaded
+
+
+def _as_stored(user):
+    """The step that shows a result as the database keeps it, for ``process_roster``."""
+    def view(loaded: LoadedRoster) -> None:
+        from core.db.uploads import as_stored
+
+        stored = as_stored(loaded.result, user, loaded.data, lang())
+        loaded.evaluated, loaded.result, loaded.stored = loaded.result, stored.result, stored.message
+    return view
 
 
 def load_roster(uploaded, state_key: str, district: str | None = None, user=None) -> LoadedRoster:
@@ -615,14 +627,7 @@ def load_roster(uploaded, state_key: str, district: str | None = None, user=None
         return kept[1]
     bar = st.progress(0.0)
     loaded = process_roster(data, uploaded.name, district, on_step=lambda f, text: bar.progress(f, text=text),
-                            standards=standards)
-    if loaded.result is not None and can_store(user):
-        from core.db.uploads import as_stored
-
-        view = as_stored(loaded.result, user, data, lang())
-        loaded.evaluated, loaded.result = loaded.result, view.result
-        loaded.table = display_table(view.result.frame)
-        loaded.stored = view.message
+                            standards=standards, view=_as_stored(user) if can_store(user) else None)
     bar.empty()
     st.session_state[state_key] = (key, loaded)
     return loaded
@@ -663,14 +668,12 @@ def store_roster(loaded: LoadedRoster, user) -> LoadedRoster:
     the one on screen and in the downloads."""
     from core.db.uploads import store_upload
 
-    summary = store_upload(loaded.evaluated or loaded.result, user, loaded.filename, loaded.data)
+    summary = store_upload(loaded.evaluated or loaded.result, user, loaded.filename, loaded.data, lang=lang())
     if summary.result is not None:
         loaded.result = summary.result
         loaded.table = display_table(summary.result.frame)
         loaded.downloads = {}
-    loaded.stored = (i18n.t("db.upload.stored", lang(), upload_id=summary.upload_id, rows=summary.rows,
-                            valid=summary.valid, errors=summary.errors, flagged=summary.flagged)
-                     if not summary.duplicate else summary.message)
+    loaded.stored = summary.message
     return loaded
 
 

@@ -73,6 +73,33 @@ def test_one_time_items_already_paid_are_flagged_not_paid_twice(db):
     assert dupes == [] and rent_months == 6 + 4 + (10 - 6) + 6
 
 
+def test_as_stored_shows_what_storing_keeps_and_what_was_stored(db):
+    """Before saving: what storing would keep (earlier payments at 0, the warning in the page's
+    language). A file already stored: its rows as stored, even after an earlier upload was
+    withdrawn and its payments no longer count."""
+    from core.i18n import t
+
+    officer = user("city_officer")
+    a = roster_csv([person(1), person(2)])
+    b = roster_csv([person(1), person(2), person(3)])
+    s1 = uploads.store_upload(evaluate(a), officer, "a.csv", a)
+    view = uploads.as_stored(evaluate(b), officer, b, lang="en")
+    assert view.upload_id is None and view.result.summary["flagged"] == 2
+    names = view.result.frame.set_index("name")
+    assert names.loc["测试1", "stabilization"] == 0 and names.loc["测试3", "stabilization"] > 0
+    english = t("db.upload.prior_one_time", "en", item=t("db.items.stabilization", "en"), upload=s1.upload_id)
+    assert english in names.loc["测试1", "warnings"]
+    s2 = uploads.store_upload(evaluate(b), officer, "b.csv", b, lang="en")
+    assert s2.message == t("db.upload.stored", "en", upload_id=s2.upload_id, rows=3, valid=3, errors=0, flagged=2)
+    uploads.withdraw_upload(s1.upload_id, officer, "wrong file")
+    again = uploads.as_stored(evaluate(b), officer, b)
+    assert again.upload_id == s2.upload_id
+    assert again.result.summary["total_to_worker"] == s2.total_to_worker
+    assert again.result.summary["flagged"] == 2
+    kept = again.result.frame.set_index("name")
+    assert kept.loc["测试1", "stabilization"] == 0 and kept.loc["测试3", "stabilization"] > 0
+
+
 def test_withdrawal_is_audited_keeps_rows_and_releases_payments(db):
     officer = user("city_officer")
     a = roster_csv([person(1), person(2)])

@@ -126,8 +126,8 @@ def _prior_payments(conn: Connection, keys: list[str], before: int | None = None
     return pd.DataFrame(parts, columns=cols)
 
 
-def apply_prior_payments(frame: pd.DataFrame, conn: Connection,
-                         before: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def apply_prior_payments(frame: pd.DataFrame, conn: Connection, before: int | None = None,
+                         lang: str = "zh") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Zero what earlier active uploads already paid; returns (adjusted frame, ledger entries).
 
     ``frame`` needs ``person_key`` and the result columns. Ledger entries: person_key, item, seq,
@@ -155,7 +155,8 @@ def apply_prior_payments(frame: pd.DataFrame, conn: Connection,
         paid_upload = pk.map(dict(zip(paid["person_key"], paid["upload_id"])))
         already = (has_key & paid_upload.notna().to_numpy() & (amount > 0)) | (has_key & ~first_of_person & (amount > 0))
         if already.any():
-            prefix, suffix = t("db.upload.prior_one_time", item=t(f"db.items.{item}"), upload="\x00").split("\x00")
+            prefix, suffix = t("db.upload.prior_one_time", lang, item=t(f"db.items.{item}", lang),
+                               upload="\x00").split("\x00")
             where = paid_upload.astype("Int64").astype("string").fillna("?")
             warnings = _append(warnings, already, prefix + where + suffix)
             prior_paid = _append(prior_paid, already, item)
@@ -179,7 +180,7 @@ def apply_prior_payments(frame: pd.DataFrame, conn: Connection,
         per_month = np.where(months > 0, rent // np.maximum(months, 1), 0)
         new_months = np.where(reduce, left, months)
         rent = np.where(reduce, per_month * left, rent)
-        prefix, suffix = t("db.upload.prior_rent", months="\x00").split("\x00")
+        prefix, suffix = t("db.upload.prior_rent", lang, months="\x00").split("\x00")
         warnings = _append(warnings, reduce, prefix + pd.Series(paid_months, index=frame.index).astype("string") + suffix)
         prior_paid = _append(prior_paid, reduce, "rent")
         frame["rent"] = rent
@@ -256,27 +257,28 @@ def _duplicate(conn: Connection, digest: str):
                                               uploads.c.withdrawn_at.is_(None))).mappings().first()
 
 
-def _duplicate_summary(dup, user: User, filename: str, ip: str | None) -> UploadSummary:
+def _duplicate_summary(dup, user: User, filename: str, ip: str | None, lang: str = "zh") -> UploadSummary:
     audit.record(None, "upload_duplicate", actor=user.name, target=filename, ip=ip, upload_id=dup["id"],
                  content_hash=dup["content_hash"])
     at = dup["uploaded_at"].strftime("%Y-%m-%d %H:%M")
     return UploadSummary(
         upload_id=dup["id"], duplicate=True, rows=dup["rows"], valid=dup["valid"], errors=dup["errors"],
         flagged=dup["flagged"], total_to_worker=int(dup["total_to_worker"]),
-        message=t("db.upload.duplicate", at=at, user=dup["username"], upload_id=dup["id"]),
+        message=t("db.upload.duplicate", lang, at=at, user=dup["username"], upload_id=dup["id"]),
         uploaded_at=dup["uploaded_at"], uploaded_by=dup["username"])
 
 
 def store_upload(result, user: User, filename: str, content: bytes, *, ip: str | None = None,
-                 demo: bool = False, source: str = "page") -> UploadSummary:
-    """Keep an evaluated roster (see the module text); audited in the same transaction."""
+                 demo: bool = False, source: str = "page", lang: str = "zh") -> UploadSummary:
+    """Keep an evaluated roster (see the module text); audited in the same transaction. ``lang``:
+    the language of the one-sentence report (the stored rows keep the catalog's Chinese)."""
     if not can(user, "upload"):
         raise AccountError("db.permission_denied")
     digest = content_hash(content)
     with reading() as conn:
         dup = _duplicate(conn, digest)
     if dup is not None:
-        return _duplicate_summary(dup, user, filename, ip)
+        return _duplicate_summary(dup, user, filename, ip, lang)
 
     frame = _keyed(result, user)
     last_error: Exception | None = None
@@ -314,7 +316,7 @@ def store_upload(result, user: User, filename: str, content: bytes, *, ip: str |
             return UploadSummary(
                 upload_id=upload_id, duplicate=False, rows=summ["rows"], valid=summ["valid"],
                 errors=summ["errors"], flagged=flagged, total_to_worker=summ["total_to_worker"],
-                message=t("db.upload.stored", upload_id=upload_id, rows=summ["rows"], valid=summ["valid"],
+                message=t("db.upload.stored", lang, upload_id=upload_id, rows=summ["rows"], valid=summ["valid"],
                           errors=summ["errors"], flagged=flagged),
                 result=new_result, uploaded_at=now, uploaded_by=user.name, amounts=summ["amounts"])
         except (IntegrityError, OperationalError) as exc:   # a concurrent upload won: look again
@@ -323,7 +325,7 @@ def store_upload(result, user: User, filename: str, content: bytes, *, ip: str |
     with reading() as conn:
         dup = _duplicate(conn, digest)
     if dup is not None:
-        return _duplicate_summary(dup, user, filename, ip)
+        return _duplicate_summary(dup, user, filename, ip, lang)
     raise RuntimeError("upload could not be stored after retries") from last_error
 
 
@@ -345,17 +347,40 @@ class StoredView:
     message: str | None = None      # one sentence about that upload
 
 
+# what a stored row holds of the result: laid over a file already stored, it shows the result as
+# stored then, even after an earlier upload was withdrawn (its payments no longer count now)
+_STORED_RESULT = ("valid", "errors", "warnings", *ROW_ITEMS, "rent_counted_months", "total_to_worker", "prior_paid")
+
+
 def as_stored(result, user: User, content: bytes, lang: str = "zh") -> StoredView:
     """What storing this file keeps, without storing anything: the same district limit and the
     same setting-to-0 of what earlier uploads already paid as ``store_upload``. When the same
-    file is already stored (not withdrawn), the result as it was stored (only the payments of
-    uploads before it count) and a sentence naming that upload. Read-only, not audited; the
-    screen shows the amounts the database holds, whatever language or rerun."""
+    file is already stored (not withdrawn), its rows as they were stored and a sentence naming
+    that upload. Read-only, not audited; the screen shows the amounts the database holds,
+    whatever language or rerun."""
     digest = content_hash(content)
     frame = _keyed(result, user)
     with reading() as conn:
         dup = _duplicate(conn, digest)
-        adjusted, _ = apply_prior_payments(frame, conn, before=dup["id"] if dup is not None else None)
+        if dup is None:
+            adjusted, _ = apply_prior_payments(frame, conn, lang=lang)
+        else:
+            stored = pd.DataFrame(conn.execute(
+                select(roster_rows.c.row, *[roster_rows.c[c] for c in _STORED_RESULT])
+                .where(roster_rows.c.upload_id == dup["id"])).mappings().all())
+    if dup is not None:
+        adjusted = frame.assign(prior_paid="") if "prior_paid" not in frame else frame.copy()
+        if len(stored):
+            at_row = stored.drop_duplicates("row").set_index("row").reindex(frame["row"].to_numpy())
+            found = at_row["valid"].notna().to_numpy()
+            for col in _STORED_RESULT:
+                if col in adjusted:
+                    adjusted[col] = adjusted[col].astype(object).where(~found, at_row[col].to_numpy()) \
+                        if col in ("errors", "warnings", "prior_paid", "valid") else \
+                        np.where(found, pd.to_numeric(at_row[col], errors="coerce").fillna(0).to_numpy(),
+                                 adjusted[col].to_numpy()).astype("int64")
+            adjusted["valid"] = adjusted["valid"].astype(bool)
+        adjusted.attrs["flagged"] = int((adjusted["prior_paid"].fillna("").astype(str) != "").sum())
     summ = _summary_of(adjusted)
     view = replace(result, frame=adjusted.drop(columns=["person_key"]),
                    summary={**result.summary, **summ, "flagged": adjusted.attrs.get("flagged", 0)})
