@@ -15,11 +15,11 @@ from core import i18n
 from core.enterprise import fairs_per_district
 from core.progress import KEYS
 from core.reference import districts
+from core.rules import ITEMS
 
 # people are whole: no 0.5 人 ticks; a few ticks, so that narrow charts on phones do not run
 # their labels together ("220240")
 PEOPLE_AXIS = alt.Axis(tickMinStep=1, format=",d", labelOverlap="greedy", tickCount=5)
-from core.rules import ITEMS
 
 # Okabe-Ito colours (safe for colour-blind readers), ordered so that neighbours in a stack differ in
 # lightness and stay apart when printed in black and white (tests/test_charts.py checks this).
@@ -167,7 +167,7 @@ def cumulative_chart(monthly: pd.DataFrame, target: int | None, year: int, demo:
                alt.Tooltip("new:Q", title=_t("tt.new", lang), format=","),
                alt.Tooltip("cumulative:Q", title=_t("tt.cumulative", lang), format=",")]
     bars = alt.Chart(data).mark_bar(color=TARGET_COLOR).encode(
-        x=x, y=alt.Y("new:Q", title=_t("people", lang), axis=alt.Axis(tickMinStep=1, format=",d")), tooltip=tooltip)
+        x=x, y=alt.Y("new:Q", title=_t("people", lang), axis=PEOPLE_AXIS), tooltip=tooltip)
     line = alt.Chart(data).mark_line(color=ACTUAL_COLOR, point=alt.OverlayMarkDef(color=ACTUAL_COLOR, size=40),
                                      strokeWidth=2.5).encode(x=x, y="cumulative:Q", tooltip=tooltip)
     layers = [bars, line]
@@ -230,7 +230,7 @@ def fairs_table(fairs: pd.DataFrame, year: int, lang: str = "zh") -> pd.DataFram
     counted = fairs_per_district(fairs, year).set_index("district")
     out = pd.DataFrame({"district": district_order()})
     out["fairs"] = out["district"].map(counted["fairs"]).fillna(0).astype("int64")
-    out["enterprises"] = out["district"].map(counted["enterprises"]).fillna(0).astype("int64")
+    out["enterprises"] = out["district"].map(counted["attendances"]).fillna(0).astype("int64")   # 家次
     out["none"] = out["district"].map(counted["below_minimum"]).fillna(True).astype(bool)
     out["status"] = out["none"].map({True: _t("fair_none", lang), False: _t("fair_held", lang)})
     return out

@@ -48,10 +48,17 @@ def paired_areas() -> tuple[str, ...]:
 
 @lru_cache(maxsize=1)
 def _paired_area_pattern() -> re.Pattern:
-    h = reference.sichuan_helped_counties()
-    h = h[h["paired_with_shaoxing"].fillna("").astype(str).str.strip() != ""]
-    names = set(h["name"]) | {a for v in h["aliases"].fillna("") for a in reference.split_aliases(v)}
-    return re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)))
+    """The paired counties' full names and aliases; a bare short name (金川, 小金, 马边, 马尔康)
+    counts only when no other Chinese character follows it, so that it is not part of another
+    place's name (甘肃 金川区, 小金山). An alias ending as the county names do (县, 市) is a full name."""
+    h = reference.sichuan_helped_counties().set_index("name").loc[list(paired_areas())]
+    aliases = {a for v in h["aliases"].fillna("") for a in reference.split_aliases(v)}
+    endings = {name[-1] for name in paired_areas()}
+    full = set(paired_areas()) | {a for a in aliases if a[-1] in endings}
+    short = aliases - full
+    parts = [re.escape(n) for n in sorted(full, key=len, reverse=True)]
+    parts += [re.escape(n) + r"(?![\u3400-\u9fff])" for n in sorted(short, key=len, reverse=True)]
+    return re.compile("|".join(parts))
 
 
 def in_paired_area(venue: pd.Series) -> np.ndarray:
@@ -90,7 +97,8 @@ def recruitment_fair_subsidies(fairs: pd.DataFrame, lang: str = "zh") -> pd.Data
 
 def fairs_per_district(fairs: pd.DataFrame, year: int) -> pd.DataFrame:
     """Fairs held in a paired area per district in a year (every district listed, 0 where none):
-    district, fairs, enterprises, below_minimum. A fair held elsewhere does not count (三(五))."""
+    district, fairs, enterprises (distinct), attendances (an enterprise once per fair: 家次),
+    below_minimum. A fair held elsewhere does not count (三(五))."""
     p = reference.policy()
     need = int(p["recruitment_fair.min_fairs_per_district_year"])
     names = reference.districts()["name"].tolist()
@@ -98,12 +106,14 @@ def fairs_per_district(fairs: pd.DataFrame, year: int) -> pd.DataFrame:
         f = fairs.assign(date=pd.to_datetime(fairs["date"], errors="coerce"))
         f = f[((f["date"].dt.year == year).fillna(False).to_numpy(dtype=bool)) & in_paired_area(f["venue"])]
         held = f.drop_duplicates(subset=["district", "date", "venue"]).groupby("district").size()
-        firms = f.dropna(subset=["enterprise"]).groupby("district")["enterprise"].nunique()
+        firms = f.dropna(subset=["enterprise"]).groupby("district")["enterprise"]
+        distinct, attendances = firms.nunique(), firms.count()
     else:
-        held = firms = pd.Series(dtype="int64")
+        held = distinct = attendances = pd.Series(dtype="int64")
     out = pd.DataFrame({"district": names})
     out["fairs"] = out["district"].map(held).fillna(0).astype(int)
-    out["enterprises"] = out["district"].map(firms).fillna(0).astype(int)
+    out["enterprises"] = out["district"].map(distinct).fillna(0).astype(int)
+    out["attendances"] = out["district"].map(attendances).fillna(0).astype(int)   # 家次: one per fair
     out["below_minimum"] = out["fairs"] < need
     return out
 

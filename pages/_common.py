@@ -743,7 +743,7 @@ def read_fairs(data: bytes, filename: str) -> pd.DataFrame:
         else:
             for encoding in ("utf-8-sig", "gb18030"):
                 try:
-                    frame = pd.read_csv(io.BytesIO(data), dtype=str, encoding=encoding)
+                    frame = pd.read_csv(io.BytesIO(data), dtype=str, encoding=encoding, skip_blank_lines=False)
                     break
                 except UnicodeDecodeError:
                     continue
@@ -759,10 +759,11 @@ def read_fairs(data: bytes, filename: str) -> pd.DataFrame:
     if missing:
         raise FairsReadError(ui_text("dashboard.fairs_missing_columns", columns=i18n.join_enum(missing, lang())))
     out = frame[list(FAIR_FIELDS)].copy()
+    blank = out.apply(lambda col: col.astype("string").str.strip().fillna("") == "").all(axis=1).to_numpy()
     out["district"] = parse_district(out["district"].astype(object)).values
     out["date"] = pd.to_datetime(out["date"].astype(str).str.strip(), errors="coerce", format="mixed")
-    unread = (out["district"].isna() | out["date"].isna()).to_numpy()
-    kept = out[~unread].reset_index(drop=True)
+    unread = (out["district"].isna() | out["date"].isna()).to_numpy() & ~blank
+    kept = out[~unread & ~blank].reset_index(drop=True)
     kept.attrs["unread_rows"] = (np.flatnonzero(unread) + 2).tolist()   # as Excel numbers them (header row 1)
     return kept
 

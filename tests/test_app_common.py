@@ -201,6 +201,10 @@ def test_read_fairs_gbk_csv_and_missing_columns():
     bad = text + "嵊州,2018-13-01,马尔康,丁公司\n杭州市,2018-05-01,金川县,戊公司\n"
     fairs = c.read_fairs(bad.encode("gbk"), "fairs.csv")
     assert len(fairs) == 3 and fairs.attrs["unread_rows"] == [5, 6]   # not dropped silently
+    # a blank line and a line of bare commas are blank, not unread, and do not shift the numbers
+    spaced = text + "\n,,,\n嵊州,2018-13-01,马尔康,丁公司\n"
+    fairs = c.read_fairs(spaced.encode("gbk"), "fairs.csv")
+    assert len(fairs) == 3 and fairs.attrs["unread_rows"] == [7]
     with pytest.raises(c.FairsReadError) as err:
         c.read_fairs("区县,日期\n柯桥区,2018-05-01\n".encode(), "fairs.csv")
     assert t("ui.dashboard.fair_columns.venue") in str(err.value)

@@ -68,7 +68,7 @@ def test_fairs_per_district_counts_fairs_not_enterprises():
     t = fairs_per_district(f, 2018).set_index("district")
     assert list(t.index) == DISTRICTS
     assert t.loc["柯桥区", "fairs"] == 2
-    assert t.loc["柯桥区", "enterprises"] == 2
+    assert t.loc["柯桥区", "enterprises"] == 2 and t.loc["柯桥区", "attendances"] == 3   # 甲 at two fairs
     assert not t.loc["柯桥区", "below_minimum"]
     assert t.loc["越城区", "fairs"] == 0 and t.loc["越城区", "below_minimum"]
 
@@ -78,8 +78,11 @@ def test_a_fair_counts_only_when_held_in_a_paired_area():
     enterprise and does not meet the district's one fair a year; the reason names the areas."""
     assert paired_areas() == ("马边彝族自治县", "金川县", "小金县", "马尔康市")
     venues = pd.Series(["四川省阿坝州金川县", "马尔康", "小金县 县城广场", "马边彝族自治县", "杭州市西湖区",
-                        "绍兴市柯桥区", "", None, "阿坝藏族羌族自治州"])
-    assert in_paired_area(venues).tolist() == [True, True, True, True, False, False, False, False, False]
+                        "绍兴市柯桥区", "", None, "阿坝藏族羌族自治州",
+                        # a short name inside another place's name is not that county
+                        "甘肃省金昌市金川区人才市场", "小金山公园", "马边县", "阿坝州马尔康市体育馆"])
+    assert in_paired_area(venues).tolist() == [True, True, True, True, False, False, False, False, False,
+                                               False, False, True, True]
     f = fairs([
         ("柯桥区", "2019-05-01", "杭州市西湖区", "甲公司"),
         ("越城区", "2019-06-01", "马边", "乙公司"),
