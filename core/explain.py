@@ -22,7 +22,6 @@ from core import reference
 from core.i18n import has, join_list, t
 from core.rules import COVERAGE, ITEM_CONDITIONS, LEVELS, Simulation, first_appearances
 
-AUDIENCES = ("officer", "worker")
 
 # Conditions a person can still make hold by acting, and until when: months of insurance or work
 # and a job until claims close; a certificate only while the window runs (it must be dated inside

@@ -47,7 +47,8 @@ from core.reference import policy  # noqa: E402
 for key in targets.standard_keys():
     with st.form(f"db_standard_{key}"):
         label = t(f"db.standard_label.{key}", lang())
-        shown = "" if stored.get(key) is None else f"{stored[key]:g}"     # 1800, not 1800.0
+        v = stored.get(key)
+        shown = "" if v is None else str(int(v)) if float(v).is_integer() else repr(float(v))   # 1800, not 1800.0
         value = st.text_input(t("common.paren", lang(), text=label, inner=policy().param(key).clause), value=shown)
         if st.form_submit_button(_t("admin.save")):
             try:

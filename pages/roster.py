@@ -3,14 +3,13 @@ row, downloads. The file is read once per content hash (pages/_common.load_roste
 import streamlit as st
 
 from core.output import item_total
-
-ERRORS_IN_FULL = 200     # error lists up to this long are shown whole (wrapping); longer ones scroll
 from pages._common import (
     MAX_UPLOAD_MB, ROSTER_ROLES, can_store, error_list, lang, store_roster, load_roster, money, require_role, result_file,
     result_filename, row_filter, summary_table, template_file, ui_text, user_district,
 )
 
 st.set_page_config(layout="wide")
+ERRORS_IN_FULL = 200     # error lists up to this long are shown whole (wrapping); longer ones scroll
 user = require_role(*ROSTER_ROLES)
 district = user_district(user)
 

@@ -6,6 +6,8 @@ and city targets for later years. Every change is audited with the old and new v
 """
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 from sqlalchemy import insert, select, update
 
@@ -129,7 +131,7 @@ def set_standard(key: str, value: float | None, user: User, ip: str | None = Non
             value = float(value)
         except (TypeError, ValueError):
             raise AccountError("db.targets.bad_standard") from None
-        if not value >= 0 or value == float("inf"):
+        if not (math.isfinite(value) and value >= 0):
             raise AccountError("db.targets.bad_standard")
     now = utcnow()
     with transaction() as conn:
