@@ -6,7 +6,7 @@ listed depends on who is signed in (``st.session_state["user"]``), see pages/_co
 import streamlit as st
 
 from core import i18n
-from pages._common import ADMIN_SECTION, accounts_enabled, app_pages, current_user, logout, ui_text, user_role, visible_pages
+from pages._common import accounts_enabled, app_pages, current_user, logout, ui_text, user_role, visible_pages
 
 st.set_page_config(page_title=ui_text("app.title"), page_icon=":material/handshake:")
 
@@ -45,7 +45,7 @@ pages = [st.Page(spec.path, title=ui_text(spec.title_key), icon=spec.icon, defau
          for i, spec in enumerate(specs)]
 # the administration pages a user may open are grouped under one menu (eight pages in a row did
 # not fit a laptop's top bar); the others, hidden ones included, are in the main group
-admin = [p for p, spec in zip(pages, specs) if spec in visible and spec.path in ADMIN_SECTION]
+admin = [p for p, spec in zip(pages, specs) if spec in visible and spec.admin]
 main = [p for p in pages if p not in admin]
 menu = {"": main, ui_text("nav.section_admin"): admin} if admin else main
 page = st.navigation(menu, position="top" if len(visible) > 1 else "hidden")

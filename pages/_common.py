@@ -60,8 +60,11 @@ _through_the_apps_navigation()
 _NOTICE = "_notice"
 
 
-def done(message: str) -> None:
-    """Confirm a change and rerun the page: the message shows at the top of the next run."""
+def done(message: str, clear: Iterable[str] = ()) -> None:
+    """Confirm a change and rerun the page: the message shows at the top of the next run, and the
+    widgets ``clear`` start empty (a form that keeps its input until it is saved)."""
+    for key in clear:
+        st.session_state.pop(key, None)
     st.session_state[_NOTICE] = message
     st.rerun()
 
@@ -198,6 +201,7 @@ class PageSpec:
     title_key: str     # ui.nav.<...>
     icon: str
     roles: tuple[str, ...] | None   # None = public
+    admin: bool = False             # listed under 系统管理 in the menu
 
 
 # Our own pages, listed explicitly; login and admin pages are added when their files exist.
@@ -208,17 +212,12 @@ APP_PAGES = (
 )
 OPTIONAL_PAGES = (
     PageSpec("pages/login.py", "nav.login", ":material/login:", None),
-    PageSpec("pages/events.py", "nav.events", ":material/event:", ("admin", "city_officer")),
-    PageSpec("pages/admin.py", "nav.admin", ":material/admin_panel_settings:", ("admin",)),
-    PageSpec("pages/admin_users.py", "nav.admin_users", ":material/group:", ("admin",)),
-    PageSpec("pages/admin_targets.py", "nav.admin_targets", ":material/flag:", ("admin",)),
-    PageSpec("pages/admin_audit.py", "nav.admin_audit", ":material/history:", ("admin",)),
+    PageSpec("pages/events.py", "nav.events", ":material/event:", ("admin", "city_officer"), admin=True),
+    PageSpec("pages/admin.py", "nav.admin", ":material/admin_panel_settings:", ("admin",), admin=True),
+    PageSpec("pages/admin_users.py", "nav.admin_users", ":material/group:", ("admin",), admin=True),
+    PageSpec("pages/admin_targets.py", "nav.admin_targets", ":material/flag:", ("admin",), admin=True),
+    PageSpec("pages/admin_audit.py", "nav.admin_audit", ":material/history:", ("admin",), admin=True),
 )
-
-
-# pages grouped under 系统管理 in the menu
-ADMIN_SECTION = ("pages/events.py", "pages/admin.py", "pages/admin_users.py", "pages/admin_targets.py",
-                 "pages/admin_audit.py")
 
 
 def app_pages(root: Path = ROOT) -> list[PageSpec]:

@@ -48,9 +48,7 @@ with st.form("db_add_user"):
             except accounts.AccountError as exc:
                 st.error(exc.text(lang()))
             else:
-                for key in FIELDS:
-                    del st.session_state[key]
-                done(_t("cli.user_added", name=name.strip(), role=_t(f"role.{role}")))
+                done(_t("cli.user_added", name=name.strip(), role=_t(f"role.{role}")), FIELDS)
 
 active = [u.name for u in people if u.active and u.name != getattr(user, "name", None)]
 if active:

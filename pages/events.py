@@ -28,9 +28,7 @@ def _save(fn, *args, clear: tuple[str, ...] = (), **kwargs):
     except AccountError as exc:
         st.error(exc.text(lang()))
     else:
-        for key in clear:
-            st.session_state.pop(key, None)
-        done(_t("events.saved"))
+        done(_t("events.saved"), clear)
 
 
 def _withdraw_form(kind: str, ids: list[int]) -> None:
