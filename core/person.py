@@ -183,13 +183,16 @@ class Estimate:
     @property
     def pending_items(self) -> list[str]:
         """The items paid to the worker that still lack information (their amount is not in the total)."""
-        return [i.code for i in self.items if i.payee == "worker" and i.status == "unknown"]
+        return [i.code for i in self._pending()]
+
+    def _pending(self) -> list:
+        return [i for i in self.items if i.payee == "worker" and i.status == "unknown"]
 
     @property
     def pending_max(self) -> int | None:
         """The most the pending items could add to the total, from each item's own most; None when
         one of them has no known most (its amount depends on an unanswered number), 0 when none."""
-        pending = [i for i in self.items if i.payee == "worker" and i.status == "unknown"]
+        pending = self._pending()
         if any(not i.possible_amount for i in pending):
             return None
         return sum(i.possible_amount for i in pending)

@@ -5,6 +5,7 @@ if 建档立卡 = yes and the row is valid; the category does not depend on the 
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from core import reference
@@ -36,12 +37,13 @@ def counted_people(frame: pd.DataFrame, year: int | None = None) -> pd.DataFrame
         f = f[f["valid"].to_numpy(dtype=bool)]
     f = f[f["category"].isin(["paired_four", "other_central_western"]).to_numpy()]
     key = "person_key" if "person_key" in f.columns else "id_number"
-    if "first_employment_date" in f.columns and f[key].duplicated().any():
-        order = pd.to_datetime(f["first_employment_date"], errors="coerce").to_numpy().argsort(kind="stable")
-        first = f.iloc[order].drop_duplicates(subset=[key], keep="first")
-        f = f[f.index.isin(first.index)] if f.index.is_unique else first.sort_index(kind="stable")
-    else:
-        f = f.drop_duplicates(subset=[key], keep="first")
+    # rows in date order (NaT last, ties in input order); the first of each person is kept, in
+    # input order (positions, so any index will do)
+    order = (pd.to_datetime(f["first_employment_date"], errors="coerce").to_numpy().argsort(kind="stable")
+             if "first_employment_date" in f.columns else np.arange(len(f)))
+    keep = np.zeros(len(f), dtype=bool)
+    keep[order[~f[key].iloc[order].duplicated().to_numpy()]] = True
+    f = f[keep]
     if year is not None:
         f = f[(f["year"] == year).fillna(False).to_numpy(dtype=bool)]
     return f
