@@ -15,7 +15,7 @@ from core import i18n
 from core.enterprise import fairs_per_district
 from core.progress import KEYS
 from core.reference import districts
-from core.rules import ITEMS
+from core.items import ITEMS
 
 # people are whole: no 0.5 人 ticks; a few ticks, so that narrow charts on phones do not run
 # their labels together ("220240")

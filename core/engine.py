@@ -13,19 +13,26 @@ import numpy as np
 import pandas as pd
 
 from core import explain, reference
+from core.items import AMOUNT_ITEMS, ITEM, ITEMS, REGISTRY, WORKER_ITEMS
+from core.items import employer_social_insurance, rent, skill_training
 from core.reader import RawRoster, read_roster
-from core.rules import ITEMS, NO_CERTIFICATE, WORKER_ITEMS, Simulation
+from core.rules import ELIGIBLE, MONTH_FIELDS, NO_CERTIFICATE, STATUSES, Simulation
 from core.i18n import t
 from core.validate import SEP, Messages, validate
 
-STATUSES = ("eligible", "not_eligible", "unknown")
 STATUS_DTYPE = pd.CategoricalDtype(list(STATUSES))
-JSON_AMOUNT_ITEMS = ("stabilization", "family_visit", "skill_training", "rent", "organizer_service")
+JSON_AMOUNT_ITEMS = AMOUNT_ITEMS
 INPUT_FIELDS = tuple(c.field for c in reference.columns())
+# per-row warnings the rules raise (RULES.md: a cap that bites, a certificate before arrival)
+RULE_WARNINGS = (
+    ("rent", rent.capped, "validate.warn.rent_capped"),
+    ("employer_social_insurance", employer_social_insurance.capped, "validate.warn.employer_capped"),
+    ("skill_training", skill_training.before_arrival, "validate.warn.skill_before_arrival"),
+)
 
 
 def _status(cond: pd.arrays.BooleanArray) -> np.ndarray:
-    """0 eligible, 1 not eligible, 2 unknown."""
+    """0 eligible, 1 not eligible, 2 unknown (of a condition such as coverage)."""
     values = cond.to_numpy(dtype=bool, na_value=False)
     return np.where(cond.isna(), 2, np.where(values, 0, 1)).astype("int8")
 
@@ -67,26 +74,31 @@ def evaluate_columns(
     cov = _status(sim.covered)
     out["covered"] = pd.Categorical.from_codes(cov, dtype=STATUS_DTYPE)
     if with_texts:
-        codes, keys = explain.coverage_codes(sim)
-        tables["coverage"] = [explain.describe_coverage(int(k), lang) for k in keys]
+        codes, groups = explain.coverage_codes(sim)
+        tables["coverage"] = [explain.describe_coverage(g, lang) for g in groups]
         out["covered_text"] = codes
 
-    for item in ITEMS:
-        status = _status(sim.eligible(item))
+    open_ = sim.claim_open
+    for spec in REGISTRY:
+        item = spec.code
+        status = sim.status(item)
         out[f"{item}_status"] = pd.Categorical.from_codes(status, dtype=STATUS_DTYPE)
-        out[item] = sim.amount(item)
+        out[item] = np.where(status == ELIGIBLE, sim.full_amount(item), 0).astype("int64")
+        out[f"{item}_payable"] = np.where(open_, out[item], 0).astype("int64")
+        if spec.months is not None:
+            out[f"{item}_months"] = np.where(status == ELIGIBLE, spec.months(sim), 0)
         if with_texts:
-            codes, keys = explain.item_codes(sim, item)
-            tables[item] = [explain.describe_item(item, int(k), lang, standards) for k in keys]
+            codes, groups = explain.item_codes(sim, item)
+            tables[item] = [explain.describe_item(item, g, lang, standards) for g in groups]
             out[f"{item}_text"] = codes
-    out["rent_counted_months"] = np.where(out["rent_status"].codes == 0, sim.rent_counted_months, 0)
-    out["employer_social_insurance_months"] = np.where(
-        out["employer_social_insurance_status"].codes == 0, sim.employer_si_months, 0
-    )
+    out["rent_counted_months"] = out.pop("rent_months")
     out["total_to_worker"] = np.sum([out[i] for i in WORKER_ITEMS], axis=0).astype("int64")
+    out["total_payable_to_worker"] = np.where(open_, out["total_to_worker"], 0).astype("int64")
+    out["claim_closed"] = ~open_
     out["category"] = sim.category
     out["sichuan_helped"] = sim.sichuan_helped
-    out["rent_capped"] = sim.rent_capped & (out["rent_status"].codes == 0)
+    for item, flag, _ in RULE_WARNINGS:
+        out[f"{item}_warned"] = flag(sim) & (out[f"{item}_status"].codes == ELIGIBLE)
     return out, sim, tables
 
 
@@ -134,12 +146,15 @@ def evaluate_roster(
     valid = checked.valid
 
     warnings = Messages(len(frame), checked.warnings)
-    warnings.add(np.asarray(result["rent_capped"]) & valid, t("validate.warn.rent_capped", lang))
+    for item, _, key in RULE_WARNINGS:
+        warnings.add(np.asarray(result[f"{item}_warned"]) & valid, t(key, lang))
+    errors = Messages(len(frame), checked.errors)
+    _impossible_month_errors(errors, sim, frame, valid, lang)
 
     out: dict[str, object] = {
         "row": rows,
         "valid": valid,
-        "errors": pd.Series(checked.errors, dtype=object),
+        "errors": pd.Series(errors.text, dtype=object),
         "warnings": pd.Series(warnings.text, dtype=object),
     }
     for f in INPUT_FIELDS:
@@ -160,11 +175,14 @@ def evaluate_roster(
         codes = np.asarray(result[f"{item}_text"])
         out[f"{item}_status"] = masked(result[f"{item}_status"])
         out[item] = np.where(valid, np.asarray(result[item]), 0)
+        out[f"{item}_payable"] = np.where(valid, np.asarray(result[f"{item}_payable"]), 0)
         out[f"{item}_reason"] = _texts(codes, [x.joined(lang) for x in tables[item]], valid)
         out[f"{item}_next_step"] = _texts(codes, [x.next_step or "" for x in tables[item]], valid)
     out["rent_counted_months"] = np.where(valid, result["rent_counted_months"], 0)
     out["employer_social_insurance_months"] = np.where(valid, result["employer_social_insurance_months"], 0)
     out["total_to_worker"] = np.where(valid, np.asarray(result["total_to_worker"]), 0)
+    out["total_payable_to_worker"] = np.where(valid, np.asarray(result["total_payable_to_worker"]), 0)
+    out["claim_closed"] = np.asarray(result["claim_closed"])
     out["reason"] = _row_summaries(result, tables, valid, lang)
 
     unknown = [c for c in frame.columns if c not in INPUT_FIELDS]
@@ -172,7 +190,7 @@ def evaluate_roster(
         out[RosterResult.passthrough(c)] = frame[c].array
     table = pd.DataFrame(out)
 
-    policy = reference.policy()
+    deadline = claim_deadline(sim)
     summary = {
         "rows": int(len(table)),
         "valid": int(valid.sum()),
@@ -180,12 +198,40 @@ def evaluate_roster(
         "blank_rows": int(getattr(raw, "blank_rows", 0)),
         "amounts": {item: int(table[item].sum()) for item in ITEMS},
         "total_to_worker": int(table["total_to_worker"].sum()),
+        "payable": {item: int(table[f"{item}_payable"].sum()) for item in ITEMS},
+        "total_payable_to_worker": int(table["total_payable_to_worker"].sum()),
         "as_of": as_of.isoformat(),
-        "claim_deadline": policy["claim_deadline"].isoformat(),
-        "claim_closed": as_of > policy["claim_deadline"],
+        "claim_deadline": deadline.isoformat(),
+        "claim_closed": as_of > deadline,
         "employer_standard": (standards or {}).get("employer_social_insurance.monthly"),
     }
     return RosterResult(table, summary, raw, unknown)
+
+
+def claim_deadline(sim: Simulation) -> dt.date:
+    """The claim deadline of a roster: the latest among the policies its rows are under (the
+    first policy's for an empty roster), so "closed" means nothing in the file is payable."""
+    used = np.unique(sim.policy_index) if sim.n else np.array([0])
+    return max(sim.policies[int(i)]["claim_deadline"] for i in used)
+
+
+def _impossible_month_errors(errors: Messages, sim: Simulation, frame: pd.DataFrame, valid: np.ndarray,
+                             lang: str) -> None:
+    """RULES.md: a month count larger than the months from the first employment through the
+    check is an error of the items it feeds (quoted, with the most that can be true)."""
+    headers = {c.field: c.header for c in reference.columns()}
+    for field in MONTH_FIELDS:
+        idx = np.flatnonzero(sim.impossible_months(field) & valid)
+        if not idx.size:
+            continue
+        months = pd.array(sim.frame[field], dtype="Int64").to_numpy(dtype="int64", na_value=0)[idx]
+        items = [t(f"rules.item_title.{i}", lang) for i in ITEMS if field in ITEM[i].inputs]
+        possible = sim.possible_months[idx]
+        codes, pairs = pd.factorize(months * 100_000 + possible)     # one text per distinct pair
+        texts = np.asarray([t("validate.impossible_months", lang, header=headers[field], months=int(k // 100_000),
+                              max=int(k % 100_000), items=t("common.enum_separator", lang).join(items))
+                            for k in pairs], dtype=object)
+        errors.add_rows(idx, texts[codes])
 
 
 def _texts(codes: np.ndarray, texts: list[str], valid: np.ndarray) -> pd.Categorical:

@@ -437,6 +437,9 @@ def _one_level(key: str) -> str | None:
     return table.get(key)
 
 
+OTHER_CERTIFICATE = "other"   # core.rules.OTHER_CERTIFICATE: a certificate that is not a 职业资格 level
+
+
 def _level(text: str) -> str | None:
     key = _squeeze(text)
     found = _one_level(key)
@@ -447,7 +450,24 @@ def _level(text: str) -> str | None:
     levels = {_one_level(p) for p in parts}
     if len(parts) > 1 and len(levels) == 1 and None not in levels:
         return levels.pop()
+    # 专项职业能力证书, 职业技能等级证书（初级） …: a certificate, but not of a 职业资格 level
+    if any(word in unicodedata.normalize("NFKC", key) for word in _other_certificate_words()):
+        return OTHER_CERTIFICATE
     return None
+
+
+@lru_cache(maxsize=None)
+def _other_certificate_words() -> tuple[str, ...]:
+    return tuple(unicodedata.normalize("NFKC", w) for w in reference.other_certificates()["word"])
+
+
+def is_placeholder(text: pd.Series) -> np.ndarray:
+    """The cleaned text of an organiser or employer cell only says there is none (无, 自行来绍, /
+    …: ``reference.placeholder_names``), looked up once per distinct value."""
+    codes, uniques = pd.factorize(text.astype(object), use_na_sentinel=True)
+    words = reference.placeholder_names()
+    hit = np.array([unicodedata.normalize("NFKC", str(u)).strip().lower() in words for u in uniques] + [False])
+    return hit[codes]
 
 
 def parse_skill_level(s: pd.Series) -> Parsed:

@@ -22,7 +22,8 @@ from core.engine import evaluate_columns, evaluate_frame
 from core.i18n import join_list, t
 from core.idnumber import OK as ID_OK
 from core.idnumber import check_ids
-from core.rules import ITEM_CLAUSE, ITEM_PAYEE, ITEMS, NO_CERTIFICATE, WORKER_ITEMS
+from core.items import REGISTRY, WORKER_ITEMS
+from core.rules import NO_CERTIFICATE
 
 OUTSIDE_SHAOXING = "其他"
 NONE_WORDS = {"无", "没有", "none", "否"}
@@ -92,8 +93,9 @@ class Person(BaseModel):
 
 
 def _named(name: str | None, flag: bool | None) -> bool | None:
+    """A name given (not a placeholder such as 无 or 自行来绍) says yes; else the yes/no answer."""
     if name is not None and str(name).strip():
-        return True
+        return not bool(normalize.is_placeholder(pd.Series([str(name)], dtype=object))[0]) or bool(flag)
     return flag
 
 
@@ -141,8 +143,8 @@ class ItemResult:
     title: str
     clause: str
     payee: str
-    status: str  # eligible / not_eligible / unknown
-    amount: int | None  # what it gives now (None: eligible but the local standard is not set)
+    status: str  # eligible / not_eligible / unknown / error
+    amount: int | None  # what is due under the policy (None: eligible but the local standard is not set)
     possible_amount: int | None  # what it would give if the missing information turns out well
     reasons: list[str]
     missing: list[str]
@@ -152,6 +154,8 @@ class ItemResult:
     lang: str = "zh"
     final: bool = False  # not eligible, and no answer or action can change that (missing is then empty)
     roster_text: str | None = None  # the roster's explanation of the same conditions
+    payable: int | None = None  # what can still be paid on the day of the check (0 after the claim deadline)
+    errors: list[str] = field(default_factory=list)  # answers that cannot be true for this item
 
     def explanation(self) -> str:
         """The same text the roster shows for this item."""
@@ -175,6 +179,7 @@ class Estimate:
     claim_closed: bool
     as_of: dt.date = field(default_factory=dt.date.today)
     coverage_final: bool = False  # not covered, whatever else is answered (coverage_missing is then empty)
+    total_payable_to_worker: int = 0  # what can still be paid to the worker on the day of the check
     input_problems: list[str] = field(default_factory=list)  # answers that cannot be right, set aside
 
     def item(self, code: str) -> ItemResult:
@@ -224,28 +229,31 @@ def estimate(person: Person, as_of: dt.date | None = None, standards: dict | Non
     row = {name: values[0] for name, values in result.items()}
     policy = reference.policies()[int(sim.policy_index[0])]
     deadline = policy["claim_deadline"]
-    cov = explain.describe_coverage(int(explain.coverage_codes(sim)[1][0]), lang, audience)
+    cov = explain.describe_coverage(explain.coverage_codes(sim)[1][0], lang, audience)
     coverage_final = str(row["covered"]) == "not_eligible" and explain.is_final(cov, as_of, policy)
     items = []
-    for item in ITEMS:
-        key = int(explain.item_codes(sim, item)[1][0])
-        text = explain.describe_item(item, key, lang, standards, audience)
-        roster = text if audience == "officer" else explain.describe_item(item, key, lang, standards)
+    for spec in REGISTRY:
+        item = spec.code
+        facts = explain.item_codes(sim, item)[1][0]
+        text = explain.describe_item(item, facts, lang, standards, audience)
+        roster = text if audience == "officer" else explain.describe_item(item, facts, lang, standards)
         status = str(row[f"{item}_status"])
         final = status == "not_eligible" and explain.is_final(text, as_of, policy)
-        full = int(sim.full_amount(item)[0])
         amount: int | None = int(row[item])
-        if item == "employer_social_insurance" and sim.standard("employer_social_insurance.monthly") is None:
-            amount, full = (None, None) if status != "not_eligible" else (0, 0)
+        payable: int | None = int(row[f"{item}_payable"])
+        most, most_known = spec.possible(sim) if spec.possible else ([0], [False])
+        possible = int(most[0]) if most_known[0] else None
+        if spec.local_standard and not sim.standard(spec.local_standard)[1][0] and status != "not_eligible":
+            amount = payable = possible = None     # the notice gives no figure: none is invented
         items.append(
             ItemResult(
                 code=item,
                 title=t(f"rules.item_title.{item}", lang),
-                clause=ITEM_CLAUSE[item],
-                payee=ITEM_PAYEE[item],
+                clause=spec.clause,
+                payee=spec.payee,
                 status=status,
                 amount=amount,
-                possible_amount=full if status == "unknown" and full else None,
+                possible_amount=possible if status == "unknown" and possible else None,
                 reasons=list(text.reasons),
                 missing=[] if final else list(text.missing),
                 next_step=None if final else text.next_step,
@@ -254,6 +262,8 @@ def estimate(person: Person, as_of: dt.date | None = None, standards: dict | Non
                 lang=lang,
                 final=final,
                 roster_text=roster.joined(lang),
+                payable=payable,
+                errors=list(text.errors),
             )
         )
     category = str(row["category"]) if person.registered_poor is not None and person.home_province else None
@@ -263,10 +273,11 @@ def estimate(person: Person, as_of: dt.date | None = None, standards: dict | Non
         coverage_missing=[] if coverage_final else list(cov.missing),
         items=items,
         total_to_worker=int(sum(int(row[i]) for i in WORKER_ITEMS)),
+        total_payable_to_worker=int(row["total_payable_to_worker"]),
         category=category,
         sichuan_helped=bool(row["sichuan_helped"]),
         cannot_check=[t(f"person.cannot_check.{k}", lang) for k in CANNOT_CHECK],
-        notes=[t(f"person.reading.{k}", lang, **_reading_fmt(lang)) for k in READING_NOTES],
+        notes=[t(f"person.reading.{k}", lang, **_reading_fmt(lang, policy)) for k in READING_NOTES],
         claim_deadline=deadline,
         claim_closed=as_of > deadline,
         as_of=as_of,
@@ -285,8 +296,9 @@ CANNOT_CHECK = ("lawful_insurance", "registered_poor", "trained_in_shaoxing", "r
 READING_NOTES = ("window", "rent_cap", "junior_cap", "levels", "local_standards", "deadline")
 
 
-def _reading_fmt(lang: str = "zh") -> dict:
-    p = reference.policy()
+def _reading_fmt(lang: str = "zh", policy: reference.Policy | None = None) -> dict:
+    """The figures of the reading notes, from the policy the person is under."""
+    p = policy or reference.policy()
     return {
         "start": t("rules.date", lang, y=p.start.year, m=p.start.month, d=p.start.day),
         "end": t("rules.date", lang, y=p.end.year, m=p.end.month, d=p.end.day),

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from core import reference
-from core.rules import ITEMS
+from core.items import ITEMS
 
 KEYS = ("total", "paired_four", "other_central_western", "sichuan_helped")
 

@@ -13,6 +13,8 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from pathlib import Path
+
 from core.paths import DATA
 
 
@@ -78,17 +80,42 @@ def _flatten_params(prefix: str, node: dict, start: dt.date, end: dt.date, out: 
             raise ValueError(f"parameter {name} has no value/clause")
 
 
+# Where the policy files are: the notice's, and any successor a later notice brings (a new file,
+# not new code). Tests add a fictional successor with ``use_policy_dirs``.
+POLICY_DIRS: tuple = (DATA / "policy",)
+_ON_POLICIES_CHANGED: list = []
+
+
+def on_policies_changed(clear) -> None:
+    """Register a cache that depends on the list of policies (cleared by ``use_policy_dirs``)."""
+    _ON_POLICIES_CHANGED.append(clear)
+
+
+def use_policy_dirs(dirs) -> None:
+    """Read the policies from these folders from now on (every cache that depends on them is
+    cleared): how a successor policy, or a test's fictional one, is put in force."""
+    global POLICY_DIRS
+    POLICY_DIRS = tuple(dirs)
+    policies.cache_clear()
+    for clear in _ON_POLICIES_CHANGED:
+        clear()
+
+
 @lru_cache(maxsize=None)
 def policies() -> tuple[Policy, ...]:
-    """All policy periods, oldest first."""
+    """All policy periods, oldest first; their windows must not overlap."""
     out = []
-    for path in sorted((DATA / "policy").glob("*.yaml")):
+    for path in sorted(p for d in POLICY_DIRS for p in Path(d).glob("*.yaml")):
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
         start, end = _as_date(doc["period"]["start"]), _as_date(doc["period"]["end"])
         params: dict[str, Parameter] = {}
         _flatten_params("", doc["parameters"], start, end, params)
         out.append(Policy(doc["id"], doc["document"], doc["title"], start, end, params))
-    return tuple(sorted(out, key=lambda p: p.start))
+    out = sorted(out, key=lambda p: p.start)
+    for earlier, later in zip(out, out[1:]):
+        if later.start <= earlier.end:
+            raise ValueError(f"policy {later.id} starts before {earlier.id} ends")
+    return tuple(out)
 
 
 def policy(policy_id: str | None = None) -> Policy:
@@ -135,6 +162,20 @@ def sichuan_helped_counties() -> pd.DataFrame:
 @lru_cache(maxsize=None)
 def skill_levels() -> pd.DataFrame:
     return _csv("skill_levels.csv")
+
+
+@lru_cache(maxsize=None)
+def other_certificates() -> pd.DataFrame:
+    """Words that name a certificate which is not a 职业资格 level (专项职业能力证书 …): 三(二) does
+    not pay them (RULES.md)."""
+    return _csv("other_certificates.csv")
+
+
+@lru_cache(maxsize=None)
+def placeholder_names() -> frozenset[str]:
+    """What officers type into 组织输入机构 or 用人单位 to say there is none (无, 自行来绍 …): not a
+    name (RULES.md, "Placeholders are not names"), compared case-insensitively after trimming."""
+    return frozenset(w.strip().lower() for w in _csv("placeholder_names.csv")["word"])
 
 
 @lru_cache(maxsize=None)

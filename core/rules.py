@@ -22,11 +22,18 @@ employer_named             boolean     an employer is named
 organizer_named            boolean     an organising market entity is named
 social_insurance_months    Int64       months of social insurance paid in Shaoxing
 continuous_months          Int64       months of continuous work in Shaoxing
-certificate_level          str         初级工 … 高级技师, or "none" for no certificate
+certificate_level          str         初级工 … 高级技师, "none" for no certificate, "other" for a
+                                       certificate that is not a 职业资格 level
 certificate_date           datetime64  取证日期
-training_cost              Float64     培训费用 (unknown: the 初级工 cap is used, said so)
+training_cost              Float64     培训费用
 self_rented_months         Int64       months of self-rented housing
+_bad_<field>               bool        (optional) the officer's value of an item's input is missing
+                                       where required or unreadable: that item is an error
 =========================  ==========  =====================================================
+
+This module holds what every item shares: which policy applies to a row, its inputs, coverage
+(对象资格), the monthly-items rule, item-level errors and the hiring-target categories. Each item
+(its conditions, amount and texts) lives in its own module of ``core.items``.
 """
 from __future__ import annotations
 
@@ -40,33 +47,7 @@ import pandas as pd
 from core import reference
 
 NO_CERTIFICATE = "none"
-
-ITEMS = (
-    "stabilization",
-    "family_visit",
-    "skill_training",
-    "rent",
-    "organizer_service",
-    "employer_social_insurance",
-)
-WORKER_ITEMS = ("stabilization", "family_visit", "skill_training", "rent")
-ONE_TIME_ITEMS = ("stabilization", "family_visit", "skill_training", "organizer_service")
-ITEM_CLAUSE = {
-    "stabilization": "三(一)",
-    "family_visit": "三(一)",
-    "skill_training": "三(二)",
-    "rent": "三(三)",
-    "organizer_service": "三(四)",
-    "employer_social_insurance": "三(三)",
-}
-ITEM_PAYEE = {
-    "stabilization": "worker",
-    "family_visit": "worker",
-    "skill_training": "worker",
-    "rent": "worker",
-    "organizer_service": "organizer",
-    "employer_social_insurance": "employer",
-}
+OTHER_CERTIFICATE = "other"     # a certificate, but not a 职业资格 level (专项职业能力证书 …)
 
 # The conditions of coverage (RULES.md "Who is covered"), in the order they are explained.
 COVERAGE = (
@@ -76,31 +57,12 @@ COVERAGE = (
     "came_by_window_end",
     "works_in_shaoxing",
 )
-# Each item's own conditions, besides coverage.
-ITEM_CONDITIONS = {
-    "stabilization": ("si_months_enough",),
-    "family_visit": ("continuous_months_enough",),
-    "skill_training": ("has_certificate", "level_listed", "certificate_in_window", "junior_cost_paid"),
-    "rent": ("self_rented",),
-    "organizer_service": ("organizer_named", "organizer_si_months_enough"),
-    "employer_social_insurance": ("employer_named",),
-}
 CONDITION_CLAUSE = {
     "registered_poor": "一; 三 末段",
     "paired_province": "二; 三 末段",
     "came_from_window_start": "三 末段",
     "came_by_window_end": "三 末段",
     "works_in_shaoxing": "二; 三(一)",
-    "si_months_enough": "三(一)",
-    "continuous_months_enough": "三(一)",
-    "has_certificate": "三(二)",
-    "level_listed": "三(二)",
-    "certificate_in_window": "三(二)",
-    "junior_cost_paid": "三(二)",
-    "self_rented": "三(三)",
-    "organizer_named": "三(四)",
-    "organizer_si_months_enough": "三(四)",
-    "employer_named": "三(三)",
 }
 
 # Hiring-target categories (二), in a fixed order.
@@ -174,14 +136,27 @@ def _np_date(d: dt.date) -> np.datetime64:
     return np.datetime64(d.isoformat(), "D")
 
 
-def _month_index(d: np.ndarray) -> np.ndarray:
+def month_index(d) -> np.ndarray:
     """Months since 1970-01 of each date (NaT gives garbage: mask it)."""
-    return d.astype("datetime64[M]").astype("int64")
+    return np.asarray(d).astype("datetime64[M]").astype("int64")
+
+
+_month_index = month_index
+
+# Statuses of an item, in the order of their codes (RULES.md, precedence: a condition known to
+# fail, else a bad value the item depends on, else a missing one, else eligible).
+STATUSES = ("eligible", "not_eligible", "unknown", "error")
+ELIGIBLE, NOT_ELIGIBLE, UNKNOWN, ERROR = range(4)
+
+# Month counts that cannot exceed the months from the first employment through the check.
+MONTH_FIELDS = ("social_insurance_months", "continuous_months", "self_rented_months")
 
 
 @dataclass
 class Simulation:
-    """The rules evaluated on one typed frame. Each property is one variable of the notice."""
+    """The rules evaluated on one typed frame. Each property is one variable of the notice; the
+    conditions and amounts of each item are in ``core.items`` and reached through ``condition``,
+    ``eligible``, ``status`` and ``amount``."""
 
     frame: pd.DataFrame
     as_of: dt.date
@@ -191,6 +166,7 @@ class Simulation:
         self.policies = reference.policies()
         first = self.frame["first_employment_date"]
         self.n = len(first)
+        self._conditions: dict[str, pd.arrays.BooleanArray] = {}
 
     # -- which policy applies to each row -------------------------------------------------------
     @cached_property
@@ -224,38 +200,93 @@ class Simulation:
     def window_end(self) -> np.ndarray:
         return np.array([_np_date(p.end) for p in self.policies])[self.policy_index]
 
-    def standard(self, name: str) -> float | None:
-        """A local standard the notice defers to: configured, else the policy file's (null)."""
-        if self.standards and self.standards.get(name) is not None:
-            return float(self.standards[name])
-        value = self.policies[0][name]
-        return None if value is None else float(value)
+    def standard(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """A local standard the notice defers to, per row: (value, set). An administrator's value
+        applies to every policy; else each row's policy file gives its own (null: not set)."""
+        configured = (self.standards or {}).get(name)
+        if configured is not None:
+            return np.full(self.n, float(configured)), np.ones(self.n, dtype=bool)
+        table = [p[name] for p in self.policies]
+        values = np.array([np.nan if v is None else float(v) for v in table])[self.policy_index]
+        return np.nan_to_num(values), ~np.isnan(values)
+
+    # -- the day of the check (三, last paragraph: 兑现政策截止时间) ----------------------------------
+    @cached_property
+    def claim_open(self) -> np.ndarray:
+        """The day of the check is on or before the claim deadline of the row's policy: what is due
+        is payable. After it nothing is (RULES.md, "The claim deadline")."""
+        return _np_date(self.as_of) <= self.param("claim_deadline")
 
     # -- inputs ----------------------------------------------------------------------------------
     def _bool(self, column: str) -> pd.arrays.BooleanArray:
         return pd.array(self.frame[column], dtype="boolean")
 
+    def bad(self, field: str) -> np.ndarray:
+        """The officer's value of ``field`` is missing where required or unreadable (validate sets
+        ``_bad_<field>``; the self-check never does), or is a month count that cannot be true."""
+        column = f"_bad_{field}"
+        out = np.asarray(self.frame[column], dtype=bool) if column in self.frame else np.zeros(self.n, dtype=bool)
+        if field in MONTH_FIELDS:
+            out = out | self.impossible_months(field)
+        return out
+
+    @cached_property
+    def possible_months(self) -> np.ndarray:
+        """Months from the month of first employment through the month of the check, both
+        included (0 for an unknown date, where nothing can be checked)."""
+        first = month_index(np.where(self.first_date_known, self.first_date, np.datetime64("1970-01-01")))
+        through = month_index(np.array([_np_date(self.as_of)]))[0] - first + 1
+        return np.where(self.first_date_known, np.maximum(through, 0), 0)
+
+    def impossible_months(self, field: str) -> np.ndarray:
+        """RULES.md, "Month counts that cannot be true": more months than have passed since the
+        month of first employment is an error of the items the count feeds (not capped)."""
+        months, known = _int(self.frame[field])
+        return known & self.first_date_known & (months > self.possible_months)
+
+    def months(self, field: str) -> tuple[np.ndarray, np.ndarray]:
+        """(a month count with 0 for unknown, known mask); a count that cannot be true is not known."""
+        months, known = _int(self.frame[field])
+        return months, known & ~self.impossible_months(field)
+
     @cached_property
     def si(self) -> tuple[np.ndarray, np.ndarray]:
-        return _int(self.frame["social_insurance_months"])
+        return self.months("social_insurance_months")
 
     @cached_property
     def continuous(self) -> tuple[np.ndarray, np.ndarray]:
-        return _int(self.frame["continuous_months"])
+        return self.months("continuous_months")
 
     @cached_property
     def rented(self) -> tuple[np.ndarray, np.ndarray]:
-        return _int(self.frame["self_rented_months"])
+        return self.months("self_rented_months")
 
     @cached_property
     def level_code(self) -> np.ndarray:
-        """-1 unknown, 0 none, 1..5 初级工 … 高级技师."""
-        return small_codes(self.frame["certificate_level"], (NO_CERTIFICATE, *LEVELS))
+        """-1 unknown, 0 none, 1..5 初级工 … 高级技师, 6 a certificate that is not a 职业资格 level."""
+        return small_codes(self.frame["certificate_level"], (NO_CERTIFICATE, *LEVELS, OTHER_CERTIFICATE))
 
     @cached_property
     def province_index(self) -> np.ndarray:
         """Row of data/reference/provinces.csv of each person's 户籍 province (-1 unknown)."""
         return small_codes(self.frame["home_province_code"], reference.provinces()["code"])
+
+    # -- the monthly-items rule (三 last paragraph) -----------------------------------------------
+    @cached_property
+    def window_month_cap(self) -> np.ndarray:
+        """Monthly items (rent, employer social insurance, love posts) count months inside the
+        policy window only, at most the longest subsidy period: the months from the later of the
+        month of first employment and the window's first month through the window's last month,
+        and at most 36. With the date unknown, the longest period is the most (RULES.md)."""
+        end = month_index(self.window_end())
+        start = month_index(self.window_start())
+        first = month_index(np.where(self.first_date_known, self.first_date, self.window_start()))
+        through_window = np.maximum(end - np.maximum(first, start) + 1, 0)
+        longest = self.param("max_subsidy_months").astype("int64")
+        return np.where(self.first_date_known, np.minimum(through_window, longest), longest)
+
+    def counted_months(self, months: np.ndarray) -> np.ndarray:
+        return np.minimum(months, self.window_month_cap)
 
     # -- coverage (对象资格) ------------------------------------------------------------------------
     # RULES.md: 建档立卡 = yes.  Clause 一 ("建档立卡人员"), 三 last paragraph.
@@ -291,146 +322,52 @@ class Simulation:
             out = out & getattr(self, name)
         return out
 
-    # -- 三(一) 就业稳岗补贴 ------------------------------------------------------------------------
-    @cached_property
-    def si_months_enough(self) -> pd.arrays.BooleanArray:
-        months, known = self.si
-        return tri(months >= self.param("stabilization.min_social_insurance_months"), known)
+    # -- items (their conditions and amounts: core.items) -------------------------------------------
+    def condition(self, name: str) -> pd.arrays.BooleanArray:
+        """A coverage condition, or a condition of an item (computed once per simulation)."""
+        if name in COVERAGE:
+            return getattr(self, name)
+        if name not in self._conditions:
+            from core.items import CONDITIONS
 
-    # -- 三(一) 探亲补贴 ----------------------------------------------------------------------------
-    @cached_property
-    def continuous_months_enough(self) -> pd.arrays.BooleanArray:
-        months, known = self.continuous
-        return tri(months >= self.param("family_visit.min_continuous_months"), known)
+            self._conditions[name] = CONDITIONS[name].formula(self)
+        return self._conditions[name]
 
-    # -- 三(二) 职业技能培训和鉴定补贴 ----------------------------------------------------------------
-    @cached_property
-    def has_certificate(self) -> pd.arrays.BooleanArray:
-        return tri(self.level_code > 0, self.level_code >= 0)
-
-    # The notice lists 初级工, 中级工 and 高级工 only; 技师 and 高级技师 get 0 with that reason.
-    # Without a certificate there is no level to object to (has_certificate already fails).
-    @cached_property
-    def level_listed(self) -> pd.arrays.BooleanArray:
-        code = self.level_code
-        return tri((code == 0) | ((code >= 1) & (code <= 3)), code >= 0)
-
-    @cached_property
-    def certificate_in_window(self) -> pd.arrays.BooleanArray:
-        d = _date(self.frame["certificate_date"])
-        # the window of the policy the person is under; vacuous without a certificate
-        none = self.level_code == 0
-        inside = none | ((d >= self.window_start()) & (d <= self.window_end()))
-        return tri(inside, none | ~np.isnat(d))
-
-    @cached_property
-    def training_cost(self) -> tuple[np.ndarray, np.ndarray]:
-        """(培训费用 with 0 for unknown, known mask)."""
-        cost = pd.array(self.frame["training_cost"], dtype="Float64")
-        return cost.to_numpy(dtype="float64", na_value=0.0), ~np.asarray(cost.isna())
-
-    @cached_property
-    def skill_training_amount(self) -> np.ndarray:
-        """初级工: the training cost, capped, in whole yuan (a fraction of a yuan is dropped, so the
-        subsidy never exceeds what was paid); 中级工, 高级工: the fixed amounts; else 0."""
-        code = self.level_code
-        cost_v, cost_known = self.training_cost
-        cap = self.param("skill_training.cap_junior").astype("float64")
-        junior = np.where(cost_known, np.minimum(cost_v, cap), cap)
-        amount = np.select(
-            [code == 1, code == 2, code == 3],
-            [junior, self.param("skill_training.amount_intermediate"), self.param("skill_training.amount_senior")],
-            0,
-        )
-        return np.floor(amount + 1e-9).astype("int64")
-
-    @cached_property
-    def skill_junior_estimated(self) -> np.ndarray:
-        """初级工 with no training cost given: paid at the cap, said as an estimate."""
-        return (self.level_code == 1) & ~self.training_cost[1]
-
-    # 初级工 is paid the training cost (三(二)): a cost that comes to nothing (0, or under 1 yuan)
-    # gives nothing, said as a reason rather than as "eligible, 0 yuan". Holds for the other levels
-    # and when no cost is given (the cap is used, said as an estimate).
-    @cached_property
-    def junior_cost_paid(self) -> pd.arrays.BooleanArray:
-        nothing = (self.level_code == 1) & self.training_cost[1] & (self.skill_training_amount < 1)
-        return tri(~nothing, np.ones(self.n, dtype=bool))
-
-    # -- 三(三) 租房补贴 ----------------------------------------------------------------------------
-    @cached_property
-    def self_rented(self) -> pd.arrays.BooleanArray:
-        months, known = self.rented
-        return tri(months > 0, known)
-
-    @cached_property
-    def rent_month_cap(self) -> np.ndarray:
-        """Months from the month of first employment through the window's last month, both
-        included, and at most the longest subsidy period (36)."""
-        end = _month_index(self.window_end())
-        first = np.where(self.first_date_known, _month_index(np.where(self.first_date_known, self.first_date, self.window_end())), end)
-        through_window = np.maximum(end - first + 1, 0)
-        return np.minimum(through_window, self.param("max_subsidy_months").astype("int64"))
-
-    @cached_property
-    def rent_counted_months(self) -> np.ndarray:
-        months, _ = self.rented
-        return np.minimum(months, self.rent_month_cap)
-
-    @cached_property
-    def rent_capped(self) -> np.ndarray:
-        months, known = self.rented
-        return known & (months > self.rent_month_cap) & self.first_date_known
-
-    # -- 三(四) 就业创业服务补贴 (to the organising market entity) -------------------------------------
-    @cached_property
-    def organizer_named(self) -> pd.arrays.BooleanArray:
-        return self._bool("organizer_named")
-
-    @cached_property
-    def organizer_si_months_enough(self) -> pd.arrays.BooleanArray:
-        months, known = self.si
-        return tri(months >= self.param("organizer_service.min_social_insurance_months"), known)
-
-    # -- 三(三) 企业社会保险补贴 (to the employer) ----------------------------------------------------
-    @cached_property
-    def employer_named(self) -> pd.arrays.BooleanArray:
-        return self._bool("employer_named")
-
-    @cached_property
-    def employer_si_months(self) -> np.ndarray:
-        months, _ = self.si
-        return np.minimum(months, self.param("max_subsidy_months").astype("int64"))
-
-    # -- items -----------------------------------------------------------------------------------
     def eligible(self, item: str) -> pd.arrays.BooleanArray:
+        """Coverage and every condition of the item (Kleene logic)."""
+        from core.items import ITEM
+
         out = self.covered
-        for name in ITEM_CONDITIONS[item]:
-            out = out & getattr(self, name)
+        for name in ITEM[item].condition_names:
+            out = out & self.condition(name)
         return out
 
+    def item_error(self, item: str) -> np.ndarray:
+        """A value the item depends on is missing where required, unreadable or cannot be true."""
+        from core.items import ITEM
+
+        out = np.zeros(self.n, dtype=bool)
+        for field in ITEM[item].inputs:
+            out |= self.bad(field)
+        return out
+
+    def status(self, item: str) -> np.ndarray:
+        """ELIGIBLE … ERROR per row, by the precedence of RULES.md."""
+        cond = self.eligible(item)
+        fails = ~cond.to_numpy(dtype=bool, na_value=True)
+        holds = cond.to_numpy(dtype=bool, na_value=False)
+        error = self.item_error(item)
+        return np.select([fails, error, ~holds], [NOT_ELIGIBLE, ERROR, UNKNOWN], ELIGIBLE).astype("int8")
+
     def full_amount(self, item: str) -> np.ndarray:
-        """What the item gives when eligible (for the employer item: 0 until a local standard is set)."""
-        if item == "stabilization":
-            return self.param("stabilization.amount").astype("int64")
-        if item == "family_visit":
-            return self.param("family_visit.amount").astype("int64")
-        if item == "skill_training":
-            return self.skill_training_amount
-        if item == "rent":
-            return self.rent_counted_months * self.param("rent.monthly").astype("int64")
-        if item == "organizer_service":
-            return self.param("organizer_service.amount").astype("int64")
-        if item == "employer_social_insurance":
-            monthly = self.standard("employer_social_insurance.monthly")
-            if monthly is None:
-                return np.zeros(self.n, dtype="int64")
-            return np.floor(self.employer_si_months * monthly + 1e-9).astype("int64")
-        raise KeyError(item)
+        """What the item gives when eligible (an item waiting for a local standard: 0 until set)."""
+        from core.items import ITEM
+
+        return ITEM[item].amount(self)
 
     def amount(self, item: str) -> np.ndarray:
-        ok = self.eligible(item).to_numpy(dtype=bool, na_value=False)
-        return np.where(ok, self.full_amount(item), 0).astype("int64")
+        """What is due under the policy (应享受): the full amount where eligible, else 0."""
+        return np.where(self.status(item) == ELIGIBLE, self.full_amount(item), 0).astype("int64")
 
     # -- hiring targets (二) ------------------------------------------------------------------------
     @cached_property
@@ -452,5 +389,6 @@ class Simulation:
         helped = pd.array(self.frame["county_helped"], dtype="boolean").to_numpy(dtype=bool, na_value=False)
         return (self.category_code == CATEGORIES.index("paired_four")) & in_province & helped
 
-    def condition(self, name: str) -> pd.arrays.BooleanArray:
-        return getattr(self, name)
+
+for _cache in (_paired_matrix,):   # they read the list of policies
+    reference.on_policies_changed(_cache.cache_clear)

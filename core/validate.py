@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 
 from core import idnumber, normalize, reference
 from core.i18n import t
-from core.rules import NO_CERTIFICATE, first_appearances, small_codes
+from core.rules import NO_CERTIFICATE, OTHER_CERTIFICATE, first_appearances, small_codes
 
 # Joins the messages of one row inside result frames and the database. A control character, so a
 # message that quotes what an officer typed (which may contain "；") is never cut in two; shown to
@@ -43,12 +43,18 @@ def _sanitised(msg):
     return s.str.replace(SEP, " ", regex=False).to_numpy(dtype=object) if has.any() else msg
 
 
+# What identifies the person or decides coverage: a problem here is an error of the whole row.
+# Every other column feeds some items only: a problem there makes those items errors (RULES.md,
+# "Errors on one item do not hide the others"), marked ``_bad_<field>`` in the typed frame.
+ROW_FIELDS = ("name", "id_number", "home_province", "registered_poor", "first_employment_date", "work_district")
+
+
 @dataclass
 class Validated:
     typed: pd.DataFrame  # the columns of core.rules plus the normalised input fields
     errors: np.ndarray  # object array of str, "" when the row has none
     warnings: np.ndarray
-    valid: np.ndarray  # bool
+    valid: np.ndarray  # bool: no error of the whole row (items may still have errors)
 
 
 class Messages:
@@ -119,22 +125,37 @@ def validate(
     errors = Messages(n)
     warnings = Messages(n)
     typed = pd.DataFrame(index=frame.index)
+    row_bad = np.zeros(n, dtype=bool)
+    bad: dict[str, np.ndarray] = {}
+
+    def mark(field: str, mask: np.ndarray) -> None:
+        """A problem of ``field`` on the rows of ``mask``: of the whole row, or of the items it feeds."""
+        nonlocal row_bad
+        if field in ROW_FIELDS:
+            row_bad = row_bad | mask
+        else:
+            bad[field] = bad.get(field, np.zeros(n, dtype=bool)) | mask
 
     def required_missing(field: str, blank: np.ndarray) -> None:
         if cols[field].required:
             errors.add(blank, t("validate.missing", lang, header=cols[field].header))
+            mark(field, blank)
 
-    def invalid(field: str, mask: np.ndarray, values: pd.Series, key: str | None = None) -> None:
+    def invalid(field: str, mask: np.ndarray, values: pd.Series, key: str | None = None,
+                into: Messages | None = None) -> None:
         idx = np.flatnonzero(mask)
         if idx.size:   # the message quotes the cell: built for the flagged rows only
             before, after = _around(key or f"validate.invalid.{field}", lang, "value", header=cols[field].header,
                                     as_of=as_of.isoformat())
-            errors.add_rows(idx, before + _quoted(values, idx) + after)
+            (into or errors).add_rows(idx, before + _quoted(values, idx) + after)
+        if into is None:
+            mark(field, mask)
 
-    def after_the_check(field: str, parsed, raw: pd.Series) -> None:
+    def after_the_check(field: str, parsed, raw: pd.Series) -> np.ndarray:
         """A date after the day of the check has not happened yet: an error quoting it."""
         later = (parsed.values > pd.Timestamp(as_of)).to_numpy(dtype=bool, na_value=False)
         invalid(field, later, raw, "validate.invalid.after_check")
+        return later
 
     # 姓名
     # an Excel error value (#N/A ...) in a text column is not a name, county, employer or organiser
@@ -160,6 +181,7 @@ def validate(
             errors.add_rows(rows, t(key, lang, as_of=as_of.isoformat()))
     typed["id_number"] = ids.normalized
     id_ok = ids.flags == 0
+    mark("id_number", ~id_ok)
 
     # 户籍省份
     raw_prov = _col(frame, "home_province")
@@ -179,7 +201,8 @@ def validate(
 
     # 户籍县
     county, excel_error = normalize.normalise_county_refusing(_col(frame, "home_county"), normalize.EXCEL_ERRORS)
-    invalid("home_county", excel_error, county, "validate.invalid.excel_error")
+    # the county decides no item, only sichuan_helped (where the ID number's region then decides)
+    invalid("home_county", excel_error, county, "validate.invalid.excel_error", into=warnings)
     typed["home_county"] = county
     typed["county_helped"] = normalize.helped_sichuan_county(county, _only(ids.region, id_ok))
 
@@ -209,6 +232,7 @@ def validate(
     if only_district is not None:
         other = district.values.notna().to_numpy() & (district.values.to_numpy(dtype=object, na_value="") != only_district)
         errors.add(other, t("validate.other_district", lang, district=only_district))
+        mark("work_district", other)
 
     # 用人单位, 组织输入机构
     employer, excel_error = normalize.clean_text_refusing(_col(frame, "employer"), normalize.EXCEL_ERRORS)
@@ -217,8 +241,11 @@ def validate(
     invalid("organizer", excel_error, organizer, "validate.invalid.excel_error")
     typed["employer"] = employer
     typed["organizer"] = organizer
-    typed["employer_named"] = pd.array(employer.notna().to_numpy(), dtype="boolean")
-    typed["organizer_named"] = pd.array(organizer.notna().to_numpy(), dtype="boolean")
+    # 无, 自行来绍, / …: no entity is named (RULES.md, "Placeholders are not names")
+    typed["employer_named"] = pd.array(employer.notna().to_numpy() & ~normalize.is_placeholder(employer),
+                                       dtype="boolean")
+    typed["organizer_named"] = pd.array(organizer.notna().to_numpy() & ~normalize.is_placeholder(organizer),
+                                        dtype="boolean")
 
     # whole numbers
     for field in ("social_insurance_months", "continuous_months", "self_rented_months"):
@@ -241,10 +268,13 @@ def validate(
     raw_cdate = _col(frame, "certificate_date")
     cdate = normalize.parse_date(raw_cdate)
     invalid("certificate_date", cdate.invalid, raw_cdate, "validate.invalid.date")
-    after_the_check("certificate_date", cdate, raw_cdate)
-    has_level = ~level.blank
+    cert_later = after_the_check("certificate_date", cdate, raw_cdate)
+    # a level is given (a 职业资格 level, or one that cannot be read): its date is required
+    has_level = ~level.blank & (level.values.to_numpy(dtype=object, na_value="") != OTHER_CERTIFICATE)
     errors.add(has_level & cdate.blank, t("validate.certificate_date_missing", lang))
-    typed["certificate_date"] = cdate.values
+    mark("certificate_date", has_level & cdate.blank)
+    # a date that has not happened is wrong data: no condition is decided by it (the item is an error)
+    typed["certificate_date"] = cdate.values.where(~cert_later) if cert_later.any() else cdate.values
     raw_cost = _col(frame, "training_cost")
     cost = normalize.parse_money(raw_cost)
     invalid("training_cost", cost.invalid, raw_cost)
@@ -267,8 +297,11 @@ def validate(
         first_rows = np.asarray(row_numbers)[first_of_person[dup_rows]].astype(str).astype(object)
         before, after = _around("validate.duplicate", lang, "row")
         errors.add_rows(dup_rows, before + first_rows + after)
+    row_bad[dup_rows] = True
 
-    valid = errors.text == ""
+    for field, mask in bad.items():
+        typed[f"_bad_{field}"] = mask
+    valid = ~row_bad
     return Validated(typed=typed, errors=errors.text, warnings=warnings.text, valid=valid)
 
 

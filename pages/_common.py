@@ -22,7 +22,8 @@ from core import i18n
 from core.reference import columns, districts, provinces, skill_levels
 from core.output import item_total
 from core.person import OUTSIDE_SHAOXING
-from core.rules import ITEMS, LEVELS, NO_CERTIFICATE, WORKER_ITEMS
+from core.items import ITEMS, WORKER_ITEMS
+from core.rules import LEVELS, NO_CERTIFICATE
 from core.validate import readable
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -320,6 +321,13 @@ def display_table(frame: pd.DataFrame) -> pd.DataFrame:
             out[item_title(item)] = pd.to_numeric(frame[item], errors="coerce").fillna(0).astype("int64").to_numpy()
     if "total_to_worker" in frame.columns:
         out[ui_text("table.total_to_worker")] = pd.to_numeric(frame["total_to_worker"], errors="coerce").fillna(0).astype("int64").to_numpy()
+    if "total_payable_to_worker" in frame.columns:
+        out[ui_text("table.total_payable_to_worker")] = pd.to_numeric(
+            frame["total_payable_to_worker"], errors="coerce").fillna(0).astype("int64").to_numpy()
+    if "claim_closed" in frame.columns:     # every row says whether what is due can still be paid
+        closed = frame["claim_closed"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+        out[ui_text("table.claim_status")] = pd.Categorical.from_codes(
+            closed.astype("int8"), categories=[ui_text("table.claim_open"), ui_text("table.claim_closed")])
     return out.reset_index(drop=True)
 
 
@@ -432,22 +440,34 @@ def summary_table(summary: dict) -> pd.DataFrame:
     """Each item's total, as a two-column table: the items paid to the workers, their sum, then
     the items paid to organisers and employers (so the column adds up where it says 合计)."""
     amounts = summary.get("amounts", {}) or {}
+    payable = summary.get("payable", {}) or {}
     to_worker = [item for item in ITEMS if item in amounts and item in WORKER_ITEMS]
     to_others = [item for item in ITEMS if item in amounts and item not in WORKER_ITEMS]
+
+    def paid(item):     # what can be paid on the day of the check; nothing where no amount is set
+        return None if item_total(summary, item) is None else int(payable.get(item, item_total(summary, item)))
+
     labels = [item_title(item) for item in to_worker]    # short enough for a phone; 未配置 says the rest
     totals = [item_total(summary, item) for item in to_worker]
+    payables = [paid(item) for item in to_worker]
     labels.append(ui_text("table.total_to_worker"))
     totals.append(int(summary.get("total_to_worker", 0) or 0))
+    payables.append(int(summary.get("total_payable_to_worker", totals[-1]) or 0))
     labels += [item_title(item) for item in to_others]
     totals += [item_total(summary, item) for item in to_others]
+    payables += [paid(item) for item in to_others]
     # yuan with thousands separators; an amount left to an unset local standard says so
-    shown = [f"{v:,}" if v is not None else ui_text("common.not_set") for v in totals]
-    return pd.DataFrame({ui_text("summary.item"): labels, ui_text("summary.amount"): shown})
+
+    def shown(values):
+        return [f"{v:,}" if v is not None else ui_text("common.not_set") for v in values]
+    return pd.DataFrame({ui_text("summary.item"): labels, ui_text("summary.amount"): shown(totals),
+                         ui_text("summary.payable"): shown(payables)})
 
 
 def error_list(frame: pd.DataFrame) -> pd.DataFrame:
-    """Error rows as (row number, the reasons in Chinese), in input order."""
-    bad = ~frame["valid"].astype("boolean").fillna(False)
+    """Rows with errors, of the whole row or of some items, as (row number, the reasons in
+    Chinese), in input order."""
+    bad = frame["errors"].astype("string").fillna("") != ""
     sub = frame.loc[bad.to_numpy(), ["row", "errors"]]
     return pd.DataFrame({ui_text("table.row"): sub["row"].to_numpy(),
                          ui_text("table.errors"): readable(sub["errors"], lang())})
@@ -540,7 +560,7 @@ def card_amount(item) -> str:
 def card_reasons(item) -> list[str]:
     """The plain-Chinese lines under a card's title, all from the engine: the conditions that fail
     (or, for an eligible item, the conditions that hold and how the amount was counted), and notes."""
-    lines = list(item.reasons) + list(item.detail) + list(item.notes)
+    lines = list(getattr(item, "errors", [])) + list(item.reasons) + list(item.detail) + list(item.notes)
     return lines or ([ui_text("self_check.eligible_reason")] if item.status == "eligible" else [])
 
 
@@ -620,7 +640,7 @@ def load_roster(uploaded, state_key: str, district: str | None = None, user=None
     data = uploaded.getvalue()
     digest = content_hash(data)
     standards = local_standards()
-    key = f"{digest}:{district or ''}:{lang()}:{sorted(standards.items()) if standards else ''}"
+    key = f"{digest}:{district or ''}:{lang()}:{sorted(standards.items()) if standards else ''}:{as_of()}"
     kept = st.session_state.get(state_key)
     if kept is not None and kept[0] == key:
         return kept[1]

@@ -37,8 +37,9 @@ def person_fields(defaults: dict, case: dict, seq: int = 123) -> dict:
     return fields
 
 
-def roster_row(fields: dict) -> dict:
-    """The same person as an officer would type it in the roster (Chinese headers)."""
+def roster_row(fields: dict, cells: dict | None = None) -> dict:
+    """The same person as an officer would type it in the roster (Chinese headers); ``cells``
+    (header -> text) replace what the officer typed in those columns."""
     header = {c.field: c.header for c in reference.columns()}
 
     def text(v):
@@ -56,6 +57,7 @@ def roster_row(fields: dict) -> dict:
         if (f == "certificate_level" and v == "无") or f not in header:
             continue
         row[header[f]] = text(v)
+    row.update(cells or {})
     return row
 
 

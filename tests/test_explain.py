@@ -11,7 +11,7 @@ from core import reference
 from core.engine import evaluate_file
 from core.i18n import catalog, t
 from core.person import CANNOT_CHECK, READING_NOTES, Person, estimate
-from core.rules import ITEMS
+from core.items import ITEMS
 from tests.test_validate import person as roster_person
 from tests.test_validate import roster
 
@@ -174,36 +174,53 @@ def test_technician_reason_in_the_roster():
     assert "三个等级" in res.frame["reason"].iloc[0]
 
 
-def test_junior_without_cost_is_said_to_be_estimated():
-    item = estimate(covered(certificate_level="初级工", certificate_date=dt.date(2019, 5, 1)), as_of=AS_OF).item("skill_training")
-    assert item.amount == P["skill_training.cap_junior"]
-    assert item.notes == [t("rules.note.skill_junior_estimated", cap=P["skill_training.cap_junior"])]
+def test_junior_without_cost_asks_for_the_cost_and_is_never_paid_the_ceiling():
+    """RULES.md: 初级工 without a cost is not enough information; the most it could give is the ceiling."""
+    est = estimate(covered(certificate_level="初级工", certificate_date=dt.date(2019, 5, 1)), as_of=AS_OF)
+    item = est.item("skill_training")
+    assert item.status == "unknown" and item.amount == 0
+    cap = P["skill_training.cap_junior"]
+    assert item.missing == [t("rules.worker.cond.junior_cost_given.unknown", cap=cap)]
+    assert item.possible_amount == cap
+    assert "skill_training" in est.pending_items
+    officer = estimate(covered(certificate_level="初级工", certificate_date=dt.date(2019, 5, 1)), as_of=AS_OF,
+                       audience="officer").item("skill_training")
+    assert officer.explanation() == t("rules.cond.junior_cost_given.unknown", cap=cap)
     paid = estimate(covered(certificate_level="初级工", certificate_date=dt.date(2019, 5, 1), training_cost=800), as_of=AS_OF).item("skill_training")
-    assert paid.notes == []
+    assert paid.status == "eligible" and paid.amount == 800 and paid.notes == []
 
 
 def test_rent_cap_is_explained():
-    item = estimate(covered(first_employment_date=dt.date(2020, 1, 20), self_rented_months=20), as_of=AS_OF).item("rent")
+    item = estimate(covered(first_employment_date=dt.date(2020, 1, 20), self_rented_months=17), as_of=AS_OF).item("rent")
     assert item.amount == 12 * P["rent.monthly"]
-    assert any("20" in n and "12" in n for n in item.notes)
+    assert any("17" in n and "12" in n for n in item.notes)
+
+
+def test_an_impossible_month_count_says_what_is_wrong_and_the_most_that_can_be_true():
+    # 2020-01 .. 2021-06 is 18 months: 20 months of rent cannot be true
+    item = estimate(covered(first_employment_date=dt.date(2020, 1, 20), self_rented_months=20), as_of=AS_OF).item("rent")
+    assert item.status == "error" and item.amount == 0 and item.next_step is None
+    assert item.errors == [t("rules.worker.error.impossible_months", header="自行租房月数", months=20, max=18)]
 
 
 def test_employer_item_without_a_standard_has_no_amount():
-    item = estimate(covered(employer="甲公司", social_insurance_months=40), as_of=AS_OF).item("employer_social_insurance")
+    # 2019-01 .. 2021-06: 30 months paid, of which 2019-01 .. 2020-12 (24) are inside the window
+    item = estimate(covered(employer="甲公司", social_insurance_months=30), as_of=AS_OF).item("employer_social_insurance")
     assert item.status == "eligible"
-    assert item.amount is None
-    said = t("rules.note.employer_no_standard", months=P["max_subsidy_months"])   # months capped at 36
+    assert item.amount is None and item.payable is None
+    said = t("rules.note.employer_no_standard", months=24)
     assert said in item.explanation()                                              # the roster's text
     assert item.detail == [t("rules.worker.cond.employer_named.pass"),
-                           t("rules.worker.note.employer_no_standard", months=P["max_subsidy_months"])]
+                           t("rules.worker.note.employer_no_standard", months=24)]
     # the roster's one-column explanation lists items not granted; it does not repeat this per row
-    res = evaluate_file(roster([roster_person(1, employer="甲公司", social_insurance_months="40"), roster_person(2)]),
+    res = evaluate_file(roster([roster_person(1, employer="甲公司", social_insurance_months="30",
+                                              first_employment_date="2019-01-01"), roster_person(2)]),
                         "r.csv", as_of=AS_OF)
     assert said in res.frame["employer_social_insurance_reason"].iloc[0]
     assert said not in res.frame["reason"].iloc[0]
-    with_std = estimate(covered(employer="甲公司", social_insurance_months=40), as_of=AS_OF,
+    with_std = estimate(covered(employer="甲公司", social_insurance_months=30), as_of=AS_OF,
                         standards={"employer_social_insurance.monthly": 100}).item("employer_social_insurance")
-    assert with_std.amount == 36 * 100
+    assert with_std.amount == 24 * 100
 
 
 def test_every_item_explained_in_one_text_per_roster_row():
@@ -235,10 +252,10 @@ def test_an_eligible_item_names_the_conditions_that_hold():
 
 
 def test_rent_over_the_cap_is_explained_once():
-    item = estimate(covered(self_rented_months=40), as_of=AS_OF).item("rent")
+    item = estimate(covered(self_rented_months=30), as_of=AS_OF).item("rent")
     counted = item.amount // P["rent.monthly"]
-    assert counted < 40
-    assert item.explanation() == t("rules.note.rent_capped", reported=40, counted=counted, max=P["max_subsidy_months"],
+    assert counted == 24
+    assert item.explanation() == t("rules.note.rent_capped", reported=30, counted=counted, max=P["max_subsidy_months"],
                                    end=t("rules.month", y=P.end.year, m=P.end.month), monthly=P["rent.monthly"])
 
 
@@ -432,3 +449,19 @@ def test_a_date_after_today_is_set_aside_and_said():
     cert = estimate(covered(certificate_level="中级工", certificate_date=dt.date(2030, 1, 1)), as_of=today)
     assert cert.input_problems and cert.item("skill_training").status == "unknown"
     assert estimate(covered(), as_of=today).input_problems == []
+
+
+def test_the_most_still_possible_does_not_understate_with_the_date_unknown():
+    """With the first employment date unknown, rent could count up to the longest subsidy period:
+    the self-check's "at most X more" is 3000 + 5000 + 21 × 500 = 18,500, not 8,500 (one month)."""
+    person = covered(first_employment_date=None, social_insurance_months=3, continuous_months=12, self_rented_months=21)
+    est = estimate(person, as_of=AS_OF)
+    assert est.pending_items == ["stabilization", "family_visit", "rent"]
+    assert est.item("rent").possible_amount == 21 * P["rent.monthly"]
+    assert est.pending_max == P["stabilization.amount"] + P["family_visit.amount"] + 21 * P["rent.monthly"]
+    # more months than the longest period: the most is the longest period
+    long = estimate(covered(first_employment_date=None, self_rented_months=50), as_of=AS_OF)
+    assert long.item("rent").possible_amount == P["max_subsidy_months"] * P["rent.monthly"]
+    # a level not known: the most is the highest level's amount
+    level = estimate(covered(certificate_level=None), as_of=AS_OF)
+    assert level.item("skill_training").possible_amount == P["skill_training.amount_senior"]

@@ -179,6 +179,8 @@ def _offenders() -> list[str]:
     code = [*sorted((REPO / "core").rglob("*.py")), *sorted((REPO / "pages").glob("*.py")), REPO / "streamlit_app.py"]
     for path in code:
         allowed = ALLOWED.get(path.name, set()) if path.parent.name != "pages" else set()
+        if path.parent.name == "items":
+            allowed = None   # the registry of items: the notice's clause numbers (三(一) …), cited as identifiers
         for line, text in _string_literals(path):
             if allowed is None or text in allowed:
                 continue

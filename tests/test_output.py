@@ -11,7 +11,7 @@ import pytest
 from core import output
 from core.engine import evaluate_file
 from core.i18n import t
-from core.rules import ITEMS
+from core.items import ITEMS
 from tests.test_validate import AS_OF, HEADER, person, roster
 
 EXTRA = ("备注", "联系电话")

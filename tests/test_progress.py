@@ -10,7 +10,7 @@ import pytest
 from core import reference
 from core.engine import evaluate_file
 from core.progress import amounts_by_district, counted_people, monthly_new_hires, progress, targets_for
-from core.rules import ITEMS
+from core.items import ITEMS
 from core.synthetic import synthetic_roster
 from tests.rule_cases import make_id
 from tests.test_validate import AS_OF, person, roster

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from core.engine import evaluate_file
 from core.person import Person, estimate
-from core.rules import ITEMS
+from core.items import ITEMS
 from tests import rule_cases
 
 AS_OF = dt.date(2021, 6, 30)

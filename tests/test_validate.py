@@ -18,7 +18,7 @@ from core import reference
 from core.engine import evaluate_file
 from core.i18n import t
 from core.output import to_json_dict
-from core.rules import ITEMS
+from core.items import ITEMS
 from tests.rule_cases import make_id
 
 AS_OF = dt.date(2021, 6, 30)
@@ -93,33 +93,45 @@ def test_every_missing_required_cell_is_its_own_error():
 
 
 @pytest.mark.parametrize(
-    "field, value, also",
-    [
-        ("home_province", "火星省", {}),
-        ("registered_poor", "也许", {}),
-        ("first_employment_date", "2018-02-30", {}),
-        ("work_district", "萧山区", {}),
-        ("social_insurance_months", "三个半", {}),
-        ("continuous_months", "-2", {}),
-        ("self_rented_months", "2.5", {}),
-        ("certificate_level", "博士后", {"certificate_date": "2019-01-01"}),
-        ("certificate_date", "2019-13-01", {"certificate_level": "中级工"}),
-        ("training_cost", "很多", {}),
+    "field, value, also, items",
+    [   # what identifies the person or decides coverage: an error of the whole row
+        ("home_province", "火星省", {}, None),
+        ("registered_poor", "也许", {}, None),
+        ("first_employment_date", "2018-02-30", {}, None),
+        ("work_district", "萧山区", {}, None),
+        # anything else: an error of the items it feeds (RULES.md), the row stays valid
+        ("social_insurance_months", "三个半", {"organizer": "某劳务合作社", "employer": "某公司"},
+         {"stabilization", "organizer_service", "employer_social_insurance"}),
+        ("continuous_months", "-2", {}, {"family_visit"}),
+        ("self_rented_months", "2.5", {}, {"rent"}),
+        ("certificate_level", "博士后", {"certificate_date": "2019-01-01"}, {"skill_training"}),
+        ("certificate_date", "2019-13-01", {"certificate_level": "中级工"}, {"skill_training"}),
+        ("training_cost", "很多", {"certificate_level": "初级工", "certificate_date": "2019-01-01"}, {"skill_training"}),
     ],
 )
-def test_invalid_value_message_quotes_what_was_typed(field, value, also):
-    [row] = json_rows(evaluate([person(1, **{field: value}, **also)]))
-    assert row["valid"] is False
+def test_invalid_value_message_quotes_what_was_typed(field, value, also, items):
+    result = evaluate([person(1, **{field: value}, **also)])
+    [row] = json_rows(result)
+    assert row["valid"] is (items is not None)
     assert len(row["errors"]) == 1, row["errors"]
     assert value in row["errors"][0]
+    if items is not None:
+        frame = result.frame.iloc[0]
+        assert {i for i in ITEMS if frame[f"{i}_status"] == "error"} == items
+        assert all(row["amounts"].get(i, 0) == 0 for i in items)
 
 
-def test_certificate_level_without_date_is_an_error():
-    rows = json_rows(evaluate([person(1, certificate_level="中级工"), person(2, certificate_level="中级工", certificate_date="2019-05-01")]))
-    assert rows[0]["valid"] is False
-    assert rows[0]["errors"] == [t("validate.certificate_date_missing")]
-    assert rows[1]["valid"] is True
-    assert rows[1]["amounts"]["skill_training"] > 0
+def test_certificate_level_without_date_is_an_error_of_the_skill_item_only():
+    rows = [person(1, certificate_level="中级工", social_insurance_months="5"),
+            person(2, certificate_level="中级工", certificate_date="2019-05-01")]
+    result = evaluate(rows)
+    out = json_rows(result)
+    assert out[0]["valid"] is True
+    assert out[0]["errors"] == [t("validate.certificate_date_missing")]
+    assert result.frame.iloc[0]["skill_training_status"] == "error"
+    assert out[0]["amounts"]["stabilization"] > 0            # the worker's other items are still paid
+    assert out[1]["valid"] is True
+    assert out[1]["amounts"]["skill_training"] > 0
 
 
 # --------------------------------------------------------------------------- rows in, rows out
@@ -315,13 +327,22 @@ def test_a_five_digit_number_is_a_date_serial_only_in_the_plausible_range():
         assert row["errors"] == [t("validate.invalid.date", header=HEADER["first_employment_date"], value=typed)]
 
 
-@pytest.mark.parametrize("field", ["name", "home_county", "employer", "organizer"])
-def test_an_excel_error_value_in_a_text_column_is_an_error_quoting_it(field):
-    # what Excel writes for a formula that failed (#N/A, #DIV/0! ...) is not a name or an employer
+@pytest.mark.parametrize("field, whole_row", [("name", True), ("employer", False), ("organizer", False)])
+def test_an_excel_error_value_in_a_text_column_is_an_error_quoting_it(field, whole_row):
+    # what Excel writes for a formula that failed (#N/A, #DIV/0! ...) is not a name or an employer;
+    # a name identifies the person (the whole row), an employer or organiser feeds one item
     out = json_rows(evaluate([person(1, **{field: "#N/A"}), person(2, **{field: " #DIV/0! "}), person(3)]))
     assert out[0]["errors"] == [t("validate.invalid.excel_error", header=HEADER[field], value="#N/A")]
     assert out[1]["errors"] == [t("validate.invalid.excel_error", header=HEADER[field], value="#DIV/0!")]
+    assert out[0]["valid"] is not whole_row
     assert out[2]["valid"] is True
+
+
+def test_an_excel_error_value_as_county_is_a_warning():
+    # the county decides no item, only sichuan_helped, where the ID number's region then decides
+    out = json_rows(evaluate([person(1, home_county="#N/A")]))
+    assert out[0]["valid"] is True and out[0]["errors"] == []
+    assert out[0]["warnings"] == [t("validate.invalid.excel_error", header=HEADER["home_county"], value="#N/A")]
 
 
 def test_full_width_digits_and_stray_spaces_are_read():
@@ -358,7 +379,7 @@ def test_error_rows_have_every_amount_zero_no_category_and_no_status():
         organizer="金川县劳务合作社",
         employer="某公司",
     )
-    result = evaluate([person(1, **rich), person(2, **rich, training_cost="很多")])
+    result = evaluate([person(1, **rich), person(2, **rich, registered_poor="也许")])
     f = result.frame
     good, bad = f.iloc[0], f.iloc[1]
     assert good["valid"] and good["total_to_worker"] > 0
@@ -396,7 +417,7 @@ def test_only_district_makes_other_districts_rows_errors():
 
 def test_a_rent_cap_that_bites_adds_a_warning():
     rows = [
-        person(1, first_employment_date="2020-01-20", self_rented_months="20"),  # capped at 12 (2020-01..2020-12)
+        person(1, first_employment_date="2020-01-20", self_rented_months="18"),  # capped at 12 (2020-01..2020-12)
         person(2, first_employment_date="2020-01-20", self_rented_months="12"),  # exactly the cap
         person(3, first_employment_date="2018-01-01", self_rented_months="40"),  # capped at 36
     ]

@@ -1,0 +1,50 @@
+"""三(一) 探亲补贴.
+
+Notice, 三(一): "在绍连续工作满一年以上的，给予一次性5000元探亲补贴".
+Reading (RULES.md): continuous work in Shaoxing for at least 12 months; 5000, once per person.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from core.i18n import t
+from core.items.base import ONCE, WORKER, Condition, Item
+from core.rules import tri
+
+
+def continuous_months_enough(sim):
+    """三(一): 在绍连续工作满一年以上."""
+    months, known = sim.continuous
+    return tri(months >= sim.param("family_visit.min_continuous_months"), known)
+
+
+def _fmt(facts, policy):
+    return {"months": facts["continuous_months"], "min": policy["family_visit.min_continuous_months"]}
+
+
+def _amount(sim):
+    return sim.param("family_visit.amount").astype("int64")
+
+
+def _next_step(failing, facts, policy, lang):
+    if failing == {"continuous_months_enough"}:
+        need = policy["family_visit.min_continuous_months"] - facts["continuous_months"]
+        return t("rules.next.family_visit", lang, n=need, amount=policy["family_visit.amount"])
+    return None
+
+
+ITEM = Item(
+    code="family_visit",
+    clause="三(一)",
+    payee=WORKER,
+    frequency=ONCE,
+    conditions=(
+        Condition("continuous_months_enough", "三(一)", continuous_months_enough, changeable_until="claim_deadline",
+                  fmt=_fmt),
+    ),
+    inputs=("continuous_months",),
+    amount=_amount,
+    facts=lambda sim: {"continuous_months": np.clip(sim.continuous[0], 0, 999)},
+    next_step=_next_step,
+    possible=lambda sim: (_amount(sim), np.ones(sim.n, dtype=bool)),
+)
