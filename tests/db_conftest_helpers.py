@@ -7,6 +7,7 @@ skipped, unless REQUIRE_POSTGRES=1, then they fail.
 """
 from __future__ import annotations
 
+import datetime as dt
 import glob
 import io
 import os
@@ -184,10 +185,16 @@ def roster_csv(rows: list[dict]) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
-def evaluate(content: bytes, filename: str = "roster.csv", district: str | None = None):
+# A day of the check before the claim deadline (2021-12-31), so that what is due is payable and
+# enters the ledger; after the deadline nothing is paid (test_db_uploads tests that too).
+CHECK_DAY = dt.date(2021, 6, 30)
+
+
+def evaluate(content: bytes, filename: str = "roster.csv", district: str | None = None,
+             as_of: dt.date = CHECK_DAY):
     from core.engine import evaluate_file
 
-    return evaluate_file(content, filename, only_district=district)
+    return evaluate_file(content, filename, as_of=as_of, only_district=district)
 
 
 def user(role: str = "city_officer", name: str | None = None, district: str | None = None):

@@ -73,7 +73,7 @@ def test_concurrent_imports_from_separate_processes(sqlite_db, tmp_path):
         files.append(p)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     procs = [subprocess.Popen([sys.executable, "-m", "core", "import", str(f), "--user", "officer",
-                               "--format", "json"], cwd=tmp_path, env=env,
+                               "--format", "json", "--as-of", "2021-06-30"], cwd=tmp_path, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE) for f in files]
     outs = [p.communicate(timeout=180) for p in procs]
     assert [p.returncode for p in procs] == [0, 0, 0], [o[1].decode() for o in outs]

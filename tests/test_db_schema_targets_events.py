@@ -16,11 +16,11 @@ def test_migrations_create_exactly_the_models(db):
     from alembic.runtime.migration import MigrationContext
 
     from core.db.models import metadata
-    from core.db.session import engine
+    from core.db.session import engine, head_revision
 
     with engine().connect() as conn:
         ctx = MigrationContext.configure(conn)
-        assert ctx.get_current_revision() == "0001"
+        assert ctx.get_current_revision() == head_revision()
         assert compare_metadata(ctx, metadata) == []
 
 

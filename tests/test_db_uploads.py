@@ -1,6 +1,8 @@
 """Uploads across time: duplicates, one-time items paid once, withdrawals, district isolation."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import pytest
 from sqlalchemy import func, select
@@ -8,7 +10,7 @@ from sqlalchemy import func, select
 from core.db import audit, uploads
 from core.db.accounts import AccountError
 from core.db.cli import progress_from_db
-from core.db.models import ONE_TIME_ITEMS, payments, roster_rows
+from core.db.models import ONE_TIME_ITEMS, ROW_ITEMS, payments, roster_rows
 from core.db.session import reading
 from core.progress import progress
 from tests.db_conftest_helpers import (  # noqa: F401  (fixtures)
@@ -126,7 +128,8 @@ def test_withdrawal_is_audited_keeps_rows_and_releases_payments(db):
     with reading() as conn:
         per_item = conn.execute(select(payments.c.item, func.count()).where(payments.c.active)
                                 .group_by(payments.c.item)).all()
-    assert {item: n for item, n in per_item if item != "rent"} == {item: 2 for item in ONE_TIME_ITEMS}
+    assert {item: n for item, n in per_item if item != "rent"} == {item: 2 for item in ROW_ITEMS if item != "rent"}
+    assert set(ONE_TIME_ITEMS) == {"stabilization", "family_visit", "organizer_service"}
 
 
 def test_district_officer_sees_and_stores_only_its_district(db):
@@ -182,3 +185,61 @@ def test_progress_from_db_equals_file_based_progress(db):
         return f.where(f.notna(), None)
 
     pd.testing.assert_frame_equal(plain(stored), plain(result.frame), check_dtype=False)
+
+
+def _ledger(item: str) -> list[tuple]:
+    with reading() as conn:
+        return conn.execute(select(payments.c.seq, payments.c.months, payments.c.amount)
+                            .where(payments.c.active, payments.c.item == item)
+                            .order_by(payments.c.upload_id, payments.c.seq)).all()
+
+
+def test_skill_subsidy_is_paid_once_per_level_over_uploads(db):
+    """三(二) has no 一次性 (RULES.md): a later higher level pays its own amount, the same level twice
+    pays once."""
+    officer = user("city_officer")
+    junior = roster_csv([person(1, 职业资格等级="初级工", 取证日期="2018-06-01", 培训费用="800")])
+    s1 = uploads.store_upload(evaluate(junior), officer, "j.csv", junior)
+    assert s1.result.frame["skill_training"].tolist() == [800]
+    intermediate = roster_csv([person(1, 职业资格等级="中级工", 取证日期="2019-06-01")])
+    s2 = uploads.store_upload(evaluate(intermediate), officer, "i.csv", intermediate)
+    assert s2.result.frame["skill_training"].tolist() == [1500]          # another level: paid
+    assert "skill_training" not in (s2.result.frame["prior_paid"].iloc[0] or "")
+    again = roster_csv([person(1, 职业资格等级="中级工", 取证日期="2019-06-01", 连续工作月数="14")])
+    s3 = uploads.store_upload(evaluate(again), officer, "again.csv", again)
+    assert s3.result.frame["skill_training"].tolist() == [0]             # the same level: once
+    assert s3.flagged == 1
+    assert _ledger("skill_training") == [(1, None, 800), (2, None, 1500)]
+
+
+def test_employer_months_count_once_over_uploads_up_to_the_longest_period(db):
+    """The monthly-items rule (RULES.md): employer social insurance counts months inside the window,
+    at most 36 per person over all uploads; a later upload counts only the months not yet counted."""
+    officer = user("city_officer")
+    first = roster_csv([person(1, 社保缴纳月数="20")])
+    s1 = uploads.store_upload(evaluate(first), officer, "1.csv", first)
+    assert s1.result.frame["employer_social_insurance_months"].tolist() == [20]
+    later = roster_csv([person(1, 社保缴纳月数="38")])      # 2018-03 .. 2021-04: 38 possible
+    s2 = uploads.store_upload(evaluate(later, as_of=dt.date(2021, 4, 30)), officer, "2.csv", later)
+    # 2018-03 .. 2020-12 is 34 months inside the window: 14 more than the 20 already counted
+    assert s2.result.frame["employer_social_insurance_months"].tolist() == [14]
+    assert [m for _, m, _ in _ledger("employer_social_insurance")] == [20, 14]
+
+
+def test_after_the_claim_deadline_nothing_enters_the_ledger_and_rows_say_so(db):
+    """RULES.md, the claim deadline: due stays what the policy gives, nothing is payable or paid."""
+    officer = user("city_officer")
+    content = roster_csv([person(1), person(2)])
+    summary = uploads.store_upload(evaluate(content, as_of=dt.date(2022, 1, 1)), officer, "late.csv", content)
+    frame = summary.result.frame
+    assert (frame["stabilization"] > 0).all() and (frame["stabilization_payable"] == 0).all()
+    assert (frame["total_payable_to_worker"] == 0).all() and frame["claim_closed"].all()
+    with reading() as conn:
+        assert conn.execute(select(func.count()).select_from(payments)).scalar_one() == 0
+    stored = uploads.load_rows()
+    assert stored["claim_closed"].all() and (stored["total_payable_to_worker"] == 0).all()
+    assert (stored["total_to_worker"] > 0).all()
+    # the same people checked before the deadline are paid: nothing was recorded as paid late
+    early = roster_csv([person(1), person(2), person(3)])
+    s2 = uploads.store_upload(evaluate(early), officer, "early.csv", early)
+    assert s2.flagged == 0 and (s2.result.frame["stabilization_payable"] > 0).all()

@@ -11,6 +11,8 @@ from sqlalchemy import (
     String, Table, Text, UniqueConstraint, text,
 )
 
+from core.items import ITEMS, ONCE, REGISTRY
+
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -19,10 +21,10 @@ NAMING = {
 }
 metadata = MetaData(naming_convention=NAMING)
 
-# Item codes of the roster (engine.ITEMS); their amounts live in data/policy, not here.
-ONE_TIME_ITEMS = ("stabilization", "family_visit", "skill_training", "organizer_service")
-ROW_ITEMS = ("stabilization", "family_visit", "skill_training", "rent", "organizer_service",
-             "employer_social_insurance")
+# Item codes of the roster, from the registry (core.items); their amounts live in data/policy.
+# A new item needs a migration adding its four columns to roster_rows.
+ROW_ITEMS = ITEMS
+ONE_TIME_ITEMS = tuple(i.code for i in REGISTRY if i.frequency == ONCE)
 
 users = Table(
     "users", metadata,
@@ -84,6 +86,8 @@ uploads = Table(
     Column("withdrawn_at", DateTime),
     Column("withdrawn_by", String(64)),
     Column("withdraw_reason", Text),
+    Column("as_of", Date),                     # the day of the check (RULES.md: due and payable)
+    Column("total_payable_to_worker", BigInteger),
     # the same content is kept once while it is not withdrawn (concurrent uploads included)
     Index("uq_uploads_active_content", "content_hash", unique=True,
           sqlite_where=text("withdrawn_at IS NULL"), postgresql_where=text("withdrawn_at IS NULL")),
@@ -133,10 +137,14 @@ roster_rows = Table(
     Column("self_rented_months", Integer),
     Column("organizer", String(255)),
     Column("prior_paid", Text, nullable=False, default=""),
+    Column("claim_closed", Boolean),          # checked after the claim deadline: nothing payable
+    Column("total_payable_to_worker", BigInteger),
 )
 
-# Ledger of what was granted to a person: one-time items once (seq 0), rent as successive
-# slices of months (seq 0, 1, …). Unique while active, so two concurrent uploads cannot both pay.
+# Ledger of what was paid to or for a person, by how often the item pays (core.items): a one-time
+# item once (seq 0), the skill subsidy once per level (seq = the level, 1 初级工 … 3 高级工), a
+# monthly item as successive slices of months (seq 0, 1, …). Only what is payable on the day of
+# the check is entered. Unique while active, so two concurrent uploads cannot both pay.
 payments = Table(
     "payments", metadata,
     Column("id", Integer, primary_key=True),

@@ -67,6 +67,13 @@ def alembic_config(url: str):
     return cfg
 
 
+def head_revision() -> str:
+    """The newest migration of ``core/db/migrations``."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
 def upgrade(eng: Engine, revision: str = "head") -> str | None:
     """Migrate ``eng``'s database to ``revision``; returns the revision reached."""
     from alembic import command

@@ -4,12 +4,14 @@
   changes nothing and says when and by whom the first was made.
 - A district officer stores its own district's rows only: rows of another district in its file
   become error rows (kept, like every row).
-- One-time items (``ONE_TIME_ITEMS``) already granted to the same person (same keyed ID hash) in an
-  earlier upload that is not withdrawn are set to 0 with a warning; rent pays only the months not
-  yet paid (the roster's rented months are cumulative since first employment, so the months
-  already paid are subtracted). The ledger table ``payments`` has a unique index per person and
-  item (per slice of months for rent) among active entries, so two concurrent uploads cannot both
-  pay: the loser's transaction fails and is retried, and then sees the other's payment.
+- What an earlier upload that is not withdrawn already paid the same person (same keyed ID hash)
+  is set to 0 with a warning, by how often the item pays (``core.items``): a one-time item once,
+  the skill subsidy once per level, a monthly item (rent, employer social insurance) only for the
+  months not yet paid (the roster's months are cumulative since first employment, so the months
+  already paid are subtracted). The ledger table ``payments`` has a unique index per person, item
+  and seq (the level, or the slice of months) among active entries, so two concurrent uploads
+  cannot both pay: the loser's transaction fails and is retried, and then sees the other's payment.
+  Only what is payable on the day of the check enters the ledger (nothing after the deadline).
 - A withdrawal marks the upload and releases its ledger entries; no row is ever deleted.
 """
 from __future__ import annotations
@@ -25,19 +27,19 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from core.db import audit, ids
 from core.db.accounts import AccountError, User, can
-from core.db.models import ONE_TIME_ITEMS, ROW_ITEMS, payments, roster_rows, uploads
+from core.db.models import ROW_ITEMS, payments, roster_rows, uploads
 from core.db.session import reading, transaction, utcnow
 from core.i18n import t
+from core.items import ONCE_PER_LEVEL, PER_MONTH, REGISTRY, WORKER_ITEMS
+from core.rules import LEVELS, STATUSES
 from core.validate import SEP
 
-WORKER_ITEMS = ("stabilization", "family_visit", "skill_training", "rent")
 MAX_ATTEMPTS = 8
-STATUSES = ("eligible", "not_eligible", "unknown")
 CATEGORIES = ("paired_four", "other_central_western", "not_counted")
 _ROW_COLUMNS = [c.name for c in roster_rows.columns if c.name not in ("id", "upload_id")]
 _INT_COLUMNS = [*ROW_ITEMS, "total_to_worker"]
 _NULLABLE_INT = ["year", "rent_counted_months", "employer_social_insurance_months", "social_insurance_months",
-                 "continuous_months", "self_rented_months"]
+                 "continuous_months", "self_rented_months", "total_payable_to_worker"]
 _DATE_COLUMNS = ["first_employment_date", "certificate_date"]
 
 
@@ -130,6 +132,13 @@ def apply_prior_payments(frame: pd.DataFrame, conn: Connection, before: int | No
                          lang: str = "zh") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Zero what earlier active uploads already paid; returns (adjusted frame, ledger entries).
 
+    How an item is matched against the ledger follows how often it pays (``core.items``): a
+    one-time item once per person, the skill subsidy once per person and level, a monthly item by
+    the months not yet paid (the roster's months are cumulative since the first employment, so
+    the months already paid are subtracted; with the engine's cap this keeps a person within the
+    longest subsidy period over all uploads). Only what is payable on the day of the check enters
+    the ledger (nothing after the claim deadline); what is due is adjusted the same way.
+
     ``frame`` needs ``person_key`` and the result columns. Ledger entries: person_key, item, seq,
     months, amount, row. ``before``: count only the payments of uploads numbered below it (the
     state in which that upload was stored).
@@ -140,65 +149,100 @@ def apply_prior_payments(frame: pd.DataFrame, conn: Connection, before: int | No
     has_key = valid & pk.notna().to_numpy()
     keys = pd.unique(pk[has_key]).tolist()
     prior = _prior_payments(conn, keys, before) if keys else pd.DataFrame(columns=["person_key", "item", "seq", "months", "upload_id"])
-    flagged = np.zeros(len(frame), dtype=bool)
-    prior_paid = pd.Series([""] * len(frame), index=frame.index, dtype="string")
-    warnings = frame["warnings"].astype("string").fillna("")
-    ledger = []
-    rows = frame["row"].to_numpy()
-
-    # defensive: one person twice in the same upload (the engine already makes later rows errors)
-    first_of_person = ~pk.duplicated(keep="first").to_numpy() | ~has_key
-
-    for item in ONE_TIME_ITEMS:
-        amount = frame[item].to_numpy().astype("int64")
-        paid = prior[prior["item"] == item].drop_duplicates("person_key")
-        paid_upload = pk.map(dict(zip(paid["person_key"], paid["upload_id"])))
-        already = (has_key & paid_upload.notna().to_numpy() & (amount > 0)) | (has_key & ~first_of_person & (amount > 0))
-        if already.any():
-            prefix, suffix = t("db.upload.prior_one_time", lang, item=t(f"db.items.{item}", lang),
-                               upload="\x00").split("\x00")
-            where = paid_upload.astype("Int64").astype("string").fillna("?")
-            warnings = _append(warnings, already, prefix + where + suffix)
-            prior_paid = _append(prior_paid, already, item)
-            amount = np.where(already, 0, amount)
-            frame[item] = amount
-            flagged |= already
-        grant = has_key & (amount > 0)
-        if grant.any():
-            ledger.append(pd.DataFrame({"person_key": pk[grant].to_numpy(), "item": item, "seq": 0,
-                                        "months": None, "amount": amount[grant], "row": rows[grant]}))
-
-    # rent: pay only months not yet paid; amount stays monthly x counted months
-    rent = frame["rent"].to_numpy().astype("int64")
-    months = pd.to_numeric(frame["rent_counted_months"], errors="coerce").fillna(0).to_numpy().astype("int64")
-    prior_rent = prior[prior["item"] == "rent"]
-    paid_months = pk.map(prior_rent.groupby("person_key")["months"].sum()).fillna(0).to_numpy().astype("int64")
-    next_seq = pk.map(prior_rent.groupby("person_key")["seq"].max() + 1).fillna(0).to_numpy().astype("int64")
-    reduce = has_key & (rent > 0) & (paid_months > 0)
-    if reduce.any():
-        left = np.clip(months - paid_months, 0, None)
-        per_month = np.where(months > 0, rent // np.maximum(months, 1), 0)
-        new_months = np.where(reduce, left, months)
-        rent = np.where(reduce, per_month * left, rent)
-        prefix, suffix = t("db.upload.prior_rent", lang, months="\x00").split("\x00")
-        warnings = _append(warnings, reduce, prefix + pd.Series(paid_months, index=frame.index).astype("string") + suffix)
-        prior_paid = _append(prior_paid, reduce, "rent")
-        frame["rent"] = rent
-        frame["rent_counted_months"] = new_months
-        months = new_months
-        flagged |= reduce
-    grant = has_key & (rent > 0) & first_of_person
-    if grant.any():
-        ledger.append(pd.DataFrame({"person_key": pk[grant].to_numpy(), "item": "rent", "seq": next_seq[grant],
-                                    "months": months[grant], "amount": rent[grant], "row": rows[grant]}))
-
-    frame["warnings"] = warnings
-    frame["prior_paid"] = prior_paid
+    open_ = ~frame["claim_closed"].fillna(False).to_numpy(dtype=bool) if "claim_closed" in frame \
+        else np.ones(len(frame), dtype=bool)
+    state = _Adjusting(frame, pk, has_key, prior, open_, lang)
+    for spec in REGISTRY:
+        if spec.frequency == PER_MONTH:
+            state.monthly(spec.code)
+        else:
+            state.once(spec.code, per_level=spec.frequency == ONCE_PER_LEVEL)
+    frame["warnings"] = state.warnings
+    frame["prior_paid"] = state.prior_paid
     frame["total_to_worker"] = np.sum([frame[i].to_numpy().astype("int64") for i in WORKER_ITEMS], axis=0)
-    frame.attrs["flagged"] = int(flagged.sum())
-    led = pd.concat(ledger, ignore_index=True) if ledger else pd.DataFrame(
+    for item in ROW_ITEMS:
+        frame[f"{item}_payable"] = np.where(open_, frame[item].to_numpy().astype("int64"), 0)
+    frame["total_payable_to_worker"] = np.where(open_, frame["total_to_worker"], 0)
+    frame.attrs["flagged"] = int(state.flagged.sum())
+    led = pd.concat(state.ledger, ignore_index=True) if state.ledger else pd.DataFrame(
         columns=["person_key", "item", "seq", "months", "amount", "row"])
     return frame, led
+
+
+# the ledger's seq of a certificate level: 1 初级工, 2 中级工, 3 高级工 (0 none or unread)
+_LEVEL_SEQ = {level: i + 1 for i, level in enumerate(LEVELS)}
+
+
+class _Adjusting:
+    """The state of ``apply_prior_payments`` while it goes through the items."""
+
+    def __init__(self, frame, pk, has_key, prior, open_, lang):
+        self.frame, self.pk, self.has_key, self.prior, self.open, self.lang = frame, pk, has_key, prior, open_, lang
+        self.flagged = np.zeros(len(frame), dtype=bool)
+        self.prior_paid = pd.Series([""] * len(frame), index=frame.index, dtype="string")
+        self.warnings = frame["warnings"].astype("string").fillna("")
+        self.rows = frame["row"].to_numpy()
+        self.ledger: list[pd.DataFrame] = []
+        # defensive: one person twice in the same upload (the engine already makes later rows errors)
+        self.first_of_person = ~pk.duplicated(keep="first").to_numpy() | ~has_key
+
+    def _flag(self, mask: np.ndarray, item: str, message) -> None:
+        self.warnings = _append(self.warnings, mask, message)
+        self.prior_paid = _append(self.prior_paid, mask, item)
+        self.flagged |= mask
+
+    def once(self, item: str, per_level: bool) -> None:
+        """One time per person (or per person and level): 0 where an earlier upload paid it."""
+        pk, has_key = self.pk, self.has_key
+        amount = self.frame[item].to_numpy().astype("int64")
+        seq = (self.frame["certificate_level"].astype(object).map(_LEVEL_SEQ).fillna(0).astype("int64").to_numpy()
+               if per_level else np.zeros(len(self.frame), dtype="int64"))
+        paid = self.prior[self.prior["item"] == item]
+        person_seq = pk.fillna("").to_numpy(dtype=object) + "\x00" + seq.astype(str).astype(object)
+        paid_seq = paid["person_key"].astype(str).to_numpy(dtype=object) + "\x00" + \
+            pd.to_numeric(paid["seq"]).fillna(0).astype("int64").astype(str).to_numpy(dtype=object)
+        paid_upload = pd.Series(person_seq).map(dict(zip(paid_seq, paid["upload_id"]))) if len(paid) \
+            else pd.Series([None] * len(pk), dtype=object)
+        already = has_key & (amount > 0) & (paid_upload.notna().to_numpy() | ~self.first_of_person)
+        if already.any():
+            prefix, suffix = t("db.upload.prior_one_time", self.lang, item=t(f"db.items.{item}", self.lang),
+                               upload="\x00").split("\x00")
+            where = pd.Series(paid_upload.to_numpy(), index=self.frame.index).astype("Int64").astype("string").fillna("?")
+            self._flag(already, item, prefix + where + suffix)
+            amount = np.where(already, 0, amount)
+            self.frame[item] = amount
+        grant = has_key & (amount > 0) & self.open
+        if grant.any():
+            self.ledger.append(pd.DataFrame({"person_key": pk[grant].to_numpy(), "item": item, "seq": seq[grant],
+                                             "months": None, "amount": amount[grant], "row": self.rows[grant]}))
+
+    def monthly(self, item: str) -> None:
+        """Per counted month: only the months not yet paid (the amount stays monthly × months)."""
+        pk, has_key = self.pk, self.has_key
+        column = "rent_counted_months" if item == "rent" else f"{item}_months"
+        amount = self.frame[item].to_numpy().astype("int64")
+        months = pd.to_numeric(self.frame[column], errors="coerce").fillna(0).to_numpy().astype("int64")
+        paid = self.prior[self.prior["item"] == item]
+        paid_months = pk.map(pd.to_numeric(paid["months"]).groupby(paid["person_key"]).sum()).fillna(0) \
+            .to_numpy().astype("int64")
+        next_seq = pk.map(pd.to_numeric(paid["seq"]).groupby(paid["person_key"]).max() + 1).fillna(0) \
+            .to_numpy().astype("int64")
+        eligible = (self.frame[f"{item}_status"].astype(object) == "eligible").to_numpy()
+        reduce = has_key & eligible & (months > 0) & (paid_months > 0)
+        if reduce.any():
+            left = np.clip(months - paid_months, 0, None)
+            per_month = np.where(months > 0, amount // np.maximum(months, 1), 0)
+            new_months = np.where(reduce, left, months)
+            amount = np.where(reduce, per_month * left, amount)
+            prefix, suffix = t(f"db.upload.prior_months.{item}", self.lang, months="\x00").split("\x00")
+            self._flag(reduce, item, prefix + pd.Series(paid_months, index=self.frame.index).astype("string") + suffix)
+            self.frame[item] = amount
+            self.frame[column] = new_months
+            months = new_months
+        grant = has_key & eligible & (months > 0) & self.first_of_person & self.open
+        if grant.any():
+            self.ledger.append(pd.DataFrame({"person_key": pk[grant].to_numpy(), "item": item, "seq": next_seq[grant],
+                                             "months": months[grant], "amount": amount[grant], "row": self.rows[grant]}))
 
 
 # --- storing --------------------------------------------------------------------------------
@@ -233,7 +277,7 @@ def _records(frame: pd.DataFrame, upload_id: int) -> list[dict]:
             v = pd.to_numeric(v, errors="coerce").astype("float64")
         elif col == "valid":
             v = v.astype(bool)
-        elif col in ("sichuan_helped", "registered_poor"):
+        elif col in ("sichuan_helped", "registered_poor", "claim_closed"):
             v = v.astype("boolean")
         else:
             v = v.astype("string")
@@ -243,13 +287,23 @@ def _records(frame: pd.DataFrame, upload_id: int) -> list[dict]:
 
 
 def _summary_of(frame: pd.DataFrame) -> dict:
+    payable = {item: int(pd.to_numeric(frame[f"{item}_payable"]).sum()) for item in ROW_ITEMS
+               if f"{item}_payable" in frame}
     return {
         "rows": int(len(frame)),
         "valid": int(frame["valid"].to_numpy(dtype=bool).sum()),
         "errors": int((~frame["valid"].to_numpy(dtype=bool)).sum()),
         "amounts": {item: int(pd.to_numeric(frame[item]).sum()) for item in ROW_ITEMS if item in frame},
         "total_to_worker": int(pd.to_numeric(frame["total_to_worker"]).sum()),
+        "payable": payable,
+        "total_payable_to_worker": int(pd.to_numeric(frame.get("total_payable_to_worker", pd.Series([0]))).sum()),
     }
+
+
+def _as_of(result) -> dt.date | None:
+    """The day of the check of an evaluated roster (its summary)."""
+    text_ = (getattr(result, "summary", None) or {}).get("as_of")
+    return dt.date.fromisoformat(text_) if text_ else None
 
 
 def _duplicate(conn: Connection, digest: str):
@@ -298,6 +352,7 @@ def store_upload(result, user: User, filename: str, content: bytes, *, ip: str |
                     valid=summ["valid"], errors=summ["errors"],
                     blank_rows=int(result.summary.get("blank_rows", 0) or 0), flagged=flagged,
                     total_to_worker=summ["total_to_worker"], demo=demo,
+                    as_of=_as_of(result), total_payable_to_worker=summ["total_payable_to_worker"],
                 ).returning(uploads.c.id)).scalar_one()
                 if len(ledger):
                     conn.execute(insert(payments), _param_records({
@@ -349,7 +404,8 @@ class StoredView:
 
 # what a stored row holds of the result: laid over a file already stored, it shows the result as
 # stored then, even after an earlier upload was withdrawn (its payments no longer count now)
-_STORED_RESULT = ("valid", "errors", "warnings", *ROW_ITEMS, "rent_counted_months", "total_to_worker", "prior_paid")
+_STORED_RESULT = ("valid", "errors", "warnings", *ROW_ITEMS, "rent_counted_months", "employer_social_insurance_months", "total_to_worker",
+                  "total_payable_to_worker", "claim_closed", "prior_paid")
 
 
 def as_stored(result, user: User, content: bytes, lang: str = "zh") -> StoredView:
@@ -376,10 +432,14 @@ def as_stored(result, user: User, content: bytes, lang: str = "zh") -> StoredVie
             for col in _STORED_RESULT:
                 if col in adjusted:
                     adjusted[col] = adjusted[col].astype(object).where(~found, at_row[col].to_numpy()) \
-                        if col in ("errors", "warnings", "prior_paid", "valid") else \
+                        if col in ("errors", "warnings", "prior_paid", "valid", "claim_closed") else \
                         np.where(found, pd.to_numeric(at_row[col], errors="coerce").fillna(0).to_numpy(),
                                  adjusted[col].to_numpy()).astype("int64")
             adjusted["valid"] = adjusted["valid"].astype(bool)
+            closed = adjusted["claim_closed"].fillna(False).astype(bool).to_numpy()
+            adjusted["claim_closed"] = closed
+            for item in ROW_ITEMS:     # payable as stored: what was due, unless checked after the deadline
+                adjusted[f"{item}_payable"] = np.where(closed, 0, adjusted[item].to_numpy()).astype("int64")
         adjusted.attrs["flagged"] = int((adjusted["prior_paid"].fillna("").astype(str) != "").sum())
     summ = _summary_of(adjusted)
     view = replace(result, frame=adjusted.drop(columns=["person_key"]),
