@@ -15,7 +15,8 @@ import pyarrow.csv as pacsv
 
 from core import reference
 from core.i18n import t
-from core.rules import ITEMS
+from core.items import AMOUNT_ITEMS, ITEMS
+from core.rules import STATUSES
 from core.validate import readable, split
 
 BOM = "\ufeff".encode("utf-8")
@@ -41,8 +42,11 @@ def to_json_dict(result) -> dict:
         "category": [None if pd.isna(x) else x for x in f["category"].astype(object).tolist()],
         "sichuan_helped": f["sichuan_helped"].astype(bool).tolist(),
         "total_to_worker": f["total_to_worker"].astype("int64").tolist(),
+        "total_payable_to_worker": f["total_payable_to_worker"].astype("int64").tolist(),
+        "claim_closed": f["claim_closed"].astype(bool).tolist(),
     }
     amounts = {item: f[item].astype("int64").tolist() for item in ITEMS}
+    payable = {item: f[f"{item}_payable"].astype("int64").tolist() for item in AMOUNT_ITEMS}
     status = {item: [None if pd.isna(x) else x for x in f[f"{item}_status"].astype(object).tolist()] for item in ITEMS}
     esi_months = f["employer_social_insurance_months"].astype("int64").tolist()
     rows = []
@@ -55,8 +59,11 @@ def to_json_dict(result) -> dict:
                 "warnings": cols["warnings"][i],
                 "category": cols["category"][i],
                 "sichuan_helped": cols["sichuan_helped"][i],
-                "amounts": {item: amounts[item][i] for item in ITEMS if item != "employer_social_insurance"},
+                "amounts": {item: amounts[item][i] for item in AMOUNT_ITEMS},
                 "total_to_worker": cols["total_to_worker"][i],
+                "payable": {item: payable[item][i] for item in AMOUNT_ITEMS},
+                "total_payable_to_worker": cols["total_payable_to_worker"][i],
+                "claim_closed": cols["claim_closed"][i],
                 "status": {item: status[item][i] for item in ITEMS},
                 "employer_social_insurance": {
                     "months": esi_months[i],
@@ -65,7 +72,9 @@ def to_json_dict(result) -> dict:
             }
         )
     summary = dict(result.summary)
-    summary["amounts"] = {k: v for k, v in summary["amounts"].items() if k != "employer_social_insurance"}
+    summary["amounts"] = {k: v for k, v in summary["amounts"].items() if k in AMOUNT_ITEMS}
+    if "payable" in summary:
+        summary["payable"] = {k: v for k, v in summary["payable"].items() if k in AMOUNT_ITEMS}
     summary["employer_social_insurance"] = item_total(result.summary, "employer_social_insurance")
     return {"rows": rows, "summary": summary}
 
@@ -89,6 +98,8 @@ def export_columns(lang: str = "zh") -> list[tuple[str, str]]:
         ("rent_counted_months", t("output.rent_counted_months", lang)),
         ("employer_social_insurance_months", t("output.employer_social_insurance_months", lang)),
         ("total_to_worker", t("output.total_to_worker", lang)),
+        ("total_payable_to_worker", t("output.total_payable_to_worker", lang)),
+        ("claim_closed", t("output.claim_status", lang)),
         ("reason", t("output.reason", lang)),
     ]
     return cols
@@ -99,7 +110,10 @@ def export_frame(result, lang: str = "zh") -> pd.DataFrame:
     f = result.frame
     data = {}
     yes, no = t("output.yes_word", lang), t("output.no_word", lang)
-    status_words = {s: t(f"rules.status.{s}", lang) for s in ("eligible", "not_eligible", "unknown")}
+    status_words = {s: t(f"output.status.{s}", lang) for s in STATUSES}
+    covered_words = {s: t(f"rules.status.{s}", lang) for s in STATUSES}
+    deadline = pd.Timestamp(result.summary["claim_deadline"]).date() if result.summary.get("claim_deadline") else None
+    closed_word = t("output.claim_closed", lang, deadline=_day(deadline, lang)) if deadline else ""
     cat_words = {c: t(f"rules.category.{c}", lang) for c in ("paired_four", "other_central_western", "not_counted")}
     for col, header in export_columns(lang):
         s = f[col]
@@ -109,8 +123,13 @@ def export_frame(result, lang: str = "zh") -> pd.DataFrame:
             known = s.notna().to_numpy()
             codes = np.where(known, np.where(s.to_numpy(dtype=bool, na_value=False), 0, 1), -1)
             s = pd.Categorical.from_codes(codes, categories=[yes, no])
-        elif col == "covered" or col.endswith("_status"):
+        elif col == "covered":
+            s = s.cat.rename_categories(covered_words) if hasattr(s, "cat") else s
+        elif col.endswith("_status"):
             s = s.cat.rename_categories(status_words) if hasattr(s, "cat") else s
+        elif col == "claim_closed":   # 可兑现, or 兑现已截止 with the date, on every row (ROSTER.md)
+            s = pd.Categorical.from_codes(np.where(s.to_numpy(dtype=bool), 1, 0),
+                                          categories=[t("output.claim_open", lang), closed_word])
         elif col == "category":
             s = s.cat.rename_categories(cat_words)
         elif col == "employer_social_insurance" and item_total(result.summary, col) is None:
@@ -185,6 +204,10 @@ def write_csv(result, path, lang: str = "zh") -> None:
             fh.write(piece)
 
 
+def _day(d, lang: str) -> str:
+    return t("rules.date", lang, y=d.year, m=d.month, d=d.day)
+
+
 def summary_rows(result, lang: str = "zh") -> list[tuple[str, object]]:
     s = result.summary
     rows = [
@@ -198,7 +221,16 @@ def summary_rows(result, lang: str = "zh") -> list[tuple[str, object]]:
         rows.append((t(f"rules.item_title.{item}", lang) + t("output.summary.yuan", lang),
                      t("output.summary.no_standard", lang) if total is None else total))
     rows.append((t("output.total_to_worker", lang), s["total_to_worker"]))
+    for item in ITEMS:
+        total = item_total(s, item)
+        payable = s.get("payable", {}).get(item, 0)
+        rows.append((t("output.summary.payable", lang, item=t(f"rules.item_title.{item}", lang)),
+                     t("output.summary.no_standard", lang) if total is None else payable))
+    rows.append((t("output.summary.total_payable_to_worker", lang), s.get("total_payable_to_worker", 0)))
     rows.append((t("output.summary.as_of", lang), s["as_of"]))
+    rows.append((t("output.summary.claim_deadline", lang), s.get("claim_deadline", "")))
+    rows.append((t("output.claim_status", lang), t("output.claim_open", lang) if not s.get("claim_closed")
+                 else t("output.claim_closed", lang, deadline=s.get("claim_deadline", ""))))
     return rows
 
 

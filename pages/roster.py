@@ -1,5 +1,7 @@
 """名单核验 (officers): template, upload, summary, result table with filter and search, errors by
 row, downloads. The file is read once per content hash (pages/_common.load_roster)."""
+from datetime import date
+
 import streamlit as st
 
 from core.output import item_total
@@ -27,6 +29,10 @@ for column, fmt, mime in ((left, "xlsx", "application/vnd.openxmlformats-officed
                            width="stretch")
 
 st.subheader(ui_text("roster.upload_title"))
+# the day of the check (RULES.md: due and payable): today unless the officer chooses another day
+st.session_state.setdefault("as_of", date.today())
+st.date_input(ui_text("roster.as_of"), key="as_of", min_value=date(2018, 1, 1), max_value=date.today(),
+              help=ui_text("roster.as_of_help"), format="YYYY-MM-DD")
 uploaded = st.file_uploader(ui_text("roster.upload_label"), type=["csv", "xlsx", "xls"],
                             max_upload_size=MAX_UPLOAD_MB, key="roster_file",
                             help=ui_text("roster.upload_limit", mb=MAX_UPLOAD_MB))
@@ -62,12 +68,17 @@ if summary.get("flagged"):     # rows whose items an earlier upload already paid
     st.warning(ui_text("roster.flagged", n=f"{summary['flagged']:,}"), icon=":material/info:")
 
 st.subheader(ui_text("roster.summary_title"))
+if summary.get("claim_closed"):
+    st.warning(ui_text("roster.claim_closed", as_of=summary["as_of"], deadline=summary["claim_deadline"]),
+               icon=":material/event_busy:")
 c1, c2, c3, c4 = st.columns(4)
 c1.metric(ui_text("roster.rows"), f"{summary['rows']:,}")
 c2.metric(ui_text("roster.valid"), f"{summary['valid']:,}")
 c3.metric(ui_text("roster.errors"), f"{summary['errors']:,}")
 c4.metric(ui_text("roster.blank"), f"{summary.get('blank_rows', 0):,}")
-st.metric(ui_text("roster.total"), money(summary["total_to_worker"]))
+t1, t2 = st.columns(2)
+t1.metric(ui_text("roster.total"), money(summary["total_to_worker"]))
+t2.metric(ui_text("roster.total_payable"), money(summary.get("total_payable_to_worker", summary["total_to_worker"])))
 st.markdown(f"**{ui_text('roster.amounts_title')}**")
 st.dataframe(summary_table(summary), hide_index=True, width="stretch", key="amounts_table",
              column_config={ui_text("summary.amount"): st.column_config.TextColumn(alignment="right")})
@@ -86,9 +97,9 @@ st.dataframe(table, hide_index=True, width="stretch", height=420, key="result_ta
              column_config={ui_text("table.errors"): st.column_config.TextColumn(width="large"),
                             ui_text("table.reason"): st.column_config.TextColumn(width="large")})
 
-if summary["errors"]:
-    with st.expander(ui_text("roster.errors_title", n=f"{summary['errors']:,}"), expanded=summary["errors"] <= 20):
-        errors = error_list(result.frame)
+errors = error_list(result.frame)     # errors of whole rows and of single items
+if len(errors):
+    with st.expander(ui_text("roster.errors_title", n=f"{len(errors):,}"), expanded=len(errors) <= 20):
         if len(errors) <= ERRORS_IN_FULL:    # a table that wraps: every message read whole, phones too
             st.table(errors.set_index(errors.columns[0]))
         else:

@@ -358,6 +358,12 @@ def metrics(at) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
+def before_deadline(at, day=dt.date(2021, 6, 30)) -> AppTest:
+    """The officer chooses a day of the check before the claim deadline (2021-12-31)."""
+    at.date_input(key="as_of").set_value(day)
+    return at.run()
+
+
 def upload(at, name: str, data: bytes, key="roster_file") -> AppTest:
     at.file_uploader(key=key).set_value((name, data, "application/octet-stream"))
     return at.run()
@@ -541,12 +547,14 @@ def test_the_roster_screen_shows_what_the_database_keeps_in_any_language(as_user
     user = as_user("city_officer")
     first, same_people = roster_csv(60, seed=52), roster_csv(60, seed=52, encoding="utf-8")
     at = open_page("pages/roster.py")
+    before_deadline(at)                             # what is due is payable, and saving pays it
     upload(at, "a.csv", first)
     at.button(key="store_upload").click().run()
     paid_first = int(load_rows()["total_to_worker"].sum())
     assert paid_first > 0
 
     at = open_page("pages/roster.py")
+    before_deadline(at)
     upload(at, "b.csv", same_people)                # other bytes, the same people: nothing more to pay
     total = ui("roster.total")
     assert metrics(at)[total] == _common.money(0)
@@ -630,3 +638,45 @@ def test_choices_shown_in_words_keep_their_answer_across_languages(as_user):
     assert at.radio(key="sc_poor").value == "no"                      # the answer changed in English
     assert at.selectbox(key="sc_cert").value == "中级工"
     assert not at.warning
+
+
+def test_the_officer_chooses_the_day_of_the_check_due_and_payable_are_shown_apart(as_user):
+    """RULES.md, the claim deadline: the roster page lets the officer choose the day of the check;
+    after 2021-12-31 the amounts are still what was due, nothing is payable, and every row says so."""
+    as_user("city_officer")
+    data = roster_csv(40, seed=61)
+    at = open_page("pages/roster.py")
+    before_deadline(at, dt.date(2021, 12, 31))
+    upload(at, "r.csv", data)
+    loaded = at.session_state["roster_loaded"][1]
+    due = loaded.result.summary["total_to_worker"]
+    assert due > 0
+    assert metrics(at)[ui("roster.total")] == _common.money(due)
+    assert metrics(at)[ui("roster.total_payable")] == _common.money(due)     # on the deadline: payable
+    assert not any(ui("roster.claim_closed", as_of="\x00", deadline="\x00").split("\x00")[0] in w.value
+                   for w in at.warning)
+    assert set(loaded.table[ui("table.claim_status")]) == {ui("table.claim_open")}
+
+    before_deadline(at, dt.date(2022, 1, 1))        # the day after the deadline: the file is checked again
+    loaded = at.session_state["roster_loaded"][1]
+    assert loaded.result.summary["total_to_worker"] == due
+    assert metrics(at)[ui("roster.total")] == _common.money(due)
+    assert metrics(at)[ui("roster.total_payable")] == _common.money(0)
+    assert ui("roster.claim_closed", as_of="2022-01-01", deadline="2021-12-31") in [w.value for w in at.warning]
+    assert set(loaded.table[ui("table.claim_status")]) == {ui("table.claim_closed")}
+
+
+def test_rows_with_errors_of_single_items_are_listed_with_their_row_number(as_user):
+    as_user("city_officer")
+    header = [c.header for c in reference.columns()]
+    good = dict(zip(header, ["张三", "513226199001010015", "四川省", "金川县", "是", "2019-01-01", "柯桥区", "", "abc",
+                             "12", "", "", "", "0", ""]))
+    data = pd.DataFrame([good]).to_csv(index=False).encode("utf-8")
+    at = open_page("pages/roster.py")
+    before_deadline(at)
+    upload(at, "r.csv", data)
+    frame = at.session_state["roster_loaded"][1].result.frame
+    assert frame["valid"].tolist() == [True] and frame["stabilization_status"].tolist() == ["error"]
+    assert frame["family_visit"].tolist() == [5000]        # the other items are still paid
+    listed = _common.error_list(frame)
+    assert listed[ui("table.row")].tolist() == [2]
