@@ -34,7 +34,7 @@ ROLES = ("admin", "city_officer", "district_officer", "leader")
 ROSTER_ROLES = ("admin", "city_officer", "district_officer")
 DASHBOARD_ROLES = ("admin", "city_officer", "leader")
 
-STATUS_COLORS = {"eligible": "green", "not_eligible": "red", "unknown": "orange"}
+STATUS_COLORS = {"eligible": "green", "not_eligible": "red", "unknown": "orange", "error": "violet"}
 
 
 def _through_the_apps_navigation() -> None:

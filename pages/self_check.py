@@ -3,6 +3,7 @@ import datetime as dt
 
 import streamlit as st
 
+from core import reference
 from core.i18n import DEFAULT_LANG, join_list
 from core.person import estimate
 from pages._common import (
@@ -16,6 +17,9 @@ YES_NO = ("yes", "no", "unknown")
 st.set_page_config(layout="centered")
 st.title(ui_text("self_check.title"))
 st.write(ui_text("self_check.intro"))
+_deadline = reference.policies()[-1]["claim_deadline"]     # the last claim deadline in force
+if (as_of() or dt.date.today()) > _deadline:     # said before the questions, not after four steps
+    st.warning(ui_text("self_check.closed_before", date=format_day(_deadline)), icon=":material/event_busy:")
 
 
 # Answers whose choices are shown in words of the page's language (yes/no, district, certificate):
@@ -113,6 +117,8 @@ def badge(item, closed: bool) -> str:
         return ui_text("self_check.badge.eligible_closed" if closed else "self_check.badge.eligible")
     if item.status == "not_eligible":
         return ui_text("self_check.badge.not_eligible_final" if item.final else "self_check.badge.not_eligible")
+    if item.status == "error":      # an answer that cannot be true (more months than have passed)
+        return ui_text("self_check.badge.error")
     return ui_text("self_check.badge.unknown")
 
 

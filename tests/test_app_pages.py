@@ -185,9 +185,11 @@ def test_self_check_answers_give_the_engines_cards_and_amounts():
 def test_self_check_claim_window_closed_and_open():
     deadline = reference.policy()["claim_deadline"]
     at = open_page()
+    before = ui("self_check.closed_before", date=_common.format_day(deadline))
+    assert [w.value for w in at.warning] == [before]      # said before the questions (today is after 2021-12-31)
     at.button(key="sc_submit").click().run()
     closed = ui("self_check.deadline_closed", date=_common.format_day(deadline))
-    assert [w.value for w in at.warning] == [closed]      # today is after 2021-12-31
+    assert [w.value for w in at.warning] == [before, closed]
     at.session_state["as_of"] = dt.date(2019, 6, 1)
     at.run()
     assert not at.warning
