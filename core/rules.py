@@ -167,11 +167,22 @@ class Simulation:
         first = self.frame["first_employment_date"]
         self.n = len(first)
         self._conditions: dict[str, pd.arrays.BooleanArray] = {}
+        self._memo: dict = {}
+
+    def memo(self, key, compute):
+        """``compute()`` once per simulation (a column several items read, a status)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def date_column(self, column: str) -> np.ndarray:
+        """A date column as datetime64[D] (NaT unknown), converted once."""
+        return self.memo(("date", column), lambda: _date(self.frame[column]))
 
     # -- which policy applies to each row -------------------------------------------------------
     @cached_property
     def first_date(self) -> np.ndarray:
-        return _date(self.frame["first_employment_date"])
+        return self.date_column("first_employment_date")
 
     @cached_property
     def first_date_known(self) -> np.ndarray:
@@ -238,15 +249,21 @@ class Simulation:
         through = month_index(np.array([_np_date(self.as_of)]))[0] - first + 1
         return np.where(self.first_date_known, np.maximum(through, 0), 0)
 
+    def reported_months(self, field: str) -> tuple[np.ndarray, np.ndarray]:
+        """(a month count as reported, 0 for unknown; known mask)."""
+        return self.memo(("reported", field), lambda: _int(self.frame[field]))
+
     def impossible_months(self, field: str) -> np.ndarray:
         """RULES.md, "Month counts that cannot be true": more months than have passed since the
         month of first employment is an error of the items the count feeds (not capped)."""
-        months, known = _int(self.frame[field])
-        return known & self.first_date_known & (months > self.possible_months)
+        def compute():
+            months, known = self.reported_months(field)
+            return known & self.first_date_known & (months > self.possible_months)
+        return self.memo(("impossible", field), compute)
 
     def months(self, field: str) -> tuple[np.ndarray, np.ndarray]:
         """(a month count with 0 for unknown, known mask); a count that cannot be true is not known."""
-        months, known = _int(self.frame[field])
+        months, known = self.reported_months(field)
         return months, known & ~self.impossible_months(field)
 
     @cached_property
@@ -337,10 +354,12 @@ class Simulation:
         """Coverage and every condition of the item (Kleene logic)."""
         from core.items import ITEM
 
-        out = self.covered
-        for name in ITEM[item].condition_names:
-            out = out & self.condition(name)
-        return out
+        def compute():
+            out = self.covered
+            for name in ITEM[item].condition_names:
+                out = out & self.condition(name)
+            return out
+        return self.memo(("eligible", item), compute)
 
     def item_error(self, item: str) -> np.ndarray:
         """A value the item depends on is missing where required, unreadable or cannot be true."""
@@ -353,17 +372,19 @@ class Simulation:
 
     def status(self, item: str) -> np.ndarray:
         """ELIGIBLE … ERROR per row, by the precedence of RULES.md."""
-        cond = self.eligible(item)
-        fails = ~cond.to_numpy(dtype=bool, na_value=True)
-        holds = cond.to_numpy(dtype=bool, na_value=False)
-        error = self.item_error(item)
-        return np.select([fails, error, ~holds], [NOT_ELIGIBLE, ERROR, UNKNOWN], ELIGIBLE).astype("int8")
+        def compute():
+            cond = self.eligible(item)
+            fails = ~cond.to_numpy(dtype=bool, na_value=True)
+            holds = cond.to_numpy(dtype=bool, na_value=False)
+            error = self.item_error(item)
+            return np.select([fails, error, ~holds], [NOT_ELIGIBLE, ERROR, UNKNOWN], ELIGIBLE).astype("int8")
+        return self.memo(("status", item), compute)
 
     def full_amount(self, item: str) -> np.ndarray:
         """What the item gives when eligible (an item waiting for a local standard: 0 until set)."""
         from core.items import ITEM
 
-        return ITEM[item].amount(self)
+        return self.memo(("amount", item), lambda: ITEM[item].amount(self))
 
     def amount(self, item: str) -> np.ndarray:
         """What is due under the policy (应享受): the full amount where eligible, else 0."""

@@ -12,10 +12,11 @@ not eligible. A certificate dated before the first employment is paid, with a no
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from core.i18n import t
 from core.items.base import ONCE_PER_LEVEL, WORKER, Condition, Item, Texts
-from core.rules import LEVELS, _date, tri
+from core.rules import LEVELS, tri
 
 OTHER = len(LEVELS) + 1      # level code of a certificate that is not a 职业资格 level
 JUNIOR, INTERMEDIATE, SENIOR = 1, 2, 3
@@ -40,7 +41,7 @@ def level_listed(sim):
 
 
 def _certificate_date(sim) -> np.ndarray:
-    return _date(sim.frame["certificate_date"])
+    return sim.date_column("certificate_date")
 
 
 def _without_level(sim) -> np.ndarray:
@@ -57,10 +58,10 @@ def certificate_in_window(sim):
 
 def training_cost(sim) -> tuple[np.ndarray, np.ndarray]:
     """(培训费用 with 0 for unknown, known mask)."""
-    import pandas as pd
-
-    cost = pd.array(sim.frame["training_cost"], dtype="Float64")
-    return cost.to_numpy(dtype="float64", na_value=0.0), ~np.asarray(cost.isna())
+    def compute():
+        cost = pd.array(sim.frame["training_cost"], dtype="Float64")
+        return cost.to_numpy(dtype="float64", na_value=0.0), ~np.asarray(cost.isna())
+    return sim.memo("training_cost", compute)
 
 
 def junior_cost_given(sim):
@@ -76,6 +77,10 @@ def junior_cost_paid(sim):
 
 
 def _amount(sim):
+    return sim.memo("skill_amount", lambda: _computed_amount(sim))
+
+
+def _computed_amount(sim):
     """初级工: the training cost, capped, in whole yuan (a fraction of a yuan is dropped, so the
     subsidy never exceeds what was paid); 中级工, 高级工: the fixed amounts; else 0."""
     code = sim.level_code
