@@ -83,6 +83,16 @@ def _read(path: str):
     return read_roster(data, p.name)
 
 
+def _load_added_counties() -> None:
+    """The Sichuan helped counties administrators added (core.db.counties), when the storage is
+    installed and a database is set up; the file's list otherwise."""
+    try:
+        from core.db.cli import load_added_counties
+    except ImportError:
+        return
+    load_added_counties()
+
+
 def cmd_evaluate(args) -> int:
     from core import output
     from core.engine import evaluate_roster
@@ -92,6 +102,7 @@ def cmd_evaluate(args) -> int:
         raw = _read(args.roster)
     except RosterReadError as exc:
         return _fail(str(exc))
+    _load_added_counties()
     result = evaluate_roster(raw, as_of=args.as_of, only_district=args.district)
 
     def write():
@@ -140,6 +151,7 @@ def cmd_progress(args) -> int:
             raw = _read(args.roster)
         except RosterReadError as exc:
             return _fail(str(exc))
+        _load_added_counties()
         result = evaluate_roster(raw, as_of=args.as_of)
         report = progress(result.frame, args.year, _stored_targets(args.year))
     return _write_out(args, lambda: _write(json.dumps(report, ensure_ascii=False), args.out))

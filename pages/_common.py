@@ -342,7 +342,7 @@ def stored_table(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
             values = values.map(lambda v: i18n.t(f"db.events_page.level_{v}", lang()) if pd.notna(v) else v)
         elif col == "status":
             values = values.map(lambda v: i18n.t(f"rules.status.{v}", lang()) if pd.notna(v) else v)
-        elif col == "ok":
+        elif col in ("ok", "own_paired_county"):
             values = np.where(values.fillna(False).astype(bool), yes, ui_text("common.no"))
         elif col == "demo":
             if not values.fillna(False).astype(bool).any():
@@ -416,7 +416,8 @@ def _target_in_words(target) -> str:
 
 
 EVENT_COLUMNS = {     # what the events page shows of each table (core.enterprise output), in order
-    "fairs": ("fair_id", "district", "date", "venue", "enterprise", "amount", "reason", "clause", "demo"),
+    "fairs": ("fair_id", "district", "date", "province_name", "venue", "own_paired_county", "enterprise", "amount",
+              "reason", "to_confirm", "clause", "demo"),
     "love_posts": ("id", "employer", "person", "id_number_masked", "year", "months", "counted_months", "amount",
                    "reason", "clause", "demo"),
     "bases": ("id", "base", "level", "year", "hires", "status", "amount", "reason", "clause", "demo"),

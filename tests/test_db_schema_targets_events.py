@@ -9,6 +9,7 @@ from core import reference
 from core.db import audit, events, targets
 from core.db.accounts import AccountError
 from tests.db_conftest_helpers import db, pg_db, pg_server, sqlite_db, user  # noqa: F401  (fixtures)
+from tests.test_db_cli import HEAD
 
 
 def test_migrations_create_exactly_the_models(db):
@@ -20,7 +21,7 @@ def test_migrations_create_exactly_the_models(db):
 
     with engine().connect() as conn:
         ctx = MigrationContext.configure(conn)
-        assert ctx.get_current_revision() == "0001"
+        assert ctx.get_current_revision() == HEAD
         assert compare_metadata(ctx, metadata) == []
 
 
