@@ -278,3 +278,37 @@ def test_dashboard_leaves_demo_rows_out_of_real_data_unless_asked(sqlite_db):
     at.toggle(key="dash_include_demo").set_value(True).run()
     assert note(rows) in [c.value for c in at.caption]
     assert t("ui.dashboard.stored_demo_banner") in [w.value for w in at.warning]
+
+
+def test_an_administrator_adds_a_helped_county_on_the_targets_page(sqlite_db):
+    """The list of Sichuan helped counties is shown (built in and added); an addition is made
+    without a code change, confirmed, audited, and counts from then on; a bad code is refused
+    with one sentence and what was typed is kept."""
+    from core import reference
+    from core.db import audit
+    from core.i18n import t
+
+    admin = user("admin")
+    at = page("admin_targets.py", admin).run()
+    assert not at.exception, at.exception
+    listed = next(df.value for df in at.dataframe if t("db.col.code") in df.value.columns)
+    assert len(listed) == len(reference.helped_counties_file())
+    add = lambda: next(b for b in at.button if b.proto.form_id == "db_county_add").click().run()  # noqa: E731
+    at.text_input(key="county_code").input("52263")
+    at.text_input(key="county_name").input("某县")
+    add()
+    assert [e.value for e in at.error] == [t("db.counties.bad_code", code="52263")]
+    assert at.text_input(key="county_name").value == "某县"
+    at.text_input(key="county_code").input("513437")
+    at.text_input(key="county_name").input("雷波县")
+    at.text_input(key="county_aliases").input("雷波；雷波县城")
+    add()
+    assert not at.exception and not at.error
+    assert [s.value for s in at.success] == [t("db.counties.added", code="513437", name="雷波县")]
+    listed = next(df.value for df in at.dataframe if t("db.col.code") in df.value.columns).set_index(t("db.col.code"))
+    assert listed.loc["513437", t("db.col.origin")] == t("db.counties.origin.admin")
+    assert listed.loc["513437", t("db.col.aliases")] == "雷波;雷波县城"
+    assert "513437" in set(reference.sichuan_helped_counties()["code"])
+    assert len(audit.entries(action="county_add")) == 1
+    next(b for b in at.button if b.proto.form_id == "db_county_remove").click().run()
+    assert "513437" not in set(reference.sichuan_helped_counties()["code"])
