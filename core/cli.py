@@ -6,7 +6,9 @@
 
 Exit status: 0 when the file was read (even if rows have errors), 2 when it could not be read
 or the --out file cannot be written (one sentence on standard error). Storage commands (``db``,
-``users``, ``import``, ``demo``, ``progress --from-db``) come from ``core.db.cli``.
+``users``, ``import``, ``demo``, ``counties``, ``progress --from-db``) come from ``core.db.cli``;
+when a database is set up, ``evaluate`` and ``progress`` first read the Sichuan helped counties
+administrators added there.
 """
 from __future__ import annotations
 

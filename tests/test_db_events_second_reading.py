@@ -182,3 +182,21 @@ def test_counties_on_the_command_line(sqlite_db, capsys):
     path.write_bytes(_roster("雷波县", "513437"))
     assert main(["evaluate", str(path)]) == 0
     assert json.loads(capsys.readouterr().out)["rows"][0]["sichuan_helped"] is True
+
+
+def test_love_posts_of_one_id_number_written_differently_are_one_person(db):
+    """The stored key is built on the roster's normalisation: spaces, full-width digits and a
+    lower-case x give the same person, whose months are capped together."""
+    from core.enterprise import love_post_subsidies
+
+    officer = user("city_officer")
+    number = make_id("513226", "19900101", 7)
+    written = [number, f"{number[:6]} {number[6:14]} {number[14:]}",
+               number.translate(str.maketrans("0123456789X", "０１２３４５６７８９ｘ"))]
+    for year, text in zip((2018, 2019, 2020), written):
+        events.add_love_post(officer, "某单位", year, 12, person_name="李四", id_number=text)
+    events.add_love_post(officer, "另一单位", 2020, 6, person_name="李四", id_number=number.lower())
+    posts = events.love_posts_frame()
+    assert posts["person_key"].nunique() == 1 and posts["id_number_masked"].nunique() == 1
+    out = love_post_subsidies(posts, 1000)
+    assert out["counted_months"].tolist() == [12, 12, 12, 0]

@@ -10,9 +10,9 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy import Table, insert, select, update
 
-from core import idnumber
+from core import idnumber, normalize, reference
 from core.db import audit, ids
-from core.enterprise import MONTHS_PER_YEAR
+from core.enterprise import MONTHS_PER_YEAR, province_from_venue
 from core.db.accounts import AccountError, User, can, canonical_district
 from core.db.models import bases, fair_enterprises, fairs, love_posts
 from core.db.session import reading, transaction, utcnow
@@ -58,9 +58,6 @@ def _province(value: str | None, venue: str) -> str:
     """A fair's province as its 2-digit code: the one given (a code, or a name such as 四川 /
     四川省), else the one the place names (core.enterprise.province_from_venue); refused when
     neither says."""
-    from core import normalize, reference
-    from core.enterprise import province_from_venue
-
     text = (value or "").strip() if isinstance(value, str) else ""
     if text:
         if text in set(reference.provinces()["code"]):
