@@ -75,9 +75,8 @@ with st.form("db_county_add"):
     prefecture = c5.text_input(_t("admin.county_prefecture"), key="county_prefecture")
     source = c6.text_input(_t("admin.county_source"), key="county_source")
     if st.form_submit_button(_t("admin.county_add")):
-        split = lambda text: [v for v in text.replace("；", ";").replace("，", ";").replace(",", ";").split(";") if v.strip()]  # noqa: E731
         try:
-            counties.add_county(user, code, name, aliases=split(aliases), old_codes=split(old_codes),
+            counties.add_county(user, code, name, aliases=aliases, old_codes=old_codes,
                                 prefecture=prefecture, source=source)
         except AccountError as exc:
             st.error(exc.text(lang()))

@@ -29,6 +29,7 @@ from core.db.session import reading, transaction, utcnow
 log = logging.getLogger(__name__)
 REFRESH_SECONDS = 30
 _CODE = re.compile(r"^\d{6}$")
+_SEPARATORS = re.compile("[;,\uff1b\uff0c\u3001\\s]+")
 _lock = threading.Lock()
 _loaded_at: float | None = None
 
@@ -38,9 +39,16 @@ def _require(user: User) -> None:
         raise AccountError("db.permission_denied")
 
 
+def _split(values) -> list:
+    """A list, or one text of several separated by ; , (half- or full-width), 、 or spaces."""
+    if isinstance(values, str):
+        return [v for v in _SEPARATORS.split(values) if v]
+    return list(values or ())
+
+
 def _codes(values) -> list[str]:
     out = []
-    for v in values or ():
+    for v in _split(values):
         v = normalize.clean_scalar(v) or ""
         if not _CODE.match(v):
             raise AccountError("db.counties.bad_code", code=v)
@@ -49,7 +57,7 @@ def _codes(values) -> list[str]:
 
 
 def _names(values) -> list[str]:
-    return [n for n in (normalize.clean_scalar(v) for v in values or ()) if n and ";" not in n]
+    return [n for n in (normalize.clean_scalar(v) for v in _split(values)) if n and ";" not in n]
 
 
 def added() -> pd.DataFrame:
@@ -86,8 +94,9 @@ def refresh(max_age: float = REFRESH_SECONDS) -> None:
 
 def add_county(user: User, code: str, name: str, aliases=(), old_codes=(), prefecture: str | None = None,
                source: str | None = None, ip: str | None = None) -> int:
-    """Add a county (6-digit GB/T 2260 code of Sichuan, 51…; its name; optional aliases, old
-    codes, prefecture and where it is documented). A code already in the list is refused."""
+    """Add a county (6-digit GB/T 2260 code of Sichuan, 51…; its name; optional aliases and old
+    codes, as lists or as one text separated by ; , or 、; prefecture and where it is
+    documented). A code already in the list is refused."""
     _require(user)
     code = (normalize.clean_scalar(code) or "")
     if not _CODE.match(code):
