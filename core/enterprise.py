@@ -105,7 +105,12 @@ def _province_prefix() -> tuple[re.Pattern, dict[str, str]]:
             if name:
                 names[name] = row.code
     alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-    return re.compile(f"^(?:{alternatives})"), names
+    return re.compile(f"^({alternatives})"), names
+
+
+def _sichuan() -> str:
+    """The province of the helped counties (51)."""
+    return reference.helped_counties_file()["code"].str[:2].iloc[0]
 
 
 def province_from_venue(venue: pd.Series) -> pd.Series:
@@ -115,11 +120,9 @@ def province_from_venue(venue: pd.Series) -> pd.Series:
     v = venue.astype("string").fillna("").reset_index(drop=True)
     v = v.str.normalize("NFKC").str.replace(r"\s+", "", regex=True)
     pattern, names = _province_prefix()
-    named = v.str.extract(f"({pattern.pattern[1:]})", expand=False) \
-        .where(v.str.match(pattern.pattern), pd.NA).map(names, na_action="ignore").astype("string")
-    sichuan = reference.helped_counties_file()["code"].str[:2].iloc[0]
-    county = pd.Series(in_paired_area(v), dtype=bool)
-    return named.where(named.notna(), pd.Series(np.where(county, sichuan, None), dtype="string"))
+    named = v.str.extract(pattern, expand=False).map(names, na_action="ignore").astype("string")
+    county = pd.Series(np.where(in_paired_area(v), _sichuan(), None), dtype="string")
+    return named.where(named.notna(), county)
 
 
 def fair_provinces(fairs: pd.DataFrame) -> tuple[pd.Series, np.ndarray]:
@@ -147,8 +150,7 @@ def own_paired_county(fairs: pd.DataFrame, province: pd.Series | None = None) ->
     district, venue = _text(fairs, "district"), _text(fairs, "venue")
     if province is None:
         province = fair_provinces(fairs)[0]
-    sichuan = reference.helped_counties_file()["code"].str[:2].iloc[0]
-    prov_ok = (province.isna() | (province == sichuan)).fillna(True).to_numpy(dtype=bool)
+    prov_ok = (province.isna() | (province == _sichuan())).fillna(True).to_numpy(dtype=bool)
     out = np.zeros(len(fairs), dtype=bool)
     for (d, v), rows in pd.Series(range(len(fairs))).groupby([district, venue]).groups.items():
         county = paired.get(d)
@@ -157,12 +159,13 @@ def own_paired_county(fairs: pd.DataFrame, province: pd.Series | None = None) ->
     return out & prov_ok
 
 
-def _counted_fairs(fairs: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """(frame with parsed dates, province code, counted: held in one of the four provinces)."""
+def _counted_fairs(fairs: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series, np.ndarray, np.ndarray]:
+    """(frame with parsed dates, province code, derived from the place, counted: held in one of
+    the four provinces)."""
     f = fairs.reset_index(drop=True).assign(date=lambda x: pd.to_datetime(x["date"], errors="coerce"))
-    province, _ = fair_provinces(f)
+    province, derived = fair_provinces(f)
     counted = province.isin(paired_provinces()).fillna(False).to_numpy(dtype=bool)
-    return f, province, counted
+    return f, province, derived, counted
 
 
 def recruitment_fair_subsidies(fairs: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
@@ -175,7 +178,7 @@ def recruitment_fair_subsidies(fairs: pd.DataFrame, lang: str = "zh") -> pd.Data
     """
     p = reference.policy()
     per = int(p["recruitment_fair.per_enterprise"])
-    f, province, paired = _counted_fairs(fairs)
+    f, province, derived, paired = _counted_fairs(fairs)
     f["enterprise"] = f["enterprise"].astype("string").str.strip()
     fair = ["fair_id"] if "fair_id" in f.columns else ["district", "date", "venue"]
     key = f[fair].astype("string").fillna("").assign(_p=province.fillna(""), _e=_text(f, "enterprise"))
@@ -184,7 +187,6 @@ def recruitment_fair_subsidies(fairs: pd.DataFrame, lang: str = "zh") -> pd.Data
     unknown = province.isna().to_numpy(dtype=bool)
     window = ((f["date"] >= pd.Timestamp(p.start)) & (f["date"] <= pd.Timestamp(p.end))).fillna(False).to_numpy(dtype=bool)
     pay = named & ~repeat & paired & window
-    _, derived = fair_provinces(f)
     f["province"] = province.to_numpy()
     f["province_name"] = np.where(unknown, "", province_names(province.fillna("")))
     f["province_derived"] = derived
@@ -218,7 +220,7 @@ def fairs_per_district(fairs: pd.DataFrame, year: int) -> pd.DataFrame:
     need = int(p["recruitment_fair.min_fairs_per_district_year"])
     names = reference.districts()["name"].tolist()
     if fairs is not None and len(fairs):
-        f, province, counted = _counted_fairs(fairs)
+        f, province, _, counted = _counted_fairs(fairs)
         f = f.assign(_own=own_paired_county(f, province), _p=province.fillna(""))
         f = f[(f["date"].dt.year == year).fillna(False).to_numpy(dtype=bool) & counted]
         fair = ["fair_id"] if "fair_id" in f.columns else ["district", "date", "venue", "_p"]
