@@ -200,3 +200,21 @@ def test_love_posts_of_one_id_number_written_differently_are_one_person(db):
     assert posts["person_key"].nunique() == 1 and posts["id_number_masked"].nunique() == 1
     out = love_post_subsidies(posts, 1000)
     assert out["counted_months"].tolist() == [12, 12, 12, 0]
+
+
+def test_stored_rows_count_by_the_list_as_it_stands_now(db, tmp_path):
+    """A roster stored before an administrator added its county: the stored progress counts the
+    person as from Sichuan's helped areas once the county is added (and not after it is removed)."""
+    from core.db.cli import import_roster, progress_from_db
+
+    admin = user("admin")
+    path = tmp_path / "r.csv"
+    path.write_bytes(roster_csv([person(1, **{"身份证号": make_id("513437", "19900101", 1), "户籍县（市、区）": ""}),
+                                 person(2, **{"身份证号": make_id("513226", "19900101", 2)})]))
+    import_roster(path, admin.name)
+    assert progress_from_db(2018)["city"]["sichuan_helped"] == 1              # 金川县 only
+    counties.add_county(admin, "513437", "雷波县")
+    assert progress_from_db(2018)["city"]["sichuan_helped"] == 2              # by the ID number's region
+    assert progress_from_db(2018)["by_district"]["柯桥区"]["sichuan_helped"] == 2
+    counties.remove_county(admin, "513437")
+    assert progress_from_db(2018)["city"]["sichuan_helped"] == 1
