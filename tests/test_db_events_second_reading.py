@@ -218,3 +218,17 @@ def test_stored_rows_count_by_the_list_as_it_stands_now(db, tmp_path):
     assert progress_from_db(2018)["by_district"]["柯桥区"]["sichuan_helped"] == 2
     counties.remove_county(admin, "513437")
     assert progress_from_db(2018)["city"]["sichuan_helped"] == 1
+
+
+def test_the_roster_evaluation_does_not_import_the_database():
+    """The additions reach the roster through core.reference; the evaluation itself (validate,
+    rules, engine, normalize, enterprise) imports nothing of core.db or SQLAlchemy."""
+    import subprocess
+    import sys
+
+    from core.paths import ROOT
+
+    code = ("import sys, core.engine, core.validate, core.rules, core.normalize, core.enterprise, core.progress; "
+            "print(sorted(m for m in sys.modules if m.startswith(('core.db', 'sqlalchemy'))))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
