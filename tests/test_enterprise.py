@@ -251,6 +251,12 @@ def test_love_post_has_no_amount_without_a_local_standard():
     assert out["reason"].iloc[0] and out["reason"].iloc[1].startswith(out["reason"].iloc[0])
 
 
+def test_love_post_entries_without_a_year_are_each_a_year_of_their_own():
+    out = love_post_subsidies(posts([("甲", "张三", 12), ("甲", "张三", 12), ("甲", "张三", 12), ("甲", "张三", 12)]), None)
+    assert out["counted_months"].tolist() == [12, 12, 12, 0]
+    assert out["reason"].iloc[3].endswith(t("enterprise.love_post_person_cap", cap=36))
+
+
 def test_love_post_entry_is_one_years_months_at_most_12():
     out = love_post_subsidies(posts([("甲", "张三", 6), ("乙", "李四", 40), ("丙", "王五", -3), ("丁", "赵六", 12)]), 1500)
     assert out["counted_months"].tolist() == [6, 12, 0, 12]
