@@ -332,7 +332,7 @@ def love_post_subsidies(posts: pd.DataFrame, monthly_standard: float | None, lan
     who = _love_post_person(out)
     # without years, each entry is a year of its own (the 12-month cap of a year is the entry's)
     year = pd.to_numeric(out["year"], errors="coerce").fillna(0).astype(int).to_numpy() if has_year \
-        else -1 - np.arange(len(out))
+        else np.arange(len(out))
     order = _content_order(who, year, -months, *_rest(out, ("months", "year")))
     counted = np.zeros(len(out), dtype=int)
     person_year = np.zeros(len(out), dtype=bool)     # the person's 12 months of that year used up
