@@ -23,6 +23,11 @@ def _start_storage() -> bool:
 
 if accounts_enabled():
     _start_storage()
+    # the Sichuan helped counties administrators added, as another server process may have
+    # changed them (a small read at most every 30 s; core.db.counties)
+    from core.db.counties import refresh
+
+    refresh()
 
 with st.sidebar:
     langs = list(i18n.LANGUAGES)

@@ -225,11 +225,13 @@ def amounts_chart(amounts: pd.DataFrame, demo: bool = False, lang: str = "zh", y
 # recruitment fairs per district
 
 def fairs_table(fairs: pd.DataFrame, year: int, lang: str = "zh") -> pd.DataFrame:
-    """district, fairs (distinct fairs held that year in a paired area), enterprises, none (bool),
-    status text: core.enterprise.fairs_per_district, in the charts' district order."""
+    """district, fairs (distinct fairs held that year in the four paired provinces), own_county (of
+    them, in the district's own paired county), enterprises, none (bool), status text:
+    core.enterprise.fairs_per_district, in the charts' district order."""
     counted = fairs_per_district(fairs, year).set_index("district")
     out = pd.DataFrame({"district": district_order()})
     out["fairs"] = out["district"].map(counted["fairs"]).fillna(0).astype("int64")
+    out["own_county"] = out["district"].map(counted["own_county"]).fillna(0).astype("int64")
     out["enterprises"] = out["district"].map(counted["attendances"]).fillna(0).astype("int64")   # 家次
     out["none"] = out["district"].map(counted["below_minimum"]).fillna(True).astype(bool)
     out["status"] = out["none"].map({True: _t("fair_none", lang), False: _t("fair_held", lang)})
@@ -242,6 +244,7 @@ def fairs_chart(fairs: pd.DataFrame, year: int, demo: bool = False, lang: str = 
     y = alt.Y("district:N", sort=district_order(), title=None)
     tooltip = [alt.Tooltip("district:N", title=_t("tt.district", lang)),
                alt.Tooltip("fairs:Q", title=_t("tt.fairs", lang)),
+               alt.Tooltip("own_county:Q", title=_t("tt.own_county", lang)),
                alt.Tooltip("enterprises:Q", title=_t("tt.enterprises", lang)),
                alt.Tooltip("status:N", title=_t("tt.status", lang))]
     bars = alt.Chart(data).mark_bar().encode(

@@ -6,7 +6,9 @@
 
 Exit status: 0 when the file was read (even if rows have errors), 2 when it could not be read
 or the --out file cannot be written (one sentence on standard error). Storage commands (``db``,
-``users``, ``import``, ``demo``, ``progress --from-db``) come from ``core.db.cli``.
+``users``, ``import``, ``demo``, ``counties``, ``progress --from-db``) come from ``core.db.cli``;
+when a database is set up, ``evaluate`` and ``progress`` first read the Sichuan helped counties
+administrators added there.
 """
 from __future__ import annotations
 
@@ -83,6 +85,16 @@ def _read(path: str):
     return read_roster(data, p.name)
 
 
+def _load_added_counties() -> None:
+    """The Sichuan helped counties administrators added (core.db.counties), when the storage is
+    installed and a database is set up; the file's list otherwise."""
+    try:
+        from core.db.cli import load_added_counties
+    except ImportError:
+        return
+    load_added_counties()
+
+
 def cmd_evaluate(args) -> int:
     from core import output
     from core.engine import evaluate_roster
@@ -92,6 +104,7 @@ def cmd_evaluate(args) -> int:
         raw = _read(args.roster)
     except RosterReadError as exc:
         return _fail(str(exc))
+    _load_added_counties()
     result = evaluate_roster(raw, as_of=args.as_of, only_district=args.district)
 
     def write():
@@ -140,6 +153,7 @@ def cmd_progress(args) -> int:
             raw = _read(args.roster)
         except RosterReadError as exc:
             return _fail(str(exc))
+        _load_added_counties()
         result = evaluate_roster(raw, as_of=args.as_of)
         report = progress(result.frame, args.year, _stored_targets(args.year))
     return _write_out(args, lambda: _write(json.dumps(report, ensure_ascii=False), args.out))

@@ -33,8 +33,8 @@ def demo_result(n: int = DEMO_ROWS, seed: int = DEMO_SEED, as_of: dt.date | None
 
 @lru_cache(maxsize=4)
 def demo_fairs(seed: int = DEMO_SEED) -> pd.DataFrame:
-    """Recruitment fairs for each year of the policy window: columns district, date, venue (the
-    district's paired county), enterprise. In each year one district (a different one each year)
+    """Recruitment fairs for each year of the policy window: columns district, date, province
+    (Sichuan), venue (the district's paired county), enterprise. In each year one district (a different one each year)
     holds none, so that the dashboard's flag can be seen."""
     rng = np.random.default_rng(seed)
     pol = reference.policy()
@@ -52,4 +52,6 @@ def demo_fairs(seed: int = DEMO_SEED) -> pd.DataFrame:
                 day = dt.date(year, month, int(rng.integers(1, 28)))
                 for e in range(int(rng.integers(3, 9))):  # 3..8 enterprises take part
                     rows.append((names[i], day, venues[i], t("ui.chart.demo_enterprise", district=names[i], fair=f + 1, n=e + 1)))
-    return pd.DataFrame(rows, columns=["district", "date", "venue", "enterprise"])
+    frame = pd.DataFrame(rows, columns=["district", "date", "venue", "enterprise"])
+    frame.insert(2, "province", reference.helped_counties_file()["code"].str[:2].iloc[0])
+    return frame

@@ -113,6 +113,19 @@ def _normalise(arr: pa.Array) -> pa.Array:
     return pc.ascii_upper(arr)
 
 
+def normalise(s: pd.Series) -> pd.Series:
+    """Each ID number as the roster reads it (``check_ids(...).normalized``): spaces anywhere
+    removed, full-width digits and letters folded, a lower-case x upper-cased; NA when blank.
+    The one normalisation of ID numbers: a person's key (core.db.ids, love posts) is built on it."""
+    arr = _to_arrow(s)
+    if not pa.types.is_large_string(arr.type):
+        arr = arr.cast(pa.large_string())
+    fixed = _normalise(arr) if len(arr) else arr
+    empty = pc.fill_null(pc.equal(pc.binary_length(fixed), 0), False)
+    fixed = pc.if_else(empty, pa.scalar(None, fixed.type), fixed)
+    return _string_series(fixed, s.index)
+
+
 def _buffers(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """(offsets, data bytes) of a large_string array."""
     _, offsets_buf, data_buf = arr.buffers()

@@ -484,9 +484,14 @@ def parse_skill_level(s: pd.Series) -> Parsed:
 _PREFIX_SICHUAN = re.compile(r"^四川省?")
 
 
-@lru_cache(maxsize=None)
 def _helped_lookup() -> tuple[frozenset[str], tuple[str, ...], frozenset[str]]:
-    """(county names and aliases, prefecture prefixes, region codes incl. old codes)."""
+    """(county names and aliases, prefecture prefixes, region codes incl. old codes) of the
+    helped counties as they are now (the file and the administrators' additions)."""
+    return _helped_lookup_of(reference.helped_counties_version())
+
+
+@lru_cache(maxsize=4)
+def _helped_lookup_of(version: int) -> tuple[frozenset[str], tuple[str, ...], frozenset[str]]:
     names: set[str] = set()
     prefixes: set[str] = set()
     region_codes: set[str] = set()

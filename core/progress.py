@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from core import reference
+from core import normalize, reference
 from core.items import ITEMS
 
 KEYS = ("total", "paired_four", "other_central_western", "sichuan_helped")
@@ -22,6 +22,22 @@ def targets_for(year: int, stored: dict | None = None) -> dict:
     if notice:
         return {k: int(notice[k]) for k in KEYS}
     return {k: None for k in KEYS}
+
+
+def helped_now(f: pd.DataFrame) -> pd.Series:
+    """``sichuan_helped`` by the list of helped counties as it stands now (the file and the
+    administrators' additions, core.reference): rows stored before a county was added (or
+    removed) count by today's list. Where the frame lacks the columns to decide (household
+    province code, county, ID number or its masked form), the row's own value stays."""
+    region_col = "id_number" if "id_number" in f.columns else "id_number_masked"
+    if not len(f) or not {"home_province_code", "home_county", region_col, "category"} <= set(f.columns):
+        return f["sichuan_helped"]
+    region = f[region_col].astype("string").str[:6]
+    helped = normalize.helped_sichuan_county(f["home_county"].astype(object), region.astype(object))
+    sichuan = reference.helped_counties_file()["code"].str[:2].iloc[0]
+    now = (f["category"] == "paired_four").fillna(False) & (f["home_province_code"] == sichuan).fillna(False) \
+        & helped.fillna(False)
+    return pd.Series(now.to_numpy(dtype=bool), index=f.index)
 
 
 def counted_people(frame: pd.DataFrame, year: int | None = None) -> pd.DataFrame:
@@ -46,7 +62,7 @@ def counted_people(frame: pd.DataFrame, year: int | None = None) -> pd.DataFrame
     f = f[keep]
     if year is not None:
         f = f[(f["year"] == year).fillna(False).to_numpy(dtype=bool)]
-    return f
+    return f.assign(sichuan_helped=helped_now(f)) if "sichuan_helped" in f.columns else f
 
 
 def _counts(f: pd.DataFrame) -> dict:

@@ -6,6 +6,7 @@ value with its clause); nothing here hard-codes an amount.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -154,9 +155,67 @@ def districts() -> pd.DataFrame:
     return _csv("districts.csv")
 
 
+# --- Sichuan counties Zhejiang helps: the file, and the counties an administrator added ----------
+#
+# The file (data/reference/sichuan_helped_counties.csv) holds the counties found in public
+# sources. An administrator adds others without a code change: they are stored in the database
+# (core.db.counties), which hands them here with ``set_helped_county_extensions`` when the app or
+# the command line starts and after each change. Everything that reads the table (the roster's
+# ``county_helped``, the self-check, progress) sees the file and the additions as one table;
+# ``helped_counties_version`` changes with every change, so caches built from the table key on it.
+
+HELPED_COLUMNS = ("code", "name", "aliases", "old_codes", "prefecture", "paired_with_shaoxing", "source")
+_helped_lock = threading.Lock()
+_helped_extra: pd.DataFrame = pd.DataFrame(columns=list(HELPED_COLUMNS), dtype=str)
+_helped_version = 0
+
+
 @lru_cache(maxsize=None)
-def sichuan_helped_counties() -> pd.DataFrame:
+def helped_counties_file() -> pd.DataFrame:
+    """The counties of the file alone."""
     return _csv("sichuan_helped_counties.csv")
+
+
+def helped_counties_version() -> int:
+    """A number that changes whenever the administrators' additions change."""
+    return _helped_version
+
+
+def helped_county_extensions() -> pd.DataFrame:
+    """The additions now merged (HELPED_COLUMNS), in the order they were handed over."""
+    return _helped_extra.copy()
+
+
+def set_helped_county_extensions(rows) -> bool:
+    """Replace the administrators' additions (records or a frame with HELPED_COLUMNS; missing
+    columns blank). A code the file already has is left to the file. Returns whether anything
+    changed."""
+    global _helped_extra, _helped_version
+    frame = pd.DataFrame(rows)
+    for col in HELPED_COLUMNS:
+        if col not in frame.columns:
+            frame[col] = ""
+    frame = frame[list(HELPED_COLUMNS)].fillna("").astype(str).reset_index(drop=True)
+    frame = frame[~frame["code"].isin(set(helped_counties_file()["code"]))].reset_index(drop=True)
+    with _helped_lock:
+        if frame.equals(_helped_extra):
+            return False
+        _helped_extra = frame
+        _helped_version += 1
+        return True
+
+
+@lru_cache(maxsize=4)
+def _helped_counties(version: int) -> pd.DataFrame:
+    extra = _helped_extra
+    if not len(extra):
+        return helped_counties_file()
+    return pd.concat([helped_counties_file(), extra], ignore_index=True)
+
+
+def sichuan_helped_counties() -> pd.DataFrame:
+    """The file's counties, then the administrators' additions (core.db.counties)."""
+    return _helped_counties(_helped_version)
 
 
 @lru_cache(maxsize=None)

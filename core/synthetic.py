@@ -27,9 +27,10 @@ _COMPANY_FORMS = ["有限公司", "股份有限公司", "制造有限公司", "�
 _ORGANIZER_FORMS = ["人力资源有限公司", "劳务合作社", "人力资源服务有限公司", "劳务派遣有限公司"]
 _ORGANIZER_PLACES = ["绍兴", "越城", "柯桥", "上虞", "诸暨", "嵊州", "新昌", "阿坝", "金川", "小金", "马边", "马尔康", "恩施", "延边", "黔东南"]
 
-# Some real county-level region codes with their names, used beside the helped Sichuan counties.
+# Some real county-level region codes with their names, used beside the helped Sichuan counties
+# (none of them helped: data/reference/sichuan_helped_counties.csv).
 _COUNTIES = {
-    "51": [("513222", "理县"), ("513223", "茂县"), ("513224", "松潘县"), ("511323", "蓬安县"),
+    "51": [("513301", "康定市"), ("513322", "泸定县"), ("513325", "雅江县"), ("511323", "蓬安县"),
            ("511621", "岳池县"), ("510821", "旺苍县"), ("513428", "普格县")],
     "52": [("522601", "凯里市"), ("522622", "黄平县"), ("522301", "兴义市")],
     "42": [("422801", "恩施市"), ("422822", "建始县")],

@@ -344,13 +344,13 @@ def stored_table(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
         values = frame[col]
         if col == "date":
             values = pd.to_datetime(values).dt.strftime("%Y-%m-%d")
-        elif col in ("at", "uploaded_at", "withdrawn_at", "set_at"):
+        elif col in ("at", "uploaded_at", "withdrawn_at", "set_at", "added_at"):
             values = pd.to_datetime(values).dt.strftime("%Y-%m-%d %H:%M").fillna("")
         elif col == "level":
             values = values.map(lambda v: i18n.t(f"db.events_page.level_{v}", lang()) if pd.notna(v) else v)
         elif col == "status":
             values = values.map(lambda v: i18n.t(f"rules.status.{v}", lang()) if pd.notna(v) else v)
-        elif col == "ok":
+        elif col in ("ok", "own_paired_county"):
             values = np.where(values.fillna(False).astype(bool), yes, ui_text("common.no"))
         elif col == "demo":
             if not values.fillna(False).astype(bool).any():
@@ -424,7 +424,8 @@ def _target_in_words(target) -> str:
 
 
 EVENT_COLUMNS = {     # what the events page shows of each table (core.enterprise output), in order
-    "fairs": ("fair_id", "district", "date", "venue", "enterprise", "amount", "reason", "clause", "demo"),
+    "fairs": ("fair_id", "district", "date", "province_name", "venue", "own_paired_county", "enterprise", "amount",
+              "reason", "to_confirm", "clause", "demo"),
     "love_posts": ("id", "employer", "person", "id_number_masked", "year", "months", "counted_months", "amount",
                    "reason", "clause", "demo"),
     "bases": ("id", "base", "level", "year", "hires", "status", "amount", "reason", "clause", "demo"),
@@ -432,6 +433,8 @@ EVENT_COLUMNS = {     # what the events page shows of each table (core.enterpris
 UPLOAD_COLUMNS = ("id", "uploaded_at", "username", "district", "filename", "rows", "valid", "errors", "flagged",
                   "total_to_worker", "demo", "withdrawn_at", "withdrawn_by", "withdraw_reason")
 AUDIT_COLUMNS = ("at", "actor", "action", "target", "ok", "ip", "detail")
+COUNTY_COLUMNS = ("code", "name", "aliases", "old_codes", "prefecture", "paired_with_shaoxing", "source", "origin",
+                  "added_by", "added_at")
 TARGET_COLUMNS = ("year", "district", "total", "paired_four", "other_central_western", "sichuan_helped",
                   "set_by", "set_at")
 
@@ -742,6 +745,7 @@ def template_file(fmt: str) -> tuple[bytes, str]:
 # the dashboard
 
 FAIR_FIELDS = ("district", "date", "venue", "enterprise")
+FAIR_OPTIONAL = ("province",)      # 省份: without it the place must name the province (core.enterprise)
 
 
 class FairsReadError(ValueError):
@@ -772,12 +776,13 @@ def read_fairs(data: bytes, filename: str) -> pd.DataFrame:
         raise
     except Exception as exc:  # an unreadable file: one sentence, no stack trace
         raise FairsReadError(ui_text("dashboard.fairs_unreadable")) from exc
-    names = {ui_text(f"dashboard.fair_columns.{f}"): f for f in FAIR_FIELDS} | {f: f for f in FAIR_FIELDS}
+    fields = FAIR_FIELDS + FAIR_OPTIONAL
+    names = {ui_text(f"dashboard.fair_columns.{f}"): f for f in fields} | {f: f for f in fields}
     frame = frame.rename(columns=lambda c: names.get(str(c).strip(), str(c).strip()))
     missing = [ui_text(f"dashboard.fair_columns.{f}") for f in FAIR_FIELDS if f not in frame.columns]
     if missing:
         raise FairsReadError(ui_text("dashboard.fairs_missing_columns", columns=i18n.join_enum(missing, lang())))
-    out = frame[list(FAIR_FIELDS)].copy()
+    out = frame[[f for f in fields if f in frame.columns]].copy()
     blank = out.apply(lambda col: col.astype("string").str.strip().fillna("") == "").all(axis=1).to_numpy()
     out["district"] = parse_district(out["district"].astype(object)).values
     out["date"] = pd.to_datetime(out["date"].astype(str).str.strip(), errors="coerce", format="mixed")

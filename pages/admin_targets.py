@@ -1,11 +1,12 @@
-"""Administrators: yearly hiring targets (city and per district) and local standards."""
+"""Administrators: yearly hiring targets (city and per district), local standards, and the Sichuan
+counties Zhejiang helps (the list the target 四川受帮扶地区 counts by), extended without a code change."""
 import streamlit as st
 
-from core.db import targets
+from core.db import counties, targets
 from core.db.accounts import AccountError
 from core.i18n import t
 from core.reference import districts
-from pages._common import TARGET_COLUMNS, done, lang, require_role, show_notice, stored_table
+from pages._common import COUNTY_COLUMNS, TARGET_COLUMNS, done, lang, require_role, show_notice, stored_table
 
 user = require_role("admin")
 
@@ -57,3 +58,39 @@ for key in targets.standard_keys():
                 st.error(exc.text(lang()))
             else:
                 done(_t("events.saved"))
+
+st.subheader(_t("admin.counties_title"))
+st.caption(_t("admin.counties_hint"))
+table = counties.all_counties()
+table["origin"] = table["origin"].map(lambda o: _t(f"counties.origin.{o}"))
+st.dataframe(stored_table(table, COUNTY_COLUMNS), hide_index=True, width="stretch", key="counties_table")
+with st.form("db_county_add"):
+    c1, c2 = st.columns(2)
+    code = c1.text_input(_t("admin.county_code"), key="county_code")
+    name = c2.text_input(_t("admin.county_name"), key="county_name")
+    c3, c4 = st.columns(2)
+    aliases = c3.text_input(_t("admin.county_aliases"), key="county_aliases")
+    old_codes = c4.text_input(_t("admin.county_old_codes"), key="county_old_codes")
+    c5, c6 = st.columns(2)
+    prefecture = c5.text_input(_t("admin.county_prefecture"), key="county_prefecture")
+    source = c6.text_input(_t("admin.county_source"), key="county_source")
+    if st.form_submit_button(_t("admin.county_add")):
+        try:
+            counties.add_county(user, code, name, aliases=aliases, old_codes=old_codes,
+                                prefecture=prefecture, source=source)
+        except AccountError as exc:
+            st.error(exc.text(lang()))
+        else:
+            done(_t("counties.added", code=code.strip(), name=name.strip()),
+                 ("county_code", "county_name", "county_aliases", "county_old_codes", "county_prefecture", "county_source"))
+removable = counties.added()["code"].tolist()
+if removable:
+    with st.form("db_county_remove"):
+        which = st.selectbox(_t("admin.county_remove_which"), removable, key="county_remove")
+        if st.form_submit_button(_t("admin.county_remove")):
+            try:
+                counties.remove_county(user, which)
+            except AccountError as exc:
+                st.error(exc.text(lang()))
+            else:
+                done(_t("counties.removed", code=which))

@@ -6,14 +6,20 @@ import streamlit as st
 from core.db import events
 from core.db.accounts import AccountError
 from core.enterprise import (
-    MONTHS_PER_YEAR, base_awards, districts_without_fair, love_post_subsidies, paired_areas, recruitment_fair_subsidies,
+    MONTHS_PER_YEAR, base_awards, districts_without_fair, love_post_subsidies, paired_provinces, province_names,
+    recruitment_fair_subsidies,
 )
 from core.i18n import join_enum, t
-from core.reference import districts, policy
+from core.reference import districts, helped_counties_file, policy
 from pages._common import EVENT_COLUMNS, done, lang, local_standards, require_role, show_notice, stored_table
 
 user = require_role("admin", "city_officer")
-OWN, OTHER = "_own", "_other"     # the venue choices besides the paired counties
+FOUR = list(paired_provinces())           # a fair counts anywhere in the four provinces (三(五))
+SICHUAN = helped_counties_file()["code"].str[:2].iloc[0]   # where most fairs are held: the first choice
+
+
+def province_word(code: str) -> str:
+    return province_names([code])[0]
 
 
 def _t(key: str, **fmt) -> str:
@@ -51,7 +57,6 @@ show_notice()
 names = list(districts()["name"])
 # the year the page opens on: this year while the policy runs, else its last year
 YEAR = min(dt.date.today().year, policy().end.year)
-paired = dict(zip(districts()["name"], districts()["paired_county"]))
 # the tab stays the one the officer was working in after a save (its own key)
 fairs_tab, posts_tab, bases_tab = st.tabs([_t("events_page.fairs"), _t("events_page.love_posts"), _t("events_page.bases")],
                                           key="events_tab", on_change="rerun")
@@ -67,15 +72,28 @@ with fairs_tab:
     with st.form("db_fair"):
         district = st.selectbox(_t("events_page.district"), names, key="fair_district")
         date = st.date_input(_t("events_page.date"), value=min(dt.date.today(), policy().end), key="fair_date")
-        choices = [OWN, *paired_areas(), OTHER]
-        venue = st.selectbox(_t("events_page.venue"), choices, format_func=lambda v: {
-            OWN: _t("events_page.venue_own"), OTHER: _t("events_page.venue_other")}.get(v, v), key="fair_venue")
-        other = st.text_input(_t("events_page.venue_other_text"), key="fair_other")
+        province = st.selectbox(_t("events_page.province"), FOUR, index=FOUR.index(SICHUAN) if SICHUAN in FOUR else 0,
+                                format_func=province_word, key="fair_province")
+        venue = st.text_input(_t("events_page.venue"), key="fair_venue", help=_t("events_page.venue_help"))
         firms = st.text_area(_t("events_page.enterprises"), key="fair_firms")
         if st.form_submit_button(_t("events_page.save")):
-            place = paired.get(district, "") if venue == OWN else other.strip() if venue == OTHER else venue
-            _save(events.add_fair, district, date, place, firms.splitlines(),
-                  clear=("fair_venue", "fair_other", "fair_firms"))
+            _save(events.add_fair, district, date, venue, firms.splitlines(), province=province,
+                  clear=("fair_venue", "fair_firms"))
+    unrecorded = sorted(set(fr.loc[fr["province"].isna(), "fair_id"].tolist())) if len(fr) else []
+    if unrecorded:       # fairs stored before the province had its own field
+        with st.form("db_fair_province"):
+            st.markdown(f"**{_t('events_page.set_province')}**")
+            st.caption(_t("events_page.set_province_hint"))
+            c1, c2 = st.columns(2)
+            which = c1.selectbox(_t("events_page.set_province_which"), unrecorded, key="fair_fix_id")
+            fix = c2.selectbox(_t("events_page.province"), FOUR, format_func=province_word, key="fair_fix_province")
+            if st.form_submit_button(_t("events_page.save")):
+                try:
+                    events.set_fair_province(user, int(which), fix)
+                except AccountError as exc:
+                    st.error(exc.text(lang()))
+                else:
+                    done(_t("events.province_saved", id=which, province=province_word(fix)))
     _withdraw_form("fair", sorted(set(fr["fair_id"].tolist())) if len(fr) else [])
 
 with posts_tab:

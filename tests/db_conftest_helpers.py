@@ -27,10 +27,12 @@ TEST_KEY = "test-id-key-not-secret"
 
 
 def _reset_db_state():
-    from core.db import accounts, session
+    from core.db import accounts, counties, session
 
     session.dispose_all()
     accounts._issued_codes.clear()
+    counties._loaded_at = None
+    reference.set_helped_county_extensions([])      # another database's additions are not this one's
 
 
 @pytest.fixture

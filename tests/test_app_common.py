@@ -255,3 +255,13 @@ def test_card_reasons_explain_eligible_items_by_the_conditions_that_hold():
     monthly = policy["rent.monthly"]
     assert c.card_reasons(rent) == [t("rules.cond.self_rented.pass", reported=10),
                                     t("rules.note.rent_counted", counted=rent.amount // monthly, monthly=monthly)]
+
+
+def test_read_fairs_keeps_an_optional_province_column():
+    text = "区县,日期,省份,举办地,企业\n柯桥区,2018-05-01,贵州,凯里市,甲公司\n越城区,2018-06-01,,马边,乙公司\n"
+    fairs = c.read_fairs(text.encode("utf-8"), "fairs.csv")
+    assert fairs["province"].fillna("").tolist() == ["贵州", ""]
+    from core.enterprise import recruitment_fair_subsidies
+
+    out = recruitment_fair_subsidies(fairs)
+    assert out["province"].tolist() == ["52", "51"] and out["amount"].tolist() == [3000, 3000]

@@ -185,3 +185,18 @@ def test_demo_tag_in_the_subtitle_and_bare_month_numbers(frame):
     cum = charts.cumulative_chart(monthly_new_hires(frame, 2018), None, 2018).to_dict()
     axes = [a for a in _axes(cum) if a.get("title") == t("ui.chart.month_axis")]
     assert axes and all("labelExpr" not in a for a in axes)
+
+
+def test_fairs_table_counts_fairs_in_the_four_provinces_and_those_in_the_own_county():
+    fairs = pd.DataFrame({
+        "district": ["柯桥区", "柯桥区", "越城区", "嵊州市"],
+        "date": ["2018-05-01", "2018-09-01", "2018-03-01", "2018-04-01"],
+        "province": ["四川", "贵州", "四川", "甘肃"],
+        "venue": ["金川县", "凯里市", "金川县", "金川区"],
+        "enterprise": ["甲", "乙", "丙", "丁"],
+    })
+    table = charts.fairs_table(fairs, 2018).set_index("district")
+    assert table.loc["柯桥区", ["fairs", "own_county"]].tolist() == [2, 1]
+    assert table.loc["越城区", ["fairs", "own_county"]].tolist() == [1, 0]      # 金川 is 柯桥区's county
+    assert table.loc["嵊州市", "none"]                                           # 甘肃 does not count
+    assert t("ui.chart.tt.own_county") in spec_text(charts.fairs_chart(fairs, 2018))

@@ -122,27 +122,56 @@ def test_events_page_shows_each_subsidy_in_words(sqlite_db):
     assert posts[col("amount")].tolist() == [12000, 12000, 12000, 0]
     assert not any(w.value == t("db.events_page.standard_missing") for w in at.info)
 
-    # a fair recorded through the form: the district's own paired county by default; a venue
-    # typed in elsewhere is kept but pays nothing
+    # a fair recorded through the form: a province of the four (Sichuan first) and a place; a fair
+    # in the district's own paired county is shown as such; one elsewhere in the four provinces
+    # counts as well
     save_fair = lambda: next(b for b in at.button if b.proto.form_id == "db_fair").click().run()  # noqa: E731
     at.selectbox(key="fair_district").set_value("越城区")
     at.date_input(key="fair_date").set_value(dt.date(this_year, 6, 1))
+    assert at.selectbox(key="fair_province").value == "51"
+    assert at.selectbox(key="fair_province").options == ["吉林", "湖北", "四川", "贵州"]
+    at.text_input(key="fair_venue").input("乐山市马边彝族自治县")
     at.text_area(key="fair_firms").input("戊公司")
     save_fair()
     assert not at.exception, at.exception
+    assert at.text_input(key="fair_venue").value == ""          # a saved fair empties the form
     at.selectbox(key="fair_district").set_value("上虞区")
     at.date_input(key="fair_date").set_value(dt.date(this_year, 6, 2))
-    at.selectbox(key="fair_venue").set_value("_other")
-    at.text_input(key="fair_other").input("杭州市西湖区")
+    at.selectbox(key="fair_province").set_value("52")
+    at.text_input(key="fair_venue").input("黔东南州凯里市")
     at.text_area(key="fair_firms").input("己公司")
     save_fair()
     assert not at.exception, at.exception
     stored = events.fairs_frame(this_year).set_index("enterprise")
-    assert stored.loc["戊公司", "venue"] == "马边彝族自治县" and stored.loc["己公司", "venue"] == "杭州市西湖区"
+    assert stored.loc["戊公司", ["province", "venue"]].tolist() == ["51", "乐山市马边彝族自治县"]
+    assert stored.loc["己公司", ["province", "venue"]].tolist() == ["52", "黔东南州凯里市"]
     fairs = _table(at, col("enterprise")).set_index(col("enterprise"))
-    assert fairs.loc["戊公司", col("amount")] == int(p["recruitment_fair.per_enterprise"])
-    assert fairs.loc["己公司", col("amount")] == 0
-    assert any("上虞区" in w.value and "越城区" not in w.value for w in at.warning)   # 杭州 does not count
+    assert fairs.loc["戊公司", col("amount")] == fairs.loc["己公司", col("amount")] == int(p["recruitment_fair.per_enterprise"])
+    assert fairs.loc["戊公司", col("own_paired_county")] == t("ui.common.yes")
+    assert fairs.loc["己公司", col("own_paired_county")] == t("ui.common.no")
+    assert fairs.loc["己公司", col("province_name")] == "贵州"
+    assert (fairs[col("to_confirm")] == t("enterprise.fair_to_confirm")).all()
+    assert not any("上虞区" in w.value for w in at.warning)   # 贵州 counts
+    # a fair stored before the province field, whose place does not name it: recorded here
+    from sqlalchemy import insert
+
+    from core.db.models import fair_enterprises, fairs as fairs_table
+    from core.db.session import transaction, utcnow
+
+    with transaction() as conn:
+        conn.execute(insert(fairs_table).values(id=50, district="嵊州市", date=dt.date(this_year, 7, 1),
+                                                venue="州人才市场", created_at=utcnow(), demo=False))
+        conn.execute(insert(fair_enterprises).values(fair_id=50, enterprise="辛公司"))
+    at = page("events.py", admin).run()
+    fairs = _table(at, col("enterprise")).set_index(col("enterprise"))
+    assert fairs.loc["辛公司", col("amount")] == 0
+    assert at.selectbox(key="fair_fix_id").options == ["50"]
+    at.selectbox(key="fair_fix_province").set_value("42")
+    next(b for b in at.button if b.proto.form_id == "db_fair_province").click().run()
+    assert not at.exception, at.exception
+    fairs = _table(at, col("enterprise")).set_index(col("enterprise"))
+    assert fairs.loc["辛公司", col("amount")] == int(p["recruitment_fair.per_enterprise"])
+    assert fairs.loc["辛公司", col("province_name")] == "湖北"
 
     # a refused love post keeps what was typed; a saved one empties the form
     save_post = lambda: next(b for b in at.button if b.proto.form_id == "db_post").click().run()  # noqa: E731
@@ -249,3 +278,37 @@ def test_dashboard_leaves_demo_rows_out_of_real_data_unless_asked(sqlite_db):
     at.toggle(key="dash_include_demo").set_value(True).run()
     assert note(rows) in [c.value for c in at.caption]
     assert t("ui.dashboard.stored_demo_banner") in [w.value for w in at.warning]
+
+
+def test_an_administrator_adds_a_helped_county_on_the_targets_page(sqlite_db):
+    """The list of Sichuan helped counties is shown (built in and added); an addition is made
+    without a code change, confirmed, audited, and counts from then on; a bad code is refused
+    with one sentence and what was typed is kept."""
+    from core import reference
+    from core.db import audit
+    from core.i18n import t
+
+    admin = user("admin")
+    at = page("admin_targets.py", admin).run()
+    assert not at.exception, at.exception
+    listed = next(df.value for df in at.dataframe if t("db.col.code") in df.value.columns)
+    assert len(listed) == len(reference.helped_counties_file())
+    add = lambda: next(b for b in at.button if b.proto.form_id == "db_county_add").click().run()  # noqa: E731
+    at.text_input(key="county_code").input("52263")
+    at.text_input(key="county_name").input("某县")
+    add()
+    assert [e.value for e in at.error] == [t("db.counties.bad_code", code="52263")]
+    assert at.text_input(key="county_name").value == "某县"
+    at.text_input(key="county_code").input("513437")
+    at.text_input(key="county_name").input("雷波县")
+    at.text_input(key="county_aliases").input("雷波；雷波县城")
+    add()
+    assert not at.exception and not at.error
+    assert [s.value for s in at.success] == [t("db.counties.added", code="513437", name="雷波县")]
+    listed = next(df.value for df in at.dataframe if t("db.col.code") in df.value.columns).set_index(t("db.col.code"))
+    assert listed.loc["513437", t("db.col.origin")] == t("db.counties.origin.admin")
+    assert listed.loc["513437", t("db.col.aliases")] == "雷波;雷波县城"
+    assert "513437" in set(reference.sichuan_helped_counties()["code"])
+    assert len(audit.entries(action="county_add")) == 1
+    next(b for b in at.button if b.proto.form_id == "db_county_remove").click().run()
+    assert "513437" not in set(reference.sichuan_helped_counties()["code"])

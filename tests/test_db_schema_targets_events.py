@@ -9,6 +9,7 @@ from core import reference
 from core.db import audit, events, targets
 from core.db.accounts import AccountError
 from tests.db_conftest_helpers import db, pg_db, pg_server, sqlite_db, user  # noqa: F401  (fixtures)
+from tests.test_db_cli import HEAD
 
 
 def test_migrations_create_exactly_the_models(db):
@@ -16,11 +17,11 @@ def test_migrations_create_exactly_the_models(db):
     from alembic.runtime.migration import MigrationContext
 
     from core.db.models import metadata
-    from core.db.session import engine, head_revision
+    from core.db.session import engine
 
     with engine().connect() as conn:
         ctx = MigrationContext.configure(conn)
-        assert ctx.get_current_revision() == head_revision()
+        assert ctx.get_current_revision() == HEAD
         assert compare_metadata(ctx, metadata) == []
 
 

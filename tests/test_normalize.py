@@ -241,7 +241,7 @@ def test_helped_by_county_name_and_alias():
 
 
 def test_county_decides_over_region_when_given():
-    assert helped(["理县", "成都市锦江区", "金川区"], ["513226", "513226", "513226"]) == [False, False, False]
+    assert helped(["泸定县", "成都市锦江区", "金川区"], ["513226", "513226", "513226"]) == [False, False, False]
 
 
 def test_blank_county_decided_by_region_code_including_old_codes():
@@ -249,7 +249,7 @@ def test_blank_county_decided_by_region_code_including_old_codes():
     codes = list(table["code"]) + [c for v in table["old_codes"] for c in reference.split_aliases(v)]
     assert "513229" in codes
     assert helped([None] * len(codes), codes) == [True] * len(codes)
-    assert helped(["", None, "  "], ["513222", "110105", "510104"]) == [False, False, False]
+    assert helped(["", None, "  "], ["513322", "110105", "510104"]) == [False, False, False]
 
 
 def test_helped_is_na_when_both_blank():

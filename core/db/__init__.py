@@ -41,9 +41,14 @@ Public API (for the pages and the command line)
     get_targets(year, district=None) -> dict | None   # {"total","paired_four","other_central_western","sichuan_helped"}
     set_targets(year, values, user, district=None);  get_standards() -> dict  (engine ``standards``)
 
-``core.db.events``: add_fair / fairs_frame, add_love_post / love_posts_frame, add_base / bases_frame
-(frames in the shape core.enterprise expects).
+``core.db.events``: add_fair (with the fair's province) / set_fair_province / fairs_frame,
+add_love_post / love_posts_frame, add_base / bases_frame (frames in the shape core.enterprise expects).
+
+``core.db.counties``: add_county / remove_county (administrators, audited), all_counties(),
+load_into_reference() and refresh() (hand the Sichuan helped counties administrators added to
+core.reference, which the roster evaluation reads; the app refreshes on each page run, at most
+every 30 s, and the command line before it evaluates a roster).
 
 ``core.db.cli``: ``register(subparsers)`` (``db upgrade``, ``users add|list|disable``, ``import``,
-``demo``) and ``progress_from_db(year, user=None) -> dict`` (the ``progress --format json`` object).
+``demo``, ``counties list|add|remove``) and ``progress_from_db(year, user=None) -> dict`` (the ``progress --format json`` object).
 """

@@ -13,7 +13,7 @@ from core.db.session import reading, transaction, utcnow
 ACTIONS = (
     "login", "login_failed", "logout", "setup_admin", "user_add", "user_disable", "password_reset",
     "upload", "upload_duplicate", "withdraw", "target_set", "standard_set",
-    "event_add", "event_withdraw", "demo_load",
+    "event_add", "event_withdraw", "event_update", "demo_load", "county_add", "county_remove",
 )
 
 

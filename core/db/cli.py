@@ -102,6 +102,7 @@ def import_roster(path: str | Path, username: str, as_of: dt.date | None = None,
     user = get_user(username)
     if user is None:
         raise LookupError(t("db.cli.unknown_user", name=username))
+    load_added_counties()
     if not can(user, "upload"):
         raise AccountError("db.cli.cannot_upload", name=username)
     path = Path(path)
@@ -179,6 +180,46 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def cmd_counties(args) -> int:
+    """``counties list|add|remove``: the Sichuan helped counties (file and administrators'
+    additions); the command line acts as an administrator, audited under its login name."""
+    from core.db import counties
+    from core.db.accounts import AccountError, User
+
+    admin = User(name=_actor(), role="admin", district=None)
+    try:
+        if args.counties_command == "add":
+            counties.add_county(admin, args.code, args.name, aliases=args.alias, old_codes=args.old_code,
+                                prefecture=args.prefecture, source=args.source)
+            print(t("db.counties.added", code=args.code, name=args.name))
+        elif args.counties_command == "remove":
+            counties.remove_county(admin, args.code)
+            print(t("db.counties.removed", code=args.code))
+        else:
+            table = counties.all_counties()
+            if args.format == "json":
+                cols = ["code", "name", "aliases", "old_codes", "prefecture", "paired_with_shaoxing", "source", "origin"]
+                print(json.dumps(table[cols].fillna("").to_dict("records"), ensure_ascii=False))
+            else:
+                for r in table.itertuples(index=False):
+                    print("\t".join([r.code, r.name, r.aliases or "-", r.old_codes or "-", r.prefecture or "-",
+                                     t(f"db.counties.origin.{r.origin}")]))
+    except AccountError as exc:
+        return _fail(str(exc))
+    return 0
+
+
+def load_added_counties() -> None:
+    """Before a roster is evaluated on the command line: the counties administrators added, when
+    a database is set up (core.db.counties)."""
+    from core.db import config
+
+    if config.configured():
+        from core.db.counties import refresh
+
+        refresh(0)
+
+
 def _date(text: str) -> dt.date:
     return dt.date.fromisoformat(text)
 
@@ -209,6 +250,23 @@ def register(subparsers) -> None:
     imp.add_argument("--as-of", type=_date, default=None)
     imp.add_argument("--format", choices=("text", "json"), default="text")
     imp.set_defaults(func=cmd_import)
+
+    cty = subparsers.add_parser("counties", help=t("db.cli.help_counties"))
+    csub = cty.add_subparsers(dest="counties_command", required=True)
+    cls = csub.add_parser("list", help=t("db.cli.help_counties_list"))
+    cls.add_argument("--format", choices=("text", "json"), default="text")
+    cls.set_defaults(func=cmd_counties)
+    cadd = csub.add_parser("add", help=t("db.cli.help_counties_add"))
+    cadd.add_argument("code")
+    cadd.add_argument("name")
+    cadd.add_argument("--alias", action="append", default=[])
+    cadd.add_argument("--old-code", action="append", default=[])
+    cadd.add_argument("--prefecture", default=None)
+    cadd.add_argument("--source", default=None)
+    cadd.set_defaults(func=cmd_counties)
+    crm = csub.add_parser("remove", help=t("db.cli.help_counties_remove"))
+    crm.add_argument("code")
+    crm.set_defaults(func=cmd_counties)
 
     demo = subparsers.add_parser("demo", help=t("db.cli.help_demo"))
     demo.add_argument("--rows", type=int, default=300)

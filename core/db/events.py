@@ -10,9 +10,9 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy import Table, insert, select, update
 
-from core import idnumber
+from core import idnumber, normalize, reference
 from core.db import audit, ids
-from core.enterprise import MONTHS_PER_YEAR
+from core.enterprise import MONTHS_PER_YEAR, province_from_venue
 from core.db.accounts import AccountError, User, can, canonical_district
 from core.db.models import bases, fair_enterprises, fairs, love_posts
 from core.db.session import reading, transaction, utcnow
@@ -54,23 +54,60 @@ def _text(value) -> str:
     return v[:255]
 
 
+def _province(value: str | None, venue: str) -> str:
+    """A fair's province as its 2-digit code: the one given (a code, or a name such as 四川 /
+    四川省), else the one the place names (core.enterprise.province_from_venue); refused when
+    neither says."""
+    text = (value or "").strip() if isinstance(value, str) else ""
+    if text:
+        if text in set(reference.provinces()["code"]):
+            return text
+        parsed = normalize.parse_province(pd.Series([text], dtype=object))
+        if parsed.invalid[0] or parsed.blank[0]:
+            raise AccountError("db.events.bad_province")
+        return str(parsed.values.iloc[0])
+    derived = province_from_venue(pd.Series([venue])).iloc[0]
+    if pd.isna(derived):
+        raise AccountError("db.events.province_required")
+    return str(derived)
+
+
 def add_fair(user: User, district: str, date: dt.date, venue: str, enterprises: list[str],
-             ip: str | None = None, demo: bool = False) -> int:
+             ip: str | None = None, demo: bool = False, province: str | None = None) -> int:
+    """A fair and its enterprises. ``venue`` is the place; ``province`` its province (三(五):
+    a fair counts anywhere in the four paired provinces); without one, the place must name it."""
     _require(user)
     district = _district(district, True)
     if not isinstance(date, dt.date):
         raise AccountError("db.events.bad_date")
     venue = _text(venue)
+    province = _province(province, venue)
     names = list(dict.fromkeys(e.strip()[:255] for e in enterprises if e and e.strip()))
     if not names:
         raise AccountError("db.events.no_enterprise")
     with transaction() as conn:
-        fid = conn.execute(insert(fairs).values(district=district, date=date, venue=venue, created_by=user.name,
-                                                created_at=utcnow(), demo=demo).returning(fairs.c.id)).scalar_one()
+        fid = conn.execute(insert(fairs).values(district=district, date=date, venue=venue, province=province,
+                                                created_by=user.name, created_at=utcnow(), demo=demo)
+                           .returning(fairs.c.id)).scalar_one()
         conn.execute(insert(fair_enterprises), [{"fair_id": fid, "enterprise": n} for n in names])
         audit.record(conn, "event_add", actor=user.name, target=f"fair#{fid}", ip=ip, kind="fair",
-                     district=district, date=date.isoformat(), venue=venue, enterprises=len(names))
+                     district=district, date=date.isoformat(), province=province, venue=venue, enterprises=len(names))
     return fid
+
+
+def set_fair_province(user: User, fair_id: int, province: str, ip: str | None = None) -> None:
+    """Record the province of a stored fair (one stored before the province had its own field,
+    or recorded wrongly); audited with the old and new values."""
+    _require(user)
+    province = _province(province, "")
+    with transaction() as conn:
+        old = conn.execute(select(fairs.c.province).where(fairs.c.id == int(fair_id), fairs.c.withdrawn_at.is_(None))
+                           ).first()
+        if old is None:
+            raise AccountError("db.upload.not_found", upload_id=fair_id)
+        conn.execute(update(fairs).where(fairs.c.id == int(fair_id)).values(province=province))
+        audit.record(conn, "event_update", actor=user.name, target=f"fair#{fair_id}", ip=ip, kind="fair",
+                     old=old[0], new=province)
 
 
 def add_love_post(user: User, employer: str, year: int, months: int, person_name: str | None = None,
@@ -134,8 +171,9 @@ def _frame(q) -> pd.DataFrame:
 
 
 def fairs_frame(year: int | None = None) -> pd.DataFrame:
-    """One row per (fair, enterprise): fair_id, district, date, venue, enterprise, demo."""
-    q = (select(fairs.c.id.label("fair_id"), fairs.c.district, fairs.c.date, fairs.c.venue,
+    """One row per (fair, enterprise): fair_id, district, date, province (code; None on fairs stored
+    before it had its own field), venue, enterprise, demo."""
+    q = (select(fairs.c.id.label("fair_id"), fairs.c.district, fairs.c.date, fairs.c.province, fairs.c.venue,
                 fair_enterprises.c.enterprise, fairs.c.demo)
          .join(fair_enterprises, fair_enterprises.c.fair_id == fairs.c.id)
          .where(fairs.c.withdrawn_at.is_(None)).order_by(fairs.c.date, fairs.c.id, fair_enterprises.c.id))

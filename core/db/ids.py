@@ -13,11 +13,14 @@ import hmac
 import numpy as np
 import pandas as pd
 
+from core import idnumber
 from core.db import config
 
 
 def _normalise(ids: pd.Series) -> pd.Series:
-    return ids.astype("string").str.strip().str.upper()
+    """The roster's normalisation (core.idnumber.normalise): "513226 19900101 0015", full-width
+    digits and a lower-case x give the key of the number as written plainly."""
+    return idnumber.normalise(ids)
 
 
 def person_keys(ids: pd.Series, key: bytes | None = None) -> pd.Series:

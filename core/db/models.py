@@ -166,7 +166,8 @@ fairs = Table(
     Column("id", Integer, primary_key=True),
     Column("district", String(16), nullable=False),
     Column("date", Date, nullable=False),
-    Column("venue", String(255), nullable=False),
+    Column("venue", String(255), nullable=False),      # the place (county, town, hall)
+    Column("province", String(2)),                     # GB/T 2260 code; NULL on fairs stored before 0002
     Column("created_by", String(64)),
     Column("created_at", DateTime, nullable=False),
     Column("demo", Boolean, nullable=False, default=False),
@@ -236,4 +237,23 @@ standards = Table(
     Column("value", Float),
     Column("set_by", String(64)),
     Column("set_at", DateTime, nullable=False),
+)
+
+# Sichuan counties Zhejiang helps that an administrator added to data/reference/
+# sichuan_helped_counties.csv (core.db.counties); removed ones are kept, marked. One active row a code.
+helped_counties = Table(
+    "helped_counties", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(6), nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("aliases", String(255), nullable=False, default=""),
+    Column("old_codes", String(64), nullable=False, default=""),
+    Column("prefecture", String(64), nullable=False, default=""),
+    Column("source", String(255), nullable=False, default=""),
+    Column("added_by", String(64)),
+    Column("added_at", DateTime, nullable=False),
+    Column("removed_at", DateTime),
+    Column("removed_by", String(64)),
+    Index("uq_helped_counties_active_code", "code", unique=True,
+          sqlite_where=text("removed_at IS NULL"), postgresql_where=text("removed_at IS NULL")),
 )

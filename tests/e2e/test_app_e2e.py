@@ -253,8 +253,9 @@ def test_officer_records_a_recruitment_fair(app_url, desktop, screenshots, offic
     warning.first.wait_for()
     assert "越城区" in warning.first.inner_text()
 
-    choose_select(page, t("db.events_page.venue"), "马边彝族自治县")     # a paired county, from the list
     form = page.locator('[data-testid="stForm"]').first
+    # the province defaults to Sichuan, one of the four; the place is typed
+    form.get_by_role("textbox", name=t("db.events_page.venue")).fill("乐山市马边彝族自治县")
     form.get_by_label(t("db.events_page.enterprises")).fill("示例甲公司\n示例乙公司")
     form.get_by_role("button", name=t("db.events_page.save")).click()
     settle(page)
