@@ -86,12 +86,11 @@ def evaluate_columns(
         out[item] = np.where(status == ELIGIBLE, sim.full_amount(item), 0).astype("int64")
         out[f"{item}_payable"] = np.where(open_, out[item], 0).astype("int64")
         if spec.months is not None:
-            out[f"{item}_months"] = np.where(status == ELIGIBLE, spec.months(sim), 0)
+            out[spec.months_column] = np.where(status == ELIGIBLE, spec.months(sim), 0)
         if with_texts:
             codes, groups = explain.item_codes(sim, item)
             tables[item] = [explain.describe_item(item, g, lang, standards) for g in groups]
             out[f"{item}_text"] = codes
-    out["rent_counted_months"] = out.pop("rent_months")
     out["total_to_worker"] = np.sum([out[i] for i in WORKER_ITEMS], axis=0).astype("int64")
     out["total_payable_to_worker"] = np.where(open_, out["total_to_worker"], 0).astype("int64")
     out["claim_closed"] = ~open_

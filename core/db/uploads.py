@@ -154,7 +154,7 @@ def apply_prior_payments(frame: pd.DataFrame, conn: Connection, before: int | No
     state = _Adjusting(frame, pk, has_key, prior, open_, lang)
     for spec in REGISTRY:
         if spec.frequency == PER_MONTH:
-            state.monthly(spec.code)
+            state.monthly(spec.code, spec.months_column)
         else:
             state.once(spec.code, per_level=spec.frequency == ONCE_PER_LEVEL)
     frame["warnings"] = state.warnings
@@ -216,10 +216,9 @@ class _Adjusting:
             self.ledger.append(pd.DataFrame({"person_key": pk[grant].to_numpy(), "item": item, "seq": seq[grant],
                                              "months": None, "amount": amount[grant], "row": self.rows[grant]}))
 
-    def monthly(self, item: str) -> None:
+    def monthly(self, item: str, column: str) -> None:
         """Per counted month: only the months not yet paid (the amount stays monthly × months)."""
         pk, has_key = self.pk, self.has_key
-        column = "rent_counted_months" if item == "rent" else f"{item}_months"
         amount = self.frame[item].to_numpy().astype("int64")
         months = pd.to_numeric(self.frame[column], errors="coerce").fillna(0).to_numpy().astype("int64")
         paid = self.prior[self.prior["item"] == item]

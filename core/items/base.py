@@ -89,10 +89,16 @@ class Item:
     months: Callable[["Simulation"], np.ndarray] | None = None
     # the parameter of a local standard the amount waits for (no amount until it is set)
     local_standard: str | None = None
+    # the result column of the counted months (default "<code>_months")
+    months_name: str | None = None
 
     @property
     def to_worker(self) -> bool:
         return self.payee == WORKER
+
+    @property
+    def months_column(self) -> str:
+        return self.months_name or f"{self.code}_months"
 
     @property
     def condition_names(self) -> tuple[str, ...]:

@@ -77,4 +77,5 @@ ITEM = Item(
     next_step=_next_step,
     possible=lambda sim: (_amount(sim), sim.rented[1]),
     months=counted,
+    months_name="rent_counted_months",
 )
