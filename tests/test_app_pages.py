@@ -639,7 +639,9 @@ def test_choices_shown_in_words_keep_their_answer_across_languages(as_user):
     at.run()
     assert at.radio(key="sc_poor").value == "no"                      # the answer changed in English
     assert at.selectbox(key="sc_cert").value == "中级工"
-    assert not at.warning
+    # no widget warning: the only one is the notice that claims closed (today is after 2021-12-31)
+    deadline = _common.format_day(reference.policy()["claim_deadline"])
+    assert [w.value for w in at.warning] == [ui("self_check.closed_before", date=deadline)]
 
 
 def test_the_officer_chooses_the_day_of_the_check_due_and_payable_are_shown_apart(as_user):
