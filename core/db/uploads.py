@@ -4,7 +4,7 @@
   changes nothing and says when and by whom the first was made.
 - A district officer stores its own district's rows only: rows of another district in its file
   become error rows (kept, like every row).
-- What an earlier upload that is not withdrawn already paid the same person (same keyed ID hash)
+- What an earlier upload that is not withdrawn already paid the same person (``core.db.ledger``) (same keyed ID hash)
   is set to 0 with a warning, by how often the item pays (``core.items``): a one-time item once,
   the skill subsidy once per level, a monthly item (rent, employer social insurance) only for the
   months not yet paid (the roster's months are cumulative since first employment, so the months
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, and_, false, func, insert, or_, select, text, update
+from sqlalchemy import Connection, and_, false, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from core.db import audit, ids
@@ -30,9 +30,8 @@ from core.db.accounts import AccountError, User, can
 from core.db.models import ROW_ITEMS, payments, roster_rows, uploads
 from core.db.session import reading, transaction, utcnow
 from core.i18n import t
-from core.items import ONCE_PER_LEVEL, PER_MONTH, REGISTRY, WORKER_ITEMS
-from core.rules import LEVELS, STATUSES
-from core.validate import SEP
+from core.db.ledger import _append, apply_prior_payments
+from core.rules import STATUSES
 
 MAX_ATTEMPTS = 8
 CATEGORIES = ("paired_four", "other_central_western", "not_counted")
@@ -64,16 +63,6 @@ def content_hash(content: bytes) -> str:
 
 
 # --- vectorised adjustments -------------------------------------------------------------------
-
-def _append(texts: pd.Series, mask: np.ndarray, message: pd.Series | str) -> pd.Series:
-    """Append ``message`` (scalar or per-row) to ``texts`` where ``mask``, joined by core.validate.SEP."""
-    texts = texts.astype("string").fillna("")
-    if not mask.any():
-        return texts
-    msg = message if isinstance(message, str) else message.astype("string")
-    joined = texts.where(texts == "", texts + SEP) + msg
-    return texts.where(~mask, joined)
-
 
 def _blank_error_row_values(frame: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
     """Error rows: every amount 0, no category, no status (as the engine does)."""
@@ -107,141 +96,6 @@ def restrict_to_district(frame: pd.DataFrame, district: str) -> pd.DataFrame:
     frame = _blank_error_row_values(frame, other)
     frame["total_to_worker"] = np.where(other, 0, frame["total_to_worker"].to_numpy())
     return frame
-
-
-# "WHERE payments.active", written exactly as the partial index uq_payments_active_person_item
-# says it: SQLite uses that index (a search by person) only for this form, and scans the whole
-# ledger for "active IS 1" or "active = 1" (12 s instead of a fraction for 100,000 people)
-_ACTIVE = text("payments.active")
-
-
-def _prior_payments(conn: Connection, keys: list[str], before: int | None = None) -> pd.DataFrame:
-    """Active ledger entries of these people (only those of uploads before ``before`` if given)."""
-    cols = ["person_key", "item", "seq", "months", "upload_id"]
-    parts = []
-    for i in range(0, len(keys), 500):          # chunks of distinct keys (bound-parameter limits)
-        q = select(*[payments.c[c] for c in cols]).where(
-            _ACTIVE, payments.c.person_key.in_(keys[i:i + 500]))
-        if before is not None:
-            q = q.where(payments.c.upload_id < before)
-        parts.extend(conn.execute(q).all())
-    return pd.DataFrame(parts, columns=cols)
-
-
-def apply_prior_payments(frame: pd.DataFrame, conn: Connection, before: int | None = None,
-                         lang: str = "zh") -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Zero what earlier active uploads already paid; returns (adjusted frame, ledger entries).
-
-    How an item is matched against the ledger follows how often it pays (``core.items``): a
-    one-time item once per person, the skill subsidy once per person and level, a monthly item by
-    the months not yet paid (the roster's months are cumulative since the first employment, so
-    the months already paid are subtracted; with the engine's cap this keeps a person within the
-    longest subsidy period over all uploads). Only what is payable on the day of the check enters
-    the ledger (nothing after the claim deadline); what is due is adjusted the same way.
-
-    ``frame`` needs ``person_key`` and the result columns. Ledger entries: person_key, item, seq,
-    months, amount, row. ``before``: count only the payments of uploads numbered below it (the
-    state in which that upload was stored).
-    """
-    frame = frame.copy()
-    valid = frame["valid"].to_numpy(dtype=bool)
-    pk = frame["person_key"].astype("string")
-    has_key = valid & pk.notna().to_numpy()
-    keys = pd.unique(pk[has_key]).tolist()
-    prior = _prior_payments(conn, keys, before) if keys else pd.DataFrame(columns=["person_key", "item", "seq", "months", "upload_id"])
-    open_ = ~frame["claim_closed"].fillna(False).to_numpy(dtype=bool) if "claim_closed" in frame \
-        else np.ones(len(frame), dtype=bool)
-    state = _Adjusting(frame, pk, has_key, prior, open_, lang)
-    for spec in REGISTRY:
-        if spec.frequency == PER_MONTH:
-            state.monthly(spec.code, spec.months_column)
-        else:
-            state.once(spec.code, per_level=spec.frequency == ONCE_PER_LEVEL)
-    frame["warnings"] = state.warnings
-    frame["prior_paid"] = state.prior_paid
-    frame["total_to_worker"] = np.sum([frame[i].to_numpy().astype("int64") for i in WORKER_ITEMS], axis=0)
-    for item in ROW_ITEMS:
-        frame[f"{item}_payable"] = np.where(open_, frame[item].to_numpy().astype("int64"), 0)
-    frame["total_payable_to_worker"] = np.where(open_, frame["total_to_worker"], 0)
-    frame.attrs["flagged"] = int(state.flagged.sum())
-    led = pd.concat(state.ledger, ignore_index=True) if state.ledger else pd.DataFrame(
-        columns=["person_key", "item", "seq", "months", "amount", "row"])
-    return frame, led
-
-
-# the ledger's seq of a certificate level: 1 初级工, 2 中级工, 3 高级工 (0 none or unread)
-_LEVEL_SEQ = {level: i + 1 for i, level in enumerate(LEVELS)}
-
-
-class _Adjusting:
-    """The state of ``apply_prior_payments`` while it goes through the items."""
-
-    def __init__(self, frame, pk, has_key, prior, open_, lang):
-        self.frame, self.pk, self.has_key, self.prior, self.open, self.lang = frame, pk, has_key, prior, open_, lang
-        self.flagged = np.zeros(len(frame), dtype=bool)
-        self.prior_paid = pd.Series([""] * len(frame), index=frame.index, dtype="string")
-        self.warnings = frame["warnings"].astype("string").fillna("")
-        self.rows = frame["row"].to_numpy()
-        self.ledger: list[pd.DataFrame] = []
-        # defensive: one person twice in the same upload (the engine already makes later rows errors)
-        self.first_of_person = ~pk.duplicated(keep="first").to_numpy() | ~has_key
-
-    def _flag(self, mask: np.ndarray, item: str, message) -> None:
-        self.warnings = _append(self.warnings, mask, message)
-        self.prior_paid = _append(self.prior_paid, mask, item)
-        self.flagged |= mask
-
-    def once(self, item: str, per_level: bool) -> None:
-        """One time per person (or per person and level): 0 where an earlier upload paid it."""
-        pk, has_key = self.pk, self.has_key
-        amount = self.frame[item].to_numpy().astype("int64")
-        seq = (self.frame["certificate_level"].astype(object).map(_LEVEL_SEQ).fillna(0).astype("int64").to_numpy()
-               if per_level else np.zeros(len(self.frame), dtype="int64"))
-        paid = self.prior[self.prior["item"] == item]
-        person_seq = pk.fillna("").to_numpy(dtype=object) + "\x00" + seq.astype(str).astype(object)
-        paid_seq = paid["person_key"].astype(str).to_numpy(dtype=object) + "\x00" + \
-            pd.to_numeric(paid["seq"]).fillna(0).astype("int64").astype(str).to_numpy(dtype=object)
-        paid_upload = pd.Series(person_seq).map(dict(zip(paid_seq, paid["upload_id"]))) if len(paid) \
-            else pd.Series([None] * len(pk), dtype=object)
-        already = has_key & (amount > 0) & (paid_upload.notna().to_numpy() | ~self.first_of_person)
-        if already.any():
-            prefix, suffix = t("db.upload.prior_one_time", self.lang, item=t(f"db.items.{item}", self.lang),
-                               upload="\x00").split("\x00")
-            where = pd.Series(paid_upload.to_numpy(), index=self.frame.index).astype("Int64").astype("string").fillna("?")
-            self._flag(already, item, prefix + where + suffix)
-            amount = np.where(already, 0, amount)
-            self.frame[item] = amount
-        grant = has_key & (amount > 0) & self.open
-        if grant.any():
-            self.ledger.append(pd.DataFrame({"person_key": pk[grant].to_numpy(), "item": item, "seq": seq[grant],
-                                             "months": None, "amount": amount[grant], "row": self.rows[grant]}))
-
-    def monthly(self, item: str, column: str) -> None:
-        """Per counted month: only the months not yet paid (the amount stays monthly × months)."""
-        pk, has_key = self.pk, self.has_key
-        amount = self.frame[item].to_numpy().astype("int64")
-        months = pd.to_numeric(self.frame[column], errors="coerce").fillna(0).to_numpy().astype("int64")
-        paid = self.prior[self.prior["item"] == item]
-        paid_months = pk.map(pd.to_numeric(paid["months"]).groupby(paid["person_key"]).sum()).fillna(0) \
-            .to_numpy().astype("int64")
-        next_seq = pk.map(pd.to_numeric(paid["seq"]).groupby(paid["person_key"]).max() + 1).fillna(0) \
-            .to_numpy().astype("int64")
-        eligible = (self.frame[f"{item}_status"].astype(object) == "eligible").to_numpy()
-        reduce = has_key & eligible & (months > 0) & (paid_months > 0)
-        if reduce.any():
-            left = np.clip(months - paid_months, 0, None)
-            per_month = np.where(months > 0, amount // np.maximum(months, 1), 0)
-            new_months = np.where(reduce, left, months)
-            amount = np.where(reduce, per_month * left, amount)
-            prefix, suffix = t(f"db.upload.prior_months.{item}", self.lang, months="\x00").split("\x00")
-            self._flag(reduce, item, prefix + pd.Series(paid_months, index=self.frame.index).astype("string") + suffix)
-            self.frame[item] = amount
-            self.frame[column] = new_months
-            months = new_months
-        grant = has_key & eligible & (months > 0) & self.first_of_person & self.open
-        if grant.any():
-            self.ledger.append(pd.DataFrame({"person_key": pk[grant].to_numpy(), "item": item, "seq": next_seq[grant],
-                                             "months": months[grant], "amount": amount[grant], "row": self.rows[grant]}))
 
 
 # --- storing --------------------------------------------------------------------------------
