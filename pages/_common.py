@@ -579,14 +579,14 @@ def process_roster(data: bytes, filename: str, district: str | None = None, on_s
     import time
 
     from core.engine import evaluate_roster
-    from core.reader import RosterReadError, read_roster
+    from core.reader import RosterReadError, read_roster_isolated
 
     step = on_step or (lambda fraction, text: None)
     loaded = LoadedRoster(content_hash(data), filename, data=data)
     start = time.perf_counter()
     step(0.05, ui_text("roster.reading"))
     try:
-        raw = read_roster(data, filename)
+        raw = read_roster_isolated(data, filename)   # in a separate process: no file can stop the server
     except RosterReadError as exc:
         loaded.error = exc.text(lang())
         return loaded

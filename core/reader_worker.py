@@ -1,0 +1,185 @@
+"""A roster file from outside parsed where a failure cannot hurt the server.
+
+:func:`read_isolated` runs the cheap checks of ``core.reader_limits`` in the calling process, then
+parses the file in a child process started from a fork server that has the reader imported already
+(``multiprocessing`` "forkserver": a child costs a fork, not a Python start). The child lowers its
+own limits before it reads (RLIMIT_DATA for memory, RLIMIT_CPU for processor time); the parent
+kills it when the wall time is up. The child sends back the :class:`~core.reader.RawRoster`
+(pickled: its Arrow-backed columns travel as Arrow buffers) or the reader's refusal. A crash, a
+Rust panic, a limit or a timeout is one sentence for the user (``reader.worker_failed`` /
+``reader.worker_limit``) and a log record with the details on the server.
+
+Limits (environment): ``ROSTER_READ_SECONDS`` (wall time, default 120; the CPU limit is the
+same), ``ROSTER_READ_MEMORY_MB`` (default 2048).
+"""
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import os
+import signal
+import tempfile
+import threading
+import time
+import traceback
+
+from core.reader_base import RawRoster, RosterReadError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SECONDS = 120
+DEFAULT_MEMORY_MB = 2048
+
+_context = None
+_context_lock = threading.Lock()
+
+
+def limits() -> tuple[float, int]:
+    """(seconds, memory in MB) from the environment, or the defaults."""
+    def number(name, default, kind):
+        try:
+            value = kind(os.environ.get(name, default))
+        except ValueError:
+            log.warning("%s=%r is not a number; %s used", name, os.environ.get(name), default)
+            return default
+        return value if value > 0 else default
+    return number("ROSTER_READ_SECONDS", DEFAULT_SECONDS, float), number("ROSTER_READ_MEMORY_MB", DEFAULT_MEMORY_MB, int)
+
+
+def _mp_context():
+    """The fork server (the reader imported once in it), or "spawn" where there is none."""
+    global _context
+    with _context_lock:
+        if _context is None:
+            if "forkserver" in mp.get_all_start_methods():
+                ctx = mp.get_context("forkserver")
+                ctx.set_forkserver_preload(["core.reader_worker", "core.reader"])
+            else:
+                ctx = mp.get_context("spawn")
+            _context = ctx
+        return _context
+
+
+def _set_limits(seconds: float, memory_mb: int) -> None:
+    import resource
+
+    cpu = max(1, int(seconds) + 1)
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
+    mem = memory_mb << 20
+    for name in ("RLIMIT_DATA", "RLIMIT_AS"):
+        if name == "RLIMIT_AS":
+            mem *= 4   # address space: thread stacks and reserved arenas count too; a backstop only
+        res = getattr(resource, name, None)
+        if res is not None:
+            resource.setrlimit(res, (mem, mem))
+
+
+def _child(conn, data: bytes, filename: str, seconds: float, memory_mb: int, stderr_path: str) -> None:
+    """In the child: read the file and send ("ok", roster) / ("refused", key, fmt, detail) /
+    ("limit", what) / ("failed", text). What the child writes to standard error (a Rust panic's
+    message) goes to ``stderr_path``, which the parent logs when the child failed."""
+    try:
+        try:
+            fd = os.open(stderr_path, os.O_WRONLY | os.O_APPEND)
+            os.dup2(fd, 2)
+            os.close(fd)
+        except OSError:
+            pass
+        try:
+            _set_limits(seconds, memory_mb)
+        except (ImportError, ValueError, OSError):   # no resource module (Windows): the wall time still holds
+            pass
+        from core.reader import parse
+
+        try:
+            message = ("ok", parse(data, filename))
+        except RosterReadError as exc:
+            cause = exc.__cause__
+            detail = "".join(traceback.format_exception(cause)) if cause is not None else ""
+            message = ("refused", exc.key, exc.fmt, detail)
+        except MemoryError:
+            message = ("limit", "MemoryError")
+        conn.send(message)
+    except BaseException:   # even a panic outside the reader's own handling: a report, not silence
+        try:
+            conn.send(("failed", traceback.format_exc()))
+        except BaseException:
+            pass
+    finally:
+        conn.close()
+
+
+def read_isolated(data: bytes, filename: str, seconds: float | None = None,
+                  memory_mb: int | None = None) -> RawRoster:
+    """The roster in ``data``, parsed in a child process; RosterReadError as ``read_roster``."""
+    from core.reader import ROSTER_SHEET
+    from core.reader_limits import precheck
+
+    if isinstance(data, (bytearray, memoryview)):
+        data = bytes(data)
+    env_seconds, env_memory = limits()
+    seconds, memory_mb = seconds or env_seconds, memory_mb or env_memory
+    try:
+        precheck(data, ROSTER_SHEET)
+    except RosterReadError:
+        raise
+    except Exception:   # a first line only: the child reads the file under its limits anyway
+        log.exception("roster pre-check failed on %r", filename)
+    if not data or data.isspace():
+        raise RosterReadError("empty")
+
+    ctx = _mp_context()
+    receive, send = ctx.Pipe(duplex=False)
+    errors = tempfile.NamedTemporaryFile(prefix="roster-read-", suffix=".log")
+    proc = ctx.Process(target=_child, args=(send, data, filename, seconds, memory_mb, errors.name), daemon=True)
+    start = time.monotonic()
+    try:
+        proc.start()
+        send.close()
+        message = None
+        if receive.poll(seconds):
+            try:
+                message = receive.recv()
+            except (EOFError, OSError):   # the child died before it said anything
+                message = None
+        elapsed = time.monotonic() - start
+        proc.join(max(0.0, min(5.0, seconds - elapsed)) if message is not None else 1.0)
+    finally:
+        if proc.is_alive():
+            proc.kill()
+            proc.join()
+        receive.close()
+        stderr = errors.read(3000).decode("utf-8", "replace")
+        errors.close()
+    return _outcome(message, proc.exitcode, filename, seconds, memory_mb, time.monotonic() - start, stderr)
+
+
+def _outcome(message, exitcode, filename: str, seconds: float, memory_mb: int, elapsed: float,
+             stderr: str) -> RawRoster:
+    if message is not None and message[0] == "ok":
+        roster = message[1]
+        roster.frame.attrs["reader_issues"] = roster.issues
+        return roster
+    if message is not None and message[0] == "refused":
+        _, key, fmt, detail = message
+        if detail:   # an unexpected failure inside the reader: the user gets its sentence, the log the cause
+            log.warning("roster %r refused (%s) after an unexpected error:\n%s%s", filename, key, detail, stderr)
+        raise RosterReadError(key, **fmt)
+    limit = _hit_limit(message, exitcode, elapsed, seconds)
+    if limit:
+        log.warning("roster %r: the reading process hit a limit (%s; exit code %s, %.1f s, limits %s s, %s MB)\n%s",
+                    filename, limit, exitcode, elapsed, seconds, memory_mb, stderr)
+        raise RosterReadError("worker_limit", name=filename, seconds=f"{seconds:g}", mb=memory_mb)
+    log.error("roster %r: the reading process failed (exit code %s, %.1f s): %s\n%s",
+              filename, exitcode, elapsed, message[1] if message else "no report", stderr)
+    raise RosterReadError("worker_failed", name=filename)
+
+
+def _hit_limit(message, exitcode, elapsed: float, seconds: float) -> str | None:
+    if message is not None and message[0] == "limit":
+        return message[1]
+    if elapsed >= seconds:
+        return "wall time"
+    if exitcode is not None and exitcode < 0 and -exitcode in (signal.SIGXCPU, signal.SIGKILL):
+        return signal.Signals(-exitcode).name
+    return None
