@@ -174,7 +174,7 @@ def _finish(table: pa.Table, headers: list, header_row: int, kind: str, encoding
         headers = [headers[i] for i in keep]
     names, unknown = _column_names(headers)
     table = table.rename_columns(names)
-    issues = _control_characters(table, row_numbers)
+    table, issues = _control_characters(table, row_numbers)
     if formulas:
         issues += _formula_issues(formulas, keep, names, mask)
     frame = table.to_pandas(types_mapper=_types_mapper, split_blocks=True, self_destruct=True)
@@ -189,16 +189,17 @@ _CONTROL[[*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]] = True
 _CONTROL_RE = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]"
 
 
-def _control_characters(table: pa.Table, row_numbers: np.ndarray) -> list:
+def _control_characters(table: pa.Table, row_numbers: np.ndarray) -> tuple[pa.Table, list]:
     """Cell checks of every column: a cell longer than Excel allows refuses the file
     (core.reader_limits); a cell with a control character (NUL ...) is a row error naming its
-    column. The bytes of each column are looked at once (numpy); the pattern runs only over a
-    column that has such a byte."""
+    column, and the character is shown as U+FFFD (a NUL cannot be stored in PostgreSQL text).
+    The bytes of each column are looked at once (numpy); the pattern runs only over a column
+    that has such a byte."""
     from core.reader_limits import check_cell_lengths
 
     check_cell_lengths(table, row_numbers)
     issues = []
-    for name, col in zip(table.column_names, table.columns):
+    for i, (name, col) in enumerate(zip(table.column_names, table.columns)):
         if not any(_CONTROL[np.frombuffer(c.buffers()[2], np.uint8)].any()
                    for c in col.chunks if len(c) and c.buffers()[2] is not None):
             continue
@@ -206,7 +207,8 @@ def _control_characters(table: pa.Table, row_numbers: np.ndarray) -> list:
         at = np.flatnonzero(np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool))
         if at.size:
             issues.append(("control_chars", name, at))
-    return issues
+            table = table.set_column(i, name, pc.replace_substring_regex(col, _CONTROL_RE, "\ufffd"))
+    return table, issues
 
 
 def _formula_issues(formulas: dict, keep: list[int], names: list[str], mask) -> list:

@@ -203,9 +203,10 @@ _XLSX_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _XLSX_HAS_VALUE = re.compile(rb"<(?:\w+:)?v>[^<]|<(?:\w+:)?is>")
 
 
-def xlsx_formula_cells(data: bytes, sheet_name: str, rows: set[int]) -> dict[int, list[int]]:
-    """0-based row -> 0-based columns of the cells of ``rows`` that hold a formula and no value
-    (a workbook written by a program that does not compute formulas). The sheet's XML is read in
+def xlsx_formula_cells(data: bytes, sheet_name: str, rows: set[int], after: int) -> dict[int, list[int]]:
+    """0-based row -> 0-based columns of the cells that hold a formula and no value (a workbook
+    written by a program that does not compute formulas), in ``rows`` and in the rows from
+    ``after`` on (calamine leaves out trailing rows with no value). The sheet's XML is read in
     pieces; only the rows asked for are looked into."""
     out: dict[int, list[int]] = {}
     with zipfile.ZipFile(io.BytesIO(data)) as z, z.open(xlsx_sheet_part(z, sheet_name)) as f:
@@ -216,9 +217,10 @@ def xlsx_formula_cells(data: bytes, sheet_name: str, rows: set[int]) -> dict[int
             end = len(buf) if not chunk else buf.rfind(b"</row>")   # complete rows only
             if end < 0:
                 continue
-            for m in _XLSX_ROW.finditer(buf, 0, end):
+            rows_here = _XLSX_ROW.finditer(buf, 0, end) if _XLSX_FORMULA.search(buf, 0, end) else ()
+            for m in rows_here:
                 number = int(m.group(1)) - 1
-                if number not in rows:
+                if number not in rows and number < after:
                     continue
                 tag_end = buf.find(b">", m.end())
                 if tag_end < 0 or buf[tag_end - 1:tag_end] == b"/":   # <row r="5"/>: no cells

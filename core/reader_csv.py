@@ -135,18 +135,20 @@ def read_csv(data: bytes) -> RawRoster:
     head_end = _head_end(body, base)
 
     # the delimiter: comma (or the sep= hint) unless another one lays out more of the required headers
-    best = None
+    best, too_wide = None, 0
     for delim in delimiters:
         records, offsets = _head_records(body[base:head_end], head_enc, delim, head_end == len(body))
         # a delimiter that cuts a line into more cells than a roster has is not the delimiter
         # (and matching a million cells against the headers would take minutes)
-        score = -1 if any(len(r) > MAX_COLUMNS for r in records) else max((_match_count(r) for r in records), default=0)
+        widest = max(map(len, records), default=0)
+        too_wide = max(too_wide, widest) if widest > MAX_COLUMNS else too_wide
+        score = -1 if widest > MAX_COLUMNS else max((_match_count(r) for r in records), default=0)
         if best is None or score > best[0]:
             best = (score, delim, records, offsets)
         if score == len(_required_fields()):
             break
-    _, delim, records, offsets = best
-    refuse_width(max(map(len, records), default=0))
+    score, delim, records, offsets = best
+    refuse_width(max(map(len, records), default=0) if score > 0 else max(too_wide, *map(len, records), 0))
     h = _find_header(records, whole=len(records) < HEADER_SEARCH_ROWS)
     headers, header_row, start = records[h], h + 1, base + offsets[h]
 

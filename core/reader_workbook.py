@@ -95,15 +95,20 @@ def read_workbook(data: bytes, kind: str, preferred: str) -> RawRoster:
 def _formulas_of_empty_rows(data: bytes, kind: str, sheet_name: str, body: list, first: int,
                             width: int) -> dict[int, list[int]]:
     """Position in ``body`` -> columns of the formula cells with no computed value, among the rows
-    calamine read as entirely empty (only those: the sheet is scanned only when there are some)."""
+    calamine read as entirely empty and after its last row (calamine leaves those out; they are
+    added to ``body`` as empty rows). The sheet is scanned only when its XML may hold such a cell."""
     if kind != "xlsx":
         return {}
-    empty = [i for i, r in enumerate(body) if all(c is None or c == "" for c in r)]
-    if not empty:
+    empty = {first + i for i, r in enumerate(body) if all(c is None or c == "" for c in r)}
+    try:   # a refinement: looking for them never makes a readable file unreadable
+        found = xlsx_formula_cells(data, sheet_name, empty, first + len(body))   # 0-based sheet rows
+    except Exception:
         return {}
-    found = xlsx_formula_cells(data, sheet_name, {first + i for i in empty})   # 0-based sheet rows
-    return {r - first: [c for c in cols if c < width] for r, cols in found.items()
-            if any(c < width for c in cols)}
+    out = {r - first: [c for c in cols if c < width] for r, cols in found.items() if r >= first}
+    out = {pos: cols for pos, cols in out.items() if cols}
+    if out and max(out) >= len(body):
+        body.extend([[""] * width for _ in range(max(out) + 1 - len(body))])
+    return out
 
 
 def _kind_of(header: str) -> str | None:

@@ -65,13 +65,10 @@ def _set_limits(seconds: float, memory_mb: int) -> None:
 
     cpu = max(1, int(seconds) + 1)
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
+    # RLIMIT_DATA (heap, anonymous mappings, thread stacks; Linux 4.7+) rather than RLIMIT_AS,
+    # which also counts the address space that allocators reserve without using
     mem = memory_mb << 20
-    for name in ("RLIMIT_DATA", "RLIMIT_AS"):
-        if name == "RLIMIT_AS":
-            mem *= 4   # address space: thread stacks and reserved arenas count too; a backstop only
-        res = getattr(resource, name, None)
-        if res is not None:
-            resource.setrlimit(res, (mem, mem))
+    resource.setrlimit(resource.RLIMIT_DATA, (mem, mem))
 
 
 def _child(conn, data: bytes, filename: str, seconds: float, memory_mb: int, stderr_path: str) -> None:
@@ -95,10 +92,14 @@ def _child(conn, data: bytes, filename: str, seconds: float, memory_mb: int, std
             message = ("ok", parse(data, filename))
         except RosterReadError as exc:
             cause = exc.__cause__
-            detail = "".join(traceback.format_exception(cause)) if cause is not None else ""
-            message = ("refused", exc.key, exc.fmt, detail)
-        except MemoryError:
-            message = ("limit", "MemoryError")
+            if isinstance(cause, MemoryError) or "Resource temporarily unavailable" in str(cause):
+                # also pyarrow's ArrowMemoryError, and its threads that cannot start under the limit
+                message = ("limit", repr(cause))
+            else:
+                detail = "".join(traceback.format_exception(cause)) if cause is not None else ""
+                message = ("refused", exc.key, exc.fmt, detail)
+        except MemoryError as exc:
+            message = ("limit", repr(exc))
         conn.send(message)
     except BaseException:   # even a panic outside the reader's own handling: a report, not silence
         try:

@@ -268,6 +268,11 @@ def validate(
         before, after = _around("validate.duplicate", lang, "row")
         errors.add_rows(dup_rows, before + first_rows + after)
 
+    # cells the reader found wrong (core.reader: a control character, a formula with no value)
+    for key, column, positions in frame.attrs.get("reader_issues", ()):
+        header = cols[column].header if column in cols else column
+        errors.add_rows(np.asarray(positions, dtype=np.int64), t("reader.row." + key, lang, header=header))
+
     valid = errors.text == ""
     return Validated(typed=typed, errors=errors.text, warnings=warnings.text, valid=valid)
 
