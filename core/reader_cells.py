@@ -42,6 +42,7 @@ def put_error_cells(rows: list, errors: dict) -> None:
 
 _XML_CHUNK = 1 << 22
 _XLSX_ERROR_MARKS = (b't="e"', b"t='e'")
+_FORMULA_MARKS = (b"<f>", b"<f ", b":f>", b":f ")
 _XLSX_CELL_REF = re.compile(rb"""\sr=["']([A-Z]{1,3})([0-9]{1,7})["']""")
 _XLSX_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
 _REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
@@ -64,18 +65,23 @@ def xlsx_sheet_part(z: zipfile.ZipFile, sheet_name: str) -> str:
     return target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
 
 
-def xlsx_error_cells(data: bytes, sheet_name: str) -> dict:
-    """(row, column) -> error text (#N/A ...) of the cells of type "e" in the sheet's XML.
+def xlsx_error_cells(data: bytes, sheet_name: str, seen: dict | None = None) -> dict:
+    """(row, column) -> error text (#N/A ...) of the cells of type "e" in the sheet's XML;
+    ``seen["formulas"]`` is set when the XML may hold a formula (so that the sheet is read again
+    for formulas with no value only when it has some).
 
     The XML is read in pieces; a piece is searched only for the error marker (no parsing), and
     the few error cells found are read with a short pattern each."""
     out: dict = {}
+    seen = {} if seen is None else seen
     with zipfile.ZipFile(io.BytesIO(data)) as z, z.open(xlsx_sheet_part(z, sheet_name)) as f:
         keep, pending = b"", False   # pending: a cell of type "e" in ``keep`` is not complete yet
         while True:
             chunk = f.read(_XML_CHUNK)
             last = not chunk
             joint = keep[-8:] + chunk[:8]
+            if not seen.get("formulas") and any(m in chunk or m in joint for m in _FORMULA_MARKS):
+                seen["formulas"] = True
             if not (last or pending or any(m in chunk or m in joint for m in _XLSX_ERROR_MARKS)):
                 # enough for a cell's start tag cut by the piece boundary
                 keep = chunk[-256:] if len(chunk) >= 256 else (keep + chunk)[-256:]
@@ -110,6 +116,7 @@ def xlsx_error_cells(data: bytes, sheet_name: str) -> dict:
             if last:
                 break
             keep = buf[cut:]
+    seen["done"] = True
     return out
 
 

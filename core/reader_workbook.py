@@ -54,12 +54,12 @@ def read_workbook(data: bytes, kind: str, preferred: str) -> RawRoster:
     """The sheet ``preferred`` (else the first visible worksheet) of an .xlsx or .xls workbook."""
     import python_calamine
 
-    scan = None
+    scan, seen = None, {}
     try:
         wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheet_name = _choose_sheet(wb, preferred)
         if kind == "xlsx":   # the sheet's error cells, looked for while calamine reads it
-            scan = Background(xlsx_error_cells, data, sheet_name)
+            scan = Background(xlsx_error_cells, data, sheet_name, seen)
         rows = wb.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
     except RosterReadError:
         raise
@@ -85,7 +85,8 @@ def read_workbook(data: bytes, kind: str, preferred: str) -> RawRoster:
     kinds = [_kind_of(hdr) for hdr in headers]
     width = len(headers)
     body = [r if len(r) == width else (list(r) + [""] * width)[:width] for r in rows[h + 1:]]
-    formulas = _formulas_of_empty_rows(data, kind, sheet_name, body, h + 1, width)
+    formulas = _formulas_of_empty_rows(data, kind, sheet_name, body, h + 1, width) \
+        if seen.get("formulas") or not seen.get("done") else {}
     by_column = list(zip(*body)) if body else [()] * width
     cols = [_column_text(list(by_column[j]), kinds[j]) for j in range(width)]
     table = pa.table(cols, names=[f"c{i}" for i in range(width)]) if width else pa.table({})

@@ -5,7 +5,8 @@ parses the file in a child process started from a fork server that has the reade
 (``multiprocessing`` "forkserver": a child costs a fork, not a Python start). The child lowers its
 own limits before it reads (RLIMIT_DATA for memory, RLIMIT_CPU for processor time); the parent
 kills it when the wall time is up. The child sends back the :class:`~core.reader.RawRoster`
-(pickled: its Arrow-backed columns travel as Arrow buffers) or the reader's refusal. A crash, a
+(pickled, its columns' Arrow buffers out of band in a file the parent maps) or the reader's
+refusal. A crash, a
 Rust panic, a limit or a timeout is one sentence for the user (``reader.worker_failed`` /
 ``reader.worker_limit``) and a log record with the details on the server.
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 import logging
 import multiprocessing as mp
 import os
+import pickle
 import signal
 import tempfile
 import threading
@@ -71,7 +73,52 @@ def _set_limits(seconds: float, memory_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_DATA, (mem, mem))
 
 
-def _child(conn, data: bytes, filename: str, seconds: float, memory_mb: int, stderr_path: str) -> None:
+_ALIGN = 64
+
+
+def _dump(message, result_path: str) -> bytes:
+    """The child's report: pickled (protocol 5) with the buffers of the roster's columns written
+    out of band to ``result_path``, which the parent maps instead of reading a copy through the
+    pipe (a 1,000,000-row roster is some 240 MB of Arrow buffers)."""
+    started = time.perf_counter()
+    buffers: list = []
+    head = pickle.dumps(message, protocol=5, buffer_callback=buffers.append)
+    layout, offset = [], 0
+    with open(result_path, "r+b") as f:
+        for b in buffers:
+            raw = b.raw()
+            f.seek(offset)
+            f.write(raw)
+            layout.append((offset, raw.nbytes))
+            offset += -(-raw.nbytes // _ALIGN) * _ALIGN or _ALIGN
+    return pickle.dumps((head, layout, time.perf_counter() - started), protocol=5)
+
+
+def _load(report: bytes, result_path: str):
+    """The child's report back: the roster's buffers are views of ``result_path`` mapped
+    copy-on-write (no copy is made unless a column is changed)."""
+    import mmap
+
+    head, layout, seconds = pickle.loads(report)
+    log.debug("the reading process wrote its report in %.2f s", seconds)
+    if not layout:
+        return pickle.loads(head)
+    with open(result_path, "rb") as f:
+        mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_COPY)
+    view = memoryview(mapped)
+    return pickle.loads(head, buffers=[view[o:o + n] for o, n in layout])
+
+
+def _peak_mb() -> float:
+    try:
+        import resource
+    except ImportError:
+        return float("nan")
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _child(conn, source: str, filename: str, seconds: float, memory_mb: int, stderr_path: str,
+           result_path: str) -> None:
     """In the child: read the file and send ("ok", roster) / ("refused", key, fmt, detail) /
     ("limit", what) / ("failed", text). What the child writes to standard error (a Rust panic's
     message) goes to ``stderr_path``, which the parent logs when the child failed."""
@@ -88,8 +135,13 @@ def _child(conn, data: bytes, filename: str, seconds: float, memory_mb: int, std
             pass
         from core.reader import parse
 
+        with open(source, "rb") as f:
+            data = f.read()
+
         try:
-            message = ("ok", parse(data, filename))
+            started = time.perf_counter()
+            roster = parse(data, filename)
+            message = ("ok", roster, time.perf_counter() - started, _peak_mb())
         except RosterReadError as exc:
             cause = exc.__cause__
             if isinstance(cause, MemoryError) or "Resource temporarily unavailable" in str(cause):
@@ -100,10 +152,10 @@ def _child(conn, data: bytes, filename: str, seconds: float, memory_mb: int, std
                 message = ("refused", exc.key, exc.fmt, detail)
         except MemoryError as exc:
             message = ("limit", repr(exc))
-        conn.send(message)
+        conn.send_bytes(_dump(message, result_path))
     except BaseException:   # even a panic outside the reader's own handling: a report, not silence
         try:
-            conn.send(("failed", traceback.format_exc()))
+            conn.send_bytes(pickle.dumps(("failed", traceback.format_exc())))
         except BaseException:
             pass
     finally:
@@ -131,8 +183,16 @@ def read_isolated(data: bytes, filename: str, seconds: float | None = None,
 
     ctx = _mp_context()
     receive, send = ctx.Pipe(duplex=False)
+    # the file goes to the child as a temporary file (in memory where /dev/shm is): no pickling
+    # of the bytes through the fork server's pipe
+    shm = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+    source = tempfile.NamedTemporaryFile(prefix="roster-in-", dir=shm)
+    source.write(data)
+    source.flush()
+    result = tempfile.NamedTemporaryFile(prefix="roster-out-", dir=shm)
     errors = tempfile.NamedTemporaryFile(prefix="roster-read-", suffix=".log")
-    proc = ctx.Process(target=_child, args=(send, data, filename, seconds, memory_mb, errors.name), daemon=True)
+    proc = ctx.Process(target=_child, args=(send, source.name, filename, seconds, memory_mb, errors.name,
+                                            result.name), daemon=True)
     start = time.monotonic()
     try:
         proc.start()
@@ -140,16 +200,19 @@ def read_isolated(data: bytes, filename: str, seconds: float | None = None,
         message = None
         if receive.poll(seconds):
             try:
-                message = receive.recv()
-            except (EOFError, OSError):   # the child died before it said anything
+                message = _load(receive.recv_bytes(), result.name)
+            except (EOFError, OSError, pickle.UnpicklingError):   # the child died before it said all
                 message = None
-        elapsed = time.monotonic() - start
-        proc.join(max(0.0, min(5.0, seconds - elapsed)) if message is not None else 1.0)
+        if message is None:   # it died, or is still running at the time limit: its exit code
+            proc.join(1.0)
     finally:
+        # after its report the child has nothing left to do: not waited for while it frees memory
         if proc.is_alive():
             proc.kill()
             proc.join()
         receive.close()
+        source.close()
+        result.close()   # a roster mapped from it keeps its pages until the roster is gone
         stderr = errors.read(3000).decode("utf-8", "replace")
         errors.close()
     return _outcome(message, proc.exitcode, filename, seconds, memory_mb, time.monotonic() - start, stderr)
@@ -158,7 +221,9 @@ def read_isolated(data: bytes, filename: str, seconds: float | None = None,
 def _outcome(message, exitcode, filename: str, seconds: float, memory_mb: int, elapsed: float,
              stderr: str) -> RawRoster:
     if message is not None and message[0] == "ok":
-        roster = message[1]
+        _, roster, parse_seconds, peak_mb = message
+        log.info("roster %r read in a separate process: %s rows, parsed in %.2f s of %.2f s, peak %.0f MB",
+                 filename, f"{len(roster.frame):,}", parse_seconds, elapsed, peak_mb)
         roster.frame.attrs["reader_issues"] = roster.issues
         return roster
     if message is not None and message[0] == "refused":

@@ -221,6 +221,8 @@ def test_check_csv_counts_lines_across_pieces(monkeypatch):
     with pytest.raises(RosterReadError) as info:
         reader_limits.check_csv((line * 3 + b"\n") * 3)       # 301 cells, across pieces
     assert info.value.key == "too_many_columns"
+    with pytest.raises(RosterReadError):                      # short lines first, then a wide one
+        reader_limits.check_csv(b"a,b\n" * 40 + b"xy" + line * 3 + b"\n")
     utf16 = codecs.BOM_UTF16_LE + ("a,\t;" * 300 + "\n").encode("utf-16-le")
     with pytest.raises(RosterReadError):
         reader_limits.check_csv(utf16)
