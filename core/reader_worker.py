@@ -94,6 +94,11 @@ def _dump(message, result_path: str) -> bytes:
     return pickle.dumps((head, layout, time.perf_counter() - started), protocol=5)
 
 
+def _plain(message) -> bytes:
+    """A report with nothing out of band (a failure)."""
+    return pickle.dumps((pickle.dumps(message), [], 0.0))
+
+
 def _load(report: bytes, result_path: str):
     """The child's report back: the roster's buffers are views of ``result_path`` mapped
     copy-on-write (no copy is made unless a column is changed)."""
@@ -135,10 +140,9 @@ def _child(conn, source: str, filename: str, seconds: float, memory_mb: int, std
             pass
         from core.reader import parse
 
-        with open(source, "rb") as f:
-            data = f.read()
-
         try:
+            with open(source, "rb") as f:
+                data = f.read()
             started = time.perf_counter()
             roster = parse(data, filename)
             message = ("ok", roster, time.perf_counter() - started, _peak_mb())
@@ -152,10 +156,14 @@ def _child(conn, source: str, filename: str, seconds: float, memory_mb: int, std
                 message = ("refused", exc.key, exc.fmt, detail)
         except MemoryError as exc:
             message = ("limit", repr(exc))
-        conn.send_bytes(_dump(message, result_path))
+        try:
+            report = _dump(message, result_path)
+        except MemoryError as exc:
+            report = _plain(("limit", repr(exc)))
+        conn.send_bytes(report)
     except BaseException:   # even a panic outside the reader's own handling: a report, not silence
         try:
-            conn.send_bytes(pickle.dumps(("failed", traceback.format_exc())))
+            conn.send_bytes(_plain(("failed", traceback.format_exc())))
         except BaseException:
             pass
     finally:
@@ -201,7 +209,8 @@ def read_isolated(data: bytes, filename: str, seconds: float | None = None,
         if receive.poll(seconds):
             try:
                 message = _load(receive.recv_bytes(), result.name)
-            except (EOFError, OSError, pickle.UnpicklingError):   # the child died before it said all
+            except Exception:   # the child died before it said all, or said it wrong
+                log.exception("roster %r: the reading process's report cannot be read", filename)
                 message = None
         if message is None:   # it died, or is still running at the time limit: its exit code
             proc.join(1.0)
