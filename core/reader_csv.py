@@ -117,6 +117,13 @@ def read_csv(data: bytes) -> RawRoster:
         if b"\x00" in data:  # a binary file
             raise RosterReadError("not_table")
         encoding = _head_encoding(data)
+    if encoding != "gb18030" and not _valid_utf8(body, base):
+        # the whole text checked once, before any of it is decoded: the first 64 KB said UTF-8,
+        # what follows may not (and a ragged row that is not UTF-8 fails inside pyarrow's handler
+        # of invalid rows, which prints "Exception ignored" instead of raising)
+        if encoding != "utf-8":  # a BOM said UTF-8
+            raise RosterReadError("not_table")
+        encoding = "gb18030"
     delimiters = _DELIMITERS
     hint = SEP_HINT.match(body, base)
     if hint:  # Excel's sep=; line: that delimiter, and the line is not a row (Excel hides it)
@@ -137,7 +144,10 @@ def read_csv(data: bytes) -> RawRoster:
     # the delimiter: comma (or the sep= hint) unless another one lays out more of the required headers
     best, too_wide = None, 0
     for delim in delimiters:
-        records, offsets = _head_records(body[base:head_end], head_enc, delim, head_end == len(body))
+        try:
+            records, offsets = _head_records(body[base:head_end], head_enc, delim, head_end == len(body))
+        except UnicodeDecodeError:   # neither UTF-8 nor GB 18030 after all
+            raise RosterReadError("not_table") from None
         # a delimiter that cuts a line into more cells than a roster has is not the delimiter
         # (and matching a million cells against the headers would take minutes)
         widest = max(map(len, records), default=0)
@@ -152,12 +162,6 @@ def read_csv(data: bytes) -> RawRoster:
     h = _find_header(records, whole=len(records) < HEADER_SEARCH_ROWS)
     headers, header_row, start = records[h], h + 1, base + offsets[h]
 
-    if head_enc == "utf-8" and not _valid_utf8(body, start):
-        # checked before pyarrow reads it: a ragged row that is not UTF-8 fails inside pyarrow's
-        # handler of invalid rows, which prints "Exception ignored" instead of raising
-        if encoding != "utf-8":  # a BOM said otherwise
-            raise RosterReadError("not_table")
-        head_enc, encoding = "gb18030", "gb18030"
     if head_enc != "utf-8":
         body, start = _to_utf8(body[start:]), 0
     table = _arrow_csv(body, start, len(headers), delim)

@@ -207,6 +207,13 @@ def test_a_cell_longer_than_excel_allows():
     assert err.fmt["row"] == 3 and err.fmt["header"] == "姓名"
 
 
+def test_utf8_with_a_bom_that_is_not_utf8_is_not_a_table():
+    # found by the fuzz test: a UTF-8 BOM, then a header with a byte that is not UTF-8
+    data = codecs.BOM_UTF8 + csv_text(simple_rows(2)).encode()
+    data = data[:8] + b"\xba" + data[8:]
+    expect_error(data, "not_table")
+
+
 def test_a_csv_file_larger_than_the_limit(monkeypatch):
     monkeypatch.setattr(reader_limits, "MAX_CSV_MB", 0)
     expect_error(csv_text(simple_rows(1)).encode(), "file_too_large")
