@@ -589,6 +589,9 @@ def process_roster(data: bytes, filename: str, district: str | None = None, on_s
         raw = read_roster_isolated(data, filename)   # in a separate process: no file can stop the server
     except RosterReadError as exc:
         loaded.error = exc.text(lang())
+        prefix = ui_text("roster.read_error", reason="")   # the page says "文件无法读取：" itself
+        if prefix and loaded.error.startswith(prefix):
+            loaded.error = loaded.error[len(prefix):]
         return loaded
     step(0.4, ui_text("roster.validating", rows=f"{len(raw.frame):,}"))
     loaded.result = evaluate_roster(raw, as_of=as_of(), standards=standards, only_district=district, lang=lang())

@@ -318,3 +318,15 @@ def test_server_upload_limit_is_the_one_the_pages_state():
     assert config["server"]["maxUploadSize"] == MAX_UPLOAD_MB
     assert config["client"]["showErrorDetails"] is False
     assert np.int64(MAX_UPLOAD_MB) * (1 << 20) <= reader_limits.MAX_CSV_MB * (1 << 20)
+
+
+def test_the_roster_page_says_file_cannot_be_read_once():
+    pytest.importorskip("streamlit")
+    from pages import _common
+
+    loaded = _common.process_roster(corner_xlsx("A1"), "名单.xlsx")
+    assert loaded.result is None
+    shown = _common.ui_text("roster.read_error", reason=loaded.error)
+    assert shown.count("文件无法读取") == 1 and "名单.xlsx" in shown
+    loaded = _common.process_roster(PANIC_XLS["ole_header_only"](), "名单.xls")
+    assert loaded.error == t("reader.corrupt_xls")
