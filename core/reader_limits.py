@@ -27,8 +27,10 @@ EXCEL_MAX_CELL_CHARS = 32_767
 #: columns of a roster sheet (the template has 15; officers add their own)
 MAX_COLUMNS = 256
 #: cells (rows x columns) of the used range a workbook sheet declares: calamine holds the whole
-#: range in memory (a 1,000,000-row sheet of 20 columns is 20 million cells)
-MAX_WORKBOOK_CELLS = 25_000_000
+#: range in memory, some 150 bytes a cell once read (a 100,000-row sheet of 15 columns peaks at
+#: 300 MB), so 5 million cells (250,000 rows of 20 columns) stay well inside the reading
+#: process's 2 GB; a larger roster goes as CSV (up to Excel's 1,048,576 rows)
+MAX_WORKBOOK_CELLS = 5_000_000
 #: bytes of a workbook once unpacked (all zip members together), and of one OLE stream (.xls)
 MAX_UNPACKED_MB = 1024
 #: a zip member larger than 1 MiB packed more tightly than this is not a spreadsheet (zip bomb)

@@ -10,8 +10,8 @@ refusal. A crash, a
 Rust panic, a limit or a timeout is one sentence for the user (``reader.worker_failed`` /
 ``reader.worker_limit``) and a log record with the details on the server.
 
-Limits (environment): ``ROSTER_READ_SECONDS`` (wall time, default 120; the CPU limit is the
-same), ``ROSTER_READ_MEMORY_MB`` (default 2048).
+Limits (environment): ``SHAOXING_READ_SECONDS`` (wall time, default 120; the CPU limit is the
+same), ``SHAOXING_READ_MEMORY_MB`` (default 2048).
 """
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def limits() -> tuple[float, int]:
             log.warning("%s=%r is not a number; %s used", name, os.environ.get(name), default)
             return default
         return value if value > 0 else default
-    return number("ROSTER_READ_SECONDS", DEFAULT_SECONDS, float), number("ROSTER_READ_MEMORY_MB", DEFAULT_MEMORY_MB, int)
+    return number("SHAOXING_READ_SECONDS", DEFAULT_SECONDS, float), number("SHAOXING_READ_MEMORY_MB", DEFAULT_MEMORY_MB, int)
 
 
 def _mp_context():

@@ -90,6 +90,18 @@ def test_a_sheet_declaring_more_than_excel_holds():
     assert "A1:XFE1048577" in err.message
 
 
+def test_a_small_workbook_declaring_a_million_rows_is_refused_before_parsing():
+    # A1 and T1048576: 21 million cells to hold for a file of a few KB (it took minutes and GBs)
+    out = io.BytesIO()
+    wb = xlsxwriter.Workbook(out)
+    ws = wb.add_worksheet("名单")
+    ws.write(0, 0, "x")
+    ws.write(1_048_575, 19, "y")
+    wb.close()
+    err = expect_error(out.getvalue(), "too_many_cells", "名单.xlsx")
+    assert "A1:T1048576" in err.message
+
+
 def test_too_many_cells_declared(monkeypatch):
     monkeypatch.setattr(reader_limits, "MAX_WORKBOOK_CELLS", 1000)
     expect_error(corner_xlsx("A1:J101"), "too_many_cells", "名单.xlsx")
@@ -273,8 +285,8 @@ def test_the_memory_limit_stops_the_reading_process():
 def test_limits_from_the_environment(monkeypatch):
     from core.reader_worker import DEFAULT_MEMORY_MB, limits
 
-    monkeypatch.setenv("ROSTER_READ_SECONDS", "7.5")
-    monkeypatch.setenv("ROSTER_READ_MEMORY_MB", "oops")
+    monkeypatch.setenv("SHAOXING_READ_SECONDS", "7.5")
+    monkeypatch.setenv("SHAOXING_READ_MEMORY_MB", "oops")
     assert limits() == (7.5, DEFAULT_MEMORY_MB)
 
 
