@@ -137,6 +137,19 @@ def test_a_zip_bomb_of_whitespace_is_refused_from_its_declared_sizes():
     expect_error(data, "zip_bomb", "名单.xlsx")
 
 
+def test_large_workbook_parts_are_not_parsed_in_the_server(monkeypatch):
+    # the dimension check parses workbook.xml and the .rels parts: not when they are large
+    big = lambda name, b: b + b" " * (9 << 20) if name == "_rels/.rels" else b
+    data = rewrite_xlsx(corner_xlsx(), big)
+    monkeypatch.setattr(reader_limits, "MAX_ZIP_RATIO", 100_000)
+    parsed = []
+    import xml.etree.ElementTree as ET
+    real = ET.fromstring
+    monkeypatch.setattr(ET, "fromstring", lambda text, *a, **k: parsed.append(len(text)) or real(text, *a, **k))
+    reader_limits.precheck(data, "名单")          # no dimension check: nothing refused here
+    assert parsed == []
+
+
 def test_a_workbook_that_unpacks_too_large(monkeypatch):
     monkeypatch.setattr(reader_limits, "MAX_UNPACKED_MB", 0)
     expect_error(roster_xlsx(simple_rows(1)), "unpacked_too_large", "名单.xlsx")
