@@ -189,23 +189,44 @@ def read_isolated(data: bytes, filename: str, seconds: float | None = None,
     if not data or data.isspace():
         raise RosterReadError("empty")
 
+    try:
+        return _run(data, filename, seconds, memory_mb)
+    except RosterReadError:
+        raise
+    except Exception:   # no process could be started, no temporary file written ...: one sentence
+        log.exception("roster %r: the reading process could not be run", filename)
+        raise RosterReadError("worker_failed", name=filename) from None
+
+
+def _folder(size: int) -> str | None:
+    """Where the file and the roster are handed over: /dev/shm (memory) when it has room for
+    them (a container's is often 64 MB), else the temporary folder."""
+    try:
+        st = os.statvfs("/dev/shm")
+    except (OSError, AttributeError):
+        return None
+    free = st.f_bavail * st.f_frsize
+    return "/dev/shm" if free > 8 * size + (256 << 20) and os.access("/dev/shm", os.W_OK) else None
+
+
+def _run(data: bytes, filename: str, seconds: float, memory_mb: int) -> RawRoster:
     ctx = _mp_context()
-    receive, send = ctx.Pipe(duplex=False)
-    # the file goes to the child as a temporary file (in memory where /dev/shm is): no pickling
-    # of the bytes through the fork server's pipe
-    shm = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
-    source = tempfile.NamedTemporaryFile(prefix="roster-in-", dir=shm)
+    # the file goes to the child as a temporary file: no pickling of the bytes through the fork
+    # server's pipe
+    folder = _folder(len(data))
+    source = tempfile.NamedTemporaryFile(prefix="roster-in-", dir=folder)
+    result = tempfile.NamedTemporaryFile(prefix="roster-out-", dir=folder)
+    errors = tempfile.NamedTemporaryFile(prefix="roster-read-", suffix=".log")
     source.write(data)
     source.flush()
-    result = tempfile.NamedTemporaryFile(prefix="roster-out-", dir=shm)
-    errors = tempfile.NamedTemporaryFile(prefix="roster-read-", suffix=".log")
+    receive, send = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child, args=(send, source.name, filename, seconds, memory_mb, errors.name,
                                             result.name), daemon=True)
     start = time.monotonic()
+    message = None
     try:
         proc.start()
         send.close()
-        message = None
         if receive.poll(seconds):
             try:
                 message = _load(receive.recv_bytes(), result.name)
@@ -220,6 +241,7 @@ def read_isolated(data: bytes, filename: str, seconds: float | None = None,
             proc.kill()
             proc.join()
         receive.close()
+        send.close()
         source.close()
         result.close()   # a roster mapped from it keeps its pages until the roster is gone
         stderr = errors.read(3000).decode("utf-8", "replace")

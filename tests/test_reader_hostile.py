@@ -355,3 +355,27 @@ def test_the_roster_page_says_file_cannot_be_read_once():
     assert shown.count("文件无法读取") == 1 and "名单.xlsx" in shown
     loaded = _common.process_roster(PANIC_XLS["ole_header_only"](), "名单.xls")
     assert loaded.error == t("reader.corrupt_xls")
+
+
+def test_a_reading_process_that_cannot_be_started_is_one_sentence(monkeypatch, caplog):
+    from core import reader_worker
+
+    def no_fork(*args):
+        raise OSError(11, "Resource temporarily unavailable")
+    monkeypatch.setattr(reader_worker, "_run", no_fork)
+    with pytest.raises(RosterReadError) as info:
+        read_roster_isolated(csv_text(simple_rows(1)).encode(), "名单.csv")
+    assert info.value.key == "worker_failed" and "could not be run" in caplog.text
+
+
+def test_the_hand_over_folder_is_memory_only_when_it_has_room(monkeypatch):
+    from types import SimpleNamespace
+
+    from core import reader_worker
+
+    monkeypatch.setattr(os, "statvfs", lambda path: SimpleNamespace(f_bavail=16_384, f_frsize=4096))  # 64 MB
+    assert reader_worker._folder(100 << 20) is None
+    monkeypatch.setattr(os, "statvfs", lambda path: SimpleNamespace(f_bavail=1 << 22, f_frsize=4096))  # 16 GB
+    assert reader_worker._folder(100 << 20) in ("/dev/shm", None)   # None only where it is not writable
+    big = csv_text(simple_rows(3)).encode()
+    assert read_roster_isolated(big, "名单.csv").row_numbers.tolist() == [2, 3, 4]
