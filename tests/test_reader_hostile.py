@@ -70,6 +70,7 @@ def roster_xlsx(rows: list[list], formulas: dict | None = None) -> bytes:
 PANIC_XLS = {   # .xls files on which python-calamine panics (a Rust panic, not an exception)
     "ole_header_only": lambda: build_xls(XLS_ROWS)[:512],
     "truncated_617": lambda: build_xls(XLS_ROWS)[:617],
+    "truncated_811": lambda: build_xls(XLS_ROWS)[:811],
     "truncated_1102": lambda: build_xls(XLS_ROWS)[:1102],
 }
 
@@ -237,6 +238,13 @@ def test_utf8_with_a_bom_that_is_not_utf8_is_not_a_table():
     data = codecs.BOM_UTF8 + csv_text(simple_rows(2)).encode()
     data = data[:8] + b"\xba" + data[8:]
     expect_error(data, "not_table")
+
+
+def test_rows_beyond_an_excel_sheet(monkeypatch):
+    monkeypatch.setattr(reader_limits, "EXCEL_MAX_ROWS", 3)
+    read_roster(csv_text(simple_rows(2)).encode(), "名单.csv")          # rows 2 and 3
+    err = expect_error(csv_text(simple_rows(3)).encode(), "too_many_rows")
+    assert err.fmt["rows"] == "4"
 
 
 def test_a_csv_file_larger_than_the_limit(monkeypatch):
