@@ -76,9 +76,10 @@ def check_cell_lengths(table: pa.Table, row_numbers: np.ndarray) -> None:
 
 # --------------------------------------------------------------------------- before parsing
 
-def precheck(data: bytes, preferred_sheet: str) -> None:
+def precheck(data: bytes, preferred_sheet: str | None) -> None:
     """Refuse, from declared sizes and a numpy pass over the bytes, a file that holds more than a
-    roster may; anything that cannot be told this way is left to the reader."""
+    roster may; anything that cannot be told this way is left to the reader. ``preferred_sheet``:
+    the sheet a workbook is read from when it has one of that name (else the first visible)."""
     if data.startswith(b"PK\x03\x04"):
         _check_xlsx(data, preferred_sheet)
     elif data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
@@ -87,7 +88,7 @@ def precheck(data: bytes, preferred_sheet: str) -> None:
         check_csv(data)
 
 
-def _check_xlsx(data: bytes, preferred_sheet: str) -> None:
+def _check_xlsx(data: bytes, preferred_sheet: str | None) -> None:
     try:
         z = zipfile.ZipFile(io.BytesIO(data))
         infos = z.infolist()
@@ -111,7 +112,7 @@ def _check_xlsx(data: bytes, preferred_sheet: str) -> None:
         _check_texts(z, "xl/sharedStrings.xml")
 
 
-def _sheet_part(z: zipfile.ZipFile, preferred: str) -> str | None:
+def _sheet_part(z: zipfile.ZipFile, preferred: str | None) -> str | None:
     """The zip member of the sheet the reader will read (``preferred``, else the first visible
     worksheet, as core.reader_workbook chooses); None when the workbook's parts cannot tell."""
     import xml.etree.ElementTree as ET

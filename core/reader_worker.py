@@ -122,8 +122,28 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def first_sheet(data: bytes, filename: str):
+    """The first sheet of a workbook as a frame of texts (pandas' calamine engine), for tables
+    other than rosters (recruitment fairs); RosterReadError when it cannot be read."""
+    import io
+
+    import pandas as pd
+
+    from core.reader_workbook import is_panic
+
+    try:
+        return pd.read_excel(io.BytesIO(data), dtype=str, engine="calamine")
+    except BaseException as exc:
+        if not (isinstance(exc, Exception) or is_panic(exc)):
+            raise
+        raise RosterReadError("unreadable", name=filename) from exc
+
+
+_TASKS = {"roster": ("core.reader", "parse"), "sheet": ("core.reader_worker", "first_sheet")}
+
+
 def _child(conn, source: str, filename: str, seconds: float, memory_mb: int, stderr_path: str,
-           result_path: str) -> None:
+           result_path: str, task: str = "roster") -> None:
     """In the child: read the file and send ("ok", roster) / ("refused", key, fmt, detail) /
     ("limit", what) / ("failed", text). What the child writes to standard error (a Rust panic's
     message) goes to ``stderr_path``, which the parent logs when the child failed."""
@@ -138,8 +158,10 @@ def _child(conn, source: str, filename: str, seconds: float, memory_mb: int, std
             _set_limits(seconds, memory_mb)
         except (ImportError, ValueError, OSError):   # no resource module (Windows): the wall time still holds
             pass
-        from core.reader import parse
+        import importlib
 
+        module, name = _TASKS[task]
+        parse = getattr(importlib.import_module(module), name)
         try:
             with open(source, "rb") as f:
                 data = f.read()
@@ -170,9 +192,16 @@ def _child(conn, source: str, filename: str, seconds: float, memory_mb: int, std
         conn.close()
 
 
+def read_sheet_isolated(data: bytes, filename: str, **limits):
+    """The first sheet of a workbook from outside (not a roster: a table of recruitment fairs) as
+    a frame of texts, read like a roster in a child process under the same checks and limits."""
+    return read_isolated(data, filename, task="sheet", **limits)
+
+
 def read_isolated(data: bytes, filename: str, seconds: float | None = None,
-                  memory_mb: int | None = None) -> RawRoster:
-    """The roster in ``data``, parsed in a child process; RosterReadError as ``read_roster``."""
+                  memory_mb: int | None = None, task: str = "roster") -> RawRoster:
+    """The roster in ``data`` (``task="sheet"``: the first sheet of a workbook as a frame),
+    parsed in a child process; RosterReadError as ``read_roster``."""
     from core.reader import ROSTER_SHEET
     from core.reader_limits import precheck
 
@@ -181,7 +210,7 @@ def read_isolated(data: bytes, filename: str, seconds: float | None = None,
     env_seconds, env_memory = limits()
     seconds, memory_mb = seconds or env_seconds, memory_mb or env_memory
     try:
-        precheck(data, ROSTER_SHEET)
+        precheck(data, ROSTER_SHEET if task == "roster" else None)
     except RosterReadError:
         raise
     except Exception:   # a first line only: the child reads the file under its limits anyway
@@ -190,7 +219,7 @@ def read_isolated(data: bytes, filename: str, seconds: float | None = None,
         raise RosterReadError("empty")
 
     try:
-        return _run(data, filename, seconds, memory_mb)
+        return _run(data, filename, seconds, memory_mb, task)
     except RosterReadError:
         raise
     except Exception:   # no process could be started, no temporary file written ...: one sentence
@@ -209,7 +238,7 @@ def _folder(size: int) -> str | None:
     return "/dev/shm" if free > 8 * size + (256 << 20) and os.access("/dev/shm", os.W_OK) else None
 
 
-def _run(data: bytes, filename: str, seconds: float, memory_mb: int) -> RawRoster:
+def _run(data: bytes, filename: str, seconds: float, memory_mb: int, task: str) -> RawRoster:
     ctx = _mp_context()
     # the file goes to the child as a temporary file: no pickling of the bytes through the fork
     # server's pipe
@@ -221,7 +250,7 @@ def _run(data: bytes, filename: str, seconds: float, memory_mb: int) -> RawRoste
     source.flush()
     receive, send = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child, args=(send, source.name, filename, seconds, memory_mb, errors.name,
-                                            result.name), daemon=True)
+                                            result.name, task), daemon=True)
     start = time.monotonic()
     message = None
     try:
@@ -253,9 +282,10 @@ def _outcome(message, exitcode, filename: str, seconds: float, memory_mb: int, e
              stderr: str) -> RawRoster:
     if message is not None and message[0] == "ok":
         _, roster, parse_seconds, peak_mb = message
-        log.info("roster %r read in a separate process: %s rows, parsed in %.2f s of %.2f s, peak %.0f MB",
-                 filename, f"{len(roster.frame):,}", parse_seconds, elapsed, peak_mb)
-        roster.frame.attrs["reader_issues"] = roster.issues
+        log.info("%r read in a separate process: parsed in %.2f s of %.2f s, peak %.0f MB",
+                 filename, parse_seconds, elapsed, peak_mb)
+        if isinstance(roster, RawRoster):
+            roster.frame.attrs["reader_issues"] = roster.issues
         return roster
     if message is not None and message[0] == "refused":
         _, key, fmt, detail = message

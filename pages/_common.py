@@ -738,10 +738,14 @@ def read_fairs(data: bytes, filename: str) -> pd.DataFrame:
     import io
 
     from core.normalize import parse_district
+    from core.reader import RosterReadError
+    from core.reader_limits import precheck
+    from core.reader_worker import read_sheet_isolated
 
     try:
+        precheck(data, None)   # what no table may hold (core.reader_limits), before any parsing
         if filename.lower().endswith((".xlsx", ".xls")):
-            frame = pd.read_excel(io.BytesIO(data), dtype=str, engine="calamine")
+            frame = read_sheet_isolated(data, filename)   # in a separate process, as rosters are
         else:
             for encoding in ("utf-8-sig", "gb18030"):
                 try:
@@ -753,6 +757,8 @@ def read_fairs(data: bytes, filename: str) -> pd.DataFrame:
                 raise FairsReadError(ui_text("dashboard.fairs_encoding"))
     except FairsReadError:
         raise
+    except RosterReadError as exc:
+        raise FairsReadError(exc.text(lang())) from None
     except Exception as exc:  # an unreadable file: one sentence, no stack trace
         raise FairsReadError(ui_text("dashboard.fairs_unreadable")) from exc
     names = {ui_text(f"dashboard.fair_columns.{f}"): f for f in FAIR_FIELDS} | {f: f for f in FAIR_FIELDS}
