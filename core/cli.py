@@ -75,14 +75,18 @@ def _write_out(args, write) -> int:
 
 
 def _read(path: str):
-    from core.reader import RosterReadError, read_roster
+    """The roster file named on the command line: a regular file only, parsed in a separate
+    process with memory and time limits (core.reader_worker)."""
+    import logging
 
+    from core.reader import file_bytes, read_roster_isolated
+
+    if not logging.getLogger().handlers:
+        # no logging set up: the reader's log records (a crash's details) are not for the
+        # terminal, where the one sentence is what the user reads
+        logging.getLogger("core.reader_worker").addHandler(logging.NullHandler())
     p = Path(path)
-    try:
-        data = p.read_bytes()
-    except OSError:
-        raise RosterReadError("cannot_open", name=p.name) from None
-    return read_roster(data, p.name)
+    return read_roster_isolated(file_bytes(p), p.name)
 
 
 def _load_added_counties() -> None:

@@ -299,6 +299,14 @@ def validate(
         errors.add_rows(dup_rows, before + first_rows + after)
     row_bad[dup_rows] = True
 
+    # cells the reader found wrong (core.reader: a control character, a formula with no value):
+    # errors of the whole row, which is not stored as it was typed
+    for key, column, positions in frame.attrs.get("reader_issues", ()):
+        header = cols[column].header if column in cols else column
+        rows = np.asarray(positions, dtype=np.int64)
+        errors.add_rows(rows, t("reader.row." + key, lang, header=header))
+        row_bad[rows] = True
+
     for field, mask in bad.items():
         typed[f"_bad_{field}"] = mask
     valid = ~row_bad

@@ -602,16 +602,19 @@ def process_roster(data: bytes, filename: str, district: str | None = None, on_s
     import time
 
     from core.engine import evaluate_roster
-    from core.reader import RosterReadError, read_roster
+    from core.reader import RosterReadError, read_roster_isolated
 
     step = on_step or (lambda fraction, text: None)
     loaded = LoadedRoster(content_hash(data), filename, data=data)
     start = time.perf_counter()
     step(0.05, ui_text("roster.reading"))
     try:
-        raw = read_roster(data, filename)
+        raw = read_roster_isolated(data, filename)   # in a separate process: no file can stop the server
     except RosterReadError as exc:
         loaded.error = exc.text(lang())
+        prefix = ui_text("roster.read_error", reason="")   # the page says "文件无法读取：" itself
+        if prefix and loaded.error.startswith(prefix):
+            loaded.error = loaded.error[len(prefix):]
         return loaded
     step(0.4, ui_text("roster.validating", rows=f"{len(raw.frame):,}"))
     loaded.result = evaluate_roster(raw, as_of=as_of(), standards=standards, only_district=district, lang=lang())
@@ -759,10 +762,14 @@ def read_fairs(data: bytes, filename: str) -> pd.DataFrame:
     import io
 
     from core.normalize import parse_district
+    from core.reader import RosterReadError
+    from core.reader_limits import precheck
+    from core.reader_worker import read_sheet_isolated
 
     try:
+        precheck(data, None)   # what no table may hold (core.reader_limits), before any parsing
         if filename.lower().endswith((".xlsx", ".xls")):
-            frame = pd.read_excel(io.BytesIO(data), dtype=str, engine="calamine")
+            frame = read_sheet_isolated(data, filename)   # in a separate process, as rosters are
         else:
             for encoding in ("utf-8-sig", "gb18030"):
                 try:
@@ -774,6 +781,8 @@ def read_fairs(data: bytes, filename: str) -> pd.DataFrame:
                 raise FairsReadError(ui_text("dashboard.fairs_encoding"))
     except FairsReadError:
         raise
+    except RosterReadError as exc:
+        raise FairsReadError(exc.text(lang())) from None
     except Exception as exc:  # an unreadable file: one sentence, no stack trace
         raise FairsReadError(ui_text("dashboard.fairs_unreadable")) from exc
     fields = FAIR_FIELDS + FAIR_OPTIONAL

@@ -16,7 +16,7 @@ import xlsxwriter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core import reader
+from core import reader, reader_cells, reader_csv
 from core.i18n import t
 from core.reader import RawRoster, RosterReadError, header_map, normalise_header, read_roster, read_roster_path
 from core.reference import columns
@@ -496,7 +496,7 @@ def test_xlsx_error_cells_across_pieces_and_in_single_quotes(monkeypatch, piece)
     # XML may quote attributes with ' as well
     import zipfile
 
-    monkeypatch.setattr(reader, "_XML_CHUNK", piece)
+    monkeypatch.setattr(reader_cells, "_XML_CHUNK", piece)
 
     def fill(wb, ws):
         ws.write_row(0, 0, list(PERSON))
@@ -686,7 +686,7 @@ def test_password_protected_workbook():
 def test_unexpected_failure_becomes_one_sentence(monkeypatch):
     def boom(*args, **kwargs):
         raise ValueError("internal detail")
-    monkeypatch.setattr(reader, "_finish", boom)
+    monkeypatch.setattr(reader_csv, "_finish", boom)
     err = expect_error(csv_text(simple_rows(1)).encode("utf-8"), "unreadable", "名单.csv")
     assert err.message.startswith("文件无法读取：")
     assert "internal detail" not in err.message
