@@ -166,7 +166,9 @@ def districts() -> pd.DataFrame:
 
 HELPED_COLUMNS = ("code", "name", "aliases", "old_codes", "prefecture", "paired_with_shaoxing", "source")
 _helped_lock = threading.Lock()
-_helped_extra: pd.DataFrame = pd.DataFrame(columns=list(HELPED_COLUMNS), dtype=str)
+# None until an administrator's additions are handed over: no frame is built at import (building
+# one starts pyarrow's thread pool, whose reserved memory every reading process would inherit)
+_helped_extra: pd.DataFrame | None = None
 _helped_version = 0
 
 
@@ -183,6 +185,8 @@ def helped_counties_version() -> int:
 
 def helped_county_extensions() -> pd.DataFrame:
     """The additions now merged (HELPED_COLUMNS), in the order they were handed over."""
+    if _helped_extra is None:
+        return pd.DataFrame(columns=list(HELPED_COLUMNS), dtype=str)
     return _helped_extra.copy()
 
 
@@ -198,7 +202,7 @@ def set_helped_county_extensions(rows) -> bool:
     frame = frame[list(HELPED_COLUMNS)].fillna("").astype(str).reset_index(drop=True)
     frame = frame[~frame["code"].isin(set(helped_counties_file()["code"]))].reset_index(drop=True)
     with _helped_lock:
-        if frame.equals(_helped_extra):
+        if frame.equals(helped_county_extensions()):
             return False
         _helped_extra = frame
         _helped_version += 1
@@ -208,7 +212,7 @@ def set_helped_county_extensions(rows) -> bool:
 @lru_cache(maxsize=4)
 def _helped_counties(version: int) -> pd.DataFrame:
     extra = _helped_extra
-    if not len(extra):
+    if extra is None or not len(extra):
         return helped_counties_file()
     return pd.concat([helped_counties_file(), extra], ignore_index=True)
 
