@@ -77,16 +77,9 @@ def _write_out(args, write) -> int:
 def _read(path: str):
     """The roster file named on the command line: a regular file only, parsed in a separate
     process with memory and time limits (core.reader_worker)."""
-    import logging
+    from core.reader import read_path_isolated
 
-    from core.reader import file_bytes, read_roster_isolated
-
-    if not logging.getLogger().handlers:
-        # no logging set up: the reader's log records (a crash's details) are not for the
-        # terminal, where the one sentence is what the user reads
-        logging.getLogger("core.reader_worker").addHandler(logging.NullHandler())
-    p = Path(path)
-    return read_roster_isolated(file_bytes(p), p.name)
+    return read_path_isolated(path)[1]
 
 
 def _load_added_counties() -> None:

@@ -84,6 +84,19 @@ def read_roster_isolated(data: bytes, filename: str, **limits) -> RawRoster:
     return read_isolated(data, filename, **limits)
 
 
+def read_path_isolated(path) -> tuple[bytes, RawRoster]:
+    """A roster file named on the command line: a regular file only (:func:`file_bytes`), parsed
+    in a separate process with limits; (its bytes, the roster). Where no logging is set up, the
+    reader's records (a crash's details) are not for the terminal: the one sentence is."""
+    import logging
+
+    if not logging.getLogger().handlers:
+        logging.getLogger("core.reader_worker").addHandler(logging.NullHandler())
+    p = Path(path)
+    data = file_bytes(p)
+    return data, read_roster_isolated(data, p.name)
+
+
 def parse(data: bytes, filename: str) -> RawRoster:
     """The file parsed, after :func:`core.reader_limits.precheck`."""
     from core.reader_csv import read_csv

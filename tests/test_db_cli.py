@@ -108,3 +108,17 @@ def test_demo_is_loaded_once_and_clearly_marked(sqlite_db, tmp_path):
 def test_users_add_refuses_unknown_role(sqlite_db, tmp_path, bad):
     r = run(tmp_path, "users", "add", "x", bad, stdin="long-password\n")
     assert r.returncode != 0
+
+
+def test_import_refuses_what_is_not_a_regular_file_and_reads_in_a_separate_process(db, tmp_path):
+    """`import` reads like `evaluate`: /dev/zero or a folder is one sentence and exit 2; a file
+    that makes the reader crash does not take the command down with a trace."""
+    assert run(tmp_path, "users", "add", "chief", "--role", "admin", stdin="long-password\n").returncode == 0
+    for target in ("/dev/zero", str(tmp_path)):
+        r = run(tmp_path, "import", target, "--user", "chief")
+        assert r.returncode == 2, r.stderr
+        assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    broken = tmp_path / "broken.xls"
+    broken.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)      # an OLE header alone
+    r = run(tmp_path, "import", str(broken), "--user", "chief")
+    assert r.returncode == 2 and "Traceback" not in r.stderr and r.stderr.strip()

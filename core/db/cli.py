@@ -97,7 +97,8 @@ def import_roster(path: str | Path, username: str, as_of: dt.date | None = None,
     from core.db.accounts import AccountError, can, get_user
     from core.db.targets import get_standards
     from core.db.uploads import store_upload
-    from core.engine import evaluate_file
+    from core.engine import evaluate_roster
+    from core.reader import read_path_isolated
 
     user = get_user(username)
     if user is None:
@@ -106,9 +107,9 @@ def import_roster(path: str | Path, username: str, as_of: dt.date | None = None,
     if not can(user, "upload"):
         raise AccountError("db.cli.cannot_upload", name=username)
     path = Path(path)
-    data = path.read_bytes()
+    data, raw = read_path_isolated(path)   # a regular file only, read in a process with limits
     only = None if can(user, "all_districts") else user.district
-    result = evaluate_file(data, path.name, as_of=as_of, standards=get_standards() or None, only_district=only)
+    result = evaluate_roster(raw, as_of=as_of, standards=get_standards() or None, only_district=only)
     return store_upload(result, user, path.name, data, ip=ip, source="cli")
 
 
