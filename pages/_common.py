@@ -549,6 +549,8 @@ def card_amount(item) -> str:
     """The amount written on a self-check card: the figure when known; for an item that still
     lacks information, 待定 with the most it could give; for the employer's social-insurance item
     with no local standard, that it is set locally."""
+    if item.status == "error":       # an answer that cannot be true: no figure until it is corrected
+        return ui_text("self_check.amount_error")
     if item.status == "unknown":
         if item.possible_amount:
             return ui_text("self_check.possible", amount=money(item.possible_amount))

@@ -267,3 +267,13 @@ def test_read_fairs_keeps_an_optional_province_column():
 
     out = recruitment_fair_subsidies(fairs)
     assert out["province"].tolist() == ["52", "51"] and out["amount"].tolist() == [3000, 3000]
+
+
+def test_a_card_with_an_answer_that_cannot_be_true_asks_to_correct_it():
+    person = c.person_from_answers({
+        "registered_poor": "yes", "home_province": "四川省", "first_employment_date": dt.date(2020, 6, 1),
+        "work_district": "柯桥区", "social_insurance_months": 12, "continuous_months": 0, "self_rented_months": 0})
+    item = estimate(person, as_of=dt.date(2020, 12, 31)).item("stabilization")     # 7 months possible
+    assert item.status == "error"
+    assert c.card_amount(item) == c.ui_text("self_check.amount_error")
+    assert item.errors and set(item.errors) <= set(c.card_reasons(item))
