@@ -182,3 +182,39 @@ def test_progress_from_db_equals_file_based_progress(db):
         return f.where(f.notna(), None)
 
     pd.testing.assert_frame_equal(plain(stored), plain(result.frame), check_dtype=False)
+
+
+# --- what counts as the same upload: the rows read, and who stores them -------------------------
+
+def test_same_rows_with_crlf_line_ends_are_the_same_upload(db):
+    officer = user("city_officer")
+    content = roster_csv([person(i, district=d) for i, d in enumerate(["柯桥区", "越城区"] * 2)])
+    crlf = content.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    assert crlf != content
+    first = uploads.store_upload(evaluate(content), officer, "a.csv", content)
+    second = uploads.store_upload(evaluate(crlf), officer, "a-crlf.csv", crlf)
+    assert second.duplicate and second.upload_id == first.upload_id
+    assert len(uploads.list_uploads()) == 1 and len(uploads.load_rows()) == 4
+
+
+def test_a_city_wide_file_is_stored_by_each_district_for_its_own_rows(db):
+    yuecheng = user("district_officer", district="越城区")
+    keqiao = user("district_officer", district="柯桥区")
+    content = roster_csv([person(i, district=d) for i, d in enumerate(["柯桥区", "越城区", "嵊州市"] * 2)])
+    first = uploads.store_upload(evaluate(content), yuecheng, "city.csv", content)
+    second = uploads.store_upload(evaluate(content), keqiao, "city.csv", content)
+    assert not second.duplicate and second.upload_id != first.upload_id
+    assert sorted(uploads.load_rows(user=keqiao)["name"]) == ["测试0", "测试3"]
+    assert sorted(uploads.load_rows(user=yuecheng)["name"]) == ["测试1", "测试4"]
+    again = uploads.store_upload(evaluate(content), keqiao, "city-again.csv", content)
+    assert again.duplicate and again.upload_id == second.upload_id
+
+
+def test_different_rows_are_different_uploads_even_in_one_cell(db):
+    officer = user("city_officer")
+    a = roster_csv([person(1), person(2)])
+    b = roster_csv([person(1), person(2, 用人单位="另一家公司")])
+    first = uploads.store_upload(evaluate(a), officer, "a.csv", a)
+    second = uploads.store_upload(evaluate(b), officer, "b.csv", b)
+    assert not first.duplicate and not second.duplicate and second.upload_id != first.upload_id
+    assert uploads.dedup_key(evaluate(a), a, officer) != uploads.dedup_key(evaluate(b), b, officer)

@@ -1,7 +1,8 @@
 """Uploads: each roster an officer sends, its evaluated rows, and the ledger of what was granted.
 
-- The same content (SHA-256 of the file bytes) is kept once while not withdrawn: a second upload
-  changes nothing and says when and by whom the first was made.
+- The same rows (a SHA-256 of what was read, not of the bytes) from the same scope (the district
+  of a district officer, the city for city-wide roles) are kept once while not withdrawn
+  (``dedup_key``): a second upload changes nothing and says when and by whom the first was made.
 - A district officer stores its own district's rows only: rows of another district in its file
   become error rows (kept, like every row).
 - One-time items (``ONE_TIME_ITEMS``) already granted to the same person (same keyed ID hash) in an
@@ -59,6 +60,54 @@ class UploadSummary:
 
 def content_hash(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
+
+
+# --- what counts as "the same upload" ----------------------------------------------------------
+
+_DEDUP_VERSION = b"rows-v1"
+
+
+def _rows_digest(result, content: bytes) -> bytes:
+    """SHA-256 of the rows as read: each known column's cells (trimmed, blank for missing) and the
+    Excel row numbers, so the same rows saved with other line ends, another encoding or as a
+    workbook give the same digest. The officer's own extra columns (never stored) do not count.
+    Without what was read (a result made from a frame), the bytes themselves."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    raw = getattr(result, "raw", None)
+    if raw is None:
+        return hashlib.sha256(content).digest()
+    h = hashlib.sha256(_DEDUP_VERSION)
+    h.update(np.asarray(raw.row_numbers, dtype="<i8").tobytes())
+    from core.reference import columns
+
+    frame = raw.frame
+    for name in [c.field for c in columns() if c.field in frame.columns]:
+        col = frame[name]
+        arr = pa.array(col.astype("string"), from_pandas=True).cast(pa.large_string())
+        arr = pc.fill_null(pc.utf8_trim_whitespace(arr), "")
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        offsets = np.frombuffer(arr.buffers()[1], dtype="<i8")[arr.offset:arr.offset + len(arr) + 1]
+        h.update(b"\x00" + name.encode("utf-8") + b"\x00")
+        h.update((offsets - offsets[0]).tobytes())          # the cell boundaries: no ambiguity
+        if len(arr) and arr.buffers()[2] is not None:
+            h.update(memoryview(arr.buffers()[2])[int(offsets[0]):int(offsets[-1])])
+    return h.digest()
+
+
+def dedup_scope(user: User) -> str:
+    """Whose store an upload is: the district of a district officer, the city for city-wide roles."""
+    return "city" if can(user, "all_districts") else f"district:{user.district or ''}"
+
+
+def dedup_key(result, content: bytes, user: User) -> str:
+    """The key of ``uploads.content_hash`` (unique among uploads not withdrawn): the rows as read
+    AND the uploader's scope. 柯桥区 sending a city-wide file that 越城区 already stored keeps
+    its own rows; the same rows with CRLF line ends are the same upload."""
+    scope = dedup_scope(user).encode("utf-8")
+    return hashlib.sha256(scope + b"\x00" + _rows_digest(result, content)).hexdigest()
 
 
 # --- vectorised adjustments -------------------------------------------------------------------
@@ -274,7 +323,7 @@ def store_upload(result, user: User, filename: str, content: bytes, *, ip: str |
     the language of the one-sentence report (the stored rows keep the catalog's Chinese)."""
     if not can(user, "upload"):
         raise AccountError("db.permission_denied")
-    digest = content_hash(content)
+    digest = dedup_key(result, content, user)
     with reading() as conn:
         dup = _duplicate(conn, digest)
     if dup is not None:
@@ -358,7 +407,7 @@ def as_stored(result, user: User, content: bytes, lang: str = "zh") -> StoredVie
     file is already stored (not withdrawn), its rows as they were stored and a sentence naming
     that upload. Read-only, not audited; the screen shows the amounts the database holds,
     whatever language or rerun."""
-    digest = content_hash(content)
+    digest = dedup_key(result, content, user)
     frame = _keyed(result, user)
     with reading() as conn:
         dup = _duplicate(conn, digest)
