@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import logging
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -34,6 +36,8 @@ ROSTER_ROLES = ("admin", "city_officer", "district_officer")
 DASHBOARD_ROLES = ("admin", "city_officer", "leader")
 
 STATUS_COLORS = {"eligible": "green", "not_eligible": "red", "unknown": "orange"}
+
+log = logging.getLogger("shaoxing.pages")
 
 
 def _through_the_apps_navigation() -> None:
@@ -72,7 +76,45 @@ def done(message: str, clear: Iterable[str] = ()) -> None:
 def show_notice() -> None:
     """The confirmation of the change made on the previous run, once."""
     if _NOTICE in st.session_state:
-        st.success(st.session_state.pop(_NOTICE))
+        st.success(plain(st.session_state.pop(_NOTICE)))
+
+
+# ----------------------------------------------------------------------------------------------
+# the page boundary: no exception reaches the screen, no user text is read as Markdown
+
+def run_page(page) -> None:
+    """Run a page (``st.navigation``'s ``page.run``) so that a failure shows one sentence of the
+    catalog and its details (a stack trace, SQL and its parameters) go to the server log only.
+    Streamlit's own control flow (st.stop, st.rerun, st.switch_page) is not an Exception and
+    passes through."""
+    try:
+        page.run()
+    except Exception:
+        log.exception("page %s failed", getattr(page, "url_path", None) or getattr(page, "title", page))
+        st.error(ui_text("common.internal_error"), icon=":material/error:")
+
+
+# every ASCII character Markdown or Streamlit's directives (:red[…], :material/…:, $…$) may read
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|:$<>~=&\"'])")
+
+
+def plain(text) -> str:
+    """Text typed by a user (a name, an employer, a file's header or cell quoted in a message),
+    made safe for an element that reads Markdown (st.error, st.caption, st.table…): each ASCII
+    punctuation character escaped, so ``![x](http://…)`` is shown as typed, never loaded or
+    linked. Text that has no Markdown looks the same either way."""
+    if text is None:
+        return ""
+    return _MARKDOWN.sub(r"\\\1", str(text)).replace("\n", "  \n")
+
+
+def plain_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table for st.table (which reads Markdown in its cells): every text cell ``plain``."""
+    out = frame.copy()
+    for col in out.columns:
+        if not pd.api.types.is_numeric_dtype(out[col].dtype):
+            out[col] = out[col].map(lambda v: plain(v) if isinstance(v, str) else v)
+    return out
 
 
 # ----------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import streamlit as st
 from core.db import audit, uploads
 from core.db.accounts import AccountError
 from core.i18n import t
-from pages._common import AUDIT_COLUMNS, UPLOAD_COLUMNS, done, lang, require_role, show_notice, stored_table
+from pages._common import AUDIT_COLUMNS, UPLOAD_COLUMNS, done, lang, plain, require_role, show_notice, stored_table
 
 user = require_role("admin")
 
@@ -35,6 +35,6 @@ if active:
             try:
                 uploads.withdraw_upload(int(which), user, reason)
             except AccountError as exc:
-                st.error(exc.text(lang()))
+                st.error(plain(exc.text(lang())))
             else:
                 done(_t("upload.withdrawn", upload_id=which))

@@ -4,7 +4,7 @@ import streamlit as st
 
 from core.db import accounts
 from core.i18n import t
-from pages._common import done, lang, require_role, show_notice
+from pages._common import done, lang, plain, require_role, show_notice
 
 user = require_role("admin")
 
@@ -46,7 +46,7 @@ with st.form("db_add_user"):
             try:
                 accounts.add_user(name, pw1, role, district or None, actor=getattr(user, "name", None))
             except accounts.AccountError as exc:
-                st.error(exc.text(lang()))
+                st.error(plain(exc.text(lang())))
             else:
                 done(_t("cli.user_added", name=name.strip(), role=_t(f"role.{role}")), FIELDS)
 

@@ -10,7 +10,7 @@ from core.enterprise import (
 )
 from core.i18n import join_enum, t
 from core.reference import districts, policy
-from pages._common import EVENT_COLUMNS, done, lang, local_standards, require_role, show_notice, stored_table
+from pages._common import EVENT_COLUMNS, done, lang, local_standards, plain, require_role, show_notice, stored_table
 
 user = require_role("admin", "city_officer")
 OWN, OTHER = "_own", "_other"     # the venue choices besides the paired counties
@@ -26,7 +26,7 @@ def _save(fn, *args, clear: tuple[str, ...] = (), **kwargs):
     try:
         fn(user, *args, **kwargs)
     except AccountError as exc:
-        st.error(exc.text(lang()))
+        st.error(plain(exc.text(lang())))
     else:
         done(_t("events.saved"), clear)
 
@@ -41,7 +41,7 @@ def _withdraw_form(kind: str, ids: list[int]) -> None:
             try:
                 events.withdraw_event(kind, int(which), user)
             except AccountError as exc:
-                st.error(exc.text(lang()))
+                st.error(plain(exc.text(lang())))
             else:
                 done(_t("events_page.withdrawn", id=which))
 

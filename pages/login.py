@@ -3,7 +3,7 @@ import streamlit as st
 
 from core.db import accounts
 from core.i18n import t
-from pages._common import after_login_page, lang, visible_pages
+from pages._common import after_login_page, lang, plain, visible_pages
 
 
 def _t(key: str, **fmt) -> str:
@@ -26,7 +26,7 @@ if st.session_state.pop("user_expired", False):
 
 user = accounts.session_user(st.session_state)
 if user is not None:
-    st.success(_t("login.logged_in_as", name=user.name, role=_t(f"role.{user.role}")))
+    st.success(_t("login.logged_in_as", name=plain(user.name), role=_t(f"role.{user.role}")))
     if st.button(_t("login.logout"), key="db_logout"):
         accounts.session_logout(st.session_state, ip=_ip())
         st.rerun()
@@ -47,7 +47,7 @@ if accounts.setup_code_required():
                 try:
                     accounts.create_first_admin(code, name, pw1, ip=_ip())
                 except accounts.AccountError as exc:
-                    st.error(exc.text(lang()))
+                    st.error(plain(exc.text(lang())))
                 else:
                     st.success(_t("login.setup_done"))
     st.stop()
