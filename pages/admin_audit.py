@@ -7,6 +7,7 @@ from core.i18n import t
 from pages._common import AUDIT_COLUMNS, UPLOAD_COLUMNS, done, lang, plain, require_role, show_notice, stored_table
 
 user = require_role("admin")
+AUDIT_PAGE_SIZE = 500
 
 
 def _t(key: str, **fmt) -> str:
@@ -19,7 +20,13 @@ c1, c2 = st.columns(2)
 action = c1.selectbox(_t("admin.audit_filter_action"), [""] + list(audit.ACTIONS),
                       format_func=lambda a: _t(f"audit_action.{a}") if a else _t("admin.all"))
 actor = c2.text_input(_t("admin.audit_filter_actor"))
-log = audit.entries(limit=1000, action=action or None, actor=actor.strip() or None)
+# the whole log, a page at a time (newest first)
+filters = {"action": action or None, "actor": actor.strip() or None}
+total = audit.count(**filters)
+pages = max(1, -(-total // AUDIT_PAGE_SIZE))
+page = int(st.number_input(_t("admin.audit_page"), min_value=1, max_value=pages, value=1, step=1, key="audit_page"))
+log = audit.entries(limit=AUDIT_PAGE_SIZE, offset=(page - 1) * AUDIT_PAGE_SIZE, **filters)
+st.caption(_t("admin.audit_page_of", total=f"{total:,}", page=page, pages=pages, size=AUDIT_PAGE_SIZE))
 log["action"] = log["action"].map(lambda a: _t(f"audit_action.{a}"))   # a dozen distinct labels
 st.dataframe(stored_table(log, AUDIT_COLUMNS), hide_index=True, width="stretch")
 

@@ -24,7 +24,7 @@ def run(cwd, *args, stdin: str | None = None):
 def test_upgrade_users_import_progress_from_any_folder(db, tmp_path):
     up = run(tmp_path, "db", "upgrade")
     assert up.returncode == 0, up.stderr
-    assert "0001" in up.stdout
+    assert "0003" in up.stdout
     assert run(tmp_path, "users", "add", "chief", "--role", "admin", stdin="long-password\n").returncode == 0
     r = run(tmp_path, "users", "add", "ke", "--role", "district_officer", "--district", "柯桥区",
             stdin="other-password\n")

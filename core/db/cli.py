@@ -179,6 +179,17 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def cmd_audit(args) -> int:
+    """``audit verify``: 0 when the audit log's hash chain is whole, 1 naming the first broken entry."""
+    from core.db import audit
+
+    result = audit.verify()
+    if result.ok:
+        print(t("db.cli.audit_ok", n=result.entries))
+        return 0
+    return _fail(t("db.cli.audit_broken", id=result.broken_id, n=result.entries))
+
+
 def _date(text: str) -> dt.date:
     return dt.date.fromisoformat(text)
 
@@ -209,6 +220,11 @@ def register(subparsers) -> None:
     imp.add_argument("--as-of", type=_date, default=None)
     imp.add_argument("--format", choices=("text", "json"), default="text")
     imp.set_defaults(func=cmd_import)
+
+    aud = subparsers.add_parser("audit", help=t("db.cli.help_audit"))
+    asub = aud.add_subparsers(dest="audit_command", required=True)
+    ver = asub.add_parser("verify", help=t("db.cli.help_audit_verify"))
+    ver.set_defaults(func=cmd_audit)
 
     demo = subparsers.add_parser("demo", help=t("db.cli.help_demo"))
     demo.add_argument("--rows", type=int, default=300)
