@@ -218,3 +218,27 @@ def test_different_rows_are_different_uploads_even_in_one_cell(db):
     second = uploads.store_upload(evaluate(b), officer, "b.csv", b)
     assert not first.duplicate and not second.duplicate and second.upload_id != first.upload_id
     assert uploads.dedup_key(evaluate(a), a, officer) != uploads.dedup_key(evaluate(b), b, officer)
+
+
+# --- looking up other districts' payments is audited -------------------------------------------
+
+def test_checking_a_roster_records_who_saw_other_districts_payments(db):
+    import json
+
+    yuecheng = user("district_officer", name="yc", district="越城区")
+    keqiao = user("district_officer", name="kq", district="柯桥区")
+    a = roster_csv([person(1, district="越城区"), person(2, district="越城区")])
+    uploads.store_upload(evaluate(a), yuecheng, "yc.csv", a)
+    own = roster_csv([person(2, district="越城区", 自行租房月数="9")])
+    uploads.as_stored(evaluate(own), yuecheng, own)                 # its own district's payments: nothing
+    assert len(audit.entries(action="lookup_other_districts")) == 0
+    moved = roster_csv([person(1, district="柯桥区"), person(2, district="柯桥区"), person(3, district="柯桥区")])
+    view = uploads.as_stored(evaluate(moved), keqiao, moved)
+    assert (view.result.frame["prior_paid"] != "").sum() == 2
+    log = audit.entries(action="lookup_other_districts")
+    assert list(log["actor"]) == ["kq"]
+    detail = json.loads(log["detail"].iloc[0])
+    assert detail == {"people": 2, "other_districts": ["越城区"]}
+    city = user("city_officer")
+    uploads.as_stored(evaluate(moved), city, moved)                 # city-wide roles see every district
+    assert len(audit.entries(action="lookup_other_districts")) == 1

@@ -430,6 +430,7 @@ def as_stored(result, user: User, content: bytes, lang: str = "zh") -> StoredVie
                                  adjusted[col].to_numpy()).astype("int64")
             adjusted["valid"] = adjusted["valid"].astype(bool)
         adjusted.attrs["flagged"] = int((adjusted["prior_paid"].fillna("").astype(str) != "").sum())
+    _audit_lookup(adjusted, user, dup["id"] if dup is not None else None)
     summ = _summary_of(adjusted)
     view = replace(result, frame=adjusted.drop(columns=["person_key"]),
                    summary={**result.summary, **summ, "flagged": adjusted.attrs.get("flagged", 0)})
@@ -438,6 +439,35 @@ def as_stored(result, user: User, content: bytes, lang: str = "zh") -> StoredVie
     at = dup["uploaded_at"].strftime("%Y-%m-%d %H:%M")
     return StoredView(view, int(dup["id"]),
                       t("db.upload.already_stored", lang, at=at, user=dup["username"], upload_id=dup["id"]))
+
+
+def _audit_lookup(frame: pd.DataFrame, user: User, own_upload: int | None) -> int:
+    """Checking a roster shows which of its people earlier uploads already paid. For a district
+    officer, people paid as workers of another district are a look-up into that district's data:
+    recorded in the audit log (who, when, how many people, which districts). Returns the count."""
+    if can(user, "all_districts") or "prior_paid" not in frame:
+        return 0
+    shown = frame["prior_paid"].fillna("").astype(str).to_numpy() != ""
+    keys = pd.unique(frame.loc[shown, "person_key"].dropna().astype(str)).tolist()
+    if not keys:
+        return 0
+    found = []
+    with reading() as conn:
+        for i in range(0, len(keys), 500):
+            q = (select(payments.c.person_key, roster_rows.c.work_district)
+                 .join(roster_rows, and_(roster_rows.c.upload_id == payments.c.upload_id,
+                                         roster_rows.c.row == payments.c.row))
+                 .where(_ACTIVE, payments.c.person_key.in_(keys[i:i + 500]),
+                        or_(roster_rows.c.work_district.is_(None), roster_rows.c.work_district != user.district)))
+            if own_upload is not None:
+                q = q.where(payments.c.upload_id != own_upload)
+            found.extend(conn.execute(q).all())
+    people = len({k for k, _ in found})
+    if people:
+        districts = sorted({d or "-" for _, d in found})
+        audit.record(None, "lookup_other_districts", actor=user.name, target=user.district, people=people,
+                     other_districts=districts)
+    return people
 
 
 def withdraw_upload(upload_id: int, user: User, reason: str, ip: str | None = None) -> None:
