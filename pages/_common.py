@@ -117,6 +117,19 @@ def plain_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def client_ip() -> str | None:
+    """The visitor's address for the audit log and the login limits: the connection's, or behind
+    a trusted reverse proxy (SHAOXING_TRUSTED_PROXIES) the one it forwards (core.db.throttle)."""
+    try:
+        peer = getattr(st.context, "ip_address", None)
+        forwarded = (st.context.headers or {}).get("X-Forwarded-For")
+    except Exception:  # no request context (unit tests)
+        return None
+    from core.db.throttle import client_address
+
+    return client_address(peer if isinstance(peer, str) else None, forwarded)
+
+
 # ----------------------------------------------------------------------------------------------
 # text
 

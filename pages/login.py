@@ -3,7 +3,7 @@ import streamlit as st
 
 from core.db import accounts
 from core.i18n import t
-from pages._common import after_login_page, lang, plain, visible_pages
+from pages._common import after_login_page, client_ip, lang, plain, visible_pages
 
 
 def _t(key: str, **fmt) -> str:
@@ -11,11 +11,7 @@ def _t(key: str, **fmt) -> str:
 
 
 def _ip() -> str | None:
-    try:
-        ip = getattr(st.context, "ip_address", None)
-    except Exception:  # older Streamlit or no request context
-        return None
-    return ip if isinstance(ip, str) else None
+    return client_ip()
 
 
 st.title(_t("login.title"))
@@ -56,7 +52,11 @@ with st.form("db_login"):
     name = st.text_input(_t("login.username"))
     password = st.text_input(_t("login.password"), type="password")
     if st.form_submit_button(_t("login.submit")):
-        found = accounts.authenticate(name, password, ip=_ip())
+        try:
+            found = accounts.authenticate(name, password, ip=_ip())
+        except accounts.LoginRefused as exc:       # a limit holds: how long to wait, nothing checked
+            st.error(plain(exc.text(lang())))
+            st.stop()
         if found is None:
             st.error(_t("login.failed"))
         else:

@@ -23,7 +23,7 @@ from core.db.session import reading, transaction, utcnow
 ACTIONS = (
     "login", "login_failed", "logout", "setup_admin", "user_add", "user_disable", "password_reset",
     "upload", "upload_duplicate", "withdraw", "target_set", "standard_set",
-    "event_add", "event_withdraw", "demo_load", "lookup_other_districts",
+    "event_add", "event_withdraw", "demo_load", "lookup_other_districts", "login_throttled",
 )
 GENESIS = "0" * 64                 # the "previous hash" of the first entry
 _CHAIN_LOCK = 160201802            # pg_advisory_xact_lock key of the audit chain
