@@ -161,3 +161,30 @@ def test_refusals_are_one_sentence_in_each_language(sqlite_db):
     assert str(e) == t("db.account.bad_role", role="king", roles=e.fmt["roles"])
     assert e.text("en") == t("db.account.bad_role", "en", role="king", roles=e.fmt["roles"]) != str(e)
     assert "king" in e.text("en")
+
+
+def test_a_second_server_process_keeps_the_first_ones_setup_code(db, capsys):
+    first = accounts.issue_setup_code()
+    assert first in capsys.readouterr().out
+    accounts._issued_codes.clear()                          # a second server process starts
+    assert accounts.issue_setup_code() is None
+    told = capsys.readouterr().out
+    assert first not in told and "setup-code" in told       # it says where the code is, not a new one
+    assert accounts.setup_code_required()
+    from core.db.models import settings
+    from core.db.session import reading
+
+    with reading() as conn:
+        stored = conn.execute(select(settings.c.value).where(settings.c.key == accounts.SETUP_KEY)).scalars().all()
+    assert len(stored) == 1 and first not in stored[0]     # one code, kept hashed
+    assert accounts.create_first_admin(first, "root", "password-123").role == "admin"
+
+
+def test_a_lost_setup_code_is_replaced_on_request(db, capsys):
+    old = accounts.issue_setup_code(echo=None)
+    accounts._issued_codes.clear()
+    new = accounts.issue_setup_code(echo=None, replace=True)
+    assert new and new != old
+    with pytest.raises(SetupError):
+        accounts.create_first_admin(old, "root", "password-123")
+    assert accounts.create_first_admin(new, "root", "password-123").role == "admin"

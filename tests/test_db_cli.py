@@ -97,3 +97,16 @@ def test_demo_is_loaded_once_and_clearly_marked(sqlite_db, tmp_path):
 def test_users_add_refuses_unknown_role(sqlite_db, tmp_path, bad):
     r = run(tmp_path, "users", "add", "x", bad, stdin="long-password\n")
     assert r.returncode != 0
+
+
+def test_a_new_setup_code_from_the_command_line(sqlite_db, tmp_path):
+    from core.db import accounts
+
+    first = accounts.issue_setup_code(echo=None)
+    made = run(tmp_path, "users", "setup-code")
+    assert made.returncode == 0, made.stderr
+    new = made.stdout.strip().rsplit("：", 1)[-1]
+    assert new != first and len(new) == 19
+    user = accounts.create_first_admin(new, "root", "password-123")
+    assert user.role == "admin"
+    assert run(tmp_path, "users", "setup-code").returncode == 1      # accounts exist: no more codes

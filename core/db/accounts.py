@@ -168,24 +168,41 @@ def _code_digest(code: str) -> str:
     return hashlib.sha256(code.strip().lower().encode("utf-8")).hexdigest()
 
 
-def issue_setup_code(echo: Callable[[str], None] | None = print) -> str | None:
-    """While no account exists: make (once per process) a one-time code, keep its hash, print it."""
+def _new_code() -> str:
+    raw = secrets.token_hex(8)
+    return "-".join(raw[i:i + 4] for i in range(0, len(raw), 4))
+
+
+def issue_setup_code(echo: Callable[[str], None] | None = print, replace: bool = False) -> str | None:
+    """While no account exists: one setup code for the whole database, kept hashed in
+    ``settings``. The process that makes it prints it (and keeps it for the process); a process
+    started later finds it there, keeps it, and prints where to look instead (None). ``replace``
+    (the command ``users setup-code``) makes a new one, and the old one stops working."""
     if user_count() > 0:
         return None
     url = config.database_url()
-    code = _issued_codes.get(url)
-    if code is None:
-        raw = secrets.token_hex(8)
-        code = "-".join(raw[i:i + 4] for i in range(0, len(raw), 4))
-        now = utcnow()
+    code = None if replace else _issued_codes.get(url)
+    if code is not None:
+        return code
+    code, now = _new_code(), utcnow()
+    try:
         with transaction() as conn:
-            res = conn.execute(update(settings).where(settings.c.key == SETUP_KEY)
-                               .values(value=_code_digest(code), updated_at=now))
-            if res.rowcount == 0:
+            existing = conn.execute(select(settings.c.updated_at).where(settings.c.key == SETUP_KEY)).first()
+            if existing is not None and not replace:
+                if echo is not None:
+                    at = existing[0].strftime("%Y-%m-%d %H:%M") if existing[0] else "?"
+                    echo(t("db.setup.console_existing", at=at))
+                return None
+            if existing is None:
                 conn.execute(insert(settings).values(key=SETUP_KEY, value=_code_digest(code), updated_at=now))
-        _issued_codes[url] = code
-        if echo is not None:
-            echo(t("db.setup.console", code=code))
+            else:
+                conn.execute(update(settings).where(settings.c.key == SETUP_KEY)
+                             .values(value=_code_digest(code), updated_at=now))
+    except IntegrityError:       # another process stored its code at the same moment: that one stays
+        return issue_setup_code(echo, replace=False)
+    _issued_codes[url] = code
+    if echo is not None:
+        echo(t("db.setup.console", code=code))
     return code
 
 

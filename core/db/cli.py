@@ -84,6 +84,10 @@ def cmd_users(args) -> int:
                     state = t("db.admin.active") if u.active else t("db.admin.disable")
                     print("\t".join([u.name, t(f"db.role.{u.role}"), u.district or "-", state,
                                      u.created_at.isoformat(sep=" ", timespec="seconds")]))
+        elif args.users_command == "setup-code":
+            if accounts.user_count() > 0:
+                return _fail(t("db.setup.already_done"))
+            accounts.issue_setup_code(replace=True)
         elif args.users_command == "disable":
             accounts.disable_user(args.name, actor=_actor())
             print(t("db.cli.user_disabled", name=args.name))
@@ -213,6 +217,8 @@ def register(subparsers) -> None:
     dis = usub.add_parser("disable", help=t("db.cli.help_users_disable"))
     dis.add_argument("name")
     dis.set_defaults(func=cmd_users)
+    code = usub.add_parser("setup-code", help=t("db.cli.help_users_setup_code"))
+    code.set_defaults(func=cmd_users)
 
     imp = subparsers.add_parser("import", help=t("db.cli.help_import"))
     imp.add_argument("roster")
