@@ -159,3 +159,25 @@ def test_migration_0003_chains_old_entries_and_cuts_old_masks(db):
         assert conn.execute(select(love_posts.c.id_number_masked)).scalar() == "11**************21"
     audit.record(None, "logout", actor="a0")               # new entries continue the same chain
     assert audit.verify() == audit.Verification(4)
+
+
+def test_concurrent_writers_keep_one_chain(db):
+    import threading
+
+    audit.record(None, "login", actor="warm-up")           # the schema exists before the threads start
+    errors = []
+
+    def write(k):
+        try:
+            for i in range(10):
+                audit.record(None, "login", actor=f"t{k}-{i}")
+        except Exception as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(k,)) for k in range(6)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert errors == []
+    assert audit.verify() == audit.Verification(61)
