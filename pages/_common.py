@@ -22,6 +22,7 @@ import streamlit as st
 
 from core import i18n
 from core.reference import columns, districts, provinces, skill_levels
+from core.cells import neutralise
 from core.output import item_total
 from core.person import OUTSIDE_SHAOXING
 from core.rules import ITEMS, LEVELS, NO_CERTIFICATE, WORKER_ITEMS
@@ -375,7 +376,7 @@ def display_table(frame: pd.DataFrame) -> pd.DataFrame:
             out[item_title(item)] = pd.to_numeric(frame[item], errors="coerce").fillna(0).astype("int64").to_numpy()
     if "total_to_worker" in frame.columns:
         out[ui_text("table.total_to_worker")] = pd.to_numeric(frame["total_to_worker"], errors="coerce").fillna(0).astype("int64").to_numpy()
-    return out.reset_index(drop=True)
+    return neutralise(out.reset_index(drop=True))      # the table's CSV download cannot run formulas
 
 
 def stored_table(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
@@ -413,7 +414,7 @@ def stored_table(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
         if isinstance(values, pd.Series) and not pd.api.types.is_numeric_dtype(values.dtype):
             values = values.astype(object).where(values.notna(), "")
         out[i18n.t(f"db.col.{col}", lang())] = values
-    return out.reset_index(drop=True)
+    return neutralise(out.reset_index(drop=True))      # the table's CSV download cannot run formulas
 
 
 _DETAIL_HIDDEN = {"content_hash"}     # audit details officers need not read
@@ -504,8 +505,8 @@ def error_list(frame: pd.DataFrame) -> pd.DataFrame:
     """Error rows as (row number, the reasons in Chinese), in input order."""
     bad = ~frame["valid"].astype("boolean").fillna(False)
     sub = frame.loc[bad.to_numpy(), ["row", "errors"]]
-    return pd.DataFrame({ui_text("table.row"): sub["row"].to_numpy(),
-                         ui_text("table.errors"): readable(sub["errors"], lang())})
+    return neutralise(pd.DataFrame({ui_text("table.row"): sub["row"].to_numpy(),
+                                    ui_text("table.errors"): readable(sub["errors"], lang())}))
 
 
 def as_of() -> date | None:

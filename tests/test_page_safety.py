@@ -85,3 +85,23 @@ def test_cells_quoted_in_the_error_table_are_not_read_as_markdown(as_user):
     shown = _all_text(at)
     assert any("evil" in v for v in shown)              # the typed value is quoted in the message …
     assert not [v for v in shown if "](" in v]           # … escaped: neither an image nor a link
+
+
+def test_tables_on_screen_download_without_live_formulas():
+    """st.dataframe offers its table as a CSV download (Streamlit writes it as is): the tables
+    the pages show have their text cells neutralised like the project's own files."""
+    import pandas as pd
+
+    from core.cells import is_live
+    from core.engine import evaluate_file
+    from tests.test_validate import AS_OF
+
+    stored = _common.stored_table(pd.DataFrame({"actor": ["=cmd|' /C calc'!A0", "张三"], "ok": [True, False]}),
+                                  ["actor", "ok"])
+    assert stored.iloc[:, 0].tolist() == ["'=cmd|' /C calc'!A0", "张三"]
+    result = evaluate_file(roster([person(1, name="@SUM(1,2)", employer="+1+1"), person(2, id_number="=1")]),
+                           "r.csv", as_of=AS_OF)
+    for table in (_common.display_table(result.frame), _common.error_list(result.frame)):
+        cells = [v for v in table.to_numpy().ravel() if isinstance(v, str)]
+        assert not [v for v in cells if is_live(v)]
+    assert "'@SUM(1,2)" in _common.display_table(result.frame).to_numpy().ravel().tolist()
