@@ -181,3 +181,12 @@ def test_concurrent_writers_keep_one_chain(db):
         th.join()
     assert errors == []
     assert audit.verify() == audit.Verification(61)
+
+
+def test_a_named_key_file_never_takes_another_key(no_key_env, monkeypatch):
+    beside = no_key_env / "data" / "id_key"
+    beside.parent.mkdir(parents=True)
+    beside.write_text("someone-elses-key")
+    monkeypatch.setenv("SHAOXING_ID_KEY_FILE", str(no_key_env / "named" / "id_key"))
+    key = config.id_key()
+    assert key != b"someone-elses-key" and beside.read_text() == "someone-elses-key"

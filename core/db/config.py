@@ -73,9 +73,14 @@ def key_file() -> Path:
     return key_dir() / "id_key"
 
 
-def legacy_key_files() -> list[Path]:
-    """Where older versions kept the key: beside the SQLite file, and in var/."""
-    return [sqlite_path().parent / "id_key", DEFAULT_DIR / "id_key"]
+def legacy_key_file() -> Path | None:
+    """Where an older version kept the key for this configuration: beside the SQLite file (or in
+    var/ with PostgreSQL) when no key file was named; None when one is named (that file it is)."""
+    if os.environ.get("SHAOXING_ID_KEY_FILE", "").strip():
+        return None
+    if os.environ.get("DATABASE_URL", "").strip():
+        return DEFAULT_DIR / "id_key"
+    return sqlite_path().parent / "id_key"
 
 
 def private_file(path: Path) -> None:
@@ -109,8 +114,8 @@ def id_key() -> bytes:
         return raw.encode("utf-8")
     path = key_file()
     if not path.exists():
-        legacy = next((p for p in legacy_key_files() if p.exists() and p.resolve() != path), None)
-        if legacy is not None:      # an older version's key beside the data: the same key, moved apart
+        legacy = legacy_key_file()
+        if legacy is not None and legacy.exists() and legacy.resolve() != path:      # an older version's key beside the data: the same key, moved apart
             _write_new(path, legacy.read_text(encoding="ascii").strip())
             legacy.unlink()
             log.warning("the ID key was moved from %s to %s (kept apart from the database)", legacy, path)
