@@ -662,7 +662,7 @@ def _as_stored(user):
     def view(loaded: LoadedRoster) -> None:
         from core.db.uploads import as_stored
 
-        stored = as_stored(loaded.result, user, loaded.data, lang())
+        stored = as_stored(loaded.result, user, loaded.data, lang(), ip=client_ip())
         loaded.evaluated, loaded.result, loaded.stored = loaded.result, stored.result, stored.message
     return view
 
@@ -723,7 +723,8 @@ def store_roster(loaded: LoadedRoster, user) -> LoadedRoster:
     the one on screen and in the downloads."""
     from core.db.uploads import store_upload
 
-    summary = store_upload(loaded.evaluated or loaded.result, user, loaded.filename, loaded.data, lang=lang())
+    summary = store_upload(loaded.evaluated or loaded.result, user, loaded.filename, loaded.data, lang=lang(),
+                           ip=client_ip())
     if summary.result is not None:
         loaded.result = summary.result
         loaded.table = display_table(summary.result.frame)

@@ -4,7 +4,7 @@ import streamlit as st
 from core.db import audit, uploads
 from core.db.accounts import AccountError
 from core.i18n import t
-from pages._common import AUDIT_COLUMNS, UPLOAD_COLUMNS, done, lang, plain, require_role, show_notice, stored_table
+from pages._common import AUDIT_COLUMNS, UPLOAD_COLUMNS, client_ip, done, lang, plain, require_role, show_notice, stored_table
 
 user = require_role("admin")
 AUDIT_PAGE_SIZE = 500
@@ -40,7 +40,7 @@ if active:
         reason = st.text_input(_t("admin.withdraw_reason"))
         if st.form_submit_button(_t("admin.withdraw")):
             try:
-                uploads.withdraw_upload(int(which), user, reason)
+                uploads.withdraw_upload(int(which), user, reason, ip=client_ip())
             except AccountError as exc:
                 st.error(plain(exc.text(lang())))
             else:

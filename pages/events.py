@@ -10,7 +10,7 @@ from core.enterprise import (
 )
 from core.i18n import join_enum, t
 from core.reference import districts, policy
-from pages._common import EVENT_COLUMNS, done, lang, local_standards, plain, require_role, show_notice, stored_table
+from pages._common import EVENT_COLUMNS, client_ip, done, lang, local_standards, plain, require_role, show_notice, stored_table
 
 user = require_role("admin", "city_officer")
 OWN, OTHER = "_own", "_other"     # the venue choices besides the paired counties
@@ -24,7 +24,7 @@ def _save(fn, *args, clear: tuple[str, ...] = (), **kwargs):
     """Store an event; a refusal says why and keeps what was typed, a success empties the form
     (the widgets ``clear``) and confirms after the rerun."""
     try:
-        fn(user, *args, **kwargs)
+        fn(user, *args, ip=client_ip(), **kwargs)
     except AccountError as exc:
         st.error(plain(exc.text(lang())))
     else:
@@ -39,7 +39,7 @@ def _withdraw_form(kind: str, ids: list[int]) -> None:
         which = st.selectbox(_t("events_page.withdraw_which"), ids, key=f"withdraw_{kind}")
         if st.form_submit_button(_t("events_page.withdraw")):
             try:
-                events.withdraw_event(kind, int(which), user)
+                events.withdraw_event(kind, int(which), user, ip=client_ip())
             except AccountError as exc:
                 st.error(plain(exc.text(lang())))
             else:

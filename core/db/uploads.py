@@ -401,12 +401,12 @@ class StoredView:
 _STORED_RESULT = ("valid", "errors", "warnings", *ROW_ITEMS, "rent_counted_months", "total_to_worker", "prior_paid")
 
 
-def as_stored(result, user: User, content: bytes, lang: str = "zh") -> StoredView:
+def as_stored(result, user: User, content: bytes, lang: str = "zh", ip: str | None = None) -> StoredView:
     """What storing this file keeps, without storing anything: the same district limit and the
     same setting-to-0 of what earlier uploads already paid as ``store_upload``. When the same
     file is already stored (not withdrawn), its rows as they were stored and a sentence naming
     that upload. Read-only, not audited; the screen shows the amounts the database holds,
-    whatever language or rerun."""
+    whatever language or rerun. A look-up into other districts' payments is audited (from ``ip``)."""
     digest = dedup_key(result, content, user)
     frame = _keyed(result, user)
     with reading() as conn:
@@ -430,7 +430,7 @@ def as_stored(result, user: User, content: bytes, lang: str = "zh") -> StoredVie
                                  adjusted[col].to_numpy()).astype("int64")
             adjusted["valid"] = adjusted["valid"].astype(bool)
         adjusted.attrs["flagged"] = int((adjusted["prior_paid"].fillna("").astype(str) != "").sum())
-    _audit_lookup(adjusted, user, dup["id"] if dup is not None else None)
+    _audit_lookup(adjusted, user, dup["id"] if dup is not None else None, ip)
     summ = _summary_of(adjusted)
     view = replace(result, frame=adjusted.drop(columns=["person_key"]),
                    summary={**result.summary, **summ, "flagged": adjusted.attrs.get("flagged", 0)})
@@ -441,7 +441,7 @@ def as_stored(result, user: User, content: bytes, lang: str = "zh") -> StoredVie
                       t("db.upload.already_stored", lang, at=at, user=dup["username"], upload_id=dup["id"]))
 
 
-def _audit_lookup(frame: pd.DataFrame, user: User, own_upload: int | None) -> int:
+def _audit_lookup(frame: pd.DataFrame, user: User, own_upload: int | None, ip: str | None = None) -> int:
     """Checking a roster shows which of its people earlier uploads already paid. For a district
     officer, people paid as workers of another district are a look-up into that district's data:
     recorded in the audit log (who, when, how many people, which districts). Returns the count."""
@@ -465,7 +465,7 @@ def _audit_lookup(frame: pd.DataFrame, user: User, own_upload: int | None) -> in
     people = len({k for k, _ in found})
     if people:
         districts = sorted({d or "-" for _, d in found})
-        audit.record(None, "lookup_other_districts", actor=user.name, target=user.district, people=people,
+        audit.record(None, "lookup_other_districts", actor=user.name, target=user.district, ip=ip, people=people,
                      other_districts=districts)
     return people
 
