@@ -26,6 +26,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from core.db import audit, ids
 from core.db.accounts import AccountError, User, can
+from core.db.dedup import dedup_key
+from core.db.lookups import audit_lookup
 from core.db.models import ONE_TIME_ITEMS, ROW_ITEMS, payments, roster_rows, uploads
 from core.db.session import reading, transaction, utcnow
 from core.i18n import t
@@ -60,54 +62,6 @@ class UploadSummary:
 
 def content_hash(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
-
-
-# --- what counts as "the same upload" ----------------------------------------------------------
-
-_DEDUP_VERSION = b"rows-v1"
-
-
-def _rows_digest(result, content: bytes) -> bytes:
-    """SHA-256 of the rows as read: each known column's cells (trimmed, blank for missing) and the
-    Excel row numbers, so the same rows saved with other line ends, another encoding or as a
-    workbook give the same digest. The officer's own extra columns (never stored) do not count.
-    Without what was read (a result made from a frame), the bytes themselves."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    raw = getattr(result, "raw", None)
-    if raw is None:
-        return hashlib.sha256(content).digest()
-    h = hashlib.sha256(_DEDUP_VERSION)
-    h.update(np.asarray(raw.row_numbers, dtype="<i8").tobytes())
-    from core.reference import columns
-
-    frame = raw.frame
-    for name in [c.field for c in columns() if c.field in frame.columns]:
-        col = frame[name]
-        arr = pa.array(col.astype("string"), from_pandas=True).cast(pa.large_string())
-        arr = pc.fill_null(pc.utf8_trim_whitespace(arr), "")
-        if isinstance(arr, pa.ChunkedArray):
-            arr = arr.combine_chunks()
-        offsets = np.frombuffer(arr.buffers()[1], dtype="<i8")[arr.offset:arr.offset + len(arr) + 1]
-        h.update(b"\x00" + name.encode("utf-8") + b"\x00")
-        h.update((offsets - offsets[0]).tobytes())          # the cell boundaries: no ambiguity
-        if len(arr) and arr.buffers()[2] is not None:
-            h.update(memoryview(arr.buffers()[2])[int(offsets[0]):int(offsets[-1])])
-    return h.digest()
-
-
-def dedup_scope(user: User) -> str:
-    """Whose store an upload is: the district of a district officer, the city for city-wide roles."""
-    return "city" if can(user, "all_districts") else f"district:{user.district or ''}"
-
-
-def dedup_key(result, content: bytes, user: User) -> str:
-    """The key of ``uploads.content_hash`` (unique among uploads not withdrawn): the rows as read
-    AND the uploader's scope. 柯桥区 sending a city-wide file that 越城区 already stored keeps
-    its own rows; the same rows with CRLF line ends are the same upload."""
-    scope = dedup_scope(user).encode("utf-8")
-    return hashlib.sha256(scope + b"\x00" + _rows_digest(result, content)).hexdigest()
 
 
 # --- vectorised adjustments -------------------------------------------------------------------
@@ -430,7 +384,7 @@ def as_stored(result, user: User, content: bytes, lang: str = "zh", ip: str | No
                                  adjusted[col].to_numpy()).astype("int64")
             adjusted["valid"] = adjusted["valid"].astype(bool)
         adjusted.attrs["flagged"] = int((adjusted["prior_paid"].fillna("").astype(str) != "").sum())
-    _audit_lookup(adjusted, user, dup["id"] if dup is not None else None, ip)
+    audit_lookup(adjusted, user, dup["id"] if dup is not None else None, ip)
     summ = _summary_of(adjusted)
     view = replace(result, frame=adjusted.drop(columns=["person_key"]),
                    summary={**result.summary, **summ, "flagged": adjusted.attrs.get("flagged", 0)})
@@ -439,35 +393,6 @@ def as_stored(result, user: User, content: bytes, lang: str = "zh", ip: str | No
     at = dup["uploaded_at"].strftime("%Y-%m-%d %H:%M")
     return StoredView(view, int(dup["id"]),
                       t("db.upload.already_stored", lang, at=at, user=dup["username"], upload_id=dup["id"]))
-
-
-def _audit_lookup(frame: pd.DataFrame, user: User, own_upload: int | None, ip: str | None = None) -> int:
-    """Checking a roster shows which of its people earlier uploads already paid. For a district
-    officer, people paid as workers of another district are a look-up into that district's data:
-    recorded in the audit log (who, when, how many people, which districts). Returns the count."""
-    if can(user, "all_districts") or "prior_paid" not in frame:
-        return 0
-    shown = frame["prior_paid"].fillna("").astype(str).to_numpy() != ""
-    keys = pd.unique(frame.loc[shown, "person_key"].dropna().astype(str)).tolist()
-    if not keys:
-        return 0
-    found = []
-    with reading() as conn:
-        for i in range(0, len(keys), 500):
-            q = (select(payments.c.person_key, roster_rows.c.work_district)
-                 .join(roster_rows, and_(roster_rows.c.upload_id == payments.c.upload_id,
-                                         roster_rows.c.row == payments.c.row))
-                 .where(_ACTIVE, payments.c.person_key.in_(keys[i:i + 500]),
-                        or_(roster_rows.c.work_district.is_(None), roster_rows.c.work_district != user.district)))
-            if own_upload is not None:
-                q = q.where(payments.c.upload_id != own_upload)
-            found.extend(conn.execute(q).all())
-    people = len({k for k, _ in found})
-    if people:
-        districts = sorted({d or "-" for _, d in found})
-        audit.record(None, "lookup_other_districts", actor=user.name, target=user.district, ip=ip, people=people,
-                     other_districts=districts)
-    return people
 
 
 def withdraw_upload(upload_id: int, user: User, reason: str, ip: str | None = None) -> None:
