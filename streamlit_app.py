@@ -7,7 +7,7 @@ import streamlit as st
 
 from core import i18n
 from pages._common import (
-    accounts_enabled, app_pages, current_user, logout, plain, run_page, ui_text, user_role, visible_pages,
+    accounts_enabled, app_pages, current_user, guarded, logout, plain, run_page, ui_text, user_role, visible_pages,
 )
 
 st.set_page_config(page_title=ui_text("app.title"), page_icon=":material/handshake:")
@@ -24,13 +24,13 @@ def _start_storage() -> bool:
 
 
 if accounts_enabled():
-    _start_storage()
+    guarded(_start_storage)     # a database that cannot be reached: one sentence, details in the log
 
 with st.sidebar:
     langs = list(i18n.LANGUAGES)
     st.selectbox(ui_text("app.lang_label"), langs, key="lang",
                  format_func=lambda code: i18n.LANGUAGES[code])
-    user = current_user()
+    user = guarded(current_user)
     if user is not None:
         st.caption(ui_text("app.signed_in", name=plain(getattr(user, "name", "")),
                            role=ui_text(f"role.{user_role(user)}") if user_role(user) else ""))

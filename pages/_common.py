@@ -83,16 +83,21 @@ def show_notice() -> None:
 # ----------------------------------------------------------------------------------------------
 # the page boundary: no exception reaches the screen, no user text is read as Markdown
 
-def run_page(page) -> None:
-    """Run a page (``st.navigation``'s ``page.run``) so that a failure shows one sentence of the
-    catalog and its details (a stack trace, SQL and its parameters) go to the server log only.
-    Streamlit's own control flow (st.stop, st.rerun, st.switch_page) is not an Exception and
-    passes through."""
+def guarded(fn, *args, where: str | None = None, **kwargs):
+    """``fn(*args, **kwargs)``, or None after a failure: one sentence of the catalog on screen,
+    the details (a stack trace, SQL and its parameters) in the server log only. Streamlit's own
+    control flow (st.stop, st.rerun, st.switch_page) is not an Exception and passes through."""
     try:
-        page.run()
+        return fn(*args, **kwargs)
     except Exception:
-        log.exception("page %s failed", getattr(page, "url_path", None) or getattr(page, "title", page))
+        log.exception("%s failed", where or getattr(fn, "__name__", fn))
         st.error(ui_text("common.internal_error"), icon=":material/error:")
+        return None
+
+
+def run_page(page) -> None:
+    """Run a page (``st.navigation``'s ``page.run``) inside ``guarded``: the app's page boundary."""
+    guarded(page.run, where=f"page {getattr(page, 'url_path', None) or getattr(page, 'title', page)}")
 
 
 # every ASCII character Markdown or Streamlit's directives (:red[…], :material/…:, $…$) may read

@@ -105,3 +105,17 @@ def test_tables_on_screen_download_without_live_formulas():
         cells = [v for v in table.to_numpy().ravel() if isinstance(v, str)]
         assert not [v for v in cells if is_live(v)]
     assert "'@SUM(1,2)" in _common.display_table(result.frame).to_numpy().ravel().tolist()
+
+
+def test_a_failing_database_before_any_page_is_one_sentence(as_user, monkeypatch):
+    as_user("city_officer")
+
+    def unreachable():
+        raise ConnectionError("connection to server at 10.0.0.5 port 5432 failed: password authentication")
+
+    monkeypatch.setattr(_common, "current_user", unreachable)
+    at = st_testing.AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert errors and set(errors) == {t("ui.common.internal_error")}
+    assert not any("5432" in v for v in _all_text(at))
