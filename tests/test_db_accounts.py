@@ -170,6 +170,7 @@ def test_a_second_server_process_keeps_the_first_ones_setup_code(db, capsys):
     assert accounts.issue_setup_code() is None
     told = capsys.readouterr().out
     assert first not in told and "setup-code" in told       # it says where the code is, not a new one
+    assert accounts.issue_setup_code() is None and capsys.readouterr().out == ""   # and says it once
     assert accounts.setup_code_required()
     from core.db.models import settings
     from core.db.session import reading

@@ -48,7 +48,7 @@ SETUP_KEY = "setup_code_sha256"
 
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
-_issued_codes: dict[str, str] = {}          # database URL -> setup code printed by this process
+_issued_codes: dict[str, str] = {}          # database URL -> setup code printed by this process ("": another's)
 
 
 class AccountError(CatalogError, ValueError):
@@ -183,7 +183,7 @@ def issue_setup_code(echo: Callable[[str], None] | None = print, replace: bool =
     url = config.database_url()
     code = None if replace else _issued_codes.get(url)
     if code is not None:
-        return code
+        return code or None          # "": another process's code, already said where it is
     code, now = _new_code(), utcnow()
     try:
         with transaction() as conn:
@@ -192,6 +192,7 @@ def issue_setup_code(echo: Callable[[str], None] | None = print, replace: bool =
                 if echo is not None:
                     at = existing[0].strftime("%Y-%m-%d %H:%M") if existing[0] else "?"
                     echo(t("db.setup.console_existing", at=at))
+                _issued_codes[url] = ""      # said once per process
                 return None
             if existing is None:
                 conn.execute(insert(settings).values(key=SETUP_KEY, value=_code_digest(code), updated_at=now))
