@@ -67,12 +67,13 @@ def test_the_app_catches_a_page_failure_at_its_boundary(as_user, monkeypatch):
     assert not any("SELECT" in v for v in _all_text(at))
 
 
-def test_a_signed_in_name_is_not_read_as_markdown(as_user):
+@pytest.mark.parametrize("name", [IMAGE, LINK])
+def test_a_signed_in_name_is_not_read_as_markdown(as_user, name):
     user = as_user("city_officer")
-    user.name = IMAGE
+    user.name = name
     at = open_page()
     shown = _all_text(at)
-    assert any("evil" in v for v in shown)              # the name is shown …
+    assert any("evil" in v or "javascript" in v for v in shown)   # the name is shown …
     assert not [v for v in shown if "](" in v]            # … as typed, not as an image
 
 
