@@ -6,7 +6,9 @@ listed depends on who is signed in (``st.session_state["user"]``), see pages/_co
 import streamlit as st
 
 from core import i18n
-from pages._common import accounts_enabled, app_pages, current_user, logout, ui_text, user_role, visible_pages
+from pages._common import (
+    accounts_enabled, app_pages, current_user, guarded, logout, plain, run_page, ui_text, user_role, visible_pages,
+)
 
 st.set_page_config(page_title=ui_text("app.title"), page_icon=":material/handshake:")
 
@@ -22,20 +24,20 @@ def _start_storage() -> bool:
 
 
 if accounts_enabled():
-    _start_storage()
+    guarded(_start_storage)     # a database that cannot be reached: one sentence, details in the log
     # the Sichuan helped counties administrators added, as another server process may have
     # changed them (a small read at most every 30 s; core.db.counties)
     from core.db.counties import refresh
 
-    refresh()
+    guarded(refresh)
 
 with st.sidebar:
     langs = list(i18n.LANGUAGES)
     st.selectbox(ui_text("app.lang_label"), langs, key="lang",
                  format_func=lambda code: i18n.LANGUAGES[code])
-    user = current_user()
+    user = guarded(current_user)
     if user is not None:
-        st.caption(ui_text("app.signed_in", name=getattr(user, "name", ""),
+        st.caption(ui_text("app.signed_in", name=plain(getattr(user, "name", "")),
                            role=ui_text(f"role.{user_role(user)}") if user_role(user) else ""))
         if st.button(ui_text("app.logout"), key="logout"):
             logout()
@@ -54,5 +56,5 @@ admin = [p for p, spec in zip(pages, specs) if spec in visible and spec.admin]
 main = [p for p in pages if p not in admin]
 menu = {"": main, ui_text("nav.section_admin"): admin} if admin else main
 page = st.navigation(menu, position="top" if len(visible) > 1 else "hidden")
-page.run()
+run_page(page)      # a failure: one sentence on screen, the details in the server log
 st.caption(ui_text("app.footer"))

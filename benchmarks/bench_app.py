@@ -136,7 +136,11 @@ def bench_as_stored(loaded) -> None:
     stored = store_upload(loaded.result, officer, "first.xlsx", loaded.data)
     saved = time.perf_counter() - start
     start = time.perf_counter()
-    view = as_stored(loaded.result, officer, loaded.data + b" ")    # other bytes, the same people
+    # the same people as another upload: the same rows would be the same upload (core.db.dedup),
+    # so the result is passed without what was read, and other bytes make it another upload
+    from dataclasses import replace
+
+    view = as_stored(replace(loaded.result, raw=None), officer, loaded.data + b" ")
     shown = time.perf_counter() - start
     print(f"saving {stored.rows:,} rows: {saved:.2f} s; the same people again, shown as stored "
           f"({view.result.summary['flagged']:,} rows already paid): {shown:.2f} s")

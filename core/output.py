@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from core import reference
+from core.cells import WORKBOOK_OPTIONS, neutralise, safe_text
 from core.i18n import t
 from core.items import AMOUNT_ITEMS, ITEMS
 from core.rules import STATUSES
@@ -147,6 +148,12 @@ def export_frame(result, lang: str = "zh") -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
+def written_frame(result, lang: str = "zh") -> pd.DataFrame:
+    """``export_frame`` as it goes into a file: no text cell a spreadsheet would run as a
+    formula (core.cells: names, employers, IDs and the officer's own columns are typed by users)."""
+    return neutralise(export_frame(result, lang))
+
+
 def _as_date32(s: pd.Series) -> pd.arrays.ArrowExtensionArray:
     """Dates as Arrow date32 (written as YYYY-MM-DD) without formatting each row in Python."""
     days = pd.to_datetime(s).to_numpy(dtype="datetime64[D]")
@@ -192,7 +199,7 @@ def to_csv_bytes(result, lang: str = "zh") -> bytes:
     """UTF-8 with BOM so that Excel opens it with the Chinese intact."""
     buf = io.BytesIO()
     buf.write(BOM)
-    for piece in _csv_pieces(_arrow_table(export_frame(result, lang))):
+    for piece in _csv_pieces(_arrow_table(written_frame(result, lang))):
         buf.write(piece)
     return buf.getvalue()
 
@@ -200,7 +207,7 @@ def to_csv_bytes(result, lang: str = "zh") -> bytes:
 def write_csv(result, path, lang: str = "zh") -> None:
     with open(path, "wb") as fh:
         fh.write(BOM)
-        for piece in _csv_pieces(_arrow_table(export_frame(result, lang))):
+        for piece in _csv_pieces(_arrow_table(written_frame(result, lang))):
             fh.write(piece)
 
 
@@ -236,11 +243,11 @@ def summary_rows(result, lang: str = "zh") -> list[tuple[str, object]]:
 
 def to_xlsx_bytes(result, lang: str = "zh") -> bytes:
     """The result workbook: the rows (error rows highlighted), and a sheet of totals."""
-    frame = export_frame(result, lang)
+    frame = written_frame(result, lang)
     buf = io.BytesIO()
     import xlsxwriter
 
-    wb = xlsxwriter.Workbook(buf, {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False})
+    wb = xlsxwriter.Workbook(buf, {"constant_memory": True, **WORKBOOK_OPTIONS})
     head = wb.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True})
     bad = wb.add_format({"bg_color": "#F8CBAD"})
     ws = wb.add_worksheet(t("output.sheet_rows", lang))
@@ -272,6 +279,6 @@ def to_xlsx_bytes(result, lang: str = "zh") -> bytes:
     ts.write_string(0, 1, t("output.summary.value", lang), head)
     for i, (label, value) in enumerate(summary_rows(result, lang), start=1):
         ts.write(i, 0, label)
-        ts.write(i, 1, value)
+        ts.write(i, 1, safe_text(value))
     wb.close()
     return buf.getvalue()

@@ -9,6 +9,7 @@ import io
 
 import xlsxwriter
 
+from core.cells import WORKBOOK_OPTIONS, safe_text
 from core.i18n import t
 from core.reader import ROSTER_SHEET
 from core.reference import Column, columns, districts, skill_levels, split_aliases
@@ -39,7 +40,7 @@ def _check(fmt: str) -> None:
 
 def _csv_bytes() -> bytes:
     # headers hold no comma, quote or newline; written plainly, CRLF as Excel writes CSV
-    return ("\ufeff" + ",".join(c.header for c in columns()) + "\r\n").encode("utf-8")
+    return ("\ufeff" + ",".join(safe_text(c.header) for c in columns()) + "\r\n").encode("utf-8")
 
 
 # --------------------------------------------------------------------------- guide texts
@@ -92,7 +93,7 @@ def _width(text: str) -> float:
 
 def _xlsx_bytes(lang: str) -> bytes:
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_numbers": False})
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, **WORKBOOK_OPTIONS})
     base = {"font_name": "宋体", "font_size": 11}
     header_fmt = wb.add_format({**base, "bold": True, "border": 1, "align": "center", "valign": "vcenter",
                                 "text_wrap": True, "bg_color": "#DDEBF7"})
@@ -112,7 +113,7 @@ def _xlsx_bytes(lang: str) -> bytes:
             ws.set_column(j, j, width, text_fmt)
         else:
             ws.set_column(j, j, width, plain_fmt)
-        ws.write_string(0, j, col.header, required_fmt if col.required else header_fmt)
+        ws.write_string(0, j, safe_text(col.header), required_fmt if col.required else header_fmt)
         note = (t("template.required_comment", lang) if col.required else "") + accepted_text(col, lang)
         ws.write_comment(0, j, note, {"x_scale": 2.2, "y_scale": 1.6})
     ws.freeze_panes(1, 0)
@@ -164,12 +165,12 @@ def _guide_sheet(wb, lang: str, base: dict) -> None:
     for i, (col, row) in enumerate(zip(columns(), rows), start=4):
         for j, value in enumerate(row):
             fmt = req_fmt if (j == 2 and col.required) else (text_cell if j == 4 else cell_fmt)
-            ws.write_string(i, j, value, fmt)
+            ws.write_string(i, j, safe_text(value), fmt)
     ws.freeze_panes(4, 0)
 
     # the example row, laid out as on the roster sheet
     top = 4 + len(rows) + 1
     ws.write_string(top, 0, t("template.example_title", lang), title_fmt)
     for j, col in enumerate(columns()):
-        ws.write_string(top + 1, j, col.header, head_fmt)
-        ws.write_string(top + 2, j, example_value(col, lang), text_cell)
+        ws.write_string(top + 1, j, safe_text(col.header), head_fmt)
+        ws.write_string(top + 2, j, safe_text(example_value(col, lang)), text_cell)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import logging
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -20,6 +22,7 @@ import streamlit as st
 
 from core import i18n
 from core.reference import columns, districts, provinces, skill_levels
+from core.cells import neutralise
 from core.output import item_total
 from core.person import OUTSIDE_SHAOXING
 from core.items import ITEMS, WORKER_ITEMS
@@ -35,6 +38,8 @@ ROSTER_ROLES = ("admin", "city_officer", "district_officer")
 DASHBOARD_ROLES = ("admin", "city_officer", "leader")
 
 STATUS_COLORS = {"eligible": "green", "not_eligible": "red", "unknown": "orange", "error": "violet"}
+
+log = logging.getLogger("shaoxing.pages")
 
 
 def _through_the_apps_navigation() -> None:
@@ -73,7 +78,63 @@ def done(message: str, clear: Iterable[str] = ()) -> None:
 def show_notice() -> None:
     """The confirmation of the change made on the previous run, once."""
     if _NOTICE in st.session_state:
-        st.success(st.session_state.pop(_NOTICE))
+        st.success(plain(st.session_state.pop(_NOTICE)))
+
+
+# ----------------------------------------------------------------------------------------------
+# the page boundary: no exception reaches the screen, no user text is read as Markdown
+
+def guarded(fn, *args, where: str | None = None, **kwargs):
+    """``fn(*args, **kwargs)``, or None after a failure: one sentence of the catalog on screen,
+    the details (a stack trace, SQL and its parameters) in the server log only. Streamlit's own
+    control flow (st.stop, st.rerun, st.switch_page) is not an Exception and passes through."""
+    try:
+        return fn(*args, **kwargs)
+    except Exception:
+        log.exception("%s failed", where or getattr(fn, "__name__", fn))
+        st.error(ui_text("common.internal_error"), icon=":material/error:")
+        return None
+
+
+def run_page(page) -> None:
+    """Run a page (``st.navigation``'s ``page.run``) inside ``guarded``: the app's page boundary."""
+    guarded(page.run, where=f"page {getattr(page, 'url_path', None) or getattr(page, 'title', page)}")
+
+
+# every ASCII character Markdown or Streamlit's directives (:red[…], :material/…:, $…$) may read
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|:$<>~=&\"'])")
+
+
+def plain(text) -> str:
+    """Text typed by a user (a name, an employer, a file's header or cell quoted in a message),
+    made safe for an element that reads Markdown (st.error, st.caption, st.table…): each ASCII
+    punctuation character escaped, so ``![x](http://…)`` is shown as typed, never loaded or
+    linked. Text that has no Markdown looks the same either way."""
+    if text is None:
+        return ""
+    return _MARKDOWN.sub(r"\\\1", str(text)).replace("\n", "  \n")
+
+
+def plain_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table for st.table (which reads Markdown in its cells): every text cell ``plain``."""
+    out = frame.copy()
+    for col in out.columns:
+        if not pd.api.types.is_numeric_dtype(out[col].dtype):
+            out[col] = out[col].map(lambda v: plain(v) if isinstance(v, str) else v)
+    return out
+
+
+def client_ip() -> str | None:
+    """The visitor's address for the audit log and the login limits: the connection's, or behind
+    a trusted reverse proxy (SHAOXING_TRUSTED_PROXIES) the one it forwards (core.db.throttle)."""
+    try:
+        peer = getattr(st.context, "ip_address", None)
+        forwarded = (st.context.headers or {}).get("X-Forwarded-For")
+    except Exception:  # no request context (unit tests)
+        return None
+    from core.db.throttle import client_address
+
+    return client_address(peer if isinstance(peer, str) else None, forwarded)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -328,7 +389,7 @@ def display_table(frame: pd.DataFrame) -> pd.DataFrame:
         closed = frame["claim_closed"].astype("boolean").fillna(False).to_numpy(dtype=bool)
         out[ui_text("table.claim_status")] = pd.Categorical.from_codes(
             closed.astype("int8"), categories=[ui_text("table.claim_open"), ui_text("table.claim_closed")])
-    return out.reset_index(drop=True)
+    return neutralise(out.reset_index(drop=True))      # the table's CSV download cannot run formulas
 
 
 def stored_table(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
@@ -366,7 +427,7 @@ def stored_table(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
         if isinstance(values, pd.Series) and not pd.api.types.is_numeric_dtype(values.dtype):
             values = values.astype(object).where(values.notna(), "")
         out[i18n.t(f"db.col.{col}", lang())] = values
-    return out.reset_index(drop=True)
+    return neutralise(out.reset_index(drop=True))      # the table's CSV download cannot run formulas
 
 
 _DETAIL_HIDDEN = {"content_hash"}     # audit details officers need not read
@@ -472,8 +533,8 @@ def error_list(frame: pd.DataFrame) -> pd.DataFrame:
     Chinese), in input order."""
     bad = frame["errors"].astype("string").fillna("") != ""
     sub = frame.loc[bad.to_numpy(), ["row", "errors"]]
-    return pd.DataFrame({ui_text("table.row"): sub["row"].to_numpy(),
-                         ui_text("table.errors"): readable(sub["errors"], lang())})
+    return neutralise(pd.DataFrame({ui_text("table.row"): sub["row"].to_numpy(),
+                                    ui_text("table.errors"): readable(sub["errors"], lang())}))
 
 
 def as_of() -> date | None:
@@ -634,7 +695,7 @@ def _as_stored(user):
     def view(loaded: LoadedRoster) -> None:
         from core.db.uploads import as_stored
 
-        stored = as_stored(loaded.result, user, loaded.data, lang())
+        stored = as_stored(loaded.result, user, loaded.data, lang(), ip=client_ip())
         loaded.evaluated, loaded.result, loaded.stored = loaded.result, stored.result, stored.message
     return view
 
@@ -695,7 +756,8 @@ def store_roster(loaded: LoadedRoster, user) -> LoadedRoster:
     the one on screen and in the downloads."""
     from core.db.uploads import store_upload
 
-    summary = store_upload(loaded.evaluated or loaded.result, user, loaded.filename, loaded.data, lang=lang())
+    summary = store_upload(loaded.evaluated or loaded.result, user, loaded.filename, loaded.data, lang=lang(),
+                           ip=client_ip())
     if summary.result is not None:
         loaded.result = summary.result
         loaded.table = display_table(summary.result.frame)

@@ -4,9 +4,10 @@ import streamlit as st
 from core.db import audit, uploads
 from core.db.accounts import AccountError
 from core.i18n import t
-from pages._common import AUDIT_COLUMNS, UPLOAD_COLUMNS, done, lang, require_role, show_notice, stored_table
+from pages._common import AUDIT_COLUMNS, UPLOAD_COLUMNS, client_ip, done, lang, plain, require_role, show_notice, stored_table
 
 user = require_role("admin")
+AUDIT_PAGE_SIZE = 500
 
 
 def _t(key: str, **fmt) -> str:
@@ -19,7 +20,13 @@ c1, c2 = st.columns(2)
 action = c1.selectbox(_t("admin.audit_filter_action"), [""] + list(audit.ACTIONS),
                       format_func=lambda a: _t(f"audit_action.{a}") if a else _t("admin.all"))
 actor = c2.text_input(_t("admin.audit_filter_actor"))
-log = audit.entries(limit=1000, action=action or None, actor=actor.strip() or None)
+# the whole log, a page at a time (newest first)
+filters = {"action": action or None, "actor": actor.strip() or None}
+total = audit.count(**filters)
+pages = max(1, -(-total // AUDIT_PAGE_SIZE))
+page = int(st.number_input(_t("admin.audit_page"), min_value=1, max_value=pages, value=1, step=1, key="audit_page"))
+log = audit.entries(limit=AUDIT_PAGE_SIZE, offset=(page - 1) * AUDIT_PAGE_SIZE, **filters)
+st.caption(_t("admin.audit_page_of", total=f"{total:,}", page=page, pages=pages, size=AUDIT_PAGE_SIZE))
 log["action"] = log["action"].map(lambda a: _t(f"audit_action.{a}"))   # a dozen distinct labels
 st.dataframe(stored_table(log, AUDIT_COLUMNS), hide_index=True, width="stretch")
 
@@ -33,8 +40,8 @@ if active:
         reason = st.text_input(_t("admin.withdraw_reason"))
         if st.form_submit_button(_t("admin.withdraw")):
             try:
-                uploads.withdraw_upload(int(which), user, reason)
+                uploads.withdraw_upload(int(which), user, reason, ip=client_ip())
             except AccountError as exc:
-                st.error(exc.text(lang()))
+                st.error(plain(exc.text(lang())))
             else:
                 done(_t("upload.withdrawn", upload_id=which))

@@ -6,7 +6,7 @@ from core.db import counties, targets
 from core.db.accounts import AccountError
 from core.i18n import t
 from core.reference import districts
-from pages._common import COUNTY_COLUMNS, TARGET_COLUMNS, done, lang, require_role, show_notice, stored_table
+from pages._common import COUNTY_COLUMNS, TARGET_COLUMNS, done, lang, plain, require_role, show_notice, stored_table
 
 user = require_role("admin")
 
@@ -37,7 +37,7 @@ with st.form("db_targets"):
         try:
             targets.set_targets(int(year), values, user, district=scope or None)
         except AccountError as exc:
-            st.error(exc.text(lang()))
+            st.error(plain(exc.text(lang())))
         else:
             done(_t("targets.saved", year=int(year), scope=scope or _t("targets.city")))
 
@@ -55,7 +55,7 @@ for key in targets.standard_keys():
             try:
                 targets.set_standard(key, value.strip() or None, user)
             except AccountError as exc:
-                st.error(exc.text(lang()))
+                st.error(plain(exc.text(lang())))
             else:
                 done(_t("events.saved"))
 

@@ -2,9 +2,10 @@
 import pandas as pd
 import streamlit as st
 
+from core.cells import neutralise
 from core.db import accounts
 from core.i18n import t
-from pages._common import done, lang, require_role, show_notice
+from pages._common import done, lang, plain, require_role, show_notice
 
 user = require_role("admin")
 
@@ -16,14 +17,14 @@ def _t(key: str, **fmt) -> str:
 st.title(_t("admin.users_title"))
 show_notice()
 people = accounts.list_users()
-st.dataframe(pd.DataFrame({
+st.dataframe(neutralise(pd.DataFrame({
     _t("admin.name"): [u.name for u in people],
     _t("admin.role"): [_t(f"role.{u.role}") for u in people],
     _t("admin.district"): [u.district or "" for u in people],
     _t("admin.active"): [u.active for u in people],
     _t("admin.created_at"): [u.created_at for u in people],
     _t("admin.created_by"): [u.created_by or "" for u in people],
-}), hide_index=True, width="stretch")
+})), hide_index=True, width="stretch")     # neutralise: the table's CSV download cannot run formulas
 
 from core.reference import districts  # noqa: E402
 
@@ -46,7 +47,7 @@ with st.form("db_add_user"):
             try:
                 accounts.add_user(name, pw1, role, district or None, actor=getattr(user, "name", None))
             except accounts.AccountError as exc:
-                st.error(exc.text(lang()))
+                st.error(plain(exc.text(lang())))
             else:
                 done(_t("cli.user_added", name=name.strip(), role=_t(f"role.{role}")), FIELDS)
 

@@ -9,7 +9,7 @@ from core.demo import demo_fairs, demo_result
 from core.progress import amounts_by_district, monthly_new_hires, progress
 from pages._common import (
     DASHBOARD_ROLES, MAX_UPLOAD_MB, FairsReadError, default_year, lang, load_roster, read_fairs,
-    require_role, rows_of_year, stored_fairs, stored_rows, ui_text, year_options, year_targets,
+    plain, require_role, rows_of_year, stored_fairs, stored_rows, ui_text, year_options, year_targets,
 )
 
 st.set_page_config(layout="wide")
@@ -52,7 +52,7 @@ else:
         try:
             fairs = read_fairs(fairs_file.getvalue(), fairs_file.name)
         except FairsReadError as exc:
-            st.error(ui_text("dashboard.fairs_read_error", reason=str(exc)))
+            st.error(ui_text("dashboard.fairs_read_error", reason=plain(str(exc))))
             fairs = None     # not the stored fairs in its place: the officer sent a file
         else:
             if fairs.attrs.get("unread_rows"):
@@ -62,7 +62,7 @@ else:
         st.stop()
     loaded = load_roster(uploaded, "dashboard_loaded")
     if loaded.error:
-        st.error(ui_text("roster.read_error", reason=loaded.error), icon=":material/error:")
+        st.error(ui_text("roster.read_error", reason=plain(loaded.error)), icon=":material/error:")
         st.stop()
     frame, summary = loaded.result.frame, loaded.result.summary
 

@@ -11,7 +11,9 @@ from core.enterprise import (
 )
 from core.i18n import join_enum, t
 from core.reference import districts, helped_counties_file, policy
-from pages._common import EVENT_COLUMNS, done, lang, local_standards, require_role, show_notice, stored_table
+from pages._common import (
+    EVENT_COLUMNS, client_ip, done, lang, local_standards, plain, require_role, show_notice, stored_table,
+)
 
 user = require_role("admin", "city_officer")
 FOUR = list(paired_provinces())           # a fair counts anywhere in the four provinces (三(五))
@@ -30,9 +32,9 @@ def _save(fn, *args, clear: tuple[str, ...] = (), **kwargs):
     """Store an event; a refusal says why and keeps what was typed, a success empties the form
     (the widgets ``clear``) and confirms after the rerun."""
     try:
-        fn(user, *args, **kwargs)
+        fn(user, *args, ip=client_ip(), **kwargs)
     except AccountError as exc:
-        st.error(exc.text(lang()))
+        st.error(plain(exc.text(lang())))
     else:
         done(_t("events.saved"), clear)
 
@@ -45,9 +47,9 @@ def _withdraw_form(kind: str, ids: list[int]) -> None:
         which = st.selectbox(_t("events_page.withdraw_which"), ids, key=f"withdraw_{kind}")
         if st.form_submit_button(_t("events_page.withdraw")):
             try:
-                events.withdraw_event(kind, int(which), user)
+                events.withdraw_event(kind, int(which), user, ip=client_ip())
             except AccountError as exc:
-                st.error(exc.text(lang()))
+                st.error(plain(exc.text(lang())))
             else:
                 done(_t("events_page.withdrawn", id=which))
 

@@ -3,7 +3,7 @@ import streamlit as st
 
 from core.db import accounts
 from core.i18n import t
-from pages._common import after_login_page, lang, visible_pages
+from pages._common import after_login_page, client_ip, lang, plain, visible_pages
 
 
 def _t(key: str, **fmt) -> str:
@@ -11,11 +11,7 @@ def _t(key: str, **fmt) -> str:
 
 
 def _ip() -> str | None:
-    try:
-        ip = getattr(st.context, "ip_address", None)
-    except Exception:  # older Streamlit or no request context
-        return None
-    return ip if isinstance(ip, str) else None
+    return client_ip()
 
 
 st.title(_t("login.title"))
@@ -26,7 +22,7 @@ if st.session_state.pop("user_expired", False):
 
 user = accounts.session_user(st.session_state)
 if user is not None:
-    st.success(_t("login.logged_in_as", name=user.name, role=_t(f"role.{user.role}")))
+    st.success(_t("login.logged_in_as", name=plain(user.name), role=_t(f"role.{user.role}")))
     if st.button(_t("login.logout"), key="db_logout"):
         accounts.session_logout(st.session_state, ip=_ip())
         st.rerun()
@@ -47,7 +43,7 @@ if accounts.setup_code_required():
                 try:
                     accounts.create_first_admin(code, name, pw1, ip=_ip())
                 except accounts.AccountError as exc:
-                    st.error(exc.text(lang()))
+                    st.error(plain(exc.text(lang())))
                 else:
                     st.success(_t("login.setup_done"))
     st.stop()
@@ -56,7 +52,11 @@ with st.form("db_login"):
     name = st.text_input(_t("login.username"))
     password = st.text_input(_t("login.password"), type="password")
     if st.form_submit_button(_t("login.submit")):
-        found = accounts.authenticate(name, password, ip=_ip())
+        try:
+            found = accounts.authenticate(name, password, ip=_ip())
+        except accounts.LoginRefused as exc:       # a limit holds: how long to wait, nothing checked
+            st.error(plain(exc.text(lang())))
+            st.stop()
         if found is None:
             st.error(_t("login.failed"))
         else:

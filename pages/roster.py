@@ -7,7 +7,7 @@ import streamlit as st
 from core.output import item_total
 from pages._common import (
     MAX_UPLOAD_MB, ROSTER_ROLES, can_store, error_list, lang, store_roster, load_roster, money, require_role, result_file,
-    result_filename, row_filter, summary_table, template_file, ui_text, user_district,
+    plain, plain_frame, result_filename, row_filter, summary_table, template_file, ui_text, user_district,
 )
 
 st.set_page_config(layout="wide")
@@ -43,13 +43,13 @@ if uploaded is None:
 
 loaded = load_roster(uploaded, "roster_loaded", district, user)
 if loaded.error:
-    st.error(ui_text("roster.read_error", reason=loaded.error), icon=":material/error:")
+    st.error(ui_text("roster.read_error", reason=plain(loaded.error)), icon=":material/error:")
     st.stop()
 
 st.success(ui_text("roster.done", rows=f"{loaded.result.summary['rows']:,}", seconds=f"{loaded.seconds:.1f}"))
 if can_store(user):
     if loaded.stored:
-        st.info(loaded.stored, icon=":material/database:")
+        st.info(plain(loaded.stored), icon=":material/database:")
     elif st.button(ui_text("roster.store"), key="store_upload", icon=":material/database:",
                    help=ui_text("roster.store_help")):
         from core.db.accounts import AccountError
@@ -58,12 +58,12 @@ if can_store(user):
             with st.spinner(ui_text("roster.storing")):    # a large file takes some seconds
                 store_roster(loaded, user)
         except AccountError as exc:      # e.g. the account was disabled meanwhile: one sentence
-            st.error(exc.text(lang()))
+            st.error(plain(exc.text(lang())))
         st.rerun()
 result = loaded.result
 summary = result.summary
 if district:
-    st.caption(ui_text("roster.district_note", district=district))
+    st.caption(ui_text("roster.district_note", district=plain(district)))
 if summary.get("flagged"):     # rows whose items an earlier upload already paid (shown at 0)
     st.warning(ui_text("roster.flagged", n=f"{summary['flagged']:,}"), icon=":material/info:")
 
@@ -101,7 +101,7 @@ errors = error_list(result.frame)     # errors of whole rows and of single items
 if len(errors):
     with st.expander(ui_text("roster.errors_title", n=f"{len(errors):,}"), expanded=len(errors) <= 20):
         if len(errors) <= ERRORS_IN_FULL:    # a table that wraps: every message read whole, phones too
-            st.table(errors.set_index(errors.columns[0]))
+            st.table(plain_frame(errors).set_index(errors.columns[0]))
         else:
             st.dataframe(errors, hide_index=True, width="stretch", key="error_table",
                          column_config={ui_text("table.errors"): st.column_config.TextColumn(width="large")})

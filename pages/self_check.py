@@ -8,7 +8,7 @@ from core.i18n import DEFAULT_LANG, join_list
 from core.person import estimate
 from pages._common import (
     JUNIOR, NO_CERTIFICATE, as_of, card_amount, card_reasons, certificate_options, lang, district_options, money,
-    person_from_answers, province_options,
+    person_from_answers, plain, province_options,
     STATUS_COLORS, ui_text, format_day,
 )
 
@@ -144,7 +144,7 @@ if st.session_state.get("sc_shown"):
     result = estimate(person_from_answers(answers), as_of=as_of(), lang=lang())
     st.header(ui_text("self_check.result_title"), anchor="result")
     for problem in result.input_problems:
-        st.error(problem, icon=":material/error:")
+        st.error(plain(problem), icon=":material/error:")
     deadline = format_day(result.claim_deadline)
     if result.claim_closed:
         st.warning(ui_text("self_check.deadline_closed", date=deadline), icon=":material/event_busy:")
@@ -155,9 +155,9 @@ if st.session_state.get("sc_shown"):
         st.markdown(f"**{ui_text('self_check.coverage_title')}** "
                     f":{STATUS_COLORS[result.covered]}-badge[{ui_text('self_check.coverage_badge.' + result.covered)}]")
         st.write(ui_text(f"self_check.covered.{result.covered}"))
-        st.markdown("\n".join(f"- {reason}" for reason in result.coverage_reasons))
+        st.markdown("\n".join(f"- {plain(reason)}" for reason in result.coverage_reasons))
         if result.coverage_missing:
-            st.markdown(f"**{ui_text('self_check.missing')}** " + join_list(result.coverage_missing, lang()))
+            st.markdown(f"**{ui_text('self_check.missing')}** " + plain(join_list(result.coverage_missing, lang())))
 
     total_metric(result)
 
@@ -168,18 +168,18 @@ if st.session_state.get("sc_shown"):
             amount.markdown(f"#### {card_amount(item)}")
             lines = card_reasons(item)
             if lines:
-                st.markdown("\n".join(f"- {line}" for line in lines))
+                st.markdown("\n".join(f"- {plain(line)}" for line in lines))
             if item.missing:
-                st.markdown(f"**{ui_text('self_check.missing')}** " + join_list(item.missing, lang()))
+                st.markdown(f"**{ui_text('self_check.missing')}** " + plain(join_list(item.missing, lang())))
             if item.next_step:
-                st.markdown(f"**{ui_text('self_check.next_step')}** {item.next_step}")
+                st.markdown(f"**{ui_text('self_check.next_step')}** {plain(item.next_step)}")
             st.caption(f"{ui_text('self_check.clause', clause=item.clause)} · {ui_text('self_check.payee_' + item.payee)}")
 
     if result.cannot_check:
         st.subheader(ui_text("self_check.cannot_check_title"))
-        st.markdown("\n".join(f"- {text}" for text in result.cannot_check))
+        st.markdown("\n".join(f"- {plain(text)}" for text in result.cannot_check))
     if result.notes:
         st.subheader(ui_text("self_check.notes_title"))
-        st.markdown("\n".join(f"- {text}" for text in result.notes))
+        st.markdown("\n".join(f"- {plain(text)}" for text in result.notes))
 
 st.session_state[LANG_SEEN] = lang()

@@ -31,9 +31,9 @@ def test_password_is_stored_as_argon2_hash_and_checked(db):
         stored = conn.execute(select(users.c.password_hash).where(users.c.name == "alice")).scalar_one()
     assert stored.startswith("$argon2id$") and "correct horse" not in stored
     ft = FakeTime()
-    assert accounts.authenticate("alice", "correct horse", clock=ft.clock, sleep=ft.sleep) == \
+    assert accounts.authenticate("alice", "correct horse", clock=ft.clock) == \
         accounts.User("alice", "city_officer", None)
-    assert accounts.authenticate("alice", "wrong", clock=ft.clock, sleep=ft.sleep) is None
+    assert accounts.authenticate("alice", "wrong", clock=ft.clock) is None
     log = audit.entries()
     assert list(log["action"][:2]) == ["login_failed", "login"]
     assert not log["ok"].iloc[0] and log["ok"].iloc[1]
@@ -60,39 +60,61 @@ def test_roles_and_districts_are_checked(sqlite_db):
 def test_disabled_account_cannot_log_in(sqlite_db):
     accounts.add_user("bob", "password-123", "leader")
     accounts.disable_user("bob", actor="admin")
-    assert accounts.authenticate("bob", "password-123", sleep=lambda s: None) is None
+    assert accounts.authenticate("bob", "password-123") is None
     assert [u.active for u in accounts.list_users()] == [False]
     assert audit.entries(action="login_failed")["detail"].str.contains("disabled").all()
     with pytest.raises(AccountError):
         accounts.disable_user("bob")
 
 
-def test_repeated_failures_are_slowed_down_exponentially_and_audited(sqlite_db):
+def _refused(name: str, password: str, ft) -> float | None:
+    """The seconds a refused attempt says to wait, or None when the password was checked."""
+    try:
+        accounts.authenticate(name, password, clock=ft.clock)
+    except accounts.LoginRefused as exc:
+        return float(exc.fmt["seconds"])
+    return None
+
+
+def test_repeated_failures_are_refused_for_exponentially_longer_and_audited(sqlite_db):
     accounts.add_user("carol", "password-123", "leader")
     ft = FakeTime()
     for _ in range(accounts.FREE_FAILURES):
-        assert accounts.authenticate("carol", "nope", clock=ft.clock, sleep=ft.sleep) is None
-    assert ft.slept == []
+        assert accounts.authenticate("carol", "nope", clock=ft.clock) is None
+    waits = []
     for _ in range(3):
-        accounts.authenticate("carol", "nope", clock=ft.clock, sleep=ft.sleep)
-    assert ft.slept == [accounts.throttle_delay(3), accounts.throttle_delay(4), accounts.throttle_delay(5)]
-    assert ft.slept[1] == 2 * ft.slept[0] and ft.slept[2] == 2 * ft.slept[1]
-    # time that already passed since the last failure counts toward the delay
+        waits.append(_refused("carol", "password-123", ft))     # refused at once: not even checked
+        ft.now += waits[-1]
+        assert _refused("carol", "nope", ft) is None             # after the wait: checked (and wrong)
+    assert waits == [accounts.throttle_delay(3), accounts.throttle_delay(4), accounts.throttle_delay(5)]
+    assert waits[1] == 2 * waits[0] and waits[2] == 2 * waits[1]
+    # time that already passed since the last failure counts toward the wait
     ft.now += accounts.throttle_delay(6) - 0.5
-    accounts.authenticate("carol", "nope", clock=ft.clock, sleep=ft.sleep)
-    assert ft.slept[-1] == pytest.approx(0.5)
+    assert _refused("carol", "nope", ft) == 1.0                  # 0.5 s left, said as whole seconds
     failed = audit.entries(action="login_failed")
-    assert len(failed) == accounts.FREE_FAILURES + 4
-    assert '"failures": 7' in failed["detail"].iloc[0]
-    # the right password still works (after the wait) and resets the counter
-    assert accounts.authenticate("carol", "password-123", clock=ft.clock, sleep=ft.sleep) is not None
-    n = len(ft.slept)
-    accounts.authenticate("carol", "nope", clock=ft.clock, sleep=ft.sleep)
-    assert len(ft.slept) == n
+    assert len(failed) == accounts.FREE_FAILURES + 3
+    assert '"failures": 6' in failed["detail"].iloc[0]
+    assert len(audit.entries(action="login_throttled")) == 4
+    # the right password still works after the wait and resets the counter
+    ft.now += 1
+    assert accounts.authenticate("carol", "password-123", clock=ft.clock) is not None
+    assert _refused("carol", "nope", ft) is None and _refused("carol", "nope", ft) is None
     # unknown names are throttled too (guessing accounts)
-    for _ in range(accounts.FREE_FAILURES + 1):
-        accounts.authenticate("nobody", "x", clock=ft.clock, sleep=ft.sleep)
-    assert len(ft.slept) == n + 1
+    for _ in range(accounts.FREE_FAILURES):
+        assert _refused("nobody", "x", ft) is None
+    assert _refused("nobody", "x", ft) == accounts.throttle_delay(3)
+
+
+def test_logins_never_sleep(sqlite_db, monkeypatch):
+    import time
+
+    monkeypatch.setattr(time, "sleep", lambda s: pytest.fail("a login slept"))
+    accounts.add_user("dave", "password-123", "leader")
+    for _ in range(accounts.FREE_FAILURES + 2):
+        try:
+            accounts.authenticate("dave", "nope")
+        except accounts.LoginRefused:
+            pass
 
 
 def test_first_administrator_needs_the_console_code(db, capsys):
@@ -107,7 +129,7 @@ def test_first_administrator_needs_the_console_code(db, capsys):
     assert not accounts.setup_code_required()
     with pytest.raises(SetupError):
         accounts.create_first_admin(code, "root2", "password-123")
-    assert accounts.authenticate("root", "password-123", sleep=lambda s: None) == admin
+    assert accounts.authenticate("root", "password-123") == admin
     actions = list(audit.entries()["action"])
     assert actions.count("setup_admin") == 2                 # one refused, one done
 
@@ -139,3 +161,31 @@ def test_refusals_are_one_sentence_in_each_language(sqlite_db):
     assert str(e) == t("db.account.bad_role", role="king", roles=e.fmt["roles"])
     assert e.text("en") == t("db.account.bad_role", "en", role="king", roles=e.fmt["roles"]) != str(e)
     assert "king" in e.text("en")
+
+
+def test_a_second_server_process_keeps_the_first_ones_setup_code(db, capsys):
+    first = accounts.issue_setup_code()
+    assert first in capsys.readouterr().out
+    accounts._issued_codes.clear()                          # a second server process starts
+    assert accounts.issue_setup_code() is None
+    told = capsys.readouterr().out
+    assert first not in told and "setup-code" in told       # it says where the code is, not a new one
+    assert accounts.issue_setup_code() is None and capsys.readouterr().out == ""   # and says it once
+    assert accounts.setup_code_required()
+    from core.db.models import settings
+    from core.db.session import reading
+
+    with reading() as conn:
+        stored = conn.execute(select(settings.c.value).where(settings.c.key == accounts.SETUP_KEY)).scalars().all()
+    assert len(stored) == 1 and first not in stored[0]     # one code, kept hashed
+    assert accounts.create_first_admin(first, "root", "password-123").role == "admin"
+
+
+def test_a_lost_setup_code_is_replaced_on_request(db, capsys):
+    old = accounts.issue_setup_code(echo=None)
+    accounts._issued_codes.clear()
+    new = accounts.issue_setup_code(echo=None, replace=True)
+    assert new and new != old
+    with pytest.raises(SetupError):
+        accounts.create_first_admin(old, "root", "password-123")
+    assert accounts.create_first_admin(new, "root", "password-123").role == "admin"

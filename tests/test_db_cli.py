@@ -47,7 +47,7 @@ def test_upgrade_users_import_progress_from_any_folder(db, tmp_path):
         ("chief", "admin", None), ("ke", "district_officer", "柯桥区")]
     from core.db.accounts import authenticate
 
-    assert authenticate("ke", "other-password", sleep=lambda s: None) is not None
+    assert authenticate("ke", "other-password") is not None
 
     roster = tmp_path / "roster.csv"
     roster.write_bytes(roster_csv([person(i, district=d) for i, d in
@@ -122,3 +122,16 @@ def test_import_refuses_what_is_not_a_regular_file_and_reads_in_a_separate_proce
     broken.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)      # an OLE header alone
     r = run(tmp_path, "import", str(broken), "--user", "chief")
     assert r.returncode == 2 and "Traceback" not in r.stderr and r.stderr.strip()
+
+
+def test_a_new_setup_code_from_the_command_line(sqlite_db, tmp_path):
+    from core.db import accounts
+
+    first = accounts.issue_setup_code(echo=None)
+    made = run(tmp_path, "users", "setup-code")
+    assert made.returncode == 0, made.stderr
+    new = made.stdout.strip().rsplit("：", 1)[-1]
+    assert new != first and len(new) == 19
+    user = accounts.create_first_admin(new, "root", "password-123")
+    assert user.role == "admin"
+    assert run(tmp_path, "users", "setup-code").returncode == 1      # accounts exist: no more codes

@@ -6,6 +6,7 @@ import pytest
 from core.db import accounts, audit
 from core.i18n import t
 from core.paths import ROOT
+from pages._common import plain
 from tests.db_conftest_helpers import sqlite_db, user  # noqa: F401  (fixtures)
 
 st_testing = pytest.importorskip("streamlit.testing.v1")
@@ -247,7 +248,7 @@ def test_a_change_is_confirmed_after_the_rerun_with_fresh_tables(sqlite_db):
     at.selectbox(key="au_district").set_value("柯桥区")
     at.button[0].click().run()
     assert not at.exception, at.exception
-    assert [s.value for s in at.success] == [t("db.cli.user_added", name="new_officer", role=t("db.role.district_officer"))]
+    assert [s.value for s in at.success] == [plain(t("db.cli.user_added", name="new_officer", role=t("db.role.district_officer")))]
     assert at.text_input(key="au_name").value == ""   # and the form is empty for the next one
     names = at.dataframe[0].value.iloc[:, 0].tolist()
     assert "new_officer" in names                     # the list above the form is already fresh

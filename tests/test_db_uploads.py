@@ -164,7 +164,7 @@ def test_district_officer_sees_and_stores_only_its_district(db):
         stored = conn.execute(select(roster_rows)).mappings().all()
     raw_ids = {person(i)["身份证号"] for i in (1, 2, 3, 4, 5)}
     assert not any(v in raw_ids for r in stored for v in r.values())
-    assert {r["id_number_masked"] for r in stored} == {i[:6] + "********" + i[-4:] for i in raw_ids}
+    assert {r["id_number_masked"] for r in stored} == {i[:2] + "*" * 14 + i[-2:] for i in raw_ids}
 
 
 def test_progress_from_db_equals_file_based_progress(db):
@@ -243,3 +243,63 @@ def test_after_the_claim_deadline_nothing_enters_the_ledger_and_rows_say_so(db):
     early = roster_csv([person(1), person(2), person(3)])
     s2 = uploads.store_upload(evaluate(early), officer, "early.csv", early)
     assert s2.flagged == 0 and (s2.result.frame["stabilization_payable"] > 0).all()
+
+
+# --- what counts as the same upload: the rows read, and who stores them -------------------------
+
+def test_same_rows_with_crlf_line_ends_are_the_same_upload(db):
+    officer = user("city_officer")
+    content = roster_csv([person(i, district=d) for i, d in enumerate(["柯桥区", "越城区"] * 2)])
+    crlf = content.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    assert crlf != content
+    first = uploads.store_upload(evaluate(content), officer, "a.csv", content)
+    second = uploads.store_upload(evaluate(crlf), officer, "a-crlf.csv", crlf)
+    assert second.duplicate and second.upload_id == first.upload_id
+    assert len(uploads.list_uploads()) == 1 and len(uploads.load_rows()) == 4
+
+
+def test_a_city_wide_file_is_stored_by_each_district_for_its_own_rows(db):
+    yuecheng = user("district_officer", district="越城区")
+    keqiao = user("district_officer", district="柯桥区")
+    content = roster_csv([person(i, district=d) for i, d in enumerate(["柯桥区", "越城区", "嵊州市"] * 2)])
+    first = uploads.store_upload(evaluate(content), yuecheng, "city.csv", content)
+    second = uploads.store_upload(evaluate(content), keqiao, "city.csv", content)
+    assert not second.duplicate and second.upload_id != first.upload_id
+    assert sorted(uploads.load_rows(user=keqiao)["name"]) == ["测试0", "测试3"]
+    assert sorted(uploads.load_rows(user=yuecheng)["name"]) == ["测试1", "测试4"]
+    again = uploads.store_upload(evaluate(content), keqiao, "city-again.csv", content)
+    assert again.duplicate and again.upload_id == second.upload_id
+
+
+def test_different_rows_are_different_uploads_even_in_one_cell(db):
+    officer = user("city_officer")
+    a = roster_csv([person(1), person(2)])
+    b = roster_csv([person(1), person(2, 用人单位="另一家公司")])
+    first = uploads.store_upload(evaluate(a), officer, "a.csv", a)
+    second = uploads.store_upload(evaluate(b), officer, "b.csv", b)
+    assert not first.duplicate and not second.duplicate and second.upload_id != first.upload_id
+    assert uploads.dedup_key(evaluate(a), a, officer) != uploads.dedup_key(evaluate(b), b, officer)
+
+
+# --- looking up other districts' payments is audited -------------------------------------------
+
+def test_checking_a_roster_records_who_saw_other_districts_payments(db):
+    import json
+
+    yuecheng = user("district_officer", name="yc", district="越城区")
+    keqiao = user("district_officer", name="kq", district="柯桥区")
+    a = roster_csv([person(1, district="越城区"), person(2, district="越城区")])
+    uploads.store_upload(evaluate(a), yuecheng, "yc.csv", a)
+    own = roster_csv([person(2, district="越城区", 自行租房月数="9")])
+    uploads.as_stored(evaluate(own), yuecheng, own)                 # its own district's payments: nothing
+    assert len(audit.entries(action="lookup_other_districts")) == 0
+    moved = roster_csv([person(1, district="柯桥区"), person(2, district="柯桥区"), person(3, district="柯桥区")])
+    view = uploads.as_stored(evaluate(moved), keqiao, moved)
+    assert (view.result.frame["prior_paid"] != "").sum() == 2
+    log = audit.entries(action="lookup_other_districts")
+    assert list(log["actor"]) == ["kq"]
+    detail = json.loads(log["detail"].iloc[0])
+    assert detail == {"people": 2, "other_districts": ["越城区"]}
+    city = user("city_officer")
+    uploads.as_stored(evaluate(moved), city, moved)                 # city-wide roles see every district
+    assert len(audit.entries(action="lookup_other_districts")) == 1

@@ -13,8 +13,8 @@ Public API (for the pages and the command line)
     @dataclass(frozen=True)
     class User: name: str; role: str; district: str | None      # role in ROLES
     ROLES = ("admin", "city_officer", "district_officer", "leader")
-    authenticate(username, password, ip=None) -> User | None      # audited; failures slowed down
-    setup_code_required() -> bool        # True while no account exists (prints a one-time code to the console)
+    authenticate(username, password, ip=None) -> User | None      # audited; raises LoginRefused while a limit holds (core.db.throttle)
+    setup_code_required() -> bool        # True while no account exists (the first process prints the one code)
     create_first_admin(setup_code, name, password) -> User        # raises SetupError (str(e) = Chinese sentence)
     add_user(name, password, role, district=None, actor=None) -> User
     list_users() -> list[UserInfo];  disable_user(name, actor=None)

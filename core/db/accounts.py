@@ -4,16 +4,19 @@ Passwords are hashed with argon2id (argon2-cffi). There is no default password: 
 exists, the server prints a one-time setup code to its console (``setup_code_required``) and the
 first administrator is created with it (``create_first_admin``).
 
-Repeated failed logins for one user name are slowed down: after ``FREE_FAILURES`` failures in a
-row each attempt waits ``BASE_DELAY * 2**(failures - FREE_FAILURES)`` seconds (at most
-``MAX_DELAY``) after the previous failure before the password is even checked. Clock and sleep
-are injectable for tests.
+Repeated failed logins for one user name are throttled: after ``FREE_FAILURES`` failures in a
+row an attempt is refused (``LoginRefused``, saying how long to wait) until
+``BASE_DELAY * 2**(failures - FREE_FAILURES)`` seconds (at most ``MAX_DELAY``) have passed since
+the previous failure; the password is not even checked. Limits per address and for the whole
+server, and the cap on concurrent password hashing, are in ``core.db.throttle``. Nothing sleeps
+in the request thread. The clock is injectable for tests.
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import hmac
+import math
 import secrets
 import time
 from collections.abc import Callable, MutableMapping
@@ -25,7 +28,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from core.db import audit, config
+from core.db import audit, config, throttle
 from core.db.models import login_failures, settings, users
 from core.db.session import reading, transaction, utcnow
 from core.i18n import CatalogError, join_enum, t
@@ -45,7 +48,7 @@ SETUP_KEY = "setup_code_sha256"
 
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
-_issued_codes: dict[str, str] = {}          # database URL -> setup code printed by this process
+_issued_codes: dict[str, str] = {}          # database URL -> setup code printed by this process ("": another's)
 
 
 class AccountError(CatalogError, ValueError):
@@ -119,7 +122,7 @@ def _check_new_account(name: str, password: str, role: str, district: str | None
 def add_user(name: str, password: str, role: str, district: str | None = None,
              actor: str | None = None) -> User:
     name, district = _check_new_account(name, password, role, district)
-    pw_hash = _hasher.hash(password)
+    pw_hash = _hash(password)
     try:
         with transaction() as conn:
             conn.execute(insert(users).values(name=name, password_hash=pw_hash, role=role, district=district,
@@ -165,24 +168,42 @@ def _code_digest(code: str) -> str:
     return hashlib.sha256(code.strip().lower().encode("utf-8")).hexdigest()
 
 
-def issue_setup_code(echo: Callable[[str], None] | None = print) -> str | None:
-    """While no account exists: make (once per process) a one-time code, keep its hash, print it."""
+def _new_code() -> str:
+    raw = secrets.token_hex(8)
+    return "-".join(raw[i:i + 4] for i in range(0, len(raw), 4))
+
+
+def issue_setup_code(echo: Callable[[str], None] | None = print, replace: bool = False) -> str | None:
+    """While no account exists: one setup code for the whole database, kept hashed in
+    ``settings``. The process that makes it prints it (and keeps it for the process); a process
+    started later finds it there, keeps it, and prints where to look instead (None). ``replace``
+    (the command ``users setup-code``) makes a new one, and the old one stops working."""
     if user_count() > 0:
         return None
     url = config.database_url()
-    code = _issued_codes.get(url)
-    if code is None:
-        raw = secrets.token_hex(8)
-        code = "-".join(raw[i:i + 4] for i in range(0, len(raw), 4))
-        now = utcnow()
+    code = None if replace else _issued_codes.get(url)
+    if code is not None:
+        return code or None          # "": another process's code, already said where it is
+    code, now = _new_code(), utcnow()
+    try:
         with transaction() as conn:
-            res = conn.execute(update(settings).where(settings.c.key == SETUP_KEY)
-                               .values(value=_code_digest(code), updated_at=now))
-            if res.rowcount == 0:
+            existing = conn.execute(select(settings.c.updated_at).where(settings.c.key == SETUP_KEY)).first()
+            if existing is not None and not replace:
+                if echo is not None:
+                    at = existing[0].strftime("%Y-%m-%d %H:%M") if existing[0] else "?"
+                    echo(t("db.setup.console_existing", at=at))
+                _issued_codes[url] = ""      # said once per process
+                return None
+            if existing is None:
                 conn.execute(insert(settings).values(key=SETUP_KEY, value=_code_digest(code), updated_at=now))
-        _issued_codes[url] = code
-        if echo is not None:
-            echo(t("db.setup.console", code=code))
+            else:
+                conn.execute(update(settings).where(settings.c.key == SETUP_KEY)
+                             .values(value=_code_digest(code), updated_at=now))
+    except IntegrityError:       # another process stored its code at the same moment: that one stays
+        return issue_setup_code(echo, replace=False)
+    _issued_codes[url] = code
+    if echo is not None:
+        echo(t("db.setup.console", code=code))
     return code
 
 
@@ -196,7 +217,7 @@ def setup_code_required() -> bool:
 
 def create_first_admin(setup_code: str, name: str, password: str, ip: str | None = None) -> User:
     name, _ = _check_new_account(name, password, "admin", None)
-    pw_hash = _hasher.hash(password)
+    pw_hash = _hash(password)
     with transaction() as conn:
         if conn.execute(select(func.count()).select_from(users)).scalar_one() > 0:
             raise SetupError("db.setup.already_done")
@@ -229,43 +250,64 @@ def _ts(clock: Callable[[], float]) -> dt.datetime:
     return dt.datetime.fromtimestamp(clock(), dt.timezone.utc).replace(tzinfo=None)
 
 
+class LoginRefused(AccountError):
+    """A login not checked: too many failures (for the name, the address or the server), or no
+    free password-hashing slot. ``str(e)`` says how long to wait."""
+
+
+def _refuse(name: str, ip: str | None, scope: str, wait: float) -> None:
+    seconds = max(1, math.ceil(wait))
+    audit.record(None, "login_throttled", actor=name, target=name, ok=False, ip=ip, scope=scope,
+                 retry_seconds=seconds)
+    if scope == "busy":
+        raise LoginRefused("db.login.busy")
+    raise LoginRefused("db.login.throttled", seconds=seconds)
+
+
 def authenticate(username: str, password: str, ip: str | None = None, *,
-                 clock: Callable[[], float] = time.time,
-                 sleep: Callable[[float], None] = time.sleep) -> User | None:
-    """The user when name and password match an active account, else None. Audited either way."""
+                 clock: Callable[[], float] = time.time) -> User | None:
+    """The user when name and password match an active account, else None. Audited either way.
+
+    Raises ``LoginRefused`` (without checking the password) while a limit holds: the user name's
+    wait after failures in a row, the address's or the whole server's failures in a window
+    (``core.db.throttle``), or no free hashing slot. Nothing here sleeps."""
     name = (username or "").strip()[:64]
     with reading() as conn:
         thr = conn.execute(select(login_failures).where(login_failures.c.username == name)).mappings().first()
+        wait, scope = throttle.wait_seconds(conn, ip, utcnow())
     failures = thr["failures"] if thr else 0
-    waited = 0.0
-    if thr and thr["last_failure_at"] is not None:
+    if not wait and thr and thr["last_failure_at"] is not None:
         elapsed = (_ts(clock) - thr["last_failure_at"]).total_seconds()
-        waited = max(0.0, throttle_delay(failures) - elapsed)
-        if waited > 0:
-            sleep(waited)
+        wait, scope = max(0.0, throttle_delay(failures) - elapsed), "user"
+    if wait > 0:
+        _refuse(name, ip, scope, wait)
     with reading() as conn:
         row = conn.execute(select(users).where(users.c.name == name)).mappings().first()
     ok = False
     reason = "unknown_user"
-    if row is None:
-        try:
-            _hasher.verify(_DUMMY_HASH, password or "")     # same time as a real check
-        except VerificationError:
-            pass
-    else:
-        try:
-            ok = _hasher.verify(row["password_hash"], password or "")
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
-            ok = False
-        reason = "wrong_password"
-        if ok and not row["active"]:
-            ok, reason = False, "disabled"
+    try:
+        with throttle.hashing_slot():
+            if row is None:
+                try:
+                    _hasher.verify(_DUMMY_HASH, password or "")     # same time as a real check
+                except VerificationError:
+                    pass
+            else:
+                try:
+                    ok = _hasher.verify(row["password_hash"], password or "")
+                except (VerifyMismatchError, VerificationError, InvalidHashError):
+                    ok = False
+                reason = "wrong_password"
+                if ok and not row["active"]:
+                    ok, reason = False, "disabled"
+            new_hash = _hasher.hash(password) if ok and _hasher.check_needs_rehash(row["password_hash"]) else None
+    except throttle.NoHashingSlot:
+        _refuse(name, ip, "busy", throttle.HASH_WAIT)
     if ok:
         with transaction() as conn:
             conn.execute(delete(login_failures).where(login_failures.c.username == name))
-            if _hasher.check_needs_rehash(row["password_hash"]):
-                conn.execute(update(users).where(users.c.id == row["id"])
-                             .values(password_hash=_hasher.hash(password)))
+            if new_hash is not None:
+                conn.execute(update(users).where(users.c.id == row["id"]).values(password_hash=new_hash))
             audit.record(conn, "login", actor=name, target=name, ip=ip)
         return User(row["name"], row["role"], row["district"])
     now = _ts(clock)
@@ -277,11 +319,20 @@ def authenticate(username: str, password: str, ip: str | None = None, *,
                 if res.rowcount == 0:
                     conn.execute(insert(login_failures).values(username=name, failures=1, last_failure_at=now))
                 audit.record(conn, "login_failed", actor=name, target=name, ok=False, ip=ip,
-                             reason=reason, failures=failures + 1, delayed_seconds=round(waited, 3))
+                             reason=reason, failures=failures + 1)
             break
         except IntegrityError:
             continue
     return None
+
+
+def _hash(password: str) -> str:
+    """An argon2id hash, in one of the process's hashing slots (core.db.throttle)."""
+    try:
+        with throttle.hashing_slot():
+            return _hasher.hash(password)
+    except throttle.NoHashingSlot:
+        raise LoginRefused("db.login.busy") from None
 
 
 def password_for(name: str, password: str, actor: str | None = None) -> None:
@@ -289,7 +340,7 @@ def password_for(name: str, password: str, actor: str | None = None) -> None:
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise AccountError("db.account.password_too_short", n=MIN_PASSWORD_LENGTH)
     with transaction() as conn:
-        res = conn.execute(update(users).where(users.c.name == name).values(password_hash=_hasher.hash(password)))
+        res = conn.execute(update(users).where(users.c.name == name).values(password_hash=_hash(password)))
         if res.rowcount == 0:
             raise AccountError("db.account.not_found", name=name)
         audit.record(conn, "password_reset", actor=actor, target=name)

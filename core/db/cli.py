@@ -84,6 +84,10 @@ def cmd_users(args) -> int:
                     state = t("db.admin.active") if u.active else t("db.admin.disable")
                     print("\t".join([u.name, t(f"db.role.{u.role}"), u.district or "-", state,
                                      u.created_at.isoformat(sep=" ", timespec="seconds")]))
+        elif args.users_command == "setup-code":
+            if accounts.user_count() > 0:
+                return _fail(t("db.setup.already_done"))
+            accounts.issue_setup_code(replace=True)
         elif args.users_command == "disable":
             accounts.disable_user(args.name, actor=_actor())
             print(t("db.cli.user_disabled", name=args.name))
@@ -221,6 +225,17 @@ def load_added_counties() -> None:
         refresh(0)
 
 
+def cmd_audit(args) -> int:
+    """``audit verify``: 0 when the audit log's hash chain is whole, 1 naming the first broken entry."""
+    from core.db import audit
+
+    result = audit.verify()
+    if result.ok:
+        print(t("db.cli.audit_ok", n=result.entries))
+        return 0
+    return _fail(t("db.cli.audit_broken", id=result.broken_id, n=result.entries))
+
+
 def _date(text: str) -> dt.date:
     return dt.date.fromisoformat(text)
 
@@ -244,6 +259,8 @@ def register(subparsers) -> None:
     dis = usub.add_parser("disable", help=t("db.cli.help_users_disable"))
     dis.add_argument("name")
     dis.set_defaults(func=cmd_users)
+    code = usub.add_parser("setup-code", help=t("db.cli.help_users_setup_code"))
+    code.set_defaults(func=cmd_users)
 
     imp = subparsers.add_parser("import", help=t("db.cli.help_import"))
     imp.add_argument("roster")
@@ -268,6 +285,12 @@ def register(subparsers) -> None:
     crm = csub.add_parser("remove", help=t("db.cli.help_counties_remove"))
     crm.add_argument("code")
     crm.set_defaults(func=cmd_counties)
+
+
+    aud = subparsers.add_parser("audit", help=t("db.cli.help_audit"))
+    asub = aud.add_subparsers(dest="audit_command", required=True)
+    ver = asub.add_parser("verify", help=t("db.cli.help_audit_verify"))
+    ver.set_defaults(func=cmd_audit)
 
     demo = subparsers.add_parser("demo", help=t("db.cli.help_demo"))
     demo.add_argument("--rows", type=int, default=300)

@@ -3,7 +3,8 @@
 ``person_key`` = HMAC-SHA256(secret key, normalised 18-character number), hex. Without the key
 the hash cannot be reversed by trying every possible number (there are only ~10^11 plausible
 ones, so a plain hash would not protect them). ``mask`` keeps the region code and the last four
-characters: 513226********123X. See docs/DATA_PROTECTION.md.
+characters: 51**************3X (the province, which the database keeps anyway as
+``home_province_code``, and the last two characters). See docs/DATA_PROTECTION.md.
 """
 from __future__ import annotations
 
@@ -38,9 +39,15 @@ def person_key(id_number: str, key: bytes | None = None) -> str:
     return str(person_keys(pd.Series([id_number]), key).iloc[0])
 
 
+SHOWN_HEAD, SHOWN_TAIL = 2, 2
+
+
 def masked(ids: pd.Series) -> pd.Series:
-    """513226********123X: region code and last four characters (shorter values: all stars)."""
+    """51**************3X: the first two and the last two characters, stars between (as long as
+    the number); a value shorter than 10 characters: all stars. The region code, the birth date
+    and the sequence number are hidden (docs/DATA_PROTECTION.md says why these four)."""
     norm = _normalise(ids)
     n = norm.str.len()
-    out = norm.str[:6] + "********" + norm.str[-4:]
+    stars = {k: "*" * max(int(k) - SHOWN_HEAD - SHOWN_TAIL, 0) for k in n.dropna().unique()}
+    out = norm.str[:SHOWN_HEAD] + n.map(stars).astype("string") + norm.str[-SHOWN_TAIL:]
     return out.where(n >= 10, norm.str.replace(r".", "*", regex=True))

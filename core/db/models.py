@@ -63,6 +63,8 @@ audit_log = Table(
     Column("ok", Boolean, nullable=False, default=True),
     Column("ip", String(64)),
     Column("detail", Text),
+    # SHA-256 of the previous entry's hash and this entry's fields (core.db.audit.entry_hash)
+    Column("hash", String(64)),
 )
 
 uploads = Table(

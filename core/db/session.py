@@ -9,6 +9,7 @@ failing; on PostgreSQL unique indexes decide between concurrent writers (callers
 from __future__ import annotations
 
 import datetime as dt
+import os
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,12 +30,24 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
+def _private_sqlite_file(path: Path) -> None:
+    """The SQLite file (and its -wal/-shm, which SQLite creates with the file's mode) readable by
+    its owner only: created empty with mode 0600 when missing, tightened when it was wider."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        config.private_file(p)
+
+
 def make_engine(url: str) -> Engine:
     """A new engine for ``url`` (no migration)."""
     u = make_url(config.normalise_url(url))
     if u.get_backend_name() == "sqlite":
         if u.database and u.database != ":memory:":
-            Path(u.database).parent.mkdir(parents=True, exist_ok=True)
+            _private_sqlite_file(Path(u.database))
         eng = create_engine(u, connect_args={"timeout": SQLITE_BUSY_SECONDS, "check_same_thread": False})
 
         @event.listens_for(eng, "connect")

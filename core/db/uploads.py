@@ -1,7 +1,8 @@
 """Uploads: each roster an officer sends, its evaluated rows, and the ledger of what was granted.
 
-- The same content (SHA-256 of the file bytes) is kept once while not withdrawn: a second upload
-  changes nothing and says when and by whom the first was made.
+- The same rows (a SHA-256 of what was read, not of the bytes) from the same scope (the district
+  of a district officer, the city for city-wide roles) are kept once while not withdrawn
+  (``dedup_key``): a second upload changes nothing and says when and by whom the first was made.
 - A district officer stores its own district's rows only: rows of another district in its file
   become error rows (kept, like every row).
 - What an earlier upload that is not withdrawn already paid the same person (``core.db.ledger``) (same keyed ID hash)
@@ -27,6 +28,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from core.db import audit, ids
 from core.db.accounts import AccountError, User, can
+from core.db.dedup import dedup_key
+from core.db.lookups import audit_lookup
 from core.db.models import ROW_ITEMS, payments, roster_rows, uploads
 from core.db.session import reading, transaction, utcnow
 from core.i18n import t
@@ -181,7 +184,7 @@ def store_upload(result, user: User, filename: str, content: bytes, *, ip: str |
     the language of the one-sentence report (the stored rows keep the catalog's Chinese)."""
     if not can(user, "upload"):
         raise AccountError("db.permission_denied")
-    digest = content_hash(content)
+    digest = dedup_key(result, content, user)
     with reading() as conn:
         dup = _duplicate(conn, digest)
     if dup is not None:
@@ -261,13 +264,13 @@ _STORED_RESULT = ("valid", "errors", "warnings", *ROW_ITEMS, "rent_counted_month
                   "total_payable_to_worker", "claim_closed", "prior_paid")
 
 
-def as_stored(result, user: User, content: bytes, lang: str = "zh") -> StoredView:
+def as_stored(result, user: User, content: bytes, lang: str = "zh", ip: str | None = None) -> StoredView:
     """What storing this file keeps, without storing anything: the same district limit and the
     same setting-to-0 of what earlier uploads already paid as ``store_upload``. When the same
     file is already stored (not withdrawn), its rows as they were stored and a sentence naming
     that upload. Read-only, not audited; the screen shows the amounts the database holds,
-    whatever language or rerun."""
-    digest = content_hash(content)
+    whatever language or rerun. A look-up into other districts' payments is audited (from ``ip``)."""
+    digest = dedup_key(result, content, user)
     frame = _keyed(result, user)
     with reading() as conn:
         dup = _duplicate(conn, digest)
@@ -294,6 +297,7 @@ def as_stored(result, user: User, content: bytes, lang: str = "zh") -> StoredVie
             for item in ROW_ITEMS:     # payable as stored: what was due, unless checked after the deadline
                 adjusted[f"{item}_payable"] = np.where(closed, 0, adjusted[item].to_numpy()).astype("int64")
         adjusted.attrs["flagged"] = int((adjusted["prior_paid"].fillna("").astype(str) != "").sum())
+    audit_lookup(adjusted, user, dup["id"] if dup is not None else None, ip)
     summ = _summary_of(adjusted)
     view = replace(result, frame=adjusted.drop(columns=["person_key"]),
                    summary={**result.summary, **summ, "flagged": adjusted.attrs.get("flagged", 0)})
