@@ -81,7 +81,7 @@ def test_the_migration_keeps_fairs_of_revision_0001(sqlite_db):
     with eng.begin() as conn:
         conn.execute(text("INSERT INTO fairs (id, district, date, venue, created_at, demo) "
                           "VALUES (1, '柯桥区', '2019-05-01', '金川县', '2019-05-01 00:00:00', 0)"))
-    assert session.upgrade(eng) == "0002"
+    assert session.upgrade(eng, "0002") == "0002"
     with eng.connect() as conn:
         assert conn.execute(text("SELECT venue, province FROM fairs")).all() == [("金川县", None)]
         assert conn.execute(text("SELECT count(*) FROM helped_counties")).scalar() == 0
