@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import secrets
 import shutil
@@ -46,6 +47,7 @@ from core.i18n import t  # noqa: E402
 HOST = "127.0.0.1"
 SESSION_TTL = 5            # seconds a closed session is kept (Streamlit's default is 120)
 RUN_TIMEOUT = 120          # the longest a click may wait for its run
+CLOCK = os.sysconf("SC_CLK_TCK")   # /proc/<pid>/stat counts CPU time in these ticks
 MAX_MESSAGES = 5000        # the most messages one run may send before the client gives up
 DONE = (ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY)
 
@@ -186,14 +188,11 @@ def rss_mb(pids: list[int]) -> float:
     return total / 1024
 
 
-CLOCK = __import__("os").sysconf("SC_CLK_TCK")
-
 
 class Servers:
     """The app processes (and nginx in front when procs > 1), each on a free local port."""
 
     def __init__(self, procs: int, gc: str | None, tmp: Path):
-        import os
         import socket
 
         def free_port() -> int:
@@ -254,12 +253,15 @@ async def wave(servers: Servers, users: int, duration: float, think: tuple[float
     while pending and time.monotonic() < end_at + RUN_TIMEOUT:      # sample memory while they work
         done, pending = await asyncio.wait(pending, timeout=0.5)
         peak = max(peak, rss_mb(servers.pids))
-    for task in pending:
+    for task in pending:                 # (none unless a run outlived RUN_TIMEOUT)
         task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
     elapsed = time.monotonic() - t0
     cpu = cpu_seconds(servers.pids) - cpu0
+    load = os.getloadavg()[0]     # the 1-minute load average: other work on the machine shows here
     await asyncio.sleep(SESSION_TTL + 6)           # the closed sessions are dropped after the TTL
-    return {"stats": stats, "elapsed": elapsed, "cpu": cpu, "peak": peak, "after": rss_mb(servers.pids)}
+    return {"stats": stats, "elapsed": elapsed, "cpu": cpu, "peak": peak, "after": rss_mb(servers.pids),
+            "load": load}
 
 
 def ms(seconds: float) -> str:
@@ -278,7 +280,8 @@ def report(users: int, n: int, r: dict, before: float) -> None:
     print(f"  N={users:<4} wave {n}: {len(clicks):5d} clicks, click {latency}; "
           f"{s.reruns / r['elapsed']:.1f} reruns/s; server CPU {per_rerun:.1f} ms/rerun "
           f"({100 * r['cpu'] / r['elapsed']:.0f} % of a core); memory {before:.0f} -> peak {r['peak']:.0f} "
-          f"-> after close {r['after']:.0f} MB" + (f"; {len(s.errors)} errors" if s.errors else ""), flush=True)
+          f"-> after close {r['after']:.0f} MB; machine load {r['load']:.1f}"
+          + (f"; {len(s.errors)} errors" if s.errors else ""), flush=True)
     for e in sorted(set(s.errors))[:3]:
         print(f"      error: {e}")
 
@@ -288,7 +291,8 @@ async def main_async(args) -> None:
     tmp.chmod(0o755)                  # nginx's workers (nobody when started by root) read its files
     servers = Servers(args.procs, args.gc, tmp)
     try:
-        await one_by_one(servers, 2)                   # warm the server's caches and imports
+        for port in servers.ports:                     # warm each process's caches and imports
+            await one_by_one(servers, 2, f"ws://{HOST}:{port}/_stcore/stream")
         report_one_by_one(await one_by_one(servers, args.sessions), args.sessions)
         await asyncio.sleep(SESSION_TTL + 6)
         think = (args.think_min, args.think_max)
@@ -305,15 +309,15 @@ async def main_async(args) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-async def one_by_one(servers: Servers, sessions: int) -> dict[str, list[float]]:
+async def one_by_one(servers: Servers, sessions: int, uri: str | None = None) -> dict[str, list[float]]:
     """``sessions`` whole sessions of one worker, one click at a time with no pause: the server's
     CPU seconds of each run by kind (page load, a form click, a click with the result shown)."""
     cpu: dict[str, list[float]] = {"load": [], "form": [], "result": []}
     stats = Stats()
     for _ in range(sessions):
-        async with websockets.connect(servers.uri, subprotocols=["streamlit"], ssl=servers.context,
-                                      additional_headers=servers.headers_fn(), max_size=None, open_timeout=60,
-                                      ping_interval=None) as ws:
+        async with websockets.connect(uri or servers.uri, subprotocols=["streamlit"],
+                                      ssl=None if uri else servers.context, additional_headers=servers.headers_fn(),
+                                      max_size=None, open_timeout=60, ping_interval=None) as ws:
             w = Worker(ws, stats)
             before = cpu_seconds(servers.pids)
             await w.run()

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import secrets
 import socket
 import ssl
 import subprocess
