@@ -245,7 +245,7 @@ class Servers:
 async def wave(servers: Servers, users: int, duration: float, think: tuple[float, float], ramp: float) -> dict:
     stats = Stats()
     peak = rss_mb(servers.pids)
-    cpu0, t0 = cpu_seconds(servers.pids), time.monotonic()
+    cpu0, t0, own0 = cpu_seconds(servers.pids), time.monotonic(), sum(os.times()[:2])
     end_at = t0 + duration
     tasks = [asyncio.create_task(worker(servers.uri, stats, t0 + ramp * i / users, end_at, think,
                                         servers.headers_fn(), servers.context)) for i in range(users)]
@@ -259,9 +259,10 @@ async def wave(servers: Servers, users: int, duration: float, think: tuple[float
     elapsed = time.monotonic() - t0
     cpu = cpu_seconds(servers.pids) - cpu0
     load = os.getloadavg()[0]     # the 1-minute load average: other work on the machine shows here
+    own = sum(os.times()[:2]) - own0     # this script's CPU: the workers share the machine with the server
     await asyncio.sleep(SESSION_TTL + 6)           # the closed sessions are dropped after the TTL
     return {"stats": stats, "elapsed": elapsed, "cpu": cpu, "peak": peak, "after": rss_mb(servers.pids),
-            "load": load}
+            "load": load, "own": own}
 
 
 def ms(seconds: float) -> str:
@@ -280,7 +281,8 @@ def report(users: int, n: int, r: dict, before: float) -> None:
     print(f"  N={users:<4} wave {n}: {len(clicks):5d} clicks, click {latency}; "
           f"{s.reruns / r['elapsed']:.1f} reruns/s; server CPU {per_rerun:.1f} ms/rerun "
           f"({100 * r['cpu'] / r['elapsed']:.0f} % of a core); memory {before:.0f} -> peak {r['peak']:.0f} "
-          f"-> after close {r['after']:.0f} MB; machine load {r['load']:.1f}"
+          f"-> after close {r['after']:.0f} MB; machine load {r['load']:.1f}, "
+          f"the workers' own CPU {100 * r['own'] / r['elapsed']:.0f} % of a core"
           + (f"; {len(s.errors)} errors" if s.errors else ""), flush=True)
     for e in sorted(set(s.errors))[:3]:
         print(f"      error: {e}")
