@@ -74,6 +74,7 @@ AFTER = [("sc_si", "int", 11), ("sc_si", "int", 12), ("sc_rent", "int", 6), ("sc
 @dataclass
 class Stats:
     clicks: list[float] = field(default_factory=list)      # seconds per click
+    sent: list[float] = field(default_factory=list)        # when each click was sent (monotonic)
     loads: list[float] = field(default_factory=list)       # seconds for the first run of a page
     reruns: int = 0
     errors: list[str] = field(default_factory=list)
@@ -163,7 +164,9 @@ async def worker(uri: str, stats: Stats, start_at: float, end_at: float, think: 
                 await asyncio.sleep(random.uniform(*think))
                 if time.monotonic() >= end_at:
                     break
+                sent = time.monotonic()
                 stats.clicks.append(await w.run(w.answer(key, kind, value)))
+                stats.sent.append(sent)
     except Exception as exc:  # noqa: BLE001 - a failed worker is counted and shown, not fatal
         stats.errors.append(f"{type(exc).__name__}: {exc}"[:200])
 
@@ -262,23 +265,29 @@ async def wave(servers: Servers, users: int, duration: float, think: tuple[float
     own = sum(os.times()[:2]) - own0     # this script's CPU: the workers share the machine with the server
     await asyncio.sleep(SESSION_TTL + 6)           # the closed sessions are dropped after the TTL
     return {"stats": stats, "elapsed": elapsed, "cpu": cpu, "peak": peak, "after": rss_mb(servers.pids),
-            "load": load, "own": own}
+            "load": load, "own": own, "all_in": t0 + ramp + think[1]}
 
 
 def ms(seconds: float) -> str:
     return f"{1000 * seconds:,.0f} ms"
 
 
+def latency(clicks: list[float]) -> str:
+    if not clicks:
+        return "no click finished"
+    clicks = sorted(clicks)
+    p90 = clicks[min(len(clicks) - 1, int(0.9 * len(clicks)))]
+    return f"median {ms(statistics.median(clicks))}, p90 {ms(p90)}, max {ms(clicks[-1])}"
+
+
 def report(users: int, n: int, r: dict, before: float) -> None:
     s: Stats = r["stats"]
-    clicks = sorted(s.clicks)
-    if clicks:
-        p90 = clicks[min(len(clicks) - 1, int(0.9 * len(clicks)))]
-        latency = f"median {ms(statistics.median(clicks))}, p90 {ms(p90)}, max {ms(clicks[-1])}"
-    else:
-        latency = "no click finished"
+    clicks = s.clicks
+    # once every worker has arrived (their page loads are over): N workers at the same time
+    present = [c for c, sent in zip(s.clicks, s.sent) if sent >= r["all_in"]]
     per_rerun = 1000 * r["cpu"] / s.reruns if s.reruns else float("nan")
-    print(f"  N={users:<4} wave {n}: {len(clicks):5d} clicks, click {latency}; "
+    print(f"  N={users:<4} wave {n}: {len(clicks):5d} clicks, click {latency(clicks)} "
+          f"(all {users} present: {latency(present)}); "
           f"{s.reruns / r['elapsed']:.1f} reruns/s; server CPU {per_rerun:.1f} ms/rerun "
           f"({100 * r['cpu'] / r['elapsed']:.0f} % of a core); memory {before:.0f} -> peak {r['peak']:.0f} "
           f"-> after close {r['after']:.0f} MB; machine load {r['load']:.1f}, "

@@ -18,7 +18,7 @@ def test_five_workers_for_ten_seconds():
     text = out.stdout
     # one worker at a time went through the whole form and saw the result (else it raises)
     assert re.search(r"form click [\d.]+ ms, click with the result shown [\d.]+ ms", text), text
-    wave = re.search(r"N=5 +wave 1: +(\d+) clicks, click median [\d,]+ ms, p90 [\d,]+ ms, max [\d,]+ ms; "
+    wave = re.search(r"N=5 +wave 1: +(\d+) clicks, click median [\d,]+ ms, p90 [\d,]+ ms, max [\d,]+ ms \(all 5 present: [^)]*\); "
                      r"[\d.]+ reruns/s; server CPU [\d.]+ ms/rerun .*memory (\d+) -> peak (\d+) -> after close (\d+) MB; machine load [\d.]+, .*$",
                      text, flags=re.M)
     assert wave, text
