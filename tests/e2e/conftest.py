@@ -182,7 +182,9 @@ RUNS: dict[int, RunWatch] = {}      # id(page) -> its watcher
 def wait_for_run(page, timeout: float = 30_000) -> None:
     """Wait until every run the page asked for has finished (bounded by ``timeout`` ms), then
     until the page has drawn it."""
-    watch = RUNS[id(page)]
+    watch = RUNS.get(id(page))
+    if watch is None:
+        raise LookupError("wait_for_run needs a page of the desktop/phone fixtures (they watch its websocket)")
     deadline = time.monotonic() + timeout / 1000
     while not watch.settled:
         if time.monotonic() > deadline:
