@@ -134,11 +134,72 @@ def browser(chromium_path):
         b.close()
 
 
+class RunWatch:
+    """What the page's websocket says about script runs, as Playwright sees its frames.
+
+    A run is over when the server says so (``script_finished``), not when the page's
+    ``data-test-script-state`` attribute says "notRunning": under load a whole run's messages
+    arrive at once, the page never shows "running", and the attribute still says "notRunning"
+    from the run before the click. Every run starts with ``new_session``; a run stopped for a
+    newer request ends "early for rerun" and another run follows."""
+
+    def __init__(self):
+        self.pending = 0        # rerun requests sent since the last run started
+        self.running = False    # a run has started and not finished
+
+    def sent(self, payload) -> None:
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+
+        if isinstance(payload, bytes) and BackMsg.FromString(payload).WhichOneof("type") == "rerun_script":
+            self.pending += 1
+
+    def received(self, payload) -> None:
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        if not isinstance(payload, bytes):
+            return
+        msg = ForwardMsg.FromString(payload)
+        kind = msg.WhichOneof("type")
+        if kind == "new_session":
+            self.pending, self.running = 0, True
+        elif kind == "script_finished" and msg.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+            self.running = False
+
+    @property
+    def settled(self) -> bool:
+        return self.pending == 0 and not self.running
+
+    def watch(self, websocket) -> None:
+        if websocket.url.endswith("/_stcore/stream"):
+            self.pending, self.running = 0, False      # a new page load: a new session
+            websocket.on("framesent", self.sent)
+            websocket.on("framereceived", self.received)
+
+
+RUNS: dict[int, RunWatch] = {}      # id(page) -> its watcher
+
+
+def wait_for_run(page, timeout: float = 30_000) -> None:
+    """Wait until every run the page asked for has finished (bounded by ``timeout`` ms), then
+    until the page has drawn it."""
+    watch = RUNS.get(id(page))
+    if watch is None:
+        raise LookupError("wait_for_run needs a page of the desktop/phone fixtures (they watch its websocket)")
+    deadline = time.monotonic() + timeout / 1000
+    while not watch.settled:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the script run did not finish within {timeout / 1000:.0f} s")
+        page.wait_for_timeout(50)       # Playwright delivers the websocket's frames while waiting
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout)
+
+
 def _page(browser, viewport, tmp_path):
     context = browser.new_context(viewport=viewport, accept_downloads=True, locale="zh-CN",
                                   device_scale_factor=1)
     page = context.new_page()
     page.set_default_timeout(30_000)
+    watch = RUNS[id(page)] = RunWatch()
+    page.on("websocket", watch.watch)
     return context, page
 
 
@@ -147,6 +208,7 @@ def desktop(browser, tmp_path):
     context, page = _page(browser, DESKTOP, tmp_path)
     yield page
     context.close()
+    RUNS.pop(id(page), None)
 
 
 @pytest.fixture
@@ -154,6 +216,7 @@ def phone(browser, tmp_path):
     context, page = _page(browser, PHONE, tmp_path)
     yield page
     context.close()
+    RUNS.pop(id(page), None)
 
 
 @pytest.fixture(scope="session")

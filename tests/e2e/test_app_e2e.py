@@ -13,6 +13,7 @@ from core.engine import evaluate_file
 from core.i18n import t
 from core.output import summary_rows
 from core.synthetic import synthetic_roster
+from conftest import wait_for_run  # tests/e2e/conftest.py
 
 pytestmark = pytest.mark.e2e
 
@@ -22,9 +23,10 @@ def ui(key: str, **fmt) -> str:
 
 
 def settle(page, timeout: float = 30_000) -> None:
-    """Wait until the script run triggered by the last interaction is over."""
-    page.wait_for_timeout(250)
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout)
+    """Wait until the script runs triggered by the last interaction are over, as the server's
+    messages say (conftest.wait_for_run: under load the page may never show "running")."""
+    page.wait_for_timeout(250)      # the page sends its request
+    wait_for_run(page, timeout)
     page.wait_for_timeout(150)
 
 

@@ -1,0 +1,56 @@
+"""The self-check's option lists are built once per process and language (not on every rerun),
+and stay what the page showed before: the paired provinces first, labels in the page's language."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from core.i18n import t  # noqa: E402
+from core.person import OUTSIDE_SHAOXING  # noqa: E402
+from core.reference import provinces, skill_levels  # noqa: E402
+from core.rules import NO_CERTIFICATE  # noqa: E402
+from pages import _common as c  # noqa: E402
+
+
+def test_provinces_built_once_paired_first(monkeypatch):
+    calls = []
+
+    def counted():
+        calls.append(1)
+        return provinces()
+
+    c._province_names.cache_clear()
+    monkeypatch.setattr(c, "provinces", counted)
+    first = c.province_options()
+    for _ in range(5):
+        assert c.province_options() == first
+    assert len(calls) == 1
+    table = provinces()
+    paired = table.loc[table["group"] == "paired_four", "name"].tolist()
+    assert first[:len(paired)] == paired and sorted(first) == sorted(table["name"])
+    c._province_names.cache_clear()
+
+
+def test_a_changed_list_does_not_change_the_next_run():
+    options = c.province_options()
+    options.clear()
+    labels = c.district_options()
+    labels.clear()
+    assert c.province_options() and c.district_options()
+
+
+def test_labels_follow_the_language(monkeypatch):
+    for language in ("zh", "en"):
+        monkeypatch.setattr(c, "lang", lambda language=language: language)
+        districts = c.district_options()
+        assert districts[OUTSIDE_SHAOXING] == t("ui.self_check.district_outside", language)
+        levels = c.certificate_options()
+        assert levels[NO_CERTIFICATE] == t("ui.self_check.cert_none", language)
+        first = skill_levels().iloc[0]
+        assert levels[first["level"]] == t("common.paren", language, text=first["level"], inner=first["grade"])
+        assert list(levels)[0] == NO_CERTIFICATE and len(levels) == len(skill_levels()) + 1
+    assert t("ui.self_check.district_outside", "zh") != t("ui.self_check.district_outside", "en")
