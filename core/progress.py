@@ -37,7 +37,13 @@ def helped_now(f: pd.DataFrame) -> pd.Series:
     sichuan = reference.helped_counties_file()["code"].str[:2].iloc[0]
     now = (f["category"] == "paired_four").fillna(False) & (f["home_province_code"] == sichuan).fillna(False) \
         & helped.fillna(False)
-    return pd.Series(now.to_numpy(dtype=bool), index=f.index)
+    now = now.to_numpy(dtype=bool)
+    if region_col == "id_number_masked":
+        # a stored mask keeps no region code (docs/DATA_PROTECTION.md): where the county is blank,
+        # the ID number decided when the row was checked, and that stays
+        no_county = f["home_county"].astype("string").fillna("").str.strip().eq("").to_numpy(dtype=bool)
+        now = np.where(no_county, f["sichuan_helped"].fillna(False).to_numpy(dtype=bool), now)
+    return pd.Series(now, index=f.index)
 
 
 def counted_people(frame: pd.DataFrame, year: int | None = None) -> pd.DataFrame:

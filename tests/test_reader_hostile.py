@@ -298,9 +298,9 @@ def test_the_wall_time_limit_kills_the_reading_process(caplog):
 def test_the_memory_limit_stops_the_reading_process():
     data = csv_text(simple_rows(50_000)).encode()
     with pytest.raises(RosterReadError) as info:
-        read_roster_isolated(data, "名单.csv", memory_mb=4)
+        read_roster_isolated(data, "名单.csv", memory_mb=16)
     assert info.value.key == "worker_limit"
-    assert "4 MB" in info.value.message
+    assert "16 MB" in info.value.message
 
 
 def test_limits_from_the_environment(monkeypatch):
