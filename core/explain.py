@@ -91,7 +91,13 @@ def _groups(columns: dict[str, np.ndarray]) -> tuple[np.ndarray, list[Facts]]:
     """(group code per row, the facts of each group) for rows grouped by named columns."""
     names = list(columns)
     arrays = [np.asarray(columns[k], dtype="int64") for k in names]
-    group, first = combine_codes(arrays)
+    # a column with one value throughout (a bad-value flag nobody has, one policy) groups nothing:
+    # only the others are combined, and its value joins every group's facts
+    varying = [i for i, a in enumerate(arrays) if len(a) and a.min() != a.max()]
+    if varying:
+        group, first = combine_codes([arrays[i] for i in varying])
+    else:
+        group, first = np.zeros(len(arrays[0]) if arrays else 0, dtype="int64"), np.arange(min(1, len(arrays[0])))
     facts = [tuple(zip(names, (int(a[r]) for a in arrays))) for r in first]
     return group, facts
 

@@ -242,11 +242,19 @@ class Simulation:
         return out
 
     @cached_property
+    def first_month(self) -> np.ndarray:
+        """Months since 1970-01 of the first employment (garbage where the date is unknown: mask it)."""
+        return month_index(self.first_date)
+
+    def _policy_months(self, day) -> np.ndarray:
+        """Months since 1970-01 of a date of each row's policy (its window's start or end)."""
+        return np.array([month_index(np.array([_np_date(day(p))]))[0] for p in self.policies])[self.policy_index]
+
+    @cached_property
     def possible_months(self) -> np.ndarray:
         """Months from the month of first employment through the month of the check, both
         included (0 for an unknown date, where nothing can be checked)."""
-        first = month_index(np.where(self.first_date_known, self.first_date, np.datetime64("1970-01-01")))
-        through = month_index(np.array([_np_date(self.as_of)]))[0] - first + 1
+        through = month_index(np.array([_np_date(self.as_of)]))[0] - self.first_month + 1
         return np.where(self.first_date_known, np.maximum(through, 0), 0)
 
     def reported_months(self, field: str) -> tuple[np.ndarray, np.ndarray]:
@@ -295,9 +303,9 @@ class Simulation:
         policy window only, at most the longest subsidy period: the months from the later of the
         month of first employment and the window's first month through the window's last month,
         and at most 36. With the date unknown, the longest period is the most (RULES.md)."""
-        end = month_index(self.window_end())
-        start = month_index(self.window_start())
-        first = month_index(np.where(self.first_date_known, self.first_date, self.window_start()))
+        end = self._policy_months(lambda p: p.end)
+        start = self._policy_months(lambda p: p.start)
+        first = np.where(self.first_date_known, self.first_month, start)
         through_window = np.maximum(end - np.maximum(first, start) + 1, 0)
         longest = self.param("max_subsidy_months").astype("int64")
         return np.where(self.first_date_known, np.minimum(through_window, longest), longest)
