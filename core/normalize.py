@@ -463,11 +463,14 @@ def _other_certificate_words() -> tuple[str, ...]:
 
 def is_placeholder(text: pd.Series) -> np.ndarray:
     """The cleaned text of an organiser or employer cell only says there is none (无, 自行来绍, /
-    …: ``reference.placeholder_names``), looked up once per distinct value."""
-    codes, uniques = pd.factorize(text.astype(object), use_na_sentinel=True)
-    words = reference.placeholder_names()
-    hit = np.array([unicodedata.normalize("NFKC", str(u)).strip().lower() in words for u in uniques] + [False])
-    return hit[codes]
+    …: ``reference.placeholder_names``), looked up once per distinct value (Arrow dictionary)."""
+    if not len(text):
+        return np.zeros(0, dtype=bool)
+    encoded = pc.dictionary_encode(_to_arrow(text))
+    words = pc.utf8_lower(pc.utf8_trim_whitespace(pc.utf8_normalize(encoded.dictionary, "NFKC")))
+    hit = pc.fill_null(pc.is_in(words, value_set=pa.array(sorted(reference.placeholder_names()))), False)
+    taken = pc.fill_null(pc.take(hit, encoded.indices), False)
+    return np.asarray(taken.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def parse_skill_level(s: pd.Series) -> Parsed:
