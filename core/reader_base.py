@@ -189,6 +189,15 @@ _CONTROL[[*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]] = True
 _CONTROL_RE = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]"
 
 
+def _has_control_byte(data: np.ndarray) -> bool:
+    """A control byte among ``data`` (two comparisons over the bytes; the exact test, which lets
+    tab, LF and CR pass, only where a byte below 0x20 is there at all)."""
+    low = data < 0x20
+    if low.any() and _CONTROL[data[low]].any():
+        return True
+    return bool((data == 0x7F).any())
+
+
 def _control_characters(table: pa.Table, row_numbers: np.ndarray) -> tuple[pa.Table, list]:
     """Cell checks of every column: a cell longer than Excel allows refuses the file
     (core.reader_limits); a cell with a control character (NUL ...) is a row error naming its
@@ -200,7 +209,7 @@ def _control_characters(table: pa.Table, row_numbers: np.ndarray) -> tuple[pa.Ta
     check_cell_lengths(table, row_numbers)
     issues = []
     for i, (name, col) in enumerate(zip(table.column_names, table.columns)):
-        if not any(_CONTROL[np.frombuffer(c.buffers()[2], np.uint8)].any()
+        if not any(_has_control_byte(np.frombuffer(c.buffers()[2], np.uint8))
                    for c in col.chunks if len(c) and c.buffers()[2] is not None):
             continue
         found = pc.fill_null(pc.match_substring_regex(col, _CONTROL_RE), False)
