@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -21,6 +22,7 @@ LIVE = ("=", "+", "-", "@", "\t", "\r")
 _LIVE_START = r"^[=+\-@\t\r]"
 _PLAIN_NUMBER = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$"
 _PLAIN_NUMBER_RE = re.compile(_PLAIN_NUMBER)
+_LIVE_BYTES = np.frombuffer("".join(LIVE).encode("ascii"), dtype=np.uint8)
 
 #: XlsxWriter options of every workbook the project writes: text is text
 WORKBOOK_OPTIONS = {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
@@ -42,6 +44,8 @@ def _safe_strings(s: pd.Series) -> pd.Series:
     """A column of text (NA kept) with its live cells quoted; ``s`` itself when none is live.
     Checked in Arrow (a million names in a fraction of a second)."""
     arr = pa.array(s.astype("string"), from_pandas=True).cast(pa.large_string())
+    if not _may_be_live(arr):               # the usual case: only the first bytes looked at
+        return s
     live = pc.match_substring_regex(arr, _LIVE_START)
     if not pc.any(live).as_py():           # the usual case: one pass over the column
         return s
@@ -52,6 +56,22 @@ def _safe_strings(s: pd.Series) -> pd.Series:
     quoted = pc.binary_join_element_wise(quote, arr, empty)
     out = pc.if_else(live, quoted, arr).cast(pa.string())
     return pd.Series(pd.arrays.ArrowStringArray(out), index=s.index, name=s.name)
+
+
+def _may_be_live(arr) -> bool:
+    """Whether any cell of a large_string array starts with a live character: the first byte of
+    every non-empty cell, taken from the offsets (numpy), before any pattern runs."""
+    for c in (arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]):
+        if not len(c):
+            continue
+        _, offsets, data = c.buffers()
+        if data is None:
+            continue
+        off = np.frombuffer(offsets, dtype=np.int64)[c.offset:c.offset + len(c) + 1]
+        starts = off[:-1][off[1:] > off[:-1]]
+        if starts.size and np.isin(np.frombuffer(data, dtype=np.uint8)[starts], _LIVE_BYTES).any():
+            return True
+    return False
 
 
 def _is_text(dtype) -> bool:
