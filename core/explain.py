@@ -83,14 +83,15 @@ def is_final(text: ItemText, as_of: dt.date, policy: reference.Policy) -> bool:
 
 
 def _state(cond: pd.arrays.BooleanArray) -> np.ndarray:
-    values = cond.to_numpy(dtype=bool, na_value=True)
-    return np.where(cond.isna(), UNKNOWN, np.where(values, HOLDS, FAILS)).astype("int64")
+    out = (~np.asarray(cond.to_numpy(dtype=bool, na_value=True))).astype("int8")   # FAILS where False
+    out[np.asarray(cond.isna())] = UNKNOWN
+    return out
 
 
 def _groups(columns: dict[str, np.ndarray]) -> tuple[np.ndarray, list[Facts]]:
     """(group code per row, the facts of each group) for rows grouped by named columns."""
     names = list(columns)
-    arrays = [np.asarray(columns[k], dtype="int64") for k in names]
+    arrays = [np.asarray(columns[k]) for k in names]       # small integers or flags, not copied
     # a column with one value throughout (a bad-value flag nobody has, one policy) groups nothing:
     # only the others are combined, and its value joins every group's facts
     varying = [i for i, a in enumerate(arrays) if len(a) and a.min() != a.max()]
@@ -225,7 +226,9 @@ def combine_codes(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         # the combination as one mixed-radix number: a single hash pass
         key = np.zeros(len(columns[0]), dtype="int64")
         for col, radix in zip(columns, radices):
-            key = key * radix + (col.astype("int64") + 1)
+            key *= radix                # in place: no copy of a small column as int64
+            key += col
+            key += 1
         group, _ = pd.factorize(key)
     else:
         group = np.zeros(len(columns[0]), dtype="int64")

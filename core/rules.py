@@ -382,10 +382,12 @@ class Simulation:
         """ELIGIBLE … ERROR per row, by the precedence of RULES.md."""
         def compute():
             cond = self.eligible(item)
-            fails = ~cond.to_numpy(dtype=bool, na_value=True)
-            holds = cond.to_numpy(dtype=bool, na_value=False)
-            error = self.item_error(item)
-            return np.select([fails, error, ~holds], [NOT_ELIGIBLE, ERROR, UNKNOWN], ELIGIBLE).astype("int8")
+            unknown = np.asarray(cond.isna())
+            fails = ~np.asarray(cond.to_numpy(dtype=bool, na_value=True))
+            out = np.where(unknown, np.int8(UNKNOWN), np.int8(ELIGIBLE))
+            out[self.item_error(item)] = ERROR      # a bad value the item depends on
+            out[fails] = NOT_ELIGIBLE               # … unless a condition is known to fail
+            return out
         return self.memo(("status", item), compute)
 
     def full_amount(self, item: str) -> np.ndarray:
