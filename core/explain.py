@@ -139,9 +139,9 @@ def _cond_text(name: str, which: str, policy: reference.Policy, lang: str, audie
 def item_codes(sim: Simulation, item: str) -> tuple[np.ndarray, list[Facts]]:
     """(group code per row, group facts) for one item's explanation."""
     spec = ITEM[item]
-    columns: dict[str, np.ndarray] = {COVERED: _state(sim.covered)}
+    columns: dict[str, np.ndarray] = {COVERED: sim.memo("covered_state", lambda: _state(sim.covered))}
     for cond in spec.conditions:
-        columns[cond.name] = _state(sim.condition(cond.name))
+        columns[cond.name] = sim.memo(("state", cond.name), lambda c=cond.name: _state(sim.condition(c)))
     for name in spec.inputs:
         bad = sim.bad(name)
         columns[f"bad:{name}"] = bad

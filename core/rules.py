@@ -235,11 +235,13 @@ class Simulation:
     def bad(self, field: str) -> np.ndarray:
         """The officer's value of ``field`` is missing where required or unreadable (validate sets
         ``_bad_<field>``; the self-check never does), or is a month count that cannot be true."""
-        column = f"_bad_{field}"
-        out = np.asarray(self.frame[column], dtype=bool) if column in self.frame else np.zeros(self.n, dtype=bool)
-        if field in MONTH_FIELDS:
-            out = out | self.impossible_months(field)
-        return out
+        def compute():
+            column = f"_bad_{field}"
+            out = np.asarray(self.frame[column], dtype=bool) if column in self.frame else np.zeros(self.n, dtype=bool)
+            if field in MONTH_FIELDS:
+                out = out | self.impossible_months(field)
+            return out
+        return self.memo(("bad", field), compute)
 
     @cached_property
     def first_month(self) -> np.ndarray:
