@@ -296,11 +296,26 @@ def test_the_wall_time_limit_kills_the_reading_process(caplog):
 
 
 def test_the_memory_limit_stops_the_reading_process():
-    data = csv_text(simple_rows(50_000)).encode()
+    data = csv_text(simple_rows(20_000)).encode()
     with pytest.raises(RosterReadError) as info:
-        read_roster_isolated(data, "名单.csv", memory_mb=16)
+        read_roster_isolated(data, "名单.csv", memory_mb=64)
     assert info.value.key == "worker_limit"
-    assert "16 MB" in info.value.message
+    assert "64 MB" in info.value.message
+
+
+def test_what_the_reading_process_imports_holds_little_memory():
+    """The memory limit counts the whole data segment of the reading process: the modules its fork
+    server imports must not start a thread pool at import (a frame built at import once reserved
+    1 GB there, and a 1 GB limit failed before reading anything)."""
+    import subprocess
+    import sys
+
+    from core.paths import ROOT
+
+    code = ("import core.reader_worker, core.reader\n"
+            "print([l for l in open('/proc/self/status') if l.startswith('VmData:')][0].split()[1])")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert int(out.stdout.strip()) < 512 * 1024, out.stdout       # kB
 
 
 def test_limits_from_the_environment(monkeypatch):
