@@ -93,6 +93,29 @@ def stack(tmp_path_factory):
         multi.stop(procs)
 
 
+def in_own_thread(fn):
+    """``fn()`` in a thread of its own: the end-to-end tests' browser (Playwright's sync API) keeps an
+    event loop running in the main thread for the whole session, where asyncio.run and a second
+    sync_playwright cannot start."""
+    import threading
+
+    out: dict = {}
+
+    def run():
+        try:
+            out["value"] = fn()
+        except BaseException as exc:   # noqa: BLE001 (raised again in the test's thread)
+            out["error"] = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=300)
+    assert not thread.is_alive(), "timed out"
+    if "error" in out:
+        raise out["error"]
+    return out.get("value")
+
+
 def test_headers_tls_and_redirect(stack):
     status, headers, body = get(f"https://127.0.0.1:{stack['https']}/")
     assert status == 200 and b'id="root"' in body                          # Streamlit's page
@@ -166,7 +189,8 @@ def test_clients_spread_over_both_processes_and_stay_on_one(stack):
 
     # the websocket (Upgrade) goes through to the same process as the client's pages, and the
     # app runs in it: the self-check's title comes back
-    texts = asyncio.run(_websocket_run(base.replace("https", "wss") + "/_stcore/stream", f"stsrv={clients[0]}"))
+    texts = in_own_thread(lambda: asyncio.run(_websocket_run(base.replace("https", "wss") + "/_stcore/stream",
+                                                            f"stsrv={clients[0]}")))
     assert t("ui.self_check.title") in texts
     ws_lines = [ln for ln in stack["log"].read_text().splitlines() if "/_stcore/stream" in ln]
     assert ws_lines and " 101 " in ws_lines[-1] and f"sticky={clients[0]}" in ws_lines[-1]
@@ -183,19 +207,23 @@ def test_a_browser_runs_the_page_under_the_policy(stack):
     from playwright.sync_api import sync_playwright
 
     problems = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                    args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
-        try:
-            page = browser.new_context(ignore_https_errors=True, locale="zh-CN").new_page()
-            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: problems.append(str(e)))
-            page.goto(f"https://127.0.0.1:{stack['https']}/", timeout=60_000)
-            page.get_by_text(t("ui.self_check.intro")[:12]).first.wait_for(timeout=60_000)
-            page.get_by_role("button", name=t("ui.self_check.submit")).wait_for(timeout=30_000)
-            page.wait_for_timeout(1500)          # late loads (fonts, icons) would report here
-        finally:
-            browser.close()
+
+    def browse():
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                        args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
+            try:
+                page = browser.new_context(ignore_https_errors=True, locale="zh-CN").new_page()
+                page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+                page.on("pageerror", lambda e: problems.append(str(e)))
+                page.goto(f"https://127.0.0.1:{stack['https']}/", timeout=60_000)
+                page.get_by_text(t("ui.self_check.intro")[:12]).first.wait_for(timeout=60_000)
+                page.get_by_role("button", name=t("ui.self_check.submit")).wait_for(timeout=30_000)
+                page.wait_for_timeout(1500)          # late loads (fonts, icons) would report here
+            finally:
+                browser.close()
+
+    in_own_thread(browse)
     # The one known refusal: Streamlit fetches a ":material/..." page icon (the tab's favicon)
     # from fonts.gstatic.com; the policy keeps the public page from calling Google (unreachable
     # in mainland China anyway), so the tab shows no icon. Everything else must load.
