@@ -55,7 +55,7 @@ def _mp_context():
         if _context is None:
             if "forkserver" in mp.get_all_start_methods():
                 ctx = mp.get_context("forkserver")
-                ctx.set_forkserver_preload(["core.reader_worker", "core.reader"])
+                ctx.set_forkserver_preload(["core.reader_worker", "core.reader", *_READER_LIBRARIES])
             else:
                 ctx = mp.get_context("spawn")
             _context = ctx
@@ -143,6 +143,7 @@ def first_sheet(data: bytes, filename: str):
 
 
 _TASKS = {"roster": ("core.reader", "parse"), "sheet": ("core.reader_worker", "first_sheet")}
+_READER_LIBRARIES = ("core.reader_csv", "core.reader_workbook", "python_calamine", "olefile")
 
 
 def _child(conn, source: str, filename: str, seconds: float, memory_mb: int, stderr_path: str,
@@ -157,14 +158,18 @@ def _child(conn, source: str, filename: str, seconds: float, memory_mb: int, std
             os.close(fd)
         except OSError:
             pass
+        import importlib
+
+        # the code that reads, and the libraries it loads (python-calamine's shared object), are
+        # in place before the limits: a limit stops reading, not loading the reader
+        module, name = _TASKS[task]
+        parse = getattr(importlib.import_module(module), name)
+        for library in _READER_LIBRARIES:
+            importlib.import_module(library)
         try:
             _set_limits(seconds, memory_mb)
         except (ImportError, ValueError, OSError):   # no resource module (Windows): the wall time still holds
             pass
-        import importlib
-
-        module, name = _TASKS[task]
-        parse = getattr(importlib.import_module(module), name)
         try:
             with open(source, "rb") as f:
                 data = f.read()
