@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from core import explain, reference
-from core.items import AMOUNT_ITEMS, ITEM, ITEMS, REGISTRY, WORKER_ITEMS
+from core.items import ITEM, ITEMS, REGISTRY, WORKER_ITEMS
 from core.items import employer_social_insurance, rent, skill_training
 from core.reader import RawRoster, read_roster
 from core.rules import ELIGIBLE, MONTH_FIELDS, NO_CERTIFICATE, STATUSES, Simulation
@@ -21,7 +21,6 @@ from core.i18n import t
 from core.validate import SEP, Messages, validate
 
 STATUS_DTYPE = pd.CategoricalDtype(list(STATUSES))
-JSON_AMOUNT_ITEMS = AMOUNT_ITEMS
 INPUT_FIELDS = tuple(c.field for c in reference.columns())
 # per-row warnings the rules raise (RULES.md: a cap that bites, a certificate before arrival)
 RULE_WARNINGS = (
@@ -148,7 +147,7 @@ def evaluate_roster(
     for item, _, key in RULE_WARNINGS:
         warnings.add(np.asarray(result[f"{item}_warned"]) & valid, t(key, lang))
     errors = Messages(len(frame), checked.errors)
-    _impossible_month_errors(errors, sim, frame, valid, lang)
+    _impossible_month_errors(errors, sim, valid, lang)
 
     out: dict[str, object] = {
         "row": rows,
@@ -214,20 +213,19 @@ def claim_deadline(sim: Simulation) -> dt.date:
     return max(sim.policies[int(i)]["claim_deadline"] for i in used)
 
 
-def _impossible_month_errors(errors: Messages, sim: Simulation, frame: pd.DataFrame, valid: np.ndarray,
-                             lang: str) -> None:
+def _impossible_month_errors(errors: Messages, sim: Simulation, valid: np.ndarray, lang: str) -> None:
     """RULES.md: a month count larger than the months from the first employment through the
     check is an error of the items it feeds (quoted, with the most that can be true)."""
     headers = {c.field: c.header for c in reference.columns()}
-    for field in MONTH_FIELDS:
-        idx = np.flatnonzero(sim.impossible_months(field) & valid)
+    for column in MONTH_FIELDS:
+        idx = np.flatnonzero(sim.impossible_months(column) & valid)
         if not idx.size:
             continue
-        months = pd.array(sim.frame[field], dtype="Int64").to_numpy(dtype="int64", na_value=0)[idx]
-        items = [t(f"rules.item_title.{i}", lang) for i in ITEMS if field in ITEM[i].inputs]
+        months = sim.reported_months(column)[0][idx]
+        items = [t(f"rules.item_title.{i}", lang) for i in ITEMS if column in ITEM[i].inputs]
         possible = sim.possible_months[idx]
         codes, pairs = pd.factorize(months * 100_000 + possible)     # one text per distinct pair
-        texts = np.asarray([t("validate.impossible_months", lang, header=headers[field], months=int(k // 100_000),
+        texts = np.asarray([t("validate.impossible_months", lang, header=headers[column], months=int(k // 100_000),
                               max=int(k % 100_000), items=t("common.enum_separator", lang).join(items))
                             for k in pairs], dtype=object)
         errors.add_rows(idx, texts[codes])

@@ -147,7 +147,7 @@ def item_codes(sim: Simulation, item: str) -> tuple[np.ndarray, list[Facts]]:
         columns[f"bad:{name}"] = bad
         if name in MONTH_FIELDS:
             impossible = sim.impossible_months(name)
-            reported = pd.array(sim.frame[name], dtype="Int64").to_numpy(dtype="int64", na_value=0)
+            reported = sim.reported_months(name)[0]
             columns[f"impossible:{name}"] = impossible
             columns[f"reported:{name}"] = np.where(impossible, np.clip(reported, 0, 9999), 0)
             columns[f"possible:{name}"] = np.where(impossible, sim.possible_months, 0)

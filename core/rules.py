@@ -141,8 +141,6 @@ def month_index(d) -> np.ndarray:
     return np.asarray(d).astype("datetime64[M]").astype("int64")
 
 
-_month_index = month_index
-
 # Statuses of an item, in the order of their codes (RULES.md, precedence: a condition known to
 # fail, else a bad value the item depends on, else a missing one, else eligible).
 STATUSES = ("eligible", "not_eligible", "unknown", "error")
@@ -314,6 +312,11 @@ class Simulation:
 
     def counted_months(self, months: np.ndarray) -> np.ndarray:
         return np.minimum(months, self.window_month_cap)
+
+    def cap_bites(self, field: str) -> np.ndarray:
+        """A reported month count of a monthly item exceeds what counts (a warning on the row)."""
+        months, known = self.months(field)
+        return known & (months > self.counted_months(months))
 
     # -- coverage (对象资格) ------------------------------------------------------------------------
     # RULES.md: 建档立卡 = yes.  Clause 一 ("建档立卡人员"), 三 last paragraph.

@@ -19,7 +19,7 @@ from core.rules import LEVELS
 from core.validate import SEP
 
 
-def _append(texts: pd.Series, mask: np.ndarray, message: pd.Series | str) -> pd.Series:
+def append_texts(texts: pd.Series, mask: np.ndarray, message: pd.Series | str) -> pd.Series:
     """Append ``message`` (scalar or per-row) to ``texts`` where ``mask``, joined by core.validate.SEP."""
     texts = texts.astype("string").fillna("")
     if not mask.any():
@@ -107,8 +107,8 @@ class _Adjusting:
         self.first_of_person = ~pk.duplicated(keep="first").to_numpy() | ~has_key
 
     def _flag(self, mask: np.ndarray, item: str, message) -> None:
-        self.warnings = _append(self.warnings, mask, message)
-        self.prior_paid = _append(self.prior_paid, mask, item)
+        self.warnings = append_texts(self.warnings, mask, message)
+        self.prior_paid = append_texts(self.prior_paid, mask, item)
         self.flagged |= mask
 
     def once(self, item: str, per_level: bool) -> None:

@@ -33,7 +33,7 @@ from core.db.lookups import audit_lookup
 from core.db.models import ROW_ITEMS, payments, roster_rows, uploads
 from core.db.session import reading, transaction, utcnow
 from core.i18n import t
-from core.db.ledger import _append, apply_prior_payments
+from core.db.ledger import append_texts, apply_prior_payments
 from core.rules import STATUSES
 
 MAX_ATTEMPTS = 8
@@ -94,7 +94,7 @@ def restrict_to_district(frame: pd.DataFrame, district: str) -> pd.DataFrame:
     if not other.any():
         return frame
     prefix, suffix = t("db.upload.other_district", district="\x00", own=district).split("\x00")
-    frame["errors"] = _append(frame["errors"], other, prefix + wd.fillna("") + suffix)
+    frame["errors"] = append_texts(frame["errors"], other, prefix + wd.fillna("") + suffix)
     frame["valid"] = frame["valid"].to_numpy(dtype=bool) & ~other
     frame = _blank_error_row_values(frame, other)
     frame["total_to_worker"] = np.where(other, 0, frame["total_to_worker"].to_numpy())

@@ -22,6 +22,9 @@ from typing import TYPE_CHECKING, Callable
 import numpy as np
 import pandas as pd
 
+from core.i18n import t
+from core.rules import tri
+
 if TYPE_CHECKING:
     from core.reference import Policy
     from core.rules import Simulation
@@ -33,6 +36,17 @@ PER_MONTH = "per_month"             # per counted month, at most the longest sub
 
 # Who is paid.
 WORKER, ORGANIZER, EMPLOYER = "worker", "organizer", "employer"
+
+
+def at_least(counted: tuple[np.ndarray, np.ndarray], minimum: np.ndarray) -> pd.arrays.BooleanArray:
+    """A month count (values, known) reaches the minimum: the test of 三(一) and 三(四)."""
+    months, known = counted
+    return tri(months >= minimum, known)
+
+
+def more_months(key: str, months: int, minimum: int, amount: int, lang: str) -> str:
+    """"再缴纳 N 个月…即可享受 X 元": the step of an item whose one failing condition is a month count."""
+    return t(key, lang, n=minimum - months, amount=amount)
 
 
 @dataclass(frozen=True)

@@ -41,8 +41,8 @@ def _texts(facts, ctx):
 
 
 def capped(sim) -> np.ndarray:
-    months, known = sim.si
-    return known & (months > counted(sim))
+    """The social-insurance months exceed those that count (a warning on the row)."""
+    return sim.cap_bites("social_insurance_months")
 
 
 ITEM = Item(

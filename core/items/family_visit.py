@@ -7,15 +7,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.i18n import t
-from core.items.base import ONCE, WORKER, Condition, Item
-from core.rules import tri
+from core.items.base import ONCE, WORKER, Condition, Item, at_least, more_months
 
 
 def continuous_months_enough(sim):
     """三(一): 在绍连续工作满一年以上."""
-    months, known = sim.continuous
-    return tri(months >= sim.param("family_visit.min_continuous_months"), known)
+    return at_least(sim.continuous, sim.param("family_visit.min_continuous_months"))
 
 
 def _fmt(facts, policy):
@@ -28,8 +25,8 @@ def _amount(sim):
 
 def _next_step(failing, facts, policy, lang):
     if failing == {"continuous_months_enough"}:
-        need = policy["family_visit.min_continuous_months"] - facts["continuous_months"]
-        return t("rules.next.family_visit", lang, n=need, amount=policy["family_visit.amount"])
+        return more_months("rules.next.family_visit", facts["continuous_months"],
+                           policy["family_visit.min_continuous_months"], policy["family_visit.amount"], lang)
     return None
 
 

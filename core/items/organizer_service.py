@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.i18n import t
-from core.items.base import ONCE, ORGANIZER, Condition, Item
-from core.rules import tri
+from core.items.base import ONCE, ORGANIZER, Condition, Item, at_least, more_months
 
 
 def organizer_named(sim):
@@ -21,8 +19,7 @@ def organizer_named(sim):
 
 def organizer_si_months_enough(sim):
     """三(四): 并依法缴纳3个月以上社会保险."""
-    months, known = sim.si
-    return tri(months >= sim.param("organizer_service.min_social_insurance_months"), known)
+    return at_least(sim.si, sim.param("organizer_service.min_social_insurance_months"))
 
 
 def _fmt(facts, policy):
@@ -35,8 +32,9 @@ def _amount(sim):
 
 def _next_step(failing, facts, policy, lang):
     if failing == {"organizer_si_months_enough"}:
-        need = policy["organizer_service.min_social_insurance_months"] - facts["si_months"]
-        return t("rules.next.organizer_service", lang, n=need, amount=policy["organizer_service.amount"])
+        return more_months("rules.next.organizer_service", facts["si_months"],
+                           policy["organizer_service.min_social_insurance_months"],
+                           policy["organizer_service.amount"], lang)
     return None
 
 

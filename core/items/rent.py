@@ -57,8 +57,7 @@ def _next_step(failing, facts, policy, lang):
 
 def capped(sim) -> np.ndarray:
     """The reported months exceed those that count (a warning on the row)."""
-    months, known = sim.rented
-    return known & (months > counted(sim))
+    return sim.cap_bites("self_rented_months")
 
 
 ITEM = Item(

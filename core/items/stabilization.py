@@ -7,15 +7,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.i18n import t
-from core.items.base import ONCE, WORKER, Condition, Item
-from core.rules import tri
+from core.items.base import ONCE, WORKER, Condition, Item, at_least, more_months
 
 
 def si_months_enough(sim):
     """三(一): 依法缴纳3个月以上社会保险."""
-    months, known = sim.si
-    return tri(months >= sim.param("stabilization.min_social_insurance_months"), known)
+    return at_least(sim.si, sim.param("stabilization.min_social_insurance_months"))
 
 
 def _fmt(facts, policy):
@@ -32,8 +29,8 @@ def _facts(sim):
 
 def _next_step(failing, facts, policy, lang):
     if failing == {"si_months_enough"}:
-        need = policy["stabilization.min_social_insurance_months"] - facts["si_months"]
-        return t("rules.next.stabilization", lang, n=need, amount=policy["stabilization.amount"])
+        return more_months("rules.next.stabilization", facts["si_months"],
+                           policy["stabilization.min_social_insurance_months"], policy["stabilization.amount"], lang)
     return None
 
 
