@@ -12,7 +12,6 @@ import importlib.util
 import logging
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import date
 from pathlib import Path
 from typing import Iterable
@@ -22,12 +21,10 @@ import pandas as pd
 import streamlit as st
 
 from core import i18n
-from core.reference import columns, districts, provinces, skill_levels
+from core.reference import columns
 from core.cells import neutralise
 from core.output import item_total
-from core.person import OUTSIDE_SHAOXING
 from core.items import ITEMS, WORKER_ITEMS
-from core.rules import LEVELS, NO_CERTIFICATE
 from core.validate import readable
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -393,114 +390,6 @@ def display_table(frame: pd.DataFrame) -> pd.DataFrame:
     return neutralise(out.reset_index(drop=True))      # the table's CSV download cannot run formulas
 
 
-def stored_table(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
-    """A table of stored data (uploads, audit log, targets, events) as officers read it: the listed
-    columns in order under their catalog headers (db.col.*), times to the minute, yes/no in words,
-    levels and results in words; internal keys are simply not listed. A demo column appears only
-    when some row is demo data."""
-    out = pd.DataFrame(index=frame.index)
-    yes = ui_text("common.yes")
-    for col in columns:
-        if col not in frame.columns:
-            continue
-        values = frame[col]
-        if col == "date":
-            values = pd.to_datetime(values).dt.strftime("%Y-%m-%d")
-        elif col in ("at", "uploaded_at", "withdrawn_at", "set_at", "added_at"):
-            values = pd.to_datetime(values).dt.strftime("%Y-%m-%d %H:%M").fillna("")
-        elif col == "level":
-            values = values.map(lambda v: i18n.t(f"db.events_page.level_{v}", lang()) if pd.notna(v) else v)
-        elif col == "status":
-            values = values.map(lambda v: i18n.t(f"rules.status.{v}", lang()) if pd.notna(v) else v)
-        elif col in ("ok", "own_paired_county"):
-            values = np.where(values.fillna(False).astype(bool), yes, ui_text("common.no"))
-        elif col == "demo":
-            if not values.fillna(False).astype(bool).any():
-                continue
-            values = np.where(values.fillna(False).astype(bool), yes, "")
-        elif col == "detail":
-            values = values.map(_detail_in_words)
-        elif col == "target":
-            values = values.map(_target_in_words)
-        elif col == "amount" and values.isna().any():
-            # an amount the notice leaves to a local standard that is not set yet: said, not "None"
-            values = values.astype(object).where(values.notna(), ui_text("common.not_set"))
-        if isinstance(values, pd.Series) and not pd.api.types.is_numeric_dtype(values.dtype):
-            values = values.astype(object).where(values.notna(), "")
-        out[i18n.t(f"db.col.{col}", lang())] = values
-    return neutralise(out.reset_index(drop=True))      # the table's CSV download cannot run formulas
-
-
-_DETAIL_HIDDEN = {"content_hash"}     # audit details officers need not read
-_EVENT_KINDS = {"fair": "db.events_page.fairs", "love_post": "db.events_page.love_posts",
-                "base": "db.events_page.bases"}
-
-
-def _value_in_words(key: str, value):
-    """One audit detail's value as officers read it: roles, levels, kinds, sources and yes/no in
-    words, targets as their measures, numbers without a needless ".0"."""
-    if isinstance(value, bool):
-        return ui_text("common.yes") if value else ui_text("common.no")
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, dict):          # a target's old or new measures
-        parts = [ui_text("common.pair", label=i18n.t(f"db.target_field.{k}", lang()) if i18n.has(
-            f"db.target_field.{k}", lang()) else k, value=v) for k, v in value.items() if v is not None]
-        return i18n.join_enum(parts, lang()) or ui_text("common.not_set")
-    word = {"role": f"db.role.{value}", "level": f"db.events_page.level_{value}",
-            "kind": _EVENT_KINDS.get(str(value), ""), "source": f"db.source.{value}"}.get(key)
-    return i18n.t(word, lang()) if word and i18n.has(word, lang()) else value
-
-
-def _detail_in_words(detail) -> str:
-    """An audit entry's details (a JSON object) as "行数：60；有效行：57", under the same headers
-    as the tables (db.col.*); keys without a header keep their name."""
-    import json
-
-    if detail is None or (isinstance(detail, float) and np.isnan(detail)) or detail == "":
-        return ""
-    try:
-        data = json.loads(detail) if isinstance(detail, str) else dict(detail)
-    except (TypeError, ValueError):
-        return str(detail)
-    if not isinstance(data, dict):
-        return str(data)
-    parts = []
-    for key, value in data.items():
-        if key in _DETAIL_HIDDEN or value is None or value == "":
-            continue
-        label = i18n.t(f"db.col.{key}", lang()) if i18n.has(f"db.col.{key}", lang()) else key
-        parts.append(ui_text("common.pair", label=label, value=_value_in_words(key, value)))
-    return i18n.join_list(parts, lang())
-
-
-def _target_in_words(target) -> str:
-    """An audit entry's object: "fair#3" as 扶贫专场招聘会 第3号, a local standard by its name."""
-    text = "" if target is None or (isinstance(target, float) and np.isnan(target)) else str(target)
-    kind, sep, number = text.partition("#")
-    if sep and kind in _EVENT_KINDS and number.isdigit():
-        return ui_text("common.numbered", name=i18n.t(_EVENT_KINDS[kind], lang()), n=number)
-    if i18n.has(f"db.standard_label.{text}", lang()):
-        return i18n.t(f"db.standard_label.{text}", lang())
-    return text
-
-
-EVENT_COLUMNS = {     # what the events page shows of each table (core.enterprise output), in order
-    "fairs": ("fair_id", "district", "date", "province_name", "venue", "own_paired_county", "enterprise", "amount",
-              "reason", "to_confirm", "clause", "demo"),
-    "love_posts": ("id", "employer", "person", "id_number_masked", "year", "months", "counted_months", "amount",
-                   "reason", "clause", "demo"),
-    "bases": ("id", "base", "level", "year", "hires", "status", "amount", "reason", "clause", "demo"),
-}
-UPLOAD_COLUMNS = ("id", "uploaded_at", "username", "district", "filename", "rows", "valid", "errors", "flagged",
-                  "total_to_worker", "demo", "withdrawn_at", "withdrawn_by", "withdraw_reason")
-AUDIT_COLUMNS = ("at", "actor", "action", "target", "ok", "ip", "detail")
-COUNTY_COLUMNS = ("code", "name", "aliases", "old_codes", "prefecture", "paired_with_shaoxing", "source", "origin",
-                  "added_by", "added_at")
-TARGET_COLUMNS = ("year", "district", "total", "paired_four", "other_central_western", "sichuan_helped",
-                  "set_by", "set_at")
-
-
 def summary_table(summary: dict) -> pd.DataFrame:
     """Each item's total, as a two-column table: the items paid to the workers, their sum, then
     the items paid to organisers and employers (so the column adds up where it says 合计)."""
@@ -543,116 +432,6 @@ def as_of() -> date | None:
     ``st.session_state["as_of"]``."""
     value = st.session_state.get("as_of")
     return value if isinstance(value, date) else None
-
-
-# ----------------------------------------------------------------------------------------------
-# the self-check form
-
-def province_options() -> list[str]:
-    """Full province names, the four paired provinces first (most users), then the rest by code."""
-    return list(_province_names())
-
-
-@lru_cache(maxsize=1)
-def _province_names() -> tuple[str, ...]:
-    # built once per process: the pandas filtering cost ~1.5 ms on every self-check rerun
-    p = provinces()
-    paired = p["group"] == "paired_four"
-    return tuple(p.loc[paired, "name"].tolist() + p.loc[~paired, "name"].tolist())
-
-
-def district_options() -> dict[str, str]:
-    """District -> label: the six districts, then 其他 (not working in Shaoxing)."""
-    return dict(_district_labels(lang()))
-
-
-@lru_cache(maxsize=8)
-def _district_labels(language: str) -> tuple[tuple[str, str], ...]:
-    out = {name: name for name in districts()["name"]}
-    out[OUTSIDE_SHAOXING] = i18n.t("ui.self_check.district_outside", language)
-    return tuple(out.items())
-
-
-JUNIOR = LEVELS[0]        # 初级工: paid the actual training cost up to a cap, so the form asks for it
-
-
-def certificate_options() -> dict[str, str]:
-    """Certificate level -> label shown: 无 (no certificate) and the five levels with their grade."""
-    return dict(_certificate_labels(lang()))
-
-
-@lru_cache(maxsize=8)
-def _certificate_labels(language: str) -> tuple[tuple[str, str], ...]:
-    levels = skill_levels()
-    out = {NO_CERTIFICATE: i18n.t("ui.self_check.cert_none", language)}
-    out.update({lvl: i18n.t("common.paren", language, text=lvl, inner=grade)
-                for lvl, grade in zip(levels["level"], levels["grade"])})
-    return tuple(out.items())
-
-
-def _text_or_none(value) -> str | None:
-    value = (value or "").strip() if isinstance(value, str) or value is None else value
-    return value or None
-
-
-def person_from_answers(answers: dict):
-    """The form's answers (None or "unknown" = 不清楚) as a ``core.person.Person``."""
-    from core.person import Person
-
-    yes_no = {"yes": True, "no": False, "unknown": None, None: None}
-    level = answers.get("certificate_level")
-    has_employer = yes_no[answers.get("has_employer")]
-    organized = yes_no[answers.get("organized")]
-    fields = {
-        "registered_poor": yes_no[answers.get("registered_poor")],
-        "home_province": answers.get("home_province"),
-        "home_county": _text_or_none(answers.get("home_county")),
-        "first_employment_date": answers.get("first_employment_date"),
-        "work_district": answers.get("work_district"),
-        "has_employer": has_employer,
-        "employer": _text_or_none(answers.get("employer")) if has_employer else None,
-        "social_insurance_months": _int_or_none(answers.get("social_insurance_months")),
-        "continuous_months": _int_or_none(answers.get("continuous_months")),
-        "certificate_level": level,
-        "certificate_date": answers.get("certificate_date") if level not in (None, NO_CERTIFICATE) else None,
-        "training_cost": answers.get("training_cost") if level == JUNIOR else None,
-        "self_rented_months": _int_or_none(answers.get("self_rented_months")),
-        "organized": organized,
-        "organizer": _text_or_none(answers.get("organizer")) if organized else None,
-    }
-    return Person(**fields)
-
-
-def card_amount(item) -> str:
-    """The amount written on a self-check card: the figure when known; for an item that still
-    lacks information, 待定 with the most it could give; for the employer's social-insurance item
-    with no local standard, that it is set locally."""
-    if item.status == "error":       # an answer that cannot be true: no figure until it is corrected
-        return ui_text("self_check.amount_error")
-    if item.status == "unknown":
-        if item.possible_amount:
-            return ui_text("self_check.possible", amount=money(item.possible_amount))
-        if item.amount is None:
-            return ui_text("self_check.amount_local")
-        return ui_text("self_check.pending")
-    if item.amount is None:
-        return ui_text("self_check.amount_local")
-    return money(item.amount)
-
-
-def card_reasons(item) -> list[str]:
-    """The plain-Chinese lines under a card's title, all from the engine: the conditions that fail
-    (or, for an eligible item, the conditions that hold and how the amount was counted), and notes."""
-    lines = list(getattr(item, "errors", [])) + list(item.reasons) + list(item.detail) + list(item.notes)
-    return lines or ([ui_text("self_check.eligible_reason")] if item.status == "eligible" else [])
-
-
-def _int_or_none(value) -> int | None:
-    return None if value is None else int(value)
-
-
-def format_day(day: date) -> str:
-    return ui_text("self_check.date_format", y=day.year, m=day.month, d=day.day)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -823,81 +602,3 @@ def template_file(fmt: str) -> tuple[bytes, str]:
     from core.template import template_bytes, template_filename
 
     return template_bytes(fmt), template_filename(fmt)
-
-
-# ----------------------------------------------------------------------------------------------
-# the dashboard
-
-FAIR_FIELDS = ("district", "date", "venue", "enterprise")
-FAIR_OPTIONAL = ("province",)      # 省份: without it the place must name the province (core.enterprise)
-
-
-class FairsReadError(ValueError):
-    """A recruitment-fair table that cannot be used; the message is one sentence for the user."""
-
-
-def read_fairs(data: bytes, filename: str) -> pd.DataFrame:
-    """A table of recruitment fairs (one row per fair and enterprise) from .csv (UTF-8 or GBK)
-    or .xlsx/.xls: headers 区县 日期 举办地 企业 (or the English field names). Districts are
-    read as the roster reads them (a 绍兴市 prefix and the old names are fine)."""
-    import io
-
-    from core.normalize import parse_district
-    from core.reader import RosterReadError
-    from core.reader_limits import precheck
-    from core.reader_worker import read_sheet_isolated
-
-    try:
-        precheck(data, None)   # what no table may hold (core.reader_limits), before any parsing
-        if filename.lower().endswith((".xlsx", ".xls")):
-            frame = read_sheet_isolated(data, filename)   # in a separate process, as rosters are
-        else:
-            for encoding in ("utf-8-sig", "gb18030"):
-                try:
-                    frame = pd.read_csv(io.BytesIO(data), dtype=str, encoding=encoding, skip_blank_lines=False)
-                    break
-                except UnicodeDecodeError:
-                    continue
-            else:
-                raise FairsReadError(ui_text("dashboard.fairs_encoding"))
-    except FairsReadError:
-        raise
-    except RosterReadError as exc:
-        raise FairsReadError(exc.text(lang())) from None
-    except Exception as exc:  # an unreadable file: one sentence, no stack trace
-        raise FairsReadError(ui_text("dashboard.fairs_unreadable")) from exc
-    fields = FAIR_FIELDS + FAIR_OPTIONAL
-    names = {ui_text(f"dashboard.fair_columns.{f}"): f for f in fields} | {f: f for f in fields}
-    frame = frame.rename(columns=lambda c: names.get(str(c).strip(), str(c).strip()))
-    missing = [ui_text(f"dashboard.fair_columns.{f}") for f in FAIR_FIELDS if f not in frame.columns]
-    if missing:
-        raise FairsReadError(ui_text("dashboard.fairs_missing_columns", columns=i18n.join_enum(missing, lang())))
-    out = frame[[f for f in fields if f in frame.columns]].copy()
-    blank = out.apply(lambda col: col.astype("string").str.strip().fillna("") == "").all(axis=1).to_numpy()
-    out["district"] = parse_district(out["district"].astype(object)).values
-    out["date"] = pd.to_datetime(out["date"].astype(str).str.strip(), errors="coerce", format="mixed")
-    unread = (out["district"].isna() | out["date"].isna()).to_numpy() & ~blank
-    kept = out[~unread & ~blank].reset_index(drop=True)
-    kept.attrs["unread_rows"] = (np.flatnonzero(unread) + 2).tolist()   # as Excel numbers them (header row 1)
-    return kept
-
-
-def year_options(frame: pd.DataFrame) -> list[int]:
-    """Years of first employment among the valid rows, newest first."""
-    valid = frame["valid"].astype("boolean").fillna(False).to_numpy(dtype=bool)
-    years = frame.loc[valid, "year"].dropna().astype("int64").unique()
-    return sorted(years.tolist(), reverse=True)
-
-
-def default_year(years: list[int]) -> int | None:
-    """The year the dashboard opens on: the policy's first year when present, else the newest."""
-    from core.reference import policy
-
-    first = policy().start.year
-    return first if first in years else (years[0] if years else None)
-
-
-def rows_of_year(frame: pd.DataFrame, year: int) -> pd.DataFrame:
-    """Valid rows whose year of first employment is ``year``."""
-    keep = frame["valid"].astype("boolean").fillna(False) & (frame["year"] == year).fillna(False)
-    return frame[keep.to_numpy(dtype=bool)]

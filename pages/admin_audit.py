@@ -4,7 +4,8 @@ import streamlit as st
 from core.db import audit, uploads
 from core.db.accounts import AccountError
 from core.i18n import t
-from pages._common import AUDIT_COLUMNS, UPLOAD_COLUMNS, client_ip, done, lang, plain, require_role, show_notice, stored_table
+from pages._common import client_ip, done, lang, plain, require_role, show_notice
+from pages._stored_tables import AUDIT_COLUMNS, UPLOAD_COLUMNS, stored_table
 
 user = require_role("admin")
 AUDIT_PAGE_SIZE = 500

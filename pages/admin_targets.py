@@ -6,7 +6,8 @@ from core.db import counties, targets
 from core.db.accounts import AccountError
 from core.i18n import t
 from core.reference import districts
-from pages._common import COUNTY_COLUMNS, TARGET_COLUMNS, done, lang, plain, require_role, show_notice, stored_table
+from pages._common import done, lang, plain, require_role, show_notice
+from pages._stored_tables import COUNTY_COLUMNS, TARGET_COLUMNS, stored_table
 
 user = require_role("admin")
 

@@ -11,9 +11,8 @@ from core.enterprise import (
 )
 from core.i18n import join_enum, t
 from core.reference import districts, helped_counties_file, policy
-from pages._common import (
-    EVENT_COLUMNS, client_ip, done, lang, local_standards, plain, require_role, show_notice, stored_table,
-)
+from pages._common import client_ip, done, lang, local_standards, plain, require_role, show_notice
+from pages._stored_tables import EVENT_COLUMNS, stored_table
 
 user = require_role("admin", "city_officer")
 FOUR = list(paired_provinces())           # a fair counts anywhere in the four provinces (三(五))

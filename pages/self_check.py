@@ -6,10 +6,10 @@ import streamlit as st
 from core import reference
 from core.i18n import DEFAULT_LANG, join_list
 from core.person import estimate
-from pages._common import (
-    JUNIOR, NO_CERTIFICATE, as_of, card_amount, card_reasons, certificate_options, lang, district_options, money,
-    person_from_answers, plain, province_options,
-    STATUS_COLORS, ui_text, format_day,
+from pages._common import STATUS_COLORS, as_of, lang, money, plain, ui_text
+from pages._self_check_form import (
+    JUNIOR, NO_CERTIFICATE, card_amount, card_reasons, certificate_options, district_options, format_day,
+    person_from_answers, province_options,
 )
 
 YES_NO = ("yes", "no", "unknown")

@@ -21,6 +21,9 @@ from core.person import estimate  # noqa: E402
 from core.reader import RosterReadError, read_roster  # noqa: E402
 from core.synthetic import synthetic_roster  # noqa: E402
 from pages import _common as c  # noqa: E402
+from pages import _dashboard_data as dash  # noqa: E402
+from pages import _self_check_form as form  # noqa: E402
+from pages import _stored_tables as tables  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +100,7 @@ def test_stored_tables_say_missing_values_in_words():
         "ip": [None, "10.0.0.1"],
         "detail": ['{"upload_id": 2, "content_hash": "ab12", "rows": 60, "demo": false}', None],
     })
-    table = c.stored_table(frame, ["amount", "district", "ip", "detail"])
+    table = tables.stored_table(frame, ["amount", "district", "ip", "detail"])
     col = lambda name: t(f"db.col.{name}")  # noqa: E731
     assert table[col("amount")].tolist() == [t("ui.common.not_set"), 1200]
     assert table[col("district")].tolist() == ["", "柯桥区"]
@@ -113,7 +116,7 @@ def test_stored_tables_say_missing_values_in_words():
         "detail": ['{"kind": "fair", "enterprises": 2}', '{"old": null, "new": 1800.0}',
                    '{"role": "district_officer", "source": "cli", "old": {"total": 500, "paired_four": null}}'],
     })
-    words = c.stored_table(audit, ["target", "detail"])
+    words = tables.stored_table(audit, ["target", "detail"])
     pair = lambda label, value: t("ui.common.pair", label=label, value=value)  # noqa: E731
     assert words[col("target")].tolist() == [t("ui.common.numbered", name=t("db.events_page.fairs"), n=3),
                                              t("db.standard_label.love_post.monthly"), "chief"]
@@ -169,9 +172,9 @@ def test_has_role_without_accounts_lets_everyone_in():
 
 
 def test_person_from_answers_maps_unknowns_to_none():
-    person = c.person_from_answers({"registered_poor": "unknown", "organized": "unknown", "has_employer": "unknown"})
+    person = form.person_from_answers({"registered_poor": "unknown", "organized": "unknown", "has_employer": "unknown"})
     assert all(v is None for v in person.model_dump().values())
-    person = c.person_from_answers({
+    person = form.person_from_answers({
         "registered_poor": "yes", "home_province": "四川省", "home_county": " 金川县 ",
         "first_employment_date": dt.date(2018, 3, 1), "work_district": "柯桥区",
         "has_employer": "no", "employer": "ignored", "organized": "yes", "organizer": "",
@@ -185,43 +188,43 @@ def test_person_from_answers_maps_unknowns_to_none():
 
 
 def test_card_amount_words():
-    est = estimate(c.person_from_answers({}), as_of=dt.date(2019, 1, 1))
-    texts = {item.code: c.card_amount(item) for item in est.items}
+    est = estimate(form.person_from_answers({}), as_of=dt.date(2019, 1, 1))
+    texts = {item.code: form.card_amount(item) for item in est.items}
     stab = reference.policy()["stabilization.amount"]
     assert texts["stabilization"] == t("ui.self_check.possible", amount=t("ui.money", amount=f"{stab:,}"))
     assert texts["employer_social_insurance"] == t("ui.self_check.amount_local")
-    est = estimate(c.person_from_answers({"registered_poor": "no"}), as_of=dt.date(2019, 1, 1))
-    assert c.card_amount(est.item("stabilization")) == t("ui.money", amount="0")
+    est = estimate(form.person_from_answers({"registered_poor": "no"}), as_of=dt.date(2019, 1, 1))
+    assert form.card_amount(est.item("stabilization")) == t("ui.money", amount="0")
 
 
 def test_read_fairs_gbk_csv_and_missing_columns():
     text = "区县,日期,举办地,企业\n绍兴市柯桥区,2018-05-01,金川县,甲公司\n柯桥区,2018/5/1,金川县,乙公司\n越城区,2019-03-02,马边,丙公司\n"
-    fairs = c.read_fairs(text.encode("gbk"), "fairs.csv")
+    fairs = dash.read_fairs(text.encode("gbk"), "fairs.csv")
     assert fairs["district"].tolist() == ["柯桥区", "柯桥区", "越城区"]
     assert fairs["date"].dt.year.tolist() == [2018, 2018, 2019]
     assert fairs.attrs["unread_rows"] == []
     bad = text + "嵊州,2018-13-01,马尔康,丁公司\n杭州市,2018-05-01,金川县,戊公司\n"
-    fairs = c.read_fairs(bad.encode("gbk"), "fairs.csv")
+    fairs = dash.read_fairs(bad.encode("gbk"), "fairs.csv")
     assert len(fairs) == 3 and fairs.attrs["unread_rows"] == [5, 6]   # not dropped silently
     # a blank line and a line of bare commas are blank, not unread, and do not shift the numbers
     spaced = text + "\n,,,\n嵊州,2018-13-01,马尔康,丁公司\n"
-    fairs = c.read_fairs(spaced.encode("gbk"), "fairs.csv")
+    fairs = dash.read_fairs(spaced.encode("gbk"), "fairs.csv")
     assert len(fairs) == 3 and fairs.attrs["unread_rows"] == [7]
-    with pytest.raises(c.FairsReadError) as err:
-        c.read_fairs("区县,日期\n柯桥区,2018-05-01\n".encode(), "fairs.csv")
+    with pytest.raises(dash.FairsReadError) as err:
+        dash.read_fairs("区县,日期\n柯桥区,2018-05-01\n".encode(), "fairs.csv")
     assert t("ui.dashboard.fair_columns.venue") in str(err.value)
-    with pytest.raises(c.FairsReadError):
-        c.read_fairs(b"\x00\x01 not a workbook", "fairs.xlsx")
+    with pytest.raises(dash.FairsReadError):
+        dash.read_fairs(b"\x00\x01 not a workbook", "fairs.xlsx")
 
 
 def test_year_options_and_default(result):
-    years = c.year_options(result.frame)
+    years = dash.year_options(result.frame)
     valid_years = set(result.frame.loc[result.frame["valid"], "year"].dropna().astype(int))
     assert set(years) == valid_years and years == sorted(years, reverse=True)
     first = reference.policy().start.year
-    assert c.default_year(years + [first]) == first
-    assert c.default_year([2030, 2029]) == 2030
-    assert c.default_year([]) is None
+    assert dash.default_year(years + [first]) == first
+    assert dash.default_year([2030, 2029]) == 2030
+    assert dash.default_year([]) is None
 
 
 def test_process_roster_reads_once_and_reports_unreadable_files():
@@ -238,30 +241,30 @@ def test_process_roster_reads_once_and_reports_unreadable_files():
 
 
 def test_card_reasons_explain_eligible_items_by_the_conditions_that_hold():
-    person = c.person_from_answers({
+    person = form.person_from_answers({
         "registered_poor": "yes", "home_province": "四川省", "first_employment_date": dt.date(2018, 3, 1),
         "work_district": "柯桥区", "social_insurance_months": 12, "continuous_months": 13,
         "self_rented_months": 10})
     est = estimate(person, as_of=dt.date(2019, 6, 1))
     for item in est.items:
-        lines = c.card_reasons(item)
+        lines = form.card_reasons(item)
         assert lines or item.missing, item.code                   # every card says why
         assert set(item.reasons) | set(item.notes) <= set(lines)
     policy = reference.policy()
     stab = est.item("stabilization")
     assert stab.status == "eligible"
     assert t("rules.cond.si_months_enough.pass", months=12, min=policy["stabilization.min_social_insurance_months"]) \
-        in c.card_reasons(stab)
+        in form.card_reasons(stab)
     rent = est.item("rent")
     assert rent.status == "eligible"
     monthly = policy["rent.monthly"]
-    assert c.card_reasons(rent) == [t("rules.cond.self_rented.pass", reported=10),
+    assert form.card_reasons(rent) == [t("rules.cond.self_rented.pass", reported=10),
                                     t("rules.note.rent_counted", counted=rent.amount // monthly, monthly=monthly)]
 
 
 def test_read_fairs_keeps_an_optional_province_column():
     text = "区县,日期,省份,举办地,企业\n柯桥区,2018-05-01,贵州,凯里市,甲公司\n越城区,2018-06-01,,马边,乙公司\n"
-    fairs = c.read_fairs(text.encode("utf-8"), "fairs.csv")
+    fairs = dash.read_fairs(text.encode("utf-8"), "fairs.csv")
     assert fairs["province"].fillna("").tolist() == ["贵州", ""]
     from core.enterprise import recruitment_fair_subsidies
 
@@ -270,10 +273,10 @@ def test_read_fairs_keeps_an_optional_province_column():
 
 
 def test_a_card_with_an_answer_that_cannot_be_true_asks_to_correct_it():
-    person = c.person_from_answers({
+    person = form.person_from_answers({
         "registered_poor": "yes", "home_province": "四川省", "first_employment_date": dt.date(2020, 6, 1),
         "work_district": "柯桥区", "social_insurance_months": 12, "continuous_months": 0, "self_rented_months": 0})
     item = estimate(person, as_of=dt.date(2020, 12, 31)).item("stabilization")     # 7 months possible
     assert item.status == "error"
-    assert c.card_amount(item) == c.ui_text("self_check.amount_error")
-    assert item.errors and set(item.errors) <= set(c.card_reasons(item))
+    assert form.card_amount(item) == c.ui_text("self_check.amount_error")
+    assert item.errors and set(item.errors) <= set(form.card_reasons(item))

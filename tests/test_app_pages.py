@@ -26,7 +26,7 @@ from core.person import estimate  # noqa: E402
 from core.progress import progress  # noqa: E402
 from core.reader import RosterReadError, read_roster  # noqa: E402
 from core.synthetic import synthetic_roster  # noqa: E402
-from pages import _common  # noqa: E402
+from pages import _common, _self_check_form  # noqa: E402
 
 APP = str(ROOT / "streamlit_app.py")
 
@@ -159,7 +159,7 @@ def test_self_check_answers_give_the_engines_cards_and_amounts():
     fill(at, **AFTER_CERT)
     at.button(key="sc_submit").click().run()
     assert not at.exception
-    person = _common.person_from_answers({
+    person = _self_check_form.person_from_answers({
         "registered_poor": "yes", "home_province": "四川省", "home_county": "金川县",
         "first_employment_date": dt.date(2018, 3, 1), "work_district": "柯桥区",
         "social_insurance_months": 12, "continuous_months": 13, "certificate_level": "中级工",
@@ -170,7 +170,7 @@ def test_self_check_answers_give_the_engines_cards_and_amounts():
         words = {"eligible": ("eligible", "eligible_closed"), "not_eligible": ("not_eligible", "not_eligible_final"),
                  "unknown": ("unknown",)}[item.status]
         assert any(ui(f"self_check.badge.{w}") in found[item.code] for w in words), item.code
-        assert _common.card_amount(item) in found[item.code], item.code
+        assert _self_check_form.card_amount(item) in found[item.code], item.code
         assert f"第{item.clause}条" in found[item.code]
     pol = reference.policy()
     assert _common.money(pol["stabilization.amount"]) in found["stabilization"]
@@ -185,15 +185,15 @@ def test_self_check_answers_give_the_engines_cards_and_amounts():
 def test_self_check_claim_window_closed_and_open():
     deadline = reference.policy()["claim_deadline"]
     at = open_page()
-    before = ui("self_check.closed_before", date=_common.format_day(deadline))
+    before = ui("self_check.closed_before", date=_self_check_form.format_day(deadline))
     assert [w.value for w in at.warning] == [before]      # said before the questions (today is after 2021-12-31)
     at.button(key="sc_submit").click().run()
-    closed = ui("self_check.deadline_closed", date=_common.format_day(deadline))
+    closed = ui("self_check.deadline_closed", date=_self_check_form.format_day(deadline))
     assert [w.value for w in at.warning] == [before, closed]
     at.session_state["as_of"] = dt.date(2019, 6, 1)
     at.run()
     assert not at.warning
-    assert ui("self_check.deadline_open", date=_common.format_day(deadline)) in [i.value for i in at.info]
+    assert ui("self_check.deadline_open", date=_self_check_form.format_day(deadline)) in [i.value for i in at.info]
 
 
 def test_self_check_not_registered_poor_is_not_covered():
@@ -205,7 +205,7 @@ def test_self_check_not_registered_poor_is_not_covered():
 
 
 COVERED_2_MONTHS = dict(sc_poor="yes", sc_province="四川省", sc_first_date=dt.date(2018, 3, 1), sc_district="柯桥区",
-                        sc_has_employer="yes", sc_si=2, sc_continuous=13, sc_organized="no", sc_cert=_common.NO_CERTIFICATE,
+                        sc_has_employer="yes", sc_si=2, sc_continuous=13, sc_organized="no", sc_cert=_self_check_form.NO_CERTIFICATE,
                         sc_rent=0)
 
 
@@ -649,7 +649,7 @@ def test_choices_shown_in_words_keep_their_answer_across_languages(as_user):
     assert at.radio(key="sc_poor").value == "no"                      # the answer changed in English
     assert at.selectbox(key="sc_cert").value == "中级工"
     # no widget warning: the only one is the notice that claims closed (today is after 2021-12-31)
-    deadline = _common.format_day(reference.policy()["claim_deadline"])
+    deadline = _self_check_form.format_day(reference.policy()["claim_deadline"])
     assert [w.value for w in at.warning] == [ui("self_check.closed_before", date=deadline)]
 
 

@@ -201,7 +201,7 @@ def test_events_page_shows_each_subsidy_in_words(sqlite_db):
 def test_admin_tables_have_headers_in_words_not_internal_names(sqlite_db):
     from core.db import uploads
     from core.i18n import t
-    from pages._common import AUDIT_COLUMNS, TARGET_COLUMNS, UPLOAD_COLUMNS
+    from pages._stored_tables import AUDIT_COLUMNS, TARGET_COLUMNS, UPLOAD_COLUMNS
     from tests.db_conftest_helpers import evaluate, person, roster_csv
 
     admin = user("admin")

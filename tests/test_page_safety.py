@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from core.i18n import t
-from pages import _common
+from pages import _common, _self_check_form, _stored_tables
 from tests.test_app_pages import APP, as_user, open_page, upload  # noqa: F401  (fixture)
 from tests.test_validate import person, roster
 
@@ -60,7 +60,7 @@ def test_the_app_catches_a_page_failure_at_its_boundary(as_user, monkeypatch):
     def broken():
         raise ValueError("internal detail: SELECT * FROM users WHERE name = 'root'")
 
-    monkeypatch.setattr(_common, "province_options", broken)     # the self-check (first page) fails
+    monkeypatch.setattr(_self_check_form, "province_options", broken)     # the self-check (first page) fails
     at = st_testing.AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception
     assert t("ui.common.internal_error") in [e.value for e in at.error]
@@ -97,7 +97,7 @@ def test_tables_on_screen_download_without_live_formulas():
     from core.engine import evaluate_file
     from tests.test_validate import AS_OF
 
-    stored = _common.stored_table(pd.DataFrame({"actor": ["=cmd|' /C calc'!A0", "张三"], "ok": [True, False]}),
+    stored = _stored_tables.stored_table(pd.DataFrame({"actor": ["=cmd|' /C calc'!A0", "张三"], "ok": [True, False]}),
                                   ["actor", "ok"])
     assert stored.iloc[:, 0].tolist() == ["'=cmd|' /C calc'!A0", "张三"]
     result = evaluate_file(roster([person(1, name="@SUM(1,2)", employer="+1+1"), person(2, id_number="=1")]),

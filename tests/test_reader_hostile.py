@@ -407,16 +407,16 @@ def test_the_hand_over_folder_is_memory_only_when_it_has_room(monkeypatch):
 
 def test_a_fairs_workbook_is_read_in_the_reading_process_too():
     pytest.importorskip("streamlit")
-    from pages import _common
+    from pages import _dashboard_data
 
     rows = [["区县", "日期", "举办地", "企业"], ["柯桥区", "2018-05-01", "金川县", "甲公司"]]
-    fairs = _common.read_fairs(roster_xlsx(rows), "fairs.xlsx")
+    fairs = _dashboard_data.read_fairs(roster_xlsx(rows), "fairs.xlsx")
     assert fairs["district"].tolist() == ["柯桥区"] and fairs["date"].dt.year.tolist() == [2018]
     for data, name in ((corner_xlsx("A1"), "fairs.xlsx"), (PANIC_XLS["ole_header_only"](), "fairs.xls"),
                        (corner_xlsx(), "fairs.xlsx")):
-        with pytest.raises(_common.FairsReadError) as info:
-            _common.read_fairs(data, name)
+        with pytest.raises(_dashboard_data.FairsReadError) as info:
+            _dashboard_data.read_fairs(data, name)
         assert "\n" not in str(info.value) and "Traceback" not in str(info.value)
-    with pytest.raises(_common.FairsReadError) as info:    # a CSV wider than any table: refused before parsing
-        _common.read_fairs(b"a," * 1_000_000, "fairs.csv")
+    with pytest.raises(_dashboard_data.FairsReadError) as info:    # a CSV wider than any table: refused before parsing
+        _dashboard_data.read_fairs(b"a," * 1_000_000, "fairs.csv")
     assert str(info.value) == t("reader.line_too_long", kb="1,953", limit="1,024")

@@ -13,7 +13,7 @@ from core.i18n import t  # noqa: E402
 from core.person import OUTSIDE_SHAOXING  # noqa: E402
 from core.reference import provinces, skill_levels  # noqa: E402
 from core.rules import NO_CERTIFICATE  # noqa: E402
-from pages import _common as c  # noqa: E402
+from pages import _self_check_form as c  # noqa: E402
 
 
 def test_provinces_built_once_paired_first(monkeypatch):
