@@ -360,7 +360,6 @@ def test_a_panicking_xls_on_the_command_line(tmp_path, capsys):
 
 
 def test_server_upload_limit_is_the_one_the_pages_state():
-    pytest.importorskip("streamlit")
     from pages._common import MAX_UPLOAD_MB
 
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
@@ -370,7 +369,6 @@ def test_server_upload_limit_is_the_one_the_pages_state():
 
 
 def test_the_roster_page_says_file_cannot_be_read_once():
-    pytest.importorskip("streamlit")
     from pages import _common
 
     loaded = _common.process_roster(corner_xlsx("A1"), "名单.xlsx")
@@ -406,7 +404,6 @@ def test_the_hand_over_folder_is_memory_only_when_it_has_room(monkeypatch):
 
 
 def test_a_fairs_workbook_is_read_in_the_reading_process_too():
-    pytest.importorskip("streamlit")
     from pages import _dashboard_data
 
     rows = [["区县", "日期", "举办地", "企业"], ["柯桥区", "2018-05-01", "金川县", "甲公司"]]
