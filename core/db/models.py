@@ -259,3 +259,43 @@ helped_counties = Table(
     Index("uq_helped_counties_active_code", "code", unique=True,
           sqlite_where=text("removed_at IS NULL"), postgresql_where=text("removed_at IS NULL")),
 )
+
+# The district's year-round follow-up of each person (notice 四、三: 动态管理, 跟踪服务): one entry a
+# fact, never changed or deleted; a correction is a new entry naming the one it corrects
+# (``corrects_id``). ``kind`` is "status" (在岗 / 离职 / 返乡 / 失业登记 / 转移就业, ``value`` its code)
+# or "service" (政策咨询、失业登记、岗位推送、职业培训 …, ``value`` its code). The person is the
+# keyed hash of the normalised ID number, as in roster_rows and payments.
+followups = Table(
+    "followups", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("person_key", String(64), nullable=False, index=True),
+    Column("id_number_masked", String(32)),
+    Column("name", String(64)),
+    Column("district", String(16), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),
+    Column("value", String(32), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    Column("officer", String(64), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("corrects_id", Integer, ForeignKey("followups.id")),
+    Column("demo", Boolean, nullable=False, default=False),
+)
+
+# The 工作台帐 (notice 四、二): each cooperation activity of a district. A recruitment fair is a link
+# to its record in ``fairs`` (``fair_id``), never a copy. Corrected by a new entry, as follow-ups.
+activities = Table(
+    "activities", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(32), nullable=False),        # joint_meeting, fair, training, visit, publicity, other
+    Column("date", Date, nullable=False),
+    Column("district", String(16), nullable=False, index=True),
+    Column("place", String(255), nullable=False, default=""),
+    Column("people_reached", Integer),
+    Column("note", Text, nullable=False, default=""),
+    Column("fair_id", Integer, ForeignKey("fairs.id")),
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("corrects_id", Integer, ForeignKey("activities.id")),
+    Column("demo", Boolean, nullable=False, default=False),
+)
