@@ -3,14 +3,23 @@
 Builds the navigation with st.navigation from an explicit list of page files; which pages are
 listed depends on who is signed in (``st.session_state["user"]``), see pages/_common.py.
 """
+from pathlib import Path
+
 import streamlit as st
 
 from core import i18n
+from pages import _chrome
 from pages._common import (
-    accounts_enabled, app_pages, current_user, guarded, logout, plain, run_page, ui_text, user_role, visible_pages,
+    accounts_enabled, app_pages, current_user, guarded, lang, logout, plain, run_page, ui_text, user_role,
+    visible_pages,
 )
 
-st.set_page_config(page_title=ui_text("app.title"), page_icon=":material/handshake:")
+FAVICON = Path(__file__).resolve().parent / "assets" / "favicon.png"
+
+# the favicon is a file of the app, served by this server (a material icon or emoji would be
+# fetched from a font host abroad on every visit)
+st.set_page_config(page_title=ui_text("app.title"), page_icon=str(FAVICON))
+_chrome.install(lang())     # Streamlit's own English words in the page's language (pages/_chrome.py)
 
 
 @st.cache_resource(show_spinner=False)

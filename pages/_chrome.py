@@ -1,0 +1,121 @@
+"""Streamlit's own words in the language of the page.
+
+Streamlit writes some texts of its own in English: aria labels ("Help for …", "Choose date"),
+the uploader ("Drag and drop file here", "200MB per file"), the number field's range error, the
+table toolbar's tooltips, "Press Enter to apply". A Chinese user must see none of them.
+Configuration removes what it can (``.streamlit/config.toml``: ``client.toolbarMode =
+"minimal"`` hides the ⋮ menu); the rest is translated in the browser by a small script served
+with the page (``pages/_chrome.js``, no request leaves the server): it watches the page and
+replaces each text, tooltip and aria label that matches one of ``RULES`` by the catalog's text
+(namespace ``chrome``). tests/e2e/test_chrome_e2e.py collects every page's visible text and
+labels per role and fails on any English word left.
+"""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import streamlit as st
+
+from core import i18n
+
+SCRIPT = Path(__file__).with_name("_chrome.js")
+UPLOADER = '[data-testid="stFileUploader"]'
+DATE = '[data-testid="stDateInput"], [data-baseweb="calendar"], [role="dialog"]'
+
+# (catalog key chrome.<key>, Streamlit's English as a regular expression over the whole text,
+#  CSS selector the text must be inside, or "" for anywhere). Groups become {0}, {1}… in the
+# catalog's text. Streamlit 1.67's strings; an upgrade that changes one shows it in the e2e test.
+RULES: tuple[tuple[str, str, str], ...] = (
+    ("skip_to_main", r"Skip to main content", ""),
+    ("press_enter", r"Press Enter to apply", ""),
+    ("press_enter_form", r"Press Enter to submit form", ""),
+    ("press_ctrl_enter", r"Press (?:⌘|Ctrl)\+Enter to (?:apply|submit form)", ""),
+    ("help_for", r"Help for (.+)", ""),
+    ("help", r"Help", ""),
+    ("link_heading", r"Link to heading", ""),
+    ("collapse_sidebar", r"Collapse sidebar", ""),
+    ("expand_sidebar", r"Expand sidebar", ""),
+    ("sidebar", r"Sidebar", ""),
+    ("app_pages", r"App pages", ""),
+    ("main_menu", r"Main menu", ""),
+    ("view_more", r"View (\d+) more", ""),
+    ("view_less", r"View less", ""),
+    ("choose_option", r"Choose an option", ""),
+    ("choose_options", r"Choose options", ""),
+    ("no_results", r"No results", ""),
+    ("open", r"Open", ""),
+    ("close", r"Close", ""),
+    ("clear_value", r"Clear value", ""),
+    ("clear_all", r"Clear all", ""),
+    ("increment", r"Increment", ""),
+    ("decrement", r"Decrement", ""),
+    ("number_range", r"(?:Error: )?Number is outside the allowed range\. "
+                     r"Please enter a value between (\S+) and (\S+)\.", ""),
+    ("number_min", r"(?:Error: )?Number is outside the allowed range\. "
+                   r"Please enter a value (?:greater than or equal to|of at least) (\S+)\.", ""),
+    ("number_max", r"(?:Error: )?Number is outside the allowed range\. "
+                   r"Please enter a value (?:less than or equal to|of at most) (\S+)\.", ""),
+    ("choose_date", r"Choose date", ""),
+    ("choose_date_month", r"Choose date, (.+)", ""),
+    ("date_keys", r"Use arrow keys to navigate dates\. Enter to select\. Escape to close\.", ""),
+    ("previous_month", r"Previous month", ""),
+    ("next_month", r"Next month", ""),
+    ("date_year", r"year, (.+)", DATE),
+    ("date_month", r"month, (.+)", DATE),
+    ("date_day", r"day, (.+)", DATE),
+    ("date_yyyy", r"yyyy", DATE),
+    ("date_mm", r"mm", DATE),
+    ("date_dd", r"dd", DATE),
+    ("date_empty", r"Empty", DATE),
+    ("drag_drop_file", r"Drag and drop file here", UPLOADER),
+    ("drag_drop_files", r"Drag and drop files here", UPLOADER),
+    ("limit", r"Limit (\S+) per file(?: • (.+))?", UPLOADER),
+    ("per_file", r"(\S+) per file", UPLOADER),
+    ("types", r"• (.+)", UPLOADER),
+    ("browse", r"Browse files", UPLOADER),
+    ("upload", r"Upload", UPLOADER),
+    ("remove_file", r"Remove file|Delete", UPLOADER),
+    ("file_upload", r"file upload", UPLOADER),
+    ("add_files", r"Add files", UPLOADER),
+    ("cancel_upload", r"Cancel upload of (.+)", ""),
+    ("remove_named", r"Remove (.+)", ""),
+    ("show_password", r"Show password", ""),
+    ("hide_password", r"Hide password", ""),
+    ("icon", r"[a-z_]+ icon", ""),
+    ("loading", r"Loading", ""),
+    ("search", r"Search", ""),
+    ("download_csv", r"Download as CSV", ""),
+    ("fullscreen", r"Fullscreen", ""),
+    ("close_fullscreen", r"Close fullscreen|Exit fullscreen", ""),
+    ("show_hide_columns", r"Show/hide columns", ""),
+    ("show_data", r"Show data", ""),
+    ("sort_ascending", r"Sort ascending", ""),
+    ("sort_descending", r"Sort descending", ""),
+    ("copy", r"Copy to clipboard", ""),
+    ("running", r"Running\.\.\.", ""),
+    ("stop", r"Stop", ""),
+    ("connecting", r"Connecting", ""),
+    ("please_wait", r"Please wait\.\.\.", ""),
+)
+
+
+@lru_cache(maxsize=8)
+def rules(lang: str) -> tuple[tuple[str, str, str], ...]:
+    """The rules with the catalog's text of ``lang``: (pattern, replacement, scope)."""
+    return tuple((pattern, i18n.t(f"chrome.{key}", lang), scope) for key, pattern, scope in RULES)
+
+
+@lru_cache(maxsize=8)
+def script(lang: str) -> str:
+    return SCRIPT.read_text(encoding="utf-8").replace("__RULES__", json.dumps(rules(lang), ensure_ascii=False))
+
+
+def install(lang: str) -> None:
+    """The translating script of ``lang`` in an invisible container of this run (st.html runs it
+    in the page itself, not in a frame; the script keeps one watcher per tab and takes the rules
+    of the latest run)."""
+    st.html("<style>.st-key-sx_chrome{display:none}</style>")
+    with st.container(key="sx_chrome"):
+        st.html(f"<script>{script(lang)}</script>", unsafe_allow_javascript=True)
