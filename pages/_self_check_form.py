@@ -3,12 +3,14 @@ language; the answers as a core.person.Person; and what each result card shows, 
 engine's item results."""
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import date
 from functools import lru_cache
 
 from core import i18n
 from core.person import OUTSIDE_SHAOXING
-from core.reference import districts, provinces, skill_levels
+from core.reference import districts, policies, provinces, skill_levels
 from core.rules import LEVELS, NO_CERTIFICATE
 from pages._common import lang, money, ui_text
 
@@ -117,3 +119,55 @@ def _int_or_none(value) -> int | None:
 
 def format_day(day: date) -> str:
     return ui_text("self_check.date_format", y=day.year, m=day.month, d=day.day)
+
+
+EARLIEST = date(1980, 1, 1)
+
+
+def date_range(today: date) -> tuple[date, date]:
+    """(earliest, latest) day the form's date questions accept. Streamlit's calendar has no "open
+    on" setting: an empty date field opens on today moved into this range, so the range ends
+    with the last policy's period (2020-12-31), near the 2018 notice, not on today. A later
+    first day in Shaoxing is outside every policy (the question's help says so)."""
+    return EARLIEST, min(today, policies()[-1].end)
+
+
+MOST_MONTHS = 600      # 50 years: a larger count of months is a typing slip
+MOST_AMOUNT = 1_000_000
+_CLAUSE = re.compile(r"^(.+?)\((.+)\)$")
+
+
+def clause_words(clause: str) -> str:
+    """A clause as the notice numbers it: 三(一) -> 三（一） (never "第…条")."""
+    found = _CLAUSE.match(clause)
+    return i18n.t("common.paren", lang(), text=found[1], inner=found[2]) if found else clause
+
+
+def _typed_number(text: str | None, units_key: str) -> str:
+    """What was typed, in half-width characters, without spaces, thousands commas or a unit word."""
+    value = unicodedata.normalize("NFKC", text or "").strip().replace(",", "").replace(" ", "")
+    for unit in sorted(ui_text(units_key).split("|"), key=len, reverse=True):
+        if unit and value.endswith(unit):
+            return value[: -len(unit)]
+    return value
+
+
+def parse_months(text: str | None) -> tuple[int | None, str | None]:
+    """A count of months typed as text: (months, None); (None, None) when left empty; (None,
+    message key) when it cannot be right (not a whole number, negative, over MOST_MONTHS)."""
+    value = _typed_number(text, "self_check.units_months")
+    if not value:
+        return None, None
+    if not re.fullmatch(r"[0-9]+", value) or int(value) > MOST_MONTHS:
+        return None, "self_check.bad_months"
+    return int(value), None
+
+
+def parse_amount(text: str | None) -> tuple[float | None, str | None]:
+    """An amount in yuan typed as text (at most two decimals), like ``parse_months``."""
+    value = _typed_number(text, "self_check.units_money")
+    if not value:
+        return None, None
+    if not re.fullmatch(r"\d+(?:\.\d{1,2})?", value) or float(value) > MOST_AMOUNT:
+        return None, "self_check.bad_amount"
+    return float(value), None

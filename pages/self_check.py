@@ -8,18 +8,18 @@ from core.i18n import DEFAULT_LANG, join_list
 from core.person import estimate
 from pages._common import STATUS_COLORS, as_of, lang, money, plain, ui_text
 from pages._self_check_form import (
-    JUNIOR, NO_CERTIFICATE, card_amount, card_reasons, certificate_options, district_options, format_day,
-    person_from_answers, province_options,
+    JUNIOR, MOST_MONTHS, NO_CERTIFICATE, card_amount, card_reasons, certificate_options, date_range, district_options,
+    clause_words, format_day, parse_amount, parse_months, person_from_answers, province_options,
 )
 
 YES_NO = ("yes", "no", "unknown")
 
 st.set_page_config(layout="centered")
 st.title(ui_text("self_check.title"))
-st.write(ui_text("self_check.intro"))
 _deadline = reference.policies()[-1]["claim_deadline"]     # the last claim deadline in force
-if (as_of() or dt.date.today()) > _deadline:     # said before the questions, not after four steps
+if (as_of() or dt.date.today()) > _deadline:     # the first thing said, before the questions
     st.warning(ui_text("self_check.closed_before", date=format_day(_deadline)), icon=":material/event_busy:")
+st.write(ui_text("self_check.intro"))
 
 
 # Answers whose choices are shown in words of the page's language (yes/no, district, certificate):
@@ -52,13 +52,28 @@ def yes_no(name: str, label: str, help: str | None = None) -> str:
     return answered(name, value)
 
 
+def number(name: str, label_key: str, help_key: str, parse) -> int | float | None:
+    """A number typed as text (Streamlit's number field speaks English and drops a value outside
+    its range without a word): read by ``parse``; a value that cannot be right is said in one
+    sentence under the field and left out of the result, which says so again."""
+    label = ui_text(label_key)
+    text = st.text_input(label, key=name, placeholder=unknown, help=ui_text(help_key))
+    value, problem = parse(text)
+    if problem:
+        problems.append(ui_text(problem, label=label, value=plain(text.strip()), most=MOST_MONTHS))
+        st.error(problems[-1], icon=":material/error:")
+    return value
+
+
 def step(n: int, title_key: str):
     st.subheader(ui_text("self_check.step", n=n, title=ui_text(title_key)), divider="gray", anchor=False)
 
 
 unknown = ui_text("self_check.placeholder_unknown")
 today = as_of() or dt.date.today()     # no date a worker gives can lie after it
+earliest, latest = date_range(today)   # the calendar opens on the last month of the policy period
 answers: dict = {}
+problems: list[str] = []               # answers that cannot be right, said under their field
 
 step(1, "self_check.step1")
 answers["registered_poor"] = yes_no("sc_poor", ui_text("self_check.q_poor"), ui_text("self_check.q_poor_help"))
@@ -70,7 +85,9 @@ answers["home_county"] = st.text_input(ui_text("self_check.q_county"), key="sc_c
 step(2, "self_check.step2")
 answers["first_employment_date"] = st.date_input(
     ui_text("self_check.q_first_date"), value=None, key="sc_first_date", format="YYYY-MM-DD",
-    min_value=dt.date(1980, 1, 1), max_value=today, help=ui_text("self_check.q_first_date_help"))
+    min_value=earliest, max_value=latest,
+    help=ui_text("self_check.q_first_date_help", start=format_day(reference.policies()[0].start),
+                 end=format_day(latest)))
 district_labels = district_options()
 answers["work_district"] = answered("sc_district", st.selectbox(
     ui_text("self_check.q_district"), list(district_labels), index=None, format_func=district_labels.get,
@@ -78,12 +95,10 @@ answers["work_district"] = answered("sc_district", st.selectbox(
 answers["has_employer"] = yes_no("sc_has_employer", ui_text("self_check.q_has_employer"))
 if answers["has_employer"] == "yes":
     answers["employer"] = st.text_input(ui_text("self_check.q_employer"), key="sc_employer")
-answers["social_insurance_months"] = st.number_input(
-    ui_text("self_check.q_si_months"), min_value=0, max_value=600, value=None, step=1,
-    placeholder=unknown, key="sc_si", help=ui_text("self_check.q_si_months_help"))
-answers["continuous_months"] = st.number_input(
-    ui_text("self_check.q_continuous"), min_value=0, max_value=600, value=None, step=1,
-    placeholder=unknown, key="sc_continuous", help=ui_text("self_check.q_continuous_help"))
+answers["social_insurance_months"] = number("sc_si", "self_check.q_si_months", "self_check.q_si_months_help",
+                                            parse_months)
+answers["continuous_months"] = number("sc_continuous", "self_check.q_continuous", "self_check.q_continuous_help",
+                                      parse_months)
 answers["organized"] = yes_no("sc_organized", ui_text("self_check.q_organized"))
 if answers["organized"] == "yes":
     answers["organizer"] = st.text_input(ui_text("self_check.q_organizer"), key="sc_organizer")
@@ -95,17 +110,14 @@ answers["certificate_level"] = answered("sc_cert", st.selectbox(
     key=carried("sc_cert")))
 if answers["certificate_level"] not in (None, NO_CERTIFICATE):
     answers["certificate_date"] = st.date_input(ui_text("self_check.q_cert_date"), value=None,
-                                                key="sc_cert_date", format="YYYY-MM-DD", max_value=today,
+                                                key="sc_cert_date", format="YYYY-MM-DD", min_value=earliest,
+                                                max_value=latest,
                                                 help=ui_text("self_check.q_cert_date_help"))
     if answers["certificate_level"] == JUNIOR:
-        answers["training_cost"] = st.number_input(
-            ui_text("self_check.q_cost"), min_value=0.0, value=None, step=100.0, placeholder=unknown,
-            key="sc_cost", help=ui_text("self_check.q_cost_help"))
+        answers["training_cost"] = number("sc_cost", "self_check.q_cost", "self_check.q_cost_help", parse_amount)
 
 step(4, "self_check.step4")
-answers["self_rented_months"] = st.number_input(
-    ui_text("self_check.q_rent"), min_value=0, max_value=600, value=None, step=1, placeholder=unknown,
-    key="sc_rent", help=ui_text("self_check.q_rent_help"))
+answers["self_rented_months"] = number("sc_rent", "self_check.q_rent", "self_check.q_rent_help", parse_months)
 
 if st.button(ui_text("self_check.submit"), type="primary", key="sc_submit", width="stretch"):
     st.session_state["sc_shown"] = True
@@ -143,6 +155,8 @@ def total_metric(result) -> None:
 if st.session_state.get("sc_shown"):
     result = estimate(person_from_answers(answers), as_of=as_of(), lang=lang())
     st.header(ui_text("self_check.result_title"), anchor="result")
+    for problem in problems:            # said again with the result: that answer was left out
+        st.error(problem, icon=":material/error:")
     for problem in result.input_problems:
         st.error(plain(problem), icon=":material/error:")
     deadline = format_day(result.claim_deadline)
@@ -158,7 +172,10 @@ if st.session_state.get("sc_shown"):
         st.markdown("\n".join(f"- {plain(reason)}" for reason in result.coverage_reasons))
         if result.coverage_missing:
             st.markdown(f"**{ui_text('self_check.missing')}** " + plain(join_list(result.coverage_missing, lang())))
+        if result.coverage_final:       # one explanation and where to go, not a card per item saying the same
+            st.markdown(ui_text("self_check.where_to_go"))
 
+if st.session_state.get("sc_shown") and not result.coverage_final:
     total_metric(result)
 
     for item in result.items:
@@ -173,7 +190,8 @@ if st.session_state.get("sc_shown"):
                 st.markdown(f"**{ui_text('self_check.missing')}** " + plain(join_list(item.missing, lang())))
             if item.next_step:
                 st.markdown(f"**{ui_text('self_check.next_step')}** {plain(item.next_step)}")
-            st.caption(f"{ui_text('self_check.clause', clause=item.clause)} · {ui_text('self_check.payee_' + item.payee)}")
+            st.caption(f"{ui_text('self_check.clause', clause=clause_words(item.clause))} · "
+                       f"{ui_text('self_check.payee_' + item.payee)}")
 
     if result.cannot_check:
         st.subheader(ui_text("self_check.cannot_check_title"))
