@@ -46,7 +46,8 @@ def _title(text: str, demo: bool, lang: str) -> alt.TitleParams:
 
 
 def _style(chart: alt.Chart) -> alt.Chart:
-    return chart.configure_axis(labelFont=FONT, titleFont=FONT, labelFontSize=12, titleFontSize=12) \
+    # aria=False: no generated English descriptions ("X-axis titled …", field names) on the marks
+    return chart.configure(aria=False).configure_axis(labelFont=FONT, titleFont=FONT, labelFontSize=12, titleFontSize=12) \
         .configure_legend(labelFont=FONT, titleFont=FONT, orient="bottom") \
         .configure_text(font=FONT) \
         .configure_view(strokeWidth=0)
