@@ -273,6 +273,7 @@ APP_PAGES = (
 OPTIONAL_PAGES = (
     PageSpec("pages/login.py", "nav.login", ":material/login:", None),
     PageSpec("pages/events.py", "nav.events", ":material/event:", ("admin", "city_officer"), admin=True),
+    PageSpec("pages/share.py", "nav.share", ":material/qr_code_2:", ROSTER_ROLES),
     PageSpec("pages/admin.py", "nav.admin", ":material/admin_panel_settings:", ("admin",), admin=True),
     PageSpec("pages/admin_users.py", "nav.admin_users", ":material/group:", ("admin",), admin=True),
     PageSpec("pages/admin_targets.py", "nav.admin_targets", ":material/flag:", ("admin",), admin=True),
