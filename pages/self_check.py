@@ -160,7 +160,9 @@ if st.session_state.get("sc_shown"):
     for problem in result.input_problems:
         st.error(plain(problem), icon=":material/error:")
     deadline = format_day(result.claim_deadline)
-    if result.claim_closed:
+    if result.coverage_final:
+        pass                            # not covered: the one explanation below says all there is
+    elif result.claim_closed:
         st.warning(ui_text("self_check.deadline_closed", date=deadline), icon=":material/event_busy:")
     else:
         st.info(ui_text("self_check.deadline_open", date=deadline), icon=":material/event:")
@@ -172,7 +174,7 @@ if st.session_state.get("sc_shown"):
         st.markdown("\n".join(f"- {plain(reason)}" for reason in result.coverage_reasons))
         if result.coverage_missing:
             st.markdown(f"**{ui_text('self_check.missing')}** " + plain(join_list(result.coverage_missing, lang())))
-        if result.coverage_final:       # one explanation and where to go, not a card per item saying the same
+        if result.covered == "not_eligible":     # where to go; and no card per item saying the same
             st.markdown(ui_text("self_check.where_to_go"))
 
 if st.session_state.get("sc_shown") and not result.coverage_final:

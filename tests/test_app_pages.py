@@ -270,6 +270,9 @@ def test_self_check_not_covered_is_final_and_asks_nothing_more(answers):
     assert ui("self_check.missing") not in body
     assert ui("self_check.coverage_badge.not_eligible") in body
     assert ui("self_check.covered.not_eligible") in body and "人力社保部门" in body
+    assert ui("self_check.deadline_closed", date=_self_check_form.format_day(reference.policy()["claim_deadline"])) \
+        not in body and ui("self_check.deadline_open", date=_self_check_form.format_day(
+            reference.policy()["claim_deadline"])) not in body       # the deadline does not matter to them
     assert ui("self_check.where_to_go") in body and "12333" in body    # where to go, once
     assert body.count("12333") == 1
     assert cards(at) == {} and not at.metric     # not six cards saying the same "不符合"
