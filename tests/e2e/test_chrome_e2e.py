@@ -193,7 +193,7 @@ def test_no_english_and_nothing_from_outside_for_every_role(app, browser, tmp_pa
 
     for role, district in ROLES.items():
         name = f"e2e_{role}"
-        names = (name,)
+        names = (name, app + "/", "PUBLIC_URL")    # the app's own: an account, its address, a variable's name
         context, page, out = new_page()
         log_in(page, app, (name, PASSWORD))
         user = SimpleNamespace(name=name, role=role, district=district)
