@@ -5,9 +5,11 @@ the uploader ("Drag and drop file here", "200MB per file"), the number field's r
 table toolbar's tooltips, "Press Enter to apply". A Chinese user must see none of them.
 Configuration removes what it can (``.streamlit/config.toml``: ``client.toolbarMode =
 "minimal"`` hides the ⋮ menu); the rest is translated in the browser by a small script served
-with the page (``pages/_chrome.js``, no request leaves the server): it watches the page and
+with the page (``static/chrome.js``, no request leaves the server): it watches the page and
 replaces each text, tooltip and aria label that matches one of ``RULES`` by the catalog's text
-(namespace ``chrome``). tests/e2e/test_chrome_e2e.py collects every page's visible text and
+(namespace ``chrome``). The script is a file the app serves itself (``static/chrome.js``,
+``server.enableStaticServing``): the nginx Content-Security-Policy allows scripts from 'self'
+only, not inline ones; the rules travel beside it as JSON, which is data, not a script. tests/e2e/test_chrome_e2e.py collects every page's visible text and
 labels per role and fails on any English word left.
 """
 from __future__ import annotations
@@ -20,7 +22,8 @@ import streamlit as st
 
 from core import i18n
 
-SCRIPT = Path(__file__).with_name("_chrome.js")
+SCRIPT = Path(__file__).resolve().parent.parent / "static" / "chrome.js"
+SCRIPT_URL = "app/static/chrome.js"     # relative: also right under a base path behind a proxy
 UPLOADER = '[data-testid="stFileUploader"]'
 DATE = '[data-testid="stDateInput"], [data-baseweb="calendar"], [role="dialog"]'
 
@@ -122,14 +125,18 @@ def rules(lang: str) -> tuple[tuple[str, str, str], ...]:
 
 
 @lru_cache(maxsize=8)
-def script(lang: str) -> str:
-    return SCRIPT.read_text(encoding="utf-8").replace("__RULES__", json.dumps(rules(lang), ensure_ascii=False))
+def html(lang: str) -> str:
+    """The rules of ``lang`` as JSON (``</`` escaped, so no text can end the element) and the
+    script that applies them."""
+    data = json.dumps(rules(lang), ensure_ascii=False).replace("</", "<\\/")
+    version = int(SCRIPT.stat().st_mtime)       # a changed script is fetched again, not cached
+    return (f'<script type="application/json" id="sx-chrome-rules">{data}</script>'
+            f'<script src="{SCRIPT_URL}?v={version}"></script>')
 
 
 def install(lang: str) -> None:
-    """The translating script of ``lang`` in an invisible container of this run (st.html runs it
-    in the page itself, not in a frame; the script keeps one watcher per tab and takes the rules
-    of the latest run)."""
+    """The translating script with the rules of ``lang`` in an invisible container of this run
+    (st.html puts it in the page itself, not in a frame)."""
     st.html("<style>.st-key-sx_chrome{display:none}</style>")
     with st.container(key="sx_chrome"):
-        st.html(f"<script>{script(lang)}</script>", unsafe_allow_javascript=True)
+        st.html(html(lang), unsafe_allow_javascript=True)

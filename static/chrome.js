@@ -1,8 +1,14 @@
 // Streamlit's own words (aria labels, tooltips, placeholders, the uploader's and the date
-// picker's texts) in the page's language. Installed once per browser tab by pages/_chrome.py;
-// each run hands it the rules of the language in use. A rule is [regular expression over the
-// whole text, replacement with {0}.. for the groups, CSS selector the node must be inside or ""].
-(function (rules) {
+// picker's texts) in the page's language. Served by the app itself (server.enableStaticServing,
+// so the nginx Content-Security-Policy's script-src 'self' allows it) and loaded by
+// pages/_chrome.py, which puts the rules of the language in use beside it as JSON
+// (#sx-chrome-rules). A rule is [regular expression over the whole text, replacement with
+// {0}.. for the groups, CSS selector the node must be inside or ""]. One watcher per tab; each
+// load takes the latest rules.
+(function () {
+  const holder = document.getElementById("sx-chrome-rules");
+  if (!holder) return;
+  const rules = JSON.parse(holder.textContent);
   const state = window.__sxChrome || (window.__sxChrome = { rules: [], observer: null });
   state.rules = rules.map(([src, out, scope]) => [new RegExp("^(?:" + src + ")$"), out, scope]);
   const ATTRS = ["aria-label", "title", "placeholder", "aria-valuetext", "aria-roledescription"];
@@ -53,4 +59,4 @@
     });
   }
   fixTree(document.documentElement);
-})(__RULES__);
+})();
