@@ -26,6 +26,9 @@ SCRIPT = Path(__file__).resolve().parent.parent / "static" / "chrome.js"
 SCRIPT_URL = "app/static/chrome.js"     # relative: also right under a base path behind a proxy
 UPLOADER = '[data-testid="stFileUploader"]'
 DATE = '[data-testid="stDateInput"], [data-baseweb="calendar"], [role="dialog"]'
+# the widgets whose errors say "**Error**: …" (the message itself may sit in a tooltip)
+WIDGETS = ('[data-testid="stDateInput"], [data-testid="stNumberInput"], [data-testid="stDateTimeInput"], '
+           '[data-testid^="stTooltip"]')
 
 # (catalog key chrome.<key>, Streamlit's English as a regular expression over the whole text,
 #  CSS selector the text must be inside, or "" for anywhere). Groups become {0}, {1}… in the
@@ -60,6 +63,11 @@ RULES: tuple[tuple[str, str, str], ...] = (
                    r"Please enter a value (?:greater than or equal to|of at least) (\S+)\.", ""),
     ("number_max", r"(?:Error: )?Number is outside the allowed range\. "
                    r"Please enter a value (?:less than or equal to|of at most) (\S+)\.", ""),
+    ("error_word", r"Error:?", WIDGETS),
+    ("date_after_max", r"(?:Error)?:? ?Date set outside allowed range\. Please select a date on or before (\S+)\.", ""),
+    ("date_before_min", r"(?:Error)?:? ?Date set outside allowed range\. Please select a date on or after (\S+)\.", ""),
+    ("date_between", r"(?:Error)?:? ?Date set outside allowed range\. Please select a date between (\S+) and (\S+)\.", ""),
+    ("clear_date", r"Clear dates?", ""),
     ("choose_date", r"Choose date", ""),
     ("choose_date_month", r"Choose date, (.+)", ""),
     ("date_keys", r"Use arrow keys to navigate dates\. Enter to select\. Escape to close\.", ""),

@@ -35,6 +35,9 @@ EXAMPLES = {
     "chart_title": "Title text '2025年目标完成情况'", "chart_subtitle": "Subtitle text '示例数据'",
     "fullscreen_of": "Fullscreen: 扫码打开政策自测", "close_fullscreen_of": "Close fullscreen: 扫码打开政策自测",
     "press_ctrl_enter": "Press ⌘+Enter to apply", "remove_file": "Delete",
+    "date_after_max": ": Date set outside allowed range. Please select a date on or before 2020-12-31.",
+    "date_before_min": ": Date set outside allowed range. Please select a date on or after 1980-01-01.",
+    "date_between": ": Date set outside allowed range. Please select a date between 1980-01-01 and 2020-12-31.",
 }
 
 

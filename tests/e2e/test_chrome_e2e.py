@@ -119,6 +119,15 @@ def _self_check_states(page, problems: dict) -> None:
     settle(page)
     page.get_by_text(t("ui.self_check.bad_months", label=label, value="700", most=600)).first.wait_for()
     problems["self_check: 700 months"] = english(page)
+    segment = page.locator('[data-testid="stDateInput"] [role="spinbutton"]').first
+    segment.click()
+    page.keyboard.type("20310115")       # after the policy period: refused, in Chinese
+    page.keyboard.press("Tab")
+    settle(page)
+    page.get_by_text(t("chrome.date_after_max", "zh").format("2020-12-31")).first.wait_for()
+    problems["self_check: date out of range"] = english(page)
+    page.locator('[data-testid="stDateInput"]').first.get_by_role("button", name=t("chrome.clear_date")).click()
+    settle(page)
     page.locator('[data-testid="stDateInputCalendarButton"]').first.click()
     page.locator('[role="dialog"]').first.wait_for()
     page.wait_for_timeout(300)
