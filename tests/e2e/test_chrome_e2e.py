@@ -196,6 +196,9 @@ def test_no_english_and_nothing_from_outside_for_every_role(app, browser, tmp_pa
     settle(page)
     page.get_by_label(t("db.login.username")).wait_for()
     problems["login"] = english(page)
+    page.get_by_label(t("db.login.username")).fill("x")        # a form's "Press Enter to submit form"
+    page.wait_for_timeout(300)
+    problems["login: typing"] = english(page)
     outside += out.seen
     requests += out.count
     context.close()
