@@ -189,7 +189,7 @@ class PersonRecord:
 
 def timeline_query(district: str | None):
     later = followups.alias("later")
-    q = (select(followups.c.id, followups.c.date, followups.c.kind, followups.c.value, followups.c.note,
+    q = (select(followups.c.id, followups.c.person_key, followups.c.date, followups.c.kind, followups.c.value, followups.c.note,
                 followups.c.officer, followups.c.created_at, followups.c.corrects_id, followups.c.district,
                 later.c.id.label("corrected_by"))
          .outerjoin(later, later.c.corrects_id == followups.c.id))
