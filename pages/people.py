@@ -30,14 +30,24 @@ def _table(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """Columns under their headers, text that cannot run in the table's CSV download."""
     out = frame[columns].copy()
     out.columns = [_t(f"col.{c}") for c in columns]
-    return neutralise(out.reset_index(drop=True))
+    return _shown(out)
+
+
+def _shown(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table for the screen: a missing value blank (not "None"), text that cannot run."""
+    out = frame.reset_index(drop=True)
+    for col in out.columns:
+        if out[col].isna().any():
+            out[col] = out[col].astype(object).where(out[col].notna(), "")
+    return neutralise(out)
 
 
 def _choose(options: pd.DataFrame, key: str) -> None:
     """A person of ``options`` to show below (name and masked number)."""
     labels = {k: f"{n or ''} {m or ''}".strip() for k, n, m in
               zip(options["person_key"], options["name"], options["id_number_masked"])}
-    picked = st.selectbox(_t("page.choose"), list(labels), index=None, format_func=labels.get, key=key)
+    picked = st.selectbox(_t("page.choose"), list(labels), index=None, format_func=labels.get, key=key,
+                          placeholder=_t("page.choose_placeholder"))
     if picked is not None:
         st.session_state[SELECTED] = picked
 
@@ -49,6 +59,59 @@ def _refused(exc: AccountError) -> None:
 def _value_label(kind: str, value: str) -> str:
     return _t("page.void_value") if kind == people.VOID else _t(f"{kind}.{value}")
 
+
+CHOICES = [f"{k}:{v}" for k in people.KINDS for v in people.followup_codes()[k]]
+KEEP, CANCEL = "", f"{people.VOID}:{people.VOID}"
+
+
+def _choice_label(choice: str) -> str:
+    """就业状态：在岗, 服务：岗位推送; the correction's 不变 and 作废."""
+    if choice == KEEP:
+        return _t("page.keep")
+    kind, value = choice.split(":")
+    if kind == people.VOID:
+        return _t("page.void_value")
+    return ui_text("common.pair", label=_t(f"kind.{kind}"), value=_t(f"{kind}.{value}"))
+
+
+def _entry_forms(key: str, tl: pd.DataFrame) -> None:
+    """A new entry, and a correction of an entry in force (forms that empty once saved)."""
+    with st.expander(_t("page.add_title"), expanded=tl.empty, icon=":material/add:"):
+        with st.form("entry_form", clear_on_submit=True, border=False):
+            choice = st.selectbox(_t("page.entry_value"), CHOICES, format_func=_choice_label, key="entry_choice")
+            day = st.date_input(_t("page.entry_date"), value=dt.date.today(), min_value=people.EARLIEST,
+                                max_value=dt.date.today(), format="YYYY-MM-DD", key="entry_date")
+            note = st.text_area(_t("page.entry_note"), key="entry_note", max_chars=people.MAX_NOTE)
+            if st.form_submit_button(_t("page.save"), key="entry_save", type="primary"):
+                kind, value = choice.split(":")
+                try:
+                    fid = people.add_followup(user, key, kind, value, day, note, ip=client_ip())
+                except AccountError as exc:
+                    _refused(exc)
+                else:
+                    done(_t("page.saved", id=fid))
+    live = tl[tl["in_force"]] if len(tl) else tl
+    if live.empty:
+        return
+    with st.expander(_t("page.correct_title"), icon=":material/edit_note:"):
+        with st.form("fix_form", clear_on_submit=True, border=False):
+            labels = {int(i): f"#{i} {d} {_value_label(k, v)}"
+                      for i, d, k, v in zip(live["id"], live["date"], live["kind"], live["value"])}
+            which = st.selectbox(_t("page.correct_which"), list(labels), format_func=labels.get, key="fix_which")
+            choice = st.selectbox(_t("page.correct_kind"), [KEEP, *CHOICES, CANCEL], format_func=_choice_label,
+                                  key="fix_choice")
+            day = st.date_input(_t("page.correct_date"), value=None, min_value=people.EARLIEST,
+                                max_value=dt.date.today(), format="YYYY-MM-DD", key="fix_date")
+            note = st.text_area(_t("page.correct_note"), key="fix_note", max_chars=people.MAX_NOTE)
+            if st.form_submit_button(_t("page.save"), key="fix_save"):
+                kind, value = choice.split(":") if choice else (None, None)
+                try:
+                    fid = people.correct_followup(user, which, note, kind=kind, value=value, date=day,
+                                                  ip=client_ip())
+                except AccountError as exc:
+                    _refused(exc)
+                else:
+                    done(_t("page.corrected", id=fid))
 
 st.title(_t("page.title"))
 st.caption(_t("page.intro"))
@@ -90,7 +153,7 @@ with list_tab:
     listed = people_list.people_list(user, district, status or None, int(quiet), unpaid)
     st.caption(_t("page.listed", n=len(listed)))
     if len(listed):
-        st.dataframe(neutralise(people_list.display(listed, lang())), hide_index=True, width="stretch",
+        st.dataframe(_shown(people_list.display(listed, lang())), hide_index=True, width="stretch",
                      key="people_listed")
         st.download_button(_t("page.export"), lambda: people_list.people_xlsx(listed, district, lang()),
                            file_name=f"people-{district or 'city'}-{dt.date.today().isoformat()}.xlsx", mime=XLSX,
@@ -140,42 +203,4 @@ if key:
         if not writer:
             st.info(_t("page.read_only"))
         else:
-            with st.expander(_t("page.add_title"), expanded=tl.empty, icon=":material/add:"):
-                kind = st.radio(_t("page.entry_kind"), people.KINDS, horizontal=True, key="entry_kind",
-                                format_func=lambda k: _t(f"kind.{k}"))
-                value = st.selectbox(_t("page.entry_value"), people.followup_codes()[kind], key="entry_value",
-                                     format_func=lambda v: _t(f"{kind}.{v}"))
-                day = st.date_input(_t("page.entry_date"), value=dt.date.today(), min_value=people.EARLIEST,
-                                    max_value=dt.date.today(), format="YYYY-MM-DD", key="entry_date")
-                note = st.text_area(_t("page.entry_note"), key="entry_note", max_chars=people.MAX_NOTE)
-                if st.button(_t("page.save"), key="entry_save", type="primary"):
-                    try:
-                        fid = people.add_followup(user, key, kind, value, day, note, ip=client_ip())
-                    except AccountError as exc:
-                        _refused(exc)
-                    else:
-                        done(_t("page.saved", id=fid), ("entry_note",))
-            live = tl[tl["in_force"]] if len(tl) else tl
-            if len(live):
-                with st.expander(_t("page.correct_title"), icon=":material/edit_note:"):
-                    labels = {int(i): f"#{i} {d} {_value_label(k, v)}"
-                              for i, d, k, v in zip(live["id"], live["date"], live["kind"], live["value"])}
-                    which = st.selectbox(_t("page.correct_which"), list(labels), format_func=labels.get,
-                                         key="fix_which")
-                    fix_kind = st.radio(_t("page.correct_kind"), [*people.KINDS, people.VOID], horizontal=True,
-                                        key="fix_kind", format_func=lambda k: _t(f"kind.{k}"))
-                    fix_value = None if fix_kind == people.VOID else st.selectbox(
-                        _t("page.entry_value"), people.followup_codes()[fix_kind], key="fix_value",
-                        format_func=lambda v: _t(f"{fix_kind}.{v}"))
-                    fix_day = st.date_input(_t("page.entry_date"), value=live.set_index("id").loc[which, "date"],
-                                            min_value=people.EARLIEST, max_value=dt.date.today(), format="YYYY-MM-DD",
-                                            key=f"fix_date_{which}")
-                    fix_note = st.text_area(_t("page.correct_note"), key="fix_note", max_chars=people.MAX_NOTE)
-                    if st.button(_t("page.save"), key="fix_save"):
-                        try:
-                            fid = people.correct_followup(user, which, fix_note, kind=fix_kind, value=fix_value,
-                                                          date=fix_day, ip=client_ip())
-                        except AccountError as exc:
-                            _refused(exc)
-                        else:
-                            done(_t("page.corrected", id=fid), ("fix_note",))
+            _entry_forms(key, tl)

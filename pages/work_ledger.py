@@ -32,6 +32,15 @@ def _kind(code: str) -> str:
     return _t(f"activity.{code}")
 
 
+def _shown(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table for the screen: a missing value blank (not "None"), text that cannot run."""
+    out = frame.reset_index(drop=True)
+    for col in out.columns:
+        if out[col].isna().any():
+            out[col] = out[col].astype(object).where(out[col].notna(), "")
+    return neutralise(out)
+
+
 def _refused(exc: AccountError) -> None:
     st.error(plain(exc.text(lang())))
 
@@ -40,7 +49,8 @@ st.title(_t("ledger_page.title"))
 st.caption(_t("ledger_page.intro"))
 show_notice()
 
-kinds = st.multiselect(_t("ledger_page.kinds"), KINDS, format_func=_kind, key="ledger_kinds")
+kinds = st.multiselect(_t("ledger_page.kinds"), KINDS, format_func=_kind, key="ledger_kinds",
+                       placeholder=_t("ledger_page.all_kinds"))
 c1, c2, c3 = st.columns(3)
 if own:
     district = own
@@ -62,7 +72,7 @@ if ledger is not None:
         st.info(_t("ledger_page.none"))
     else:
         st.caption(_t("ledger_page.listed", n=len(ledger)))
-        st.dataframe(neutralise(activities.display(ledger, lang())), hide_index=True, width="stretch",
+        st.dataframe(_shown(activities.display(ledger, lang())), hide_index=True, width="stretch",
                      key="ledger_table")
         st.download_button(_t("ledger_page.export"), lambda: activities.ledger_xlsx(ledger, lang()),
                            file_name=f"work-ledger-{TODAY.isoformat()}.xlsx", mime=XLSX, key="ledger_export",
@@ -72,60 +82,69 @@ if not writer:
     st.info(_t("ledger_page.read_only"))
     st.stop()
 
+def _save(fn, *args, message: str, **kwargs) -> None:
+    try:
+        aid = fn(user, *args, ip=client_ip(), **kwargs)
+    except AccountError as exc:
+        _refused(exc)
+    else:
+        done(_t(message, id=aid))
+
+
+def _district_field(key: str) -> str:
+    return own if own else st.selectbox(_t("ledger_page.district"), NAMES, key=key)
+
+
 with st.expander(_t("ledger_page.add_title"), icon=":material/add:", expanded=ledger is not None and ledger.empty):
-    kind = st.selectbox(_t("ledger_page.kind"), KINDS, format_func=_kind, key="act_kind")
-    if own:
-        where = own
-    else:
-        where = st.selectbox(_t("ledger_page.district"), NAMES, key="act_district")
-    if kind == activities.FAIR:
-        fairs = events.fairs_frame().drop_duplicates("fair_id")
-        fairs = fairs[fairs["district"] == where]
-        if fairs.empty:
-            st.info(_t("ledger_page.no_fairs"))
-        labels = {int(r.fair_id): _t("ledger_page.fair_label", id=r.fair_id, date=pd.Timestamp(r.date).date(),
-                                     venue=r.venue) for r in fairs.itertuples()}
-        fair_id = st.selectbox(_t("ledger_page.fair"), list(labels), format_func=labels.get, key="act_fair")
-        day, place = None, ""
-    else:
-        fair_id = None
+    with st.form("act_form", clear_on_submit=True, border=False):
+        kind = st.selectbox(_t("ledger_page.kind"), [k for k in KINDS if k != activities.FAIR], format_func=_kind,
+                            key="act_kind")
+        where = _district_field("act_district")
         day = st.date_input(_t("ledger_page.date"), value=TODAY, min_value=EARLIEST, max_value=TODAY,
                             format="YYYY-MM-DD", key="act_date")
         place = st.text_input(_t("ledger_page.place"), key="act_place", max_chars=255)
-    reached = st.number_input(_t("ledger_page.people_reached"), min_value=0, value=None, step=1, key="act_people")
-    note = st.text_area(_t("ledger_page.note"), key="act_note", max_chars=MAX_NOTE)
-    if st.button(_t("ledger_page.save"), key="act_save", type="primary"):
-        try:
-            aid = activities.add_activity(user, kind, day, where, place, reached, note, fair_id=fair_id,
-                                          ip=client_ip())
-        except AccountError as exc:
-            _refused(exc)
-        else:
-            done(_t("ledger_page.saved", id=aid), ("act_place", "act_people", "act_note"))
+        reached = st.number_input(_t("ledger_page.people_reached"), min_value=0, value=None, step=1, key="act_people",
+                                  placeholder=_t("ledger_page.blank"))
+        note = st.text_area(_t("ledger_page.note"), key="act_note", max_chars=MAX_NOTE)
+        if st.form_submit_button(_t("ledger_page.save"), key="act_save", type="primary"):
+            _save(activities.add_activity, kind, day, where, place, reached, note, message="ledger_page.saved")
+
+recorded = events.fairs_frame().drop_duplicates("fair_id")
+if own:
+    recorded = recorded[recorded["district"] == own]
+linked = set(ledger["fair_id"][ledger["source"] == "ledger"].dropna().astype(int)) if ledger is not None else set()
+unlinked = recorded[~recorded["fair_id"].isin(linked)]
+with st.expander(_t("ledger_page.fair_title"), icon=":material/storefront:"):
+    if unlinked.empty:
+        st.info(_t("ledger_page.no_fairs"))
+    else:
+        with st.form("fair_form", clear_on_submit=True, border=False):
+            labels = {int(r.fair_id): _t("ledger_page.fair_label", id=r.fair_id, date=pd.Timestamp(r.date).date(),
+                                         venue=r.venue, district=r.district) for r in unlinked.itertuples()}
+            fair_id = st.selectbox(_t("ledger_page.fair"), list(labels), format_func=labels.get, key="act_fair")
+            reached = st.number_input(_t("ledger_page.people_reached"), min_value=0, value=None, step=1,
+                                      key="fair_people")
+            note = st.text_area(_t("ledger_page.note"), key="fair_note", max_chars=MAX_NOTE)
+            if st.form_submit_button(_t("ledger_page.save"), key="fair_save", type="primary"):
+                _save(activities.add_activity, activities.FAIR, people_reached=reached, note=note, fair_id=fair_id,
+                      message="ledger_page.saved")
 
 entries = ledger[ledger["id"].notna()] if ledger is not None else pd.DataFrame()
 if len(entries):
     with st.expander(_t("ledger_page.correct_title"), icon=":material/edit_note:"):
-        labels = {int(i): f"#{i} {d} {_kind(k)} {p}" for i, d, k, p in
-                  zip(entries["id"], entries["date"], entries["kind"], entries["place"])}
-        which = st.selectbox(_t("ledger_page.correct_which"), list(labels), format_func=labels.get, key="fix_act")
-        old = entries.set_index("id").loc[which]
-        void = st.toggle(_t("ledger_page.correct_void"), key="fix_act_void")
-        fix = {}
-        if not void and old["kind"] != activities.FAIR:
-            fix["date"] = st.date_input(_t("ledger_page.date"), value=old["date"], min_value=EARLIEST,
-                                        max_value=TODAY, format="YYYY-MM-DD", key=f"fix_act_date_{which}")
-            fix["place"] = st.text_input(_t("ledger_page.place"), value=old["place"], key=f"fix_act_place_{which}",
-                                         max_chars=255)
-        if not void:
-            was = None if pd.isna(old["people_reached"]) else int(old["people_reached"])
-            fix["people_reached"] = st.number_input(_t("ledger_page.people_reached"), min_value=0, value=was, step=1,
-                                                    key=f"fix_act_people_{which}")
-        fix_note = st.text_area(_t("ledger_page.correct_note"), key="fix_act_note", max_chars=MAX_NOTE)
-        if st.button(_t("ledger_page.save"), key="fix_act_save"):
-            try:
-                aid = activities.correct_activity(user, which, fix_note, void=void, ip=client_ip(), **fix)
-            except AccountError as exc:
-                _refused(exc)
-            else:
-                done(_t("ledger_page.corrected", id=aid), ("fix_act_note", "fix_act_void"))
+        with st.form("fix_act_form", clear_on_submit=True, border=False):
+            labels = {int(i): f"#{i} {d} {_kind(k)} {p}" for i, d, k, p in
+                      zip(entries["id"], entries["date"], entries["kind"], entries["place"])}
+            which = st.selectbox(_t("ledger_page.correct_which"), list(labels), format_func=labels.get, key="fix_act")
+            void = st.toggle(_t("ledger_page.correct_void"), key="fix_act_void")
+            day = st.date_input(_t("ledger_page.correct_date"), value=None, min_value=EARLIEST, max_value=TODAY,
+                                format="YYYY-MM-DD", key="fix_act_date")
+            place = st.text_input(_t("ledger_page.correct_place"), key="fix_act_place", max_chars=255)
+            reached = st.number_input(_t("ledger_page.correct_people"), min_value=0, value=None, step=1,
+                                      key="fix_act_people")
+            note = st.text_area(_t("ledger_page.correct_note"), key="fix_act_note", max_chars=MAX_NOTE)
+            if st.form_submit_button(_t("ledger_page.save"), key="fix_act_save"):
+                fix = {"date": day, "place": place.strip() or None}
+                if reached is not None:
+                    fix["people_reached"] = reached
+                _save(activities.correct_activity, which, note, void=void, message="ledger_page.corrected", **fix)

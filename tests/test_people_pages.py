@@ -51,8 +51,7 @@ def test_a_district_officer_finds_a_person_enters_and_corrects(sqlite_db):
     at.selectbox(key="people_pick_found").select(key).run()
     assert any("张三" in s.value for s in at.subheader)
     assert any(i.value == t("people.page.no_timeline") for i in at.info)
-    at.radio(key="entry_kind").set_value("service").run()
-    at.selectbox(key="entry_value").select("job_push")
+    at.selectbox(key="entry_choice").select("service:job_push")
     at.date_input(key="entry_date").set_value(dt.date(2021, 5, 1))
     at.text_area(key="entry_note").input("推送3个岗位")
     at.button(key="entry_save").click().run()
@@ -61,8 +60,9 @@ def test_a_district_officer_finds_a_person_enters_and_corrects(sqlite_db):
     assert any(s.value == t("people.page.saved", id=entry) for s in at.success)
     timeline = next(f for f in _frames(at) if t("people.col.note") in f.columns)
     assert list(timeline[t("people.col.value")]) == [t("people.service.job_push")]
+    assert list(timeline[t("people.col.corrects_id")]) == [""]          # blank, not "None"
     at.selectbox(key="fix_which").select(entry)
-    at.radio(key="fix_kind").set_value("void").run()
+    at.selectbox(key="fix_choice").select("void:void")
     at.text_area(key="fix_note").input("录重了")
     at.button(key="fix_save").click().run()
     assert not at.exception
@@ -124,21 +124,31 @@ def test_the_work_ledger_page(sqlite_db):
     assert not at.exception and at.title[0].value == t("people.ledger_page.title")
     table = _frames(at)[0]
     assert list(table[t("people.col.kind")]) == ["招聘会"] and list(table[t("people.col.source")]) == ["招聘会记录"]
-    at.selectbox(key="act_kind").select("visit").run()
+    at.selectbox(key="act_kind").select("visit")
     at.date_input(key="act_date").set_value(dt.date(2021, 6, 1))
     at.text_input(key="act_place").input("金川县")
     at.number_input(key="act_people").set_value(20)
     at.button(key="act_save").click().run()
     assert not at.exception and any(s.value.startswith("已保存为第") for s in at.success)
     assert list(_frames(at)[0][t("people.col.kind")]) == ["对口县走访", "招聘会"]
-    at.selectbox(key="act_kind").select("fair").run()
     at.selectbox(key="act_fair").select(fair)
-    at.number_input(key="act_people").set_value(150)
-    at.button(key="act_save").click().run()
+    at.number_input(key="fair_people").set_value(150)
+    at.button(key="fair_save").click().run()
     assert not at.exception
     table = _frames(at)[0]
     assert len(table) == 2 and list(table[t("people.col.people_reached")]) == [20, 150]
     assert list(table[t("people.col.source")]) == ["台帐录入", "台帐录入"]
+    visit = int(activities.activities_frame(ke, kinds=["visit"])["id"].iloc[0])
+    at.selectbox(key="fix_act").select(visit)
+    at.number_input(key="fix_act_people").set_value(25)
+    at.button(key="fix_act_save").click().run()                 # no note: refused, nothing stored
+    assert [e.value for e in at.error] == [t("people.correction_needs_note")]
+    at.selectbox(key="fix_act").select(visit)
+    at.number_input(key="fix_act_people").set_value(25)
+    at.text_area(key="fix_act_note").input("实到25人")
+    at.button(key="fix_act_save").click().run()
+    assert not at.exception and list(_frames(at)[0][t("people.col.people_reached")]) == [25, 150]
+    assert list(_frames(at)[0][t("people.col.place")]) == ["金川县", "金川县"]
     yue = user("district_officer", "yue", "越城区")
     at = page("work_ledger.py", yue).run()
     assert not at.exception and [i.value for i in at.info][0] == t("people.ledger_page.none")
