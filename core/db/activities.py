@@ -1,6 +1,6 @@
-"""The 工作台帐 (notice 四、二: 建立工作台帐): each cooperation activity of a district, with its date,
-place, people reached and a note: joint meetings, recruitment fairs, training classes, visits to
-paired counties, publicity, others (``data/reference/activity_kinds.csv``, texts
+"""The 工作台帐 (notice 四、三: 要建立工作台帐; publicity: 四、四): each cooperation activity of a
+district, with its date, place, people reached and a note: joint meetings, recruitment fairs,
+training classes, visits to paired counties, publicity, others (``data/reference/activity_kinds.csv``, texts
 ``people.activity.*``).
 
 - A recruitment fair is the record in ``fairs`` (the events page): an entry of kind ``fair``

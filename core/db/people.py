@@ -189,9 +189,9 @@ class PersonRecord:
 
 def timeline_query(district: str | None):
     later = followups.alias("later")
-    q = (select(followups.c.id, followups.c.person_key, followups.c.date, followups.c.kind, followups.c.value, followups.c.note,
-                followups.c.officer, followups.c.created_at, followups.c.corrects_id, followups.c.district,
-                later.c.id.label("corrected_by"))
+    q = (select(followups.c.id, followups.c.person_key, followups.c.date, followups.c.kind, followups.c.value,
+                followups.c.note, followups.c.officer, followups.c.created_at, followups.c.corrects_id,
+                followups.c.district, later.c.id.label("corrected_by"))
          .outerjoin(later, later.c.corrects_id == followups.c.id))
     return q if district is None else q.where(followups.c.district == district)
 
@@ -291,7 +291,7 @@ def add_followup(user: User, person_key: str, kind: str, value: str, date: dt.da
             date=date, note=note, officer=user.name, created_at=utcnow(), corrects_id=None, demo=demo)
             .returning(followups.c.id)).scalar_one()
         audit.record(conn, "followup_add", actor=user.name, target=f"followup#{fid}", ip=ip, district=where,
-                     person=masked, kind=kind, value=value, date=date.isoformat())
+                     id_number_masked=masked, kind=kind, value=value, date=date.isoformat())
     return fid
 
 
@@ -316,10 +316,11 @@ def correct_followup(user: User, entry_id: int, note: str, kind: str | None = No
                 fid = conn.execute(insert(followups).values(
                     person_key=old["person_key"], id_number_masked=old["id_number_masked"], name=old["name"],
                     district=old["district"], kind=kind, value=value, date=date, note=note, officer=user.name,
-                    created_at=utcnow(), corrects_id=old["id"], demo=old["demo"]).returning(followups.c.id)).scalar_one()
+                    created_at=utcnow(), corrects_id=old["id"], demo=old["demo"])
+                    .returning(followups.c.id)).scalar_one()
         except IntegrityError:            # another correction of the same entry came first
             raise AccountError("people.already_corrected", id=entry_id) from None
         audit.record(conn, "followup_correct", actor=user.name, target=f"followup#{fid}", ip=ip,
-                     district=old["district"], person=old["id_number_masked"], corrects=int(old["id"]), kind=kind,
-                     value=value, date=date.isoformat())
+                     district=old["district"], id_number_masked=old["id_number_masked"], corrects=int(old["id"]),
+                     kind=kind, value=value, date=date.isoformat())
     return fid

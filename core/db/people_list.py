@@ -156,7 +156,8 @@ def display(frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
         "person": frame["name"], "id_number_masked": frame["id_number_masked"], "district": frame["district"],
         "status": frame["status"].map(status), "status_date": frame["status_date"],
         "last_followup": frame["last_followup"], "days_since": frame["days_since"],
-        "unpaid_items": frame["unpaid_items"].map(lambda v: join_enum([t(f"rules.item_title.{i}", lang) for i in v], lang)),
+        "unpaid_items": frame["unpaid_items"].map(
+            lambda v: join_enum([t(f"rules.item_title.{i}", lang) for i in v], lang)),
         "unpaid_amount": frame["unpaid_amount"], "paid_amount": frame["paid_amount"], "rows": frame["rows"],
         "last_upload": pd.to_datetime(frame["last_upload"]).dt.floor("min"),
     })
