@@ -236,3 +236,13 @@ def test_the_list_as_a_workbook(db):
     assert li[3] == "离职" and li[4] == dt.datetime(2021, 1, 1)
     assert ws.cell(row=at + 1, column=5).number_format == "yyyy-mm-dd"          # a date cell, shown as a day
     assert len(rows) == 2 + 3 and not any("5132261990" in str(c) for r in rows for c in r)
+
+
+def test_every_audit_action_has_a_name_on_the_audit_page():
+    """The audit page shows each action by its catalog name (db.audit_action.*): the new entries'
+    actions too, in both languages."""
+    from core.i18n import has
+
+    for lang in ("zh", "en"):
+        assert [a for a in audit.ACTIONS if not has(f"db.audit_action.{a}", lang)] == []
+    assert {"followup_add", "followup_correct", "activity_add", "activity_correct"} <= set(audit.ACTIONS)

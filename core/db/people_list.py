@@ -12,7 +12,7 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, select
+from sqlalchemy import select
 
 from core.db.accounts import AccountError, User
 from core.db.models import ROW_ITEMS, followups, payments, roster_rows, uploads
@@ -68,11 +68,12 @@ def people_list(user: User, district: str | None = None, status: str | None = No
                                            roster_rows.c.work_district, roster_rows.c.upload_id, roster_rows.c.row,
                                            roster_rows.c.valid, uploads.c.uploaded_at, *items)
                                     .join(uploads, uploads.c.id == roster_rows.c.upload_id), where))
-        paid = _frame(conn, rows_in(select(payments.c.upload_id, payments.c.row, payments.c.item, payments.c.amount)
-                                    .join(roster_rows, and_(roster_rows.c.upload_id == payments.c.upload_id,
-                                                            roster_rows.c.row == payments.c.row))
-                                    .join(uploads, uploads.c.id == roster_rows.c.upload_id), where)
-                      .where(payments.c.active.is_(True)))
+        # the ledger entries of the uploads these rows come from, matched to the rows below (a join
+        # on (upload_id, row) in SQL scans each upload's rows once per payment)
+        shown = sorted(set(rows["upload_id"].tolist()))
+        q = select(payments.c.upload_id, payments.c.row, payments.c.item, payments.c.amount) \
+            .where(payments.c.active.is_(True))
+        paid = _frame(conn, q.where(payments.c.upload_id.in_(shown)) if len(shown) <= 1000 else q)
         entries = _frame(conn, timeline_query(where).where(followups.c.kind != VOID))
     if rows.empty:
         return pd.DataFrame(columns=COLUMNS)
@@ -118,26 +119,23 @@ def _followups(entries: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
 
 def _money(rows: pd.DataFrame, paid: pd.DataFrame) -> pd.DataFrame:
     """Per person key: paid_amount (all visible active payments), unpaid_items and unpaid_amount
-    of the newest valid row."""
-    key_of = rows.set_index(["upload_id", "row"])["person_key"]
-    paid = paid.assign(person_key=key_of.reindex(pd.MultiIndex.from_frame(paid[["upload_id", "row"]])).to_numpy()) \
-        if len(paid) else paid.assign(person_key=pd.Series(dtype=object))
-    total = paid.groupby("person_key")["amount"].sum() if len(paid) else pd.Series(dtype="int64")
-    valid = rows[rows["valid"].astype(bool)]
-    newest = valid.groupby("person_key").tail(1)
-    by_row = paid.groupby(["upload_id", "row", "item"])["amount"].sum() if len(paid) else pd.Series(dtype="int64")
-    items, amounts = [], []
-    for r in newest.itertuples(index=False):
-        due = []
-        short = 0
-        for item in ROW_ITEMS:
-            owed = int(getattr(r, item) or 0) - int(by_row.get((r.upload_id, r.row, item), 0))
-            if owed > 0:
-                due.append(item)
-                short += owed
-        items.append(tuple(due))
-        amounts.append(short)
-    out = pd.DataFrame({"unpaid_items": items, "unpaid_amount": amounts}, index=pd.Index(newest["person_key"]))
+    of the newest valid row (whole columns: no per-person look-ups)."""
+    where = rows[["upload_id", "row", "person_key"]]
+    paid = paid.merge(where, on=["upload_id", "row"], how="inner")
+    total = paid.groupby("person_key")["amount"].sum()
+    newest = rows[rows["valid"].astype(bool)].groupby("person_key").tail(1)
+    by_row = (paid.pivot_table(index=["upload_id", "row"], columns="item", values="amount", aggfunc="sum")
+              if len(paid) else pd.DataFrame(index=pd.MultiIndex.from_arrays([[], []], names=["upload_id", "row"])))
+    got = by_row.reindex(pd.MultiIndex.from_frame(newest[["upload_id", "row"]])).reindex(columns=list(ROW_ITEMS))
+    owed = np.column_stack([
+        pd.to_numeric(newest[i], errors="coerce").fillna(0).to_numpy(dtype="int64")
+        - got[i].fillna(0).to_numpy(dtype="int64") for i in ROW_ITEMS]) if len(newest) else \
+        np.zeros((0, len(ROW_ITEMS)), dtype="int64")
+    owed = np.clip(owed, 0, None)
+    names = np.array(ROW_ITEMS, dtype=object)
+    items = [tuple(names[mask]) for mask in owed > 0]
+    out = pd.DataFrame({"unpaid_items": items, "unpaid_amount": owed.sum(axis=1)},
+                       index=pd.Index(newest["person_key"].to_numpy(), name="person_key"))
     out["paid_amount"] = total.reindex(out.index)
     extra = total.index.difference(out.index)
     if len(extra):
