@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from core.db import audit
 from core.db.accounts import AccountError, User, canonical_district
 from core.db.models import activities, fair_enterprises, fairs
-from core.db.people import EARLIEST, MAX_NOTE, VOID, scope, writable_district
+from core.db.people import EARLIEST, MAX_NOTE, VOID, frame_of, scope, writable_district
 from core.db.session import reading, transaction, utcnow
 from core.i18n import t
 from core.paths import DATA
@@ -170,11 +170,6 @@ def correct_activity(user: User, activity_id: int, note: str, kind: str | None =
     return aid
 
 
-def _frame(conn, q) -> pd.DataFrame:
-    res = conn.execute(q)
-    return pd.DataFrame(res.all(), columns=list(res.keys()))
-
-
 def activities_frame(user: User, kinds=None, district: str | None = None, start: dt.date | None = None,
                      end: dt.date | None = None) -> pd.DataFrame:
     """The 台帐 ``user`` may read (``COLUMNS``), newest first: the entries in force and every
@@ -189,11 +184,11 @@ def activities_frame(user: User, kinds=None, district: str | None = None, start:
     firms = (select(fair_enterprises.c.fair_id, func.count().label("enterprises"))
              .group_by(fair_enterprises.c.fair_id).subquery())
     with reading() as conn:
-        entries = _frame(conn, select(activities.c.id, activities.c.kind, activities.c.date, activities.c.district,
+        entries = frame_of(conn, select(activities.c.id, activities.c.kind, activities.c.date, activities.c.district,
                                       activities.c.place, activities.c.people_reached, activities.c.note,
                                       activities.c.fair_id, activities.c.created_by, activities.c.created_at)
                          .where(_in_force()))
-        recorded = _frame(conn, select(fairs.c.id.label("fair_id"), fairs.c.date, fairs.c.district,
+        recorded = frame_of(conn, select(fairs.c.id.label("fair_id"), fairs.c.date, fairs.c.district,
                                        fairs.c.venue.label("place"), firms.c.enterprises, fairs.c.created_by,
                                        fairs.c.created_at)
                           .outerjoin(firms, firms.c.fair_id == fairs.c.id).where(fairs.c.withdrawn_at.is_(None)))

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from core.db.accounts import AccountError, User
 from core.db.models import ROW_ITEMS, followups, payments, roster_rows, uploads
-from core.db.people import VOID, followup_codes, rows_in, scope, timeline_query
+from core.db.people import VOID, followup_codes, frame_of, rows_in, scope, timeline_query
 from core.db.session import reading
 from core.i18n import join_enum, t
 from core.table_xlsx import table_xlsx
@@ -25,11 +25,6 @@ NO_STATUS = "none"                 # the status filter: people with no status en
 MAX_QUIET_DAYS = 3650
 COLUMNS = ["person_key", "name", "id_number_masked", "district", "rows", "last_upload", "status", "status_date",
            "last_followup", "days_since", "unpaid_items", "unpaid_amount", "paid_amount"]
-
-
-def _frame(conn, q) -> pd.DataFrame:
-    res = conn.execute(q)
-    return pd.DataFrame(res.all(), columns=list(res.keys()))
 
 
 def _district(user: User, district: str | None) -> str | None:
@@ -64,7 +59,7 @@ def people_list(user: User, district: str | None = None, status: str | None = No
     as_of = as_of or dt.date.today()
     items = [roster_rows.c[i] for i in ROW_ITEMS]
     with reading() as conn:
-        rows = _frame(conn, rows_in(select(roster_rows.c.person_key, roster_rows.c.name, roster_rows.c.id_number_masked,
+        rows = frame_of(conn, rows_in(select(roster_rows.c.person_key, roster_rows.c.name, roster_rows.c.id_number_masked,
                                            roster_rows.c.work_district, roster_rows.c.upload_id, roster_rows.c.row,
                                            roster_rows.c.valid, uploads.c.uploaded_at, *items)
                                     .join(uploads, uploads.c.id == roster_rows.c.upload_id), where))
@@ -73,8 +68,8 @@ def people_list(user: User, district: str | None = None, status: str | None = No
         shown = sorted(set(rows["upload_id"].tolist()))
         q = select(payments.c.upload_id, payments.c.row, payments.c.item, payments.c.amount) \
             .where(payments.c.active.is_(True))
-        paid = _frame(conn, q.where(payments.c.upload_id.in_(shown)) if len(shown) <= 1000 else q)
-        entries = _frame(conn, timeline_query(where).where(followups.c.kind != VOID))
+        paid = frame_of(conn, q.where(payments.c.upload_id.in_(shown)) if len(shown) <= 1000 else q)
+        entries = frame_of(conn, timeline_query(where).where(followups.c.kind != VOID))
     if rows.empty:
         return pd.DataFrame(columns=COLUMNS)
     rows = rows.sort_values(["uploaded_at", "upload_id", "row"])
