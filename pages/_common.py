@@ -272,6 +272,8 @@ APP_PAGES = (
 )
 OPTIONAL_PAGES = (
     PageSpec("pages/login.py", "nav.login", ":material/login:", None),
+    PageSpec("pages/people.py", "nav.people", ":material/person_search:", ROLES),
+    PageSpec("pages/work_ledger.py", "nav.work_ledger", ":material/event_note:", ROLES),
     PageSpec("pages/events.py", "nav.events", ":material/event:", ("admin", "city_officer"), admin=True),
     PageSpec("pages/share.py", "nav.share", ":material/qr_code_2:", ROSTER_ROLES),
     PageSpec("pages/admin.py", "nav.admin", ":material/admin_panel_settings:", ("admin",), admin=True),

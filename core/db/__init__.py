@@ -49,6 +49,10 @@ load_into_reference() and refresh() (hand the Sichuan helped counties administra
 core.reference, which the roster evaluation reads; the app refreshes on each page run, at most
 every 30 s, and the command line before it evaluates a roster).
 
+``core.db.people`` / ``core.db.people_list`` / ``core.db.activities`` (docs/YEAR_ROUND.md): a person's
+record and follow-up entries, a district's people with filters, the 工作台帐; corrections are new
+entries, every entry audited; ``services_given(start, end, district=None) -> {service code: count}``.
+
 ``core.db.cli``: ``register(subparsers)`` (``db upgrade``, ``users add|list|disable``, ``import``,
 ``demo``, ``counties list|add|remove``) and ``progress_from_db(year, user=None) -> dict`` (the ``progress --format json`` object).
 """

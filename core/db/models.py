@@ -280,9 +280,10 @@ followups = Table(
     Column("created_at", DateTime, nullable=False),
     Column("corrects_id", Integer, ForeignKey("followups.id")),
     Column("demo", Boolean, nullable=False, default=False),
+    Index("uq_followups_corrects_id", "corrects_id", unique=True),     # one correction an entry
 )
 
-# The 工作台帐 (notice 四、二): each cooperation activity of a district. A recruitment fair is a link
+# The 工作台帐 (notice 四、三, "要建立工作台帐"): each cooperation activity of a district. A recruitment fair is a link
 # to its record in ``fairs`` (``fair_id``), never a copy. Corrected by a new entry, as follow-ups.
 activities = Table(
     "activities", metadata,
@@ -298,4 +299,5 @@ activities = Table(
     Column("created_at", DateTime, nullable=False),
     Column("corrects_id", Integer, ForeignKey("activities.id")),
     Column("demo", Boolean, nullable=False, default=False),
+    Index("uq_activities_corrects_id", "corrects_id", unique=True),    # one correction an entry
 )

@@ -36,6 +36,8 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_followups_person_key'), 'followups', ['person_key'], unique=False)
     op.create_index(op.f('ix_followups_district'), 'followups', ['district'], unique=False)
+    # one correction an entry (NULLs, the entries that correct nothing, do not collide)
+    op.create_index('uq_followups_corrects_id', 'followups', ['corrects_id'], unique=True)
     op.create_table(
         'activities',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -56,11 +58,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id', name=op.f('pk_activities')),
     )
     op.create_index(op.f('ix_activities_district'), 'activities', ['district'], unique=False)
+    op.create_index('uq_activities_corrects_id', 'activities', ['corrects_id'], unique=True)
 
 
 def downgrade() -> None:
+    op.drop_index('uq_activities_corrects_id', table_name='activities')
     op.drop_index(op.f('ix_activities_district'), table_name='activities')
     op.drop_table('activities')
+    op.drop_index('uq_followups_corrects_id', table_name='followups')
     op.drop_index(op.f('ix_followups_district'), table_name='followups')
     op.drop_index(op.f('ix_followups_person_key'), table_name='followups')
     op.drop_table('followups')
