@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, String, any_, bindparam, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from core.db.models import ROW_ITEMS, payments
 from core.i18n import t
@@ -33,18 +34,26 @@ def append_texts(texts: pd.Series, mask: np.ndarray, message: pd.Series | str) -
 # says it: SQLite uses that index (a search by person) only for this form, and scans the whole
 # ledger for "active IS 1" or "active = 1" (12 s instead of a fraction for 100,000 people)
 _ACTIVE = text("payments.active")
+_SQLITE_CHUNK = 5000
 
 
 def _prior_payments(conn: Connection, keys: list[str], before: int | None = None) -> pd.DataFrame:
-    """Active ledger entries of these people (only those of uploads before ``before`` if given)."""
+    """Active ledger entries of these people (only those of uploads before ``before`` if given).
+    PostgreSQL: one statement with the keys as an array; SQLite: chunks of keys (its limit on
+    bound parameters), each a search of the partial unique index."""
     cols = ["person_key", "item", "seq", "months", "upload_id"]
     parts = []
-    for i in range(0, len(keys), 500):          # chunks of distinct keys (bound-parameter limits)
-        q = select(*[payments.c[c] for c in cols]).where(
-            _ACTIVE, payments.c.person_key.in_(keys[i:i + 500]))
-        if before is not None:
-            q = q.where(payments.c.upload_id < before)
-        parts.extend(conn.execute(q).all())
+    if conn.dialect.name == "postgresql":
+        chunks = [keys]
+        match = payments.c.person_key == any_(bindparam("keys", type_=ARRAY(String)))
+    else:
+        chunks = [keys[i:i + _SQLITE_CHUNK] for i in range(0, len(keys), _SQLITE_CHUNK)]
+        match = payments.c.person_key.in_(bindparam("keys", expanding=True))
+    q = select(*[payments.c[c] for c in cols]).where(_ACTIVE, match)
+    if before is not None:
+        q = q.where(payments.c.upload_id < before)
+    for chunk in chunks:
+        parts.extend(conn.execute(q, {"keys": chunk}).all())
     return pd.DataFrame(parts, columns=cols)
 
 
@@ -63,7 +72,7 @@ def apply_prior_payments(frame: pd.DataFrame, conn: Connection, before: int | No
     months, amount, row. ``before``: count only the payments of uploads numbered below it (the
     state in which that upload was stored).
     """
-    frame = frame.copy()
+    frame = frame.copy(deep=False)          # columns are replaced, never changed in place
     valid = frame["valid"].to_numpy(dtype=bool)
     pk = frame["person_key"].astype("string")
     has_key = valid & pk.notna().to_numpy()
@@ -118,11 +127,13 @@ class _Adjusting:
         seq = (self.frame["certificate_level"].astype(object).map(_LEVEL_SEQ).fillna(0).astype("int64").to_numpy()
                if per_level else np.zeros(len(self.frame), dtype="int64"))
         paid = self.prior[self.prior["item"] == item]
-        person_seq = pk.fillna("").to_numpy(dtype=object) + "\x00" + seq.astype(str).astype(object)
-        paid_seq = paid["person_key"].astype(str).to_numpy(dtype=object) + "\x00" + \
-            pd.to_numeric(paid["seq"]).fillna(0).astype("int64").astype(str).to_numpy(dtype=object)
-        paid_upload = pd.Series(person_seq).map(dict(zip(paid_seq, paid["upload_id"]))) if len(paid) \
-            else pd.Series([None] * len(pk), dtype=object)
+        if len(paid):
+            person_seq = pk.fillna("").to_numpy(dtype=object) + "\x00" + seq.astype(str).astype(object)
+            paid_seq = paid["person_key"].astype(str).to_numpy(dtype=object) + "\x00" + \
+                pd.to_numeric(paid["seq"]).fillna(0).astype("int64").astype(str).to_numpy(dtype=object)
+            paid_upload = pd.Series(person_seq).map(dict(zip(paid_seq, paid["upload_id"])))
+        else:
+            paid_upload = pd.Series([None] * len(pk), dtype=object)
         already = has_key & (amount > 0) & (paid_upload.notna().to_numpy() | ~self.first_of_person)
         if already.any():
             prefix, suffix = t("db.upload.prior_one_time", self.lang, item=t(f"db.items.{item}", self.lang),
