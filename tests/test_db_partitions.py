@@ -80,6 +80,10 @@ def test_partitioned_layout_on_postgres_moves_data_both_ways(pg_db):
 
     _migrate("downgrade", "0005")
     assert _kinds() == {"payments": "r", "roster_rows": "r"}
+    with reading() as conn:
+        keys = conn.execute(text("SELECT conname FROM pg_constraint WHERE contype = 'p' AND conrelid IN "
+                                 "('payments'::regclass, 'roster_rows'::regclass) ORDER BY 1")).scalars().all()
+    assert keys == ["pk_payments", "pk_roster_rows"]
     back_rows, back_led = _snapshot()
     pd.testing.assert_frame_equal(back_rows, rows)
     pd.testing.assert_frame_equal(back_led, led)

@@ -18,6 +18,7 @@ import itertools
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from sqlalchemy import Connection, Table
 from sqlalchemy.exc import DBAPIError
@@ -76,19 +77,20 @@ def row_batches(frame: pd.DataFrame, upload_id: int, batch: int = BATCH_ROWS):
 def ledger_table(ledger: pd.DataFrame, upload_id: int, now: dt.datetime) -> pa.Table:
     """Ledger entries (``core.db.ledger``) as payments columns, in the order of the unique index
     (person, item, seq): two uploads writing the same people lock them in the same order."""
-    led = ledger.sort_values(["person_key", "item", "seq"], kind="stable")
-    n = len(led)
-    return pa.Table.from_arrays([
-        pa.array(led["person_key"].astype("string"), type=pa.string(), from_pandas=True),
-        pa.array(led["item"].astype("string"), type=pa.string(), from_pandas=True),
-        pa.array(pd.to_numeric(led["seq"]).to_numpy().astype("int64")),
-        pa.array(pd.to_numeric(led["months"]).astype("Int64"), type=pa.int64(), from_pandas=True),
-        pa.array(pd.to_numeric(led["amount"]).to_numpy().astype("int64")),
+    n = len(ledger)
+    tbl = pa.Table.from_arrays([
+        pa.array(ledger["person_key"], type=pa.string(), from_pandas=True),
+        pa.array(ledger["item"].astype("string"), type=pa.string(), from_pandas=True),
+        pa.array(pd.to_numeric(ledger["seq"]).to_numpy().astype("int64")),
+        pa.array(pd.to_numeric(ledger["months"]).astype("Int64"), type=pa.int64(), from_pandas=True),
+        pa.array(pd.to_numeric(ledger["amount"]).to_numpy().astype("int64")),
         pa.array(np.full(n, upload_id, dtype="int64")),
-        pa.array(pd.to_numeric(led["row"]).to_numpy().astype("int64")),
+        pa.array(pd.to_numeric(ledger["row"]).to_numpy().astype("int64")),
         pa.array(np.ones(n, dtype=bool)),
-        pa.array([_sqlite_datetime(now)] * n, type=pa.string()),
+        pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, dtype="int32")), pa.array([_sqlite_datetime(now)])),
     ], names=LEDGER_COLUMNS)
+    return tbl.take(pc.sort_indices(tbl, [("person_key", "ascending"), ("item", "ascending"),
+                                          ("seq", "ascending")]))
 
 
 def _sqlite_datetime(value: dt.datetime) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, String, any_, bindparam, select, text
+from sqlalchemy import Connection, String, bindparam, func, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from core.db.models import ROW_ITEMS, payments
@@ -44,12 +44,15 @@ def _prior_payments(conn: Connection, keys: list[str], before: int | None = None
     cols = ["person_key", "item", "seq", "months", "upload_id"]
     parts = []
     if conn.dialect.name == "postgresql":
+        # a join with the keys as one array: no plan over a million constants, no pruning step
+        # per key on the partitioned ledger
+        keyed = func.unnest(bindparam("keys", type_=ARRAY(String))).table_valued("key").render_derived(name="wanted")
+        q = select(*[payments.c[c] for c in cols]).join(keyed, payments.c.person_key == keyed.c.key).where(_ACTIVE)
         chunks = [keys]
-        match = payments.c.person_key == any_(bindparam("keys", type_=ARRAY(String)))
     else:
         chunks = [keys[i:i + _SQLITE_CHUNK] for i in range(0, len(keys), _SQLITE_CHUNK)]
-        match = payments.c.person_key.in_(bindparam("keys", expanding=True))
-    q = select(*[payments.c[c] for c in cols]).where(_ACTIVE, match)
+        q = select(*[payments.c[c] for c in cols]).where(_ACTIVE, payments.c.person_key.in_(
+            bindparam("keys", expanding=True)))
     if before is not None:
         q = q.where(payments.c.upload_id < before)
     for chunk in chunks:
@@ -144,7 +147,7 @@ class _Adjusting:
             self.frame[item] = amount
         grant = has_key & (amount > 0) & self.open
         if grant.any():
-            self.ledger.append(pd.DataFrame({"person_key": pk[grant].to_numpy(), "item": item, "seq": seq[grant],
+            self.ledger.append(pd.DataFrame({"person_key": pk[grant].reset_index(drop=True), "item": item, "seq": seq[grant],
                                              "months": None, "amount": amount[grant], "row": self.rows[grant]}))
 
     def monthly(self, item: str, column: str) -> None:
@@ -171,5 +174,6 @@ class _Adjusting:
             months = new_months
         grant = has_key & eligible & (months > 0) & self.first_of_person & self.open
         if grant.any():
-            self.ledger.append(pd.DataFrame({"person_key": pk[grant].to_numpy(), "item": item, "seq": next_seq[grant],
+            self.ledger.append(pd.DataFrame({"person_key": pk[grant].reset_index(drop=True), "item": item,
+                                             "seq": next_seq[grant],
                                              "months": months[grant], "amount": amount[grant], "row": self.rows[grant]}))

@@ -5,8 +5,9 @@ person, roster rows partitioned by year. SQLite keeps its plain tables (nothing 
   ``payments_h15``. Every entry of a person lies in one partition whatever district or year it
   came from, so "paid once" (the partial unique index on person, item, seq among active entries)
   is still one index entry per person; a unique index on a partitioned table must hold the
-  partition key, and person_key is in it. The primary key becomes (id, person_key) for the same
-  reason; ids still come from the one sequence.
+  partition key, and person_key is in it. A primary key would have to be (id, person_key): one
+  more index of long keys to keep up on every entry written, for a column nothing refers to; the
+  partitioned ledger has none, its ids still come from the one sequence.
 - ``roster_rows``: ``PARTITION BY RANGE (year)``, one partition a year 2018-2030
   (``roster_rows_y2018`` …) and ``roster_rows_other`` for rows with no year (rows with errors)
   or another year. ``year`` may be NULL, so it cannot be part of a primary key: the partitioned
@@ -49,8 +50,7 @@ def _replace(table: str, partition_by: str | None, partitions: list[str]) -> Non
                f"FOREIGN KEY (upload_id) REFERENCES uploads (id)")
 
 
-def _payments_indexes(primary_key: str) -> None:
-    op.execute(f"ALTER TABLE payments ADD CONSTRAINT pk_payments PRIMARY KEY ({primary_key})")
+def _payments_indexes() -> None:
     op.execute("CREATE UNIQUE INDEX uq_payments_active_person_item ON payments (person_key, item, seq) WHERE active")
     op.execute("CREATE INDEX ix_payments_upload_id ON payments (upload_id)")
 
@@ -66,7 +66,7 @@ def upgrade() -> None:
     _replace("payments", "HASH (person_key)",
              [f"CREATE TABLE payments_h{i:02d} PARTITION OF {{parent}} "
               f"FOR VALUES WITH (MODULUS {LEDGER_PARTITIONS}, REMAINDER {i})" for i in range(LEDGER_PARTITIONS)])
-    _payments_indexes("id, person_key")
+    _payments_indexes()
     _replace("roster_rows", "RANGE (year)",
              [f"CREATE TABLE roster_rows_y{y} PARTITION OF {{parent}} FOR VALUES FROM ({y}) TO ({y + 1})"
               for y in YEARS] + ["CREATE TABLE roster_rows_other PARTITION OF {parent} DEFAULT"])
@@ -77,7 +77,8 @@ def downgrade() -> None:
     if not _postgres():
         return
     _replace("payments", None, [])
-    _payments_indexes("id")
+    op.execute("ALTER TABLE payments ADD CONSTRAINT pk_payments PRIMARY KEY (id)")
+    _payments_indexes()
     _replace("roster_rows", None, [])
     op.execute("ALTER TABLE roster_rows ADD CONSTRAINT pk_roster_rows PRIMARY KEY (id)")
     _roster_rows_indexes()
