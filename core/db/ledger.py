@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import Connection, String, bindparam, func, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 
@@ -35,12 +37,14 @@ def append_texts(texts: pd.Series, mask: np.ndarray, message: pd.Series | str) -
 # ledger for "active IS 1" or "active = 1" (12 s instead of a fraction for 100,000 people)
 _ACTIVE = text("payments.active")
 _SQLITE_CHUNK = 5000
+_POSTGRES_CHUNK = 200_000
 
 
-def _prior_payments(conn: Connection, keys: list[str], before: int | None = None) -> pd.DataFrame:
+def _prior_payments(conn: Connection, keys: pa.Array, before: int | None = None) -> pd.DataFrame:
     """Active ledger entries of these people (only those of uploads before ``before`` if given).
-    PostgreSQL: one statement with the keys as an array; SQLite: chunks of keys (its limit on
-    bound parameters), each a search of the partial unique index."""
+    PostgreSQL: the keys as an array, a statement per 200,000 of them (so that a million keys are
+    never Python strings at once); SQLite: chunks of keys (its limit on bound parameters), each a
+    search of the partial unique index. ``keys``: distinct, as Arrow strings."""
     cols = ["person_key", "item", "seq", "months", "upload_id"]
     parts = []
     if conn.dialect.name == "postgresql":
@@ -48,15 +52,15 @@ def _prior_payments(conn: Connection, keys: list[str], before: int | None = None
         # per key on the partitioned ledger
         keyed = func.unnest(bindparam("keys", type_=ARRAY(String))).table_valued("key").render_derived(name="wanted")
         q = select(*[payments.c[c] for c in cols]).join(keyed, payments.c.person_key == keyed.c.key).where(_ACTIVE)
-        chunks = [keys]
+        size = _POSTGRES_CHUNK
     else:
-        chunks = [keys[i:i + _SQLITE_CHUNK] for i in range(0, len(keys), _SQLITE_CHUNK)]
+        size = _SQLITE_CHUNK
         q = select(*[payments.c[c] for c in cols]).where(_ACTIVE, payments.c.person_key.in_(
             bindparam("keys", expanding=True)))
     if before is not None:
         q = q.where(payments.c.upload_id < before)
-    for chunk in chunks:
-        parts.extend(conn.execute(q, {"keys": chunk}).all())
+    for start in range(0, len(keys), size):
+        parts.extend(conn.execute(q, {"keys": keys.slice(start, size).to_pylist()}).all())
     return pd.DataFrame(parts, columns=cols)
 
 
@@ -79,8 +83,8 @@ def apply_prior_payments(frame: pd.DataFrame, conn: Connection, before: int | No
     valid = frame["valid"].to_numpy(dtype=bool)
     pk = frame["person_key"].astype("string")
     has_key = valid & pk.notna().to_numpy()
-    keys = pd.unique(pk[has_key]).tolist()
-    prior = _prior_payments(conn, keys, before) if keys else pd.DataFrame(columns=["person_key", "item", "seq", "months", "upload_id"])
+    keys = pc.unique(pa.array(pk[has_key], type=pa.string(), from_pandas=True))
+    prior = _prior_payments(conn, keys, before) if len(keys) else pd.DataFrame(columns=["person_key", "item", "seq", "months", "upload_id"])
     open_ = ~frame["claim_closed"].fillna(False).to_numpy(dtype=bool) if "claim_closed" in frame \
         else np.ones(len(frame), dtype=bool)
     state = _Adjusting(frame, pk, has_key, prior, open_, lang)
