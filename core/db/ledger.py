@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, select, text
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlalchemy import Connection, String, bindparam, func, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from core.db.models import ROW_ITEMS, payments
 from core.i18n import t
@@ -33,18 +36,31 @@ def append_texts(texts: pd.Series, mask: np.ndarray, message: pd.Series | str) -
 # says it: SQLite uses that index (a search by person) only for this form, and scans the whole
 # ledger for "active IS 1" or "active = 1" (12 s instead of a fraction for 100,000 people)
 _ACTIVE = text("payments.active")
+_SQLITE_CHUNK = 5000
+_POSTGRES_CHUNK = 200_000
 
 
-def _prior_payments(conn: Connection, keys: list[str], before: int | None = None) -> pd.DataFrame:
-    """Active ledger entries of these people (only those of uploads before ``before`` if given)."""
+def _prior_payments(conn: Connection, keys: pa.Array, before: int | None = None) -> pd.DataFrame:
+    """Active ledger entries of these people (only those of uploads before ``before`` if given).
+    PostgreSQL: the keys as an array, a statement per 200,000 of them (so that a million keys are
+    never Python strings at once); SQLite: chunks of keys (its limit on bound parameters), each a
+    search of the partial unique index. ``keys``: distinct, as Arrow strings."""
     cols = ["person_key", "item", "seq", "months", "upload_id"]
     parts = []
-    for i in range(0, len(keys), 500):          # chunks of distinct keys (bound-parameter limits)
-        q = select(*[payments.c[c] for c in cols]).where(
-            _ACTIVE, payments.c.person_key.in_(keys[i:i + 500]))
-        if before is not None:
-            q = q.where(payments.c.upload_id < before)
-        parts.extend(conn.execute(q).all())
+    if conn.dialect.name == "postgresql":
+        # a join with the keys as one array: no plan over a million constants, no pruning step
+        # per key on the partitioned ledger
+        keyed = func.unnest(bindparam("keys", type_=ARRAY(String))).table_valued("key").render_derived(name="wanted")
+        q = select(*[payments.c[c] for c in cols]).join(keyed, payments.c.person_key == keyed.c.key).where(_ACTIVE)
+        size = _POSTGRES_CHUNK
+    else:
+        size = _SQLITE_CHUNK
+        q = select(*[payments.c[c] for c in cols]).where(_ACTIVE, payments.c.person_key.in_(
+            bindparam("keys", expanding=True)))
+    if before is not None:
+        q = q.where(payments.c.upload_id < before)
+    for start in range(0, len(keys), size):
+        parts.extend(conn.execute(q, {"keys": keys.slice(start, size).to_pylist()}).all())
     return pd.DataFrame(parts, columns=cols)
 
 
@@ -63,12 +79,12 @@ def apply_prior_payments(frame: pd.DataFrame, conn: Connection, before: int | No
     months, amount, row. ``before``: count only the payments of uploads numbered below it (the
     state in which that upload was stored).
     """
-    frame = frame.copy()
+    frame = frame.copy(deep=False)          # columns are replaced, never changed in place
     valid = frame["valid"].to_numpy(dtype=bool)
     pk = frame["person_key"].astype("string")
     has_key = valid & pk.notna().to_numpy()
-    keys = pd.unique(pk[has_key]).tolist()
-    prior = _prior_payments(conn, keys, before) if keys else pd.DataFrame(columns=["person_key", "item", "seq", "months", "upload_id"])
+    keys = pc.unique(pa.array(pk[has_key], type=pa.string(), from_pandas=True))
+    prior = _prior_payments(conn, keys, before) if len(keys) else pd.DataFrame(columns=["person_key", "item", "seq", "months", "upload_id"])
     open_ = ~frame["claim_closed"].fillna(False).to_numpy(dtype=bool) if "claim_closed" in frame \
         else np.ones(len(frame), dtype=bool)
     state = _Adjusting(frame, pk, has_key, prior, open_, lang)
@@ -118,11 +134,13 @@ class _Adjusting:
         seq = (self.frame["certificate_level"].astype(object).map(_LEVEL_SEQ).fillna(0).astype("int64").to_numpy()
                if per_level else np.zeros(len(self.frame), dtype="int64"))
         paid = self.prior[self.prior["item"] == item]
-        person_seq = pk.fillna("").to_numpy(dtype=object) + "\x00" + seq.astype(str).astype(object)
-        paid_seq = paid["person_key"].astype(str).to_numpy(dtype=object) + "\x00" + \
-            pd.to_numeric(paid["seq"]).fillna(0).astype("int64").astype(str).to_numpy(dtype=object)
-        paid_upload = pd.Series(person_seq).map(dict(zip(paid_seq, paid["upload_id"]))) if len(paid) \
-            else pd.Series([None] * len(pk), dtype=object)
+        if len(paid):
+            person_seq = pk.fillna("").to_numpy(dtype=object) + "\x00" + seq.astype(str).astype(object)
+            paid_seq = paid["person_key"].astype(str).to_numpy(dtype=object) + "\x00" + \
+                pd.to_numeric(paid["seq"]).fillna(0).astype("int64").astype(str).to_numpy(dtype=object)
+            paid_upload = pd.Series(person_seq).map(dict(zip(paid_seq, paid["upload_id"])))
+        else:
+            paid_upload = pd.Series([None] * len(pk), dtype=object)
         already = has_key & (amount > 0) & (paid_upload.notna().to_numpy() | ~self.first_of_person)
         if already.any():
             prefix, suffix = t("db.upload.prior_one_time", self.lang, item=t(f"db.items.{item}", self.lang),
@@ -133,7 +151,7 @@ class _Adjusting:
             self.frame[item] = amount
         grant = has_key & (amount > 0) & self.open
         if grant.any():
-            self.ledger.append(pd.DataFrame({"person_key": pk[grant].to_numpy(), "item": item, "seq": seq[grant],
+            self.ledger.append(pd.DataFrame({"person_key": pk[grant].reset_index(drop=True), "item": item, "seq": seq[grant],
                                              "months": None, "amount": amount[grant], "row": self.rows[grant]}))
 
     def monthly(self, item: str, column: str) -> None:
@@ -160,5 +178,6 @@ class _Adjusting:
             months = new_months
         grant = has_key & eligible & (months > 0) & self.first_of_person & self.open
         if grant.any():
-            self.ledger.append(pd.DataFrame({"person_key": pk[grant].to_numpy(), "item": item, "seq": next_seq[grant],
+            self.ledger.append(pd.DataFrame({"person_key": pk[grant].reset_index(drop=True), "item": item,
+                                             "seq": next_seq[grant],
                                              "months": months[grant], "amount": amount[grant], "row": self.rows[grant]}))

@@ -11,7 +11,9 @@
   months not yet paid (the roster's months are cumulative since first employment, so the months
   already paid are subtracted). The ledger table ``payments`` has a unique index per person, item
   and seq (the level, or the slice of months) among active entries, so two concurrent uploads
-  cannot both pay: the loser's transaction fails and is retried, and then sees the other's payment.
+  cannot both pay: the loser's ledger step (in a savepoint, before its rows are written) fails,
+  is undone and done again, and then sees the other's payment; its rows are written once, after
+  it (``core.db.bulk``: COPY on PostgreSQL, executemany in batches on SQLite).
   Only what is payable on the day of the check enters the ledger (nothing after the deadline).
 - A withdrawal marks the upload and releases its ledger entries; no row is ever deleted.
 """
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -26,7 +29,7 @@ import pandas as pd
 from sqlalchemy import Connection, and_, false, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from core.db import audit, ids
+from core.db import audit, bulk, ids
 from core.db.accounts import AccountError, User, can
 from core.db.dedup import dedup_key
 from core.db.lookups import audit_lookup
@@ -37,13 +40,12 @@ from core.db.ledger import append_texts, apply_prior_payments
 from core.rules import STATUSES
 
 MAX_ATTEMPTS = 8
+_log = logging.getLogger(__name__)
 CATEGORIES = ("paired_four", "other_central_western", "not_counted")
-_ROW_COLUMNS = [c.name for c in roster_rows.columns if c.name not in ("id", "upload_id")]
-_INT_COLUMNS = [*ROW_ITEMS, "total_to_worker"]
-_NULLABLE_INT = ["year", "rent_counted_months", "employer_social_insurance_months", "social_insurance_months",
-                 "continuous_months", "self_rented_months", "total_payable_to_worker"]
-_DATE_COLUMNS = ["first_employment_date", "certificate_date"]
-
+_ROW_COLUMNS = bulk.ROW_COLUMNS
+_INT_COLUMNS = bulk.INT_COLUMNS
+_NULLABLE_INT = bulk.NULLABLE_INT
+_DATE_COLUMNS = bulk.DATE_COLUMNS
 
 @dataclass
 class UploadSummary:
@@ -103,45 +105,6 @@ def restrict_to_district(frame: pd.DataFrame, district: str) -> pd.DataFrame:
 
 # --- storing --------------------------------------------------------------------------------
 
-def _py_column(values) -> np.ndarray:
-    """A column as Python scalars (int, float, bool, str, date…) with None for missing."""
-    s = pd.Series(values)
-    return np.where(s.isna().to_numpy(), None, s.astype(object).to_numpy())
-
-
-def _param_records(columns: dict) -> list[dict]:
-    """Insert parameters from whole columns (the driver takes one mapping per row)."""
-    names = list(columns)
-    arrays = [_py_column(columns[n]) for n in names]
-    return [dict(zip(names, row)) for row in zip(*arrays)]
-
-
-def _records(frame: pd.DataFrame, upload_id: int) -> list[dict]:
-    """The frame as insert parameters for roster_rows."""
-    n = len(frame)
-    cols: dict = {}
-    for col in _ROW_COLUMNS:
-        v = frame[col] if col in frame else pd.Series([None] * n, index=frame.index, dtype=object)
-        if col in _DATE_COLUMNS:
-            d = pd.to_datetime(v, errors="coerce")
-            v = pd.Series(d.dt.date.to_numpy(dtype=object), index=frame.index).where(d.notna().to_numpy(), None)
-        elif col in _INT_COLUMNS:
-            v = pd.to_numeric(v, errors="coerce").fillna(0).astype("int64")
-        elif col in _NULLABLE_INT:
-            v = pd.to_numeric(v, errors="coerce").astype("Int64")
-        elif col == "training_cost":
-            v = pd.to_numeric(v, errors="coerce").astype("float64")
-        elif col == "valid":
-            v = v.astype(bool)
-        elif col in ("sichuan_helped", "registered_poor", "claim_closed"):
-            v = v.astype("boolean")
-        else:
-            v = v.astype("string")
-        cols[col] = v
-    cols["upload_id"] = np.full(n, upload_id)
-    return _param_records(cols)
-
-
 def _summary_of(frame: pd.DataFrame) -> dict:
     payable = {item: int(pd.to_numeric(frame[f"{item}_payable"]).sum()) for item in ROW_ITEMS
                if f"{item}_payable" in frame}
@@ -198,27 +161,20 @@ def store_upload(result, user: User, filename: str, content: bytes, *, ip: str |
                 dup = _duplicate(conn, digest)
                 if dup is not None:
                     break
-                adjusted, ledger = apply_prior_payments(frame, conn)
-                summ = _summary_of(adjusted)
-                flagged = adjusted.attrs.get("flagged", 0)
                 now = utcnow()
                 upload_id = conn.execute(insert(uploads).values(
                     username=user.name, role=user.role, district=user.district, filename=filename[:255],
-                    content_hash=digest, size=len(content), uploaded_at=now, rows=summ["rows"],
-                    valid=summ["valid"], errors=summ["errors"],
-                    blank_rows=int(result.summary.get("blank_rows", 0) or 0), flagged=flagged,
-                    total_to_worker=summ["total_to_worker"], demo=demo,
-                    as_of=_as_of(result), total_payable_to_worker=summ["total_payable_to_worker"],
+                    content_hash=digest, size=len(content), uploaded_at=now, rows=len(frame), valid=0, errors=0,
+                    blank_rows=int(result.summary.get("blank_rows", 0) or 0), flagged=0, total_to_worker=0,
+                    demo=demo, as_of=_as_of(result), total_payable_to_worker=0,
                 ).returning(uploads.c.id)).scalar_one()
-                if len(ledger):
-                    conn.execute(insert(payments), _param_records({
-                        "person_key": ledger["person_key"], "item": ledger["item"],
-                        "seq": ledger["seq"].astype("int64"), "months": pd.to_numeric(ledger["months"]).astype("Int64"),
-                        "amount": ledger["amount"].astype("int64"), "row": ledger["row"].astype("int64"),
-                        "upload_id": np.full(len(ledger), upload_id), "active": np.full(len(ledger), True),
-                        "created_at": np.full(len(ledger), now, dtype=object)}))
-                if len(adjusted):
-                    conn.execute(insert(roster_rows), _records(adjusted, upload_id))
+                adjusted = _resolve_ledger(conn, frame, upload_id, now)
+                summ = _summary_of(adjusted)
+                flagged = adjusted.attrs.get("flagged", 0)
+                conn.execute(update(uploads).where(uploads.c.id == upload_id).values(
+                    valid=summ["valid"], errors=summ["errors"], flagged=flagged,
+                    total_to_worker=summ["total_to_worker"], total_payable_to_worker=summ["total_payable_to_worker"]))
+                _write_rows(conn, adjusted, upload_id)
                 audit.record(conn, "upload", actor=user.name, target=filename, ip=ip, upload_id=upload_id,
                              content_hash=digest, rows=summ["rows"], valid=summ["valid"], errors=summ["errors"],
                              flagged=flagged, total_to_worker=summ["total_to_worker"], source=source, demo=demo)
@@ -230,7 +186,7 @@ def store_upload(result, user: User, filename: str, content: bytes, *, ip: str |
                 message=t("db.upload.stored", lang, upload_id=upload_id, rows=summ["rows"], valid=summ["valid"],
                           errors=summ["errors"], flagged=flagged),
                 result=new_result, uploaded_at=now, uploaded_by=user.name, amounts=summ["amounts"])
-        except (IntegrityError, OperationalError) as exc:   # a concurrent upload won: look again
+        except (IntegrityError, OperationalError) as exc:   # a concurrent upload of the same rows won: look again
             last_error = exc
             continue
     with reading() as conn:
@@ -240,10 +196,37 @@ def store_upload(result, user: User, filename: str, content: bytes, *, ip: str |
     raise RuntimeError("upload could not be stored after retries") from last_error
 
 
+def _resolve_ledger(conn: Connection, frame: pd.DataFrame, upload_id: int, now: dt.datetime) -> pd.DataFrame:
+    """What earlier uploads paid, set to 0 (``core.db.ledger``), and this upload's own entries
+    written, in a savepoint: when a concurrent upload holds one of them (the partial unique
+    index), only this step is undone and done again, now seeing what the other paid. The rows
+    themselves are written once, after it (``_write_rows``)."""
+    last_error: Exception | None = None
+    for _attempt in range(MAX_ATTEMPTS):
+        savepoint = conn.begin_nested()
+        try:
+            adjusted, ledger = apply_prior_payments(frame, conn)
+            bulk.write_ledger(conn, ledger, upload_id, now)
+        except (IntegrityError, OperationalError) as exc:
+            savepoint.rollback()
+            last_error = exc
+            _log.info("upload %s: the ledger step met a concurrent upload, done again (%s)", upload_id,
+                      type(exc.orig).__name__ if hasattr(exc, "orig") else type(exc).__name__)
+            continue
+        savepoint.commit()
+        return adjusted
+    raise last_error
+
+
+def _write_rows(conn: Connection, adjusted: pd.DataFrame, upload_id: int) -> int:
+    """The stored rows, once: COPY on PostgreSQL, executemany in batches on SQLite (``core.db.bulk``)."""
+    return bulk.write_rows(conn, adjusted, upload_id)
+
+
 def _keyed(result, user: User) -> pd.DataFrame:
     """The result frame as it is stored: limited to a district officer's own district, with
     the keyed ID hash and the masked number."""
-    frame = result.frame.copy()
+    frame = result.frame.copy(deep=False)       # columns are added or replaced, never changed in place
     if not can(user, "all_districts"):
         frame = restrict_to_district(frame, user.district)
     frame["person_key"] = ids.person_keys(frame["id_number"]) if "id_number" in frame else pd.NA

@@ -2,7 +2,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-from core.db.models import metadata
+from core.db.models import include_name, metadata
 
 config = context.config
 target_metadata = metadata
@@ -18,13 +18,15 @@ def run_offline() -> None:
 def run_online() -> None:
     conn = config.attributes.get("connection")
     if conn is not None:
-        context.configure(connection=conn, target_metadata=metadata, render_as_batch=True)
+        context.configure(connection=conn, target_metadata=metadata, render_as_batch=True,
+                          include_name=include_name)
         with context.begin_transaction():
             context.run_migrations()
         return
     eng = create_engine(config.get_main_option("sqlalchemy.url"))
     with eng.begin() as connection:
-        context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+        context.configure(connection=connection, target_metadata=metadata, render_as_batch=True,
+                          include_name=include_name)
         with context.begin_transaction():
             context.run_migrations()
 
