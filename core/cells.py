@@ -33,8 +33,6 @@ _PLAIN_NUMBER = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$"
 _PLAIN_NUMBER_RE = re.compile(_PLAIN_NUMBER)
 _LIVE_BYTES = np.frombuffer("".join(LIVE).encode("ascii"), dtype=np.uint8)
 
-#: a CSV text cell a spreadsheet would turn into a number and lose digits of
-_LOSES_DIGITS = r"^(?:\d{12,}|0\d+)$"
 #: what ``keep_digits`` adds after such a cell
 TEXT_MARK = "\t"
 
@@ -137,7 +135,13 @@ def keep_digits(frame: pd.DataFrame) -> pd.DataFrame:
         if isinstance(s.dtype, pd.CategoricalDtype) or not _is_text(s.dtype):
             continue
         arr = pa.array(s.astype("string"), from_pandas=True).cast(pa.large_string())
-        loses = pc.fill_null(pc.match_substring_regex(arr, _LOSES_DIGITS), False)
+        # digits only (a scan that stops at the first other character), then 12+ or a leading 0
+        digits = pc.ascii_is_decimal(arr)
+        if not pc.any(digits).as_py():
+            continue
+        loses = pc.fill_null(pc.and_(digits, pc.or_(pc.greater_equal(pc.utf8_length(arr), 12),
+                                                    pc.and_(pc.starts_with(arr, "0"),
+                                                            pc.greater_equal(pc.utf8_length(arr), 2)))), False)
         if not pc.any(loses).as_py():
             continue
         marked = pc.binary_join_element_wise(arr, pa.scalar(TEXT_MARK, pa.large_string()),

@@ -123,8 +123,10 @@ def _as_sent(result, col: str) -> pd.Series | None:
         result.frame["row"].to_numpy(dtype="int64"))
     if (at < 0).any():
         return None
-    values = raw.frame[col].astype("string").to_numpy()[at]
-    return pd.Series(pd.array(values, dtype="string"), index=result.frame.index)
+    values = raw.frame[col].astype("string").array          # Arrow strings stay Arrow (a million rows)
+    if not np.array_equal(at, np.arange(len(values))):
+        values = values.take(at)
+    return pd.Series(values, index=result.frame.index)
 
 
 def export_frame(result, lang: str = "zh") -> pd.DataFrame:

@@ -44,8 +44,8 @@ def district_progress() -> None:
     st.caption(officer_text("district_progress.caption", district=plain(district)))
     mine = progress(frame, year)["by_district"].get(district, {})
     for col, measure in zip(st.columns(4), charts.MEASURES):
-        col.metric(ui_text(f"chart.measure_short.{measure}"), ui_text("dashboard.people", n=f"{mine.get(measure, 0):,}"),
-                   border=True)
+        label = officer_text("district_progress.total") if measure == "total" else ui_text(f"chart.measure_short.{measure}")
+        col.metric(label, ui_text("dashboard.people", n=f"{mine.get(measure, 0):,}"), border=True)
     own = frame[(frame["work_district"] == district).fillna(False).to_numpy(dtype=bool)]
     st.altair_chart(charts.cumulative_chart(monthly_new_hires(own, year), None, year, demo, lang()),
                     theme=None, width="stretch")

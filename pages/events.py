@@ -1,5 +1,6 @@
 """City officers: recruitment fairs (with their enterprises), love posts and poverty-alleviation bases."""
 import datetime as dt
+import re
 
 import streamlit as st
 
@@ -40,7 +41,7 @@ def _save(fn, *args, clear: tuple[str, ...] = (), **kwargs):
 def _missing(**given) -> bool:
     """Whether a field of the form is empty (given as ``events_page`` label key = value); if so,
     one sentence naming every empty field by its label (the form keeps what was typed)."""
-    empty = [_t(f"events_page.{name}") for name, value in given.items()
+    empty = [re.split(r"\s*[（(]", _t(f"events_page.{name}"))[0] for name, value in given.items()   # no hint
              if value is None or (isinstance(value, str) and not value.strip())]
     if empty:
         st.error(officer_text("events.missing", fields=join_enum(empty, lang())))
@@ -82,11 +83,12 @@ with fairs_tab:
     # the form starts empty and is emptied after a save: no district, date or province chosen for
     # the officer, which would make a plausible wrong fair when left as it was
     with st.form("db_fair"):
-        district = st.selectbox(_t("events_page.district"), names, index=None, key="fair_district")
+        district = st.selectbox(_t("events_page.district"), names, index=None, key="fair_district",
+                                placeholder=officer_text("events.choose"))
         date = st.date_input(_t("events_page.date"), value=None, min_value=dt.date(policy().start.year - 1, 1, 1),
                              max_value=dt.date(2100, 12, 31), key="fair_date", format="YYYY-MM-DD")
         province = st.selectbox(_t("events_page.province"), FOUR, index=None, format_func=province_word,
-                                key="fair_province")
+                                key="fair_province", placeholder=officer_text("events.choose"))
         venue = st.text_input(_t("events_page.venue"), key="fair_venue", help=_t("events_page.venue_help"))
         firms = st.text_area(_t("events_page.enterprises"), key="fair_firms")
         if st.form_submit_button(_t("events_page.save")) and not _missing(
@@ -140,7 +142,8 @@ with bases_tab:
     with st.form("db_base"):
         base = st.text_input(_t("events_page.base"), key="base_name")
         level = st.selectbox(_t("events_page.level"), events.LEVELS, index=None,
-                             format_func=lambda v: _t(f"events_page.level_{v}"), key="base_level")
+                             format_func=lambda v: _t(f"events_page.level_{v}"), key="base_level",
+                             placeholder=officer_text("events.choose"))
         c1, c2 = st.columns(2)
         byear = c1.number_input(_t("events_page.year"), min_value=policy().start.year, max_value=2100, value=None,
                                 key="base_year")

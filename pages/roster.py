@@ -13,7 +13,8 @@ from pages._common import (
 
 st.set_page_config(layout="wide")
 ERRORS_IN_FULL = 200     # error lists up to this long are shown whole (wrapping); longer ones scroll
-TABLE_HEIGHT = 640       # some 17 rows at once on a laptop
+TABLE_HEIGHT = 640       # pixels: some 17 rows at once on a laptop
+TABLE_ROWS = 17
 user = require_role(*ROSTER_ROLES)
 district = user_district(user)
 
@@ -82,7 +83,9 @@ query = f2.text_input(ui_text("roster.search"), key="roster_search",
 keep = row_filter(result.frame, errors_only, query)
 table = loaded.table[keep]
 st.caption(ui_text("roster.shown", shown=f"{len(table):,}", total=f"{len(loaded.table):,}"))
-st.dataframe(table, hide_index=True, width="stretch", height=TABLE_HEIGHT, key="result_table",
+# tall enough for some 17 rows at once; a shorter result takes only its own height
+st.dataframe(table, hide_index=True, width="stretch", height=TABLE_HEIGHT if len(table) > TABLE_ROWS else "auto",
+             key="result_table",
              column_config={ui_text("table.errors"): st.column_config.TextColumn(width="large"),
                             ui_text("table.reason"): st.column_config.TextColumn(width="large")})
 

@@ -136,7 +136,8 @@ def test_district_page_shows_its_own_progress_and_withdraws_its_own_upload(sqlit
     expected = progress_from_db(2018, user="kq")["by_district"]["柯桥区"]
     assert expected["total"] == 4                                # 1, 2, 3 and 5: not 越城区's 4
     shown = {m.label: m.value for m in at.metric}
-    for measure in ("total", "paired_four", "other_central_western", "sichuan_helped"):
+    assert shown[t("officer.district_progress.total")] == t("ui.dashboard.people", n=f"{expected['total']:,}")
+    for measure in ("paired_four", "other_central_western", "sichuan_helped"):
         assert shown[t(f"ui.chart.measure_short.{measure}")] == t("ui.dashboard.people", n=f"{expected[measure]:,}")
     # its own uploads only, and only those offered for withdrawal
     assert at.selectbox(key="my_withdraw_which").options == [
@@ -154,7 +155,7 @@ def test_district_page_shows_its_own_progress_and_withdraws_its_own_upload(sqlit
     assert not any(_paid(mine.upload_id))
     assert progress_from_db(2018, user="kq")["by_district"]["柯桥区"]["total"] == 2
     shown = {m.label: m.value for m in at.metric}
-    assert shown[t("ui.chart.measure_short.total")] == t("ui.dashboard.people", n="2")
+    assert shown[t("officer.district_progress.total")] == t("ui.dashboard.people", n="2")
     assert audit.entries(action="withdraw")["actor"].tolist() == ["kq"]
 
 

@@ -3,6 +3,7 @@ result, open the dashboard; screenshots at desktop and phone width in test-outpu
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import re
 import io
 
@@ -171,7 +172,9 @@ def test_roster_upload_and_download(request, app_url, screenshots, tmp_path, off
     book = openpyxl.load_workbook(xlsx, read_only=True)
     rows_sheet, totals_sheet = book.worksheets[0], book.worksheets[1]
     assert rows_sheet.max_row == expected["rows"] + 1
-    totals = {r[0]: r[1] for r in totals_sheet.iter_rows(min_row=2, values_only=True)}
+    # days are date cells (core.output): compared as the summary writes them, YYYY-MM-DD
+    totals = {r[0]: r[1].date().isoformat() if isinstance(r[1], dt.datetime) else r[1]
+              for r in totals_sheet.iter_rows(min_row=2, values_only=True)}
     assert totals[t("output.total_to_worker")] == expected["total_to_worker"]
     assert {label: value for label, value in summary_rows(type("R", (), {"summary": expected})())} \
         .items() <= totals.items() | {(t("output.summary.as_of"), expected["as_of"])}
