@@ -279,3 +279,20 @@ def test_keep_digits_marks_only_numbers_a_spreadsheet_would_change():
     assert frame["s"].tolist()[0] == "513226199001011234"       # the caller's frame is not changed
     same = pd.DataFrame({"s": ["张三", "12"]})
     assert keep_digits(same) is same
+
+
+def test_command_line_xlsx_has_date_cells_and_the_csv_keeps_ids(tmp_path):
+    from core.cli import main
+
+    src = tmp_path / "r.csv"
+    src.write_bytes(roster([person(1, first_employment_date="2018/3/1", **{"备注": "填表人：张三"})], extra=("备注",)))
+    assert main(["evaluate", str(src), "--format", "xlsx", "--out", str(tmp_path / "o.xlsx"), "--as-of", "2021-06-30"]) == 0
+    ws = openpyxl.load_workbook(tmp_path / "o.xlsx").worksheets[0]
+    header = [c.value for c in ws[1]]
+    day = ws.cell(row=2, column=header.index("首次来绍就业日期") + 1)
+    assert day.is_date and day.value.date() == dt.date(2018, 3, 1) and day.number_format == output.DATE_FORMAT
+    assert ws.cell(row=2, column=header.index("备注") + 1).value == "填表人：张三"
+    assert main(["evaluate", str(src), "--format", "csv", "--out", str(tmp_path / "o.csv")]) == 0
+    rows = _csv_rows((tmp_path / "o.csv").read_bytes())
+    ident = rows[1][rows[0].index("身份证号")]
+    assert ident.endswith("\t") and len(ident.rstrip("\t")) == 18

@@ -158,6 +158,7 @@ def test_roster_upload_and_download(request, app_url, screenshots, tmp_path, off
     metrics = {m.locator('[data-testid="stMetricLabel"]').inner_text().strip():
                m.locator('[data-testid="stMetricValue"]').inner_text().strip()
                for m in page.locator('[data-testid="stMetric"]').all()}
+    assert ui("roster.rows") in metrics, (metrics, page.locator("[data-testid=\"stMain\"]").inner_text()[:3000])
     assert metrics[ui("roster.rows")] == f"{expected['rows']:,}"
     assert metrics[ui("roster.valid")] == f"{expected['valid']:,}"
     assert metrics[ui("roster.errors")] == f"{expected['errors']:,}"
@@ -259,7 +260,16 @@ def test_officer_records_a_recruitment_fair(app_url, desktop, screenshots, offic
     assert "越城区" in warning.first.inner_text()
 
     form = page.locator('[data-testid="stForm"]').first
-    # the province defaults to Sichuan, one of the four; the place is typed
+    # nothing is chosen for the officer (tests/e2e/test_officer_e2e.py): district, day and one of
+    # the four provinces are chosen, the place is typed
+    for label, option in ((t("db.events_page.district"), "越城区"), (t("db.events_page.province"), "四川")):
+        field = form.locator('[data-testid="stSelectbox"]').filter(has_text=label).first.locator("input")
+        field.click()
+        field.fill(option)
+        page.get_by_role("option", name=option, exact=True).click()
+    day = form.locator('[data-testid="stDateInput"] input').first
+    day.fill("2020-06-01")
+    day.press("Enter")
     form.get_by_role("textbox", name=t("db.events_page.venue")).fill("乐山市马边彝族自治县")
     form.get_by_label(t("db.events_page.enterprises")).fill("示例甲公司\n示例乙公司")
     form.get_by_role("button", name=t("db.events_page.save")).click()
