@@ -41,7 +41,7 @@ def _save(fn, *args, clear: tuple[str, ...] = (), **kwargs):
 def _missing(**given) -> bool:
     """Whether a field of the form is empty (given as ``events_page`` label key = value); if so,
     one sentence naming every empty field by its label (the form keeps what was typed)."""
-    empty = [re.split(r"\s*[（(]", _t(f"events_page.{name}"))[0] for name, value in given.items()   # no hint
+    empty = [re.split(r"\s*[\uff08(]", _t(f"events_page.{name}"))[0] for name, value in given.items()   # no hint
              if value is None or (isinstance(value, str) and not value.strip())]
     if empty:
         st.error(officer_text("events.missing", fields=join_enum(empty, lang())))
