@@ -7,6 +7,15 @@ such a cell gets a leading single quote, which the spreadsheet shows as text. Nu
 numbers: only text cells are touched, and a text that is just a number (``-5``, ``+86``, ``-0.5``)
 is left as it is (it can only ever be a number). Workbooks are also written with XlsxWriter's
 ``strings_to_formulas`` off (``WORKBOOK_OPTIONS``), so no text becomes a formula.
+
+Long numbers kept as text in CSV (``keep_digits``): a CSV has no cell types, so Excel, WPS and
+LibreOffice read a text of digits as a number: an 18-digit ID number becomes 5.13226E+17 with
+its last three digits lost, a leading 0 is dropped. A CSV cell made only of digits, 12 or more
+of them or starting with 0, is written with a trailing tab: the spreadsheet then reads it as
+text and shows every digit (checked with LibreOffice, tests/test_office_csv.py). A *trailing*
+tab cannot start a formula (only the first character can); readers that trim whitespace, this
+project's own reader included, get the digits back as they were. Workbooks have cell types and
+are written without it.
 """
 from __future__ import annotations
 
@@ -23,6 +32,9 @@ _LIVE_START = r"^[=+\-@\t\r]"
 _PLAIN_NUMBER = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$"
 _PLAIN_NUMBER_RE = re.compile(_PLAIN_NUMBER)
 _LIVE_BYTES = np.frombuffer("".join(LIVE).encode("ascii"), dtype=np.uint8)
+
+#: what ``keep_digits`` adds after such a cell
+TEXT_MARK = "\t"
 
 #: XlsxWriter options of every workbook the project writes: text is text
 WORKBOOK_OPTIONS = {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
@@ -109,4 +121,33 @@ def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
         if out is None:
             out = frame.copy()
         out.isetitem(j, fixed)
+    return frame if out is None else out
+
+
+def keep_digits(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame for a CSV file: every text cell of digits only that a spreadsheet would read
+    as a number and lose digits of (12 digits or more, or a leading 0) followed by ``TEXT_MARK``
+    (a copy when anything changes). Numbers, dates and categoricals are not touched; apply after
+    ``neutralise`` (a neutralised cell starts with ``'``, so it never is digits only)."""
+    out = None
+    for j in range(frame.shape[1]):
+        s = frame.iloc[:, j]
+        if isinstance(s.dtype, pd.CategoricalDtype) or not _is_text(s.dtype):
+            continue
+        arr = pa.array(s.astype("string"), from_pandas=True).cast(pa.large_string())
+        # digits only (a scan that stops at the first other character), then 12+ or a leading 0
+        digits = pc.ascii_is_decimal(arr)
+        if not pc.any(digits).as_py():
+            continue
+        loses = pc.fill_null(pc.and_(digits, pc.or_(pc.greater_equal(pc.utf8_length(arr), 12),
+                                                    pc.and_(pc.starts_with(arr, "0"),
+                                                            pc.greater_equal(pc.utf8_length(arr), 2)))), False)
+        if not pc.any(loses).as_py():
+            continue
+        marked = pc.binary_join_element_wise(arr, pa.scalar(TEXT_MARK, pa.large_string()),
+                                             pa.scalar("", pa.large_string()))
+        fixed = pc.if_else(loses, marked, arr).cast(pa.string())
+        if out is None:
+            out = frame.copy()
+        out.isetitem(j, pd.Series(pd.arrays.ArrowStringArray(fixed), index=s.index, name=s.name))
     return frame if out is None else out

@@ -139,10 +139,12 @@ def cmd_progress(args) -> int:
 
     if args.from_db:
         try:
-            from core.db.cli import progress_from_db
+            from core.db.stored_progress import stored_progress
         except ImportError:
             return _fail(t("cli.no_db"))
-        report = progress_from_db(args.year)
+        report, demo_rows = stored_progress(args.year, include_demo=args.include_demo)
+        if demo_rows and not args.include_demo:     # said, on standard error (the JSON stays ROSTER.md's)
+            print(t("officer.demo.cli_left_out", rows=demo_rows), file=sys.stderr)
     else:
         if not args.roster:
             return _fail(t("cli.roster_needed"))
@@ -181,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--format", choices=("json",), default="json")
     pr.add_argument("--as-of", type=_date, default=None, help=t("cli.as_of"))
     pr.add_argument("--from-db", action="store_true", help=t("cli.from_db"))
+    pr.add_argument("--include-demo", action="store_true", help=t("officer.demo.cli_help"))
     pr.add_argument("--out", default=None)
     pr.set_defaults(func=cmd_progress)
 

@@ -1,6 +1,7 @@
 """Writing an evaluated roster: the JSON of ROSTER.md, CSV (UTF-8 with BOM, for Excel) and xlsx."""
 from __future__ import annotations
 
+import datetime as dt
 import io
 import itertools
 import json
@@ -14,7 +15,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from core import reference
-from core.cells import WORKBOOK_OPTIONS, neutralise, safe_text
+from core.cells import WORKBOOK_OPTIONS, keep_digits, neutralise, safe_text
 from core.i18n import t
 from core.items import AMOUNT_ITEMS, ITEMS
 from core.rules import STATUSES
@@ -106,8 +107,31 @@ def export_columns(lang: str = "zh") -> list[tuple[str, str]]:
     return cols
 
 
+#: free-text columns written back as the officer sent them (the engine reads them cleaned:
+#: NFKC, trimmed), so "填表人：张三" keeps its full-width colon; the columns with a fixed
+#: vocabulary (province, district, level), numbers, dates and the ID number are written as read
+AS_SENT = ("name", "home_county", "employer", "organizer")
+
+
+def _as_sent(result, col: str) -> pd.Series | None:
+    """The cells of ``col`` as the file held them, aligned to the result's rows by row number;
+    None when the result does not carry the file it was read from."""
+    raw = getattr(result, "raw", None)
+    if raw is None or col not in raw.frame.columns or len(raw.frame) != len(raw.row_numbers):
+        return None
+    at = pd.Index(np.asarray(raw.row_numbers, dtype="int64")).get_indexer(
+        result.frame["row"].to_numpy(dtype="int64"))
+    if (at < 0).any():
+        return None
+    values = raw.frame[col].astype("string").array          # Arrow strings stay Arrow (a million rows)
+    if not np.array_equal(at, np.arange(len(values))):
+        values = values.take(at)
+    return pd.Series(values, index=result.frame.index)
+
+
 def export_frame(result, lang: str = "zh") -> pd.DataFrame:
-    """The result as officers download it: Chinese headers, statuses in words, unknown columns last."""
+    """The result as officers download it: Chinese headers, statuses in words, unknown columns
+    last; free text (``AS_SENT``) and the officer's own columns exactly as sent."""
     f = result.frame
     data = {}
     yes, no = t("output.yes_word", lang), t("output.no_word", lang)
@@ -139,6 +163,9 @@ def export_frame(result, lang: str = "zh") -> pd.DataFrame:
             s = pd.Series(readable(s, lang), index=f.index)
         elif col in ("first_employment_date", "certificate_date"):
             s = pd.Series(_as_date32(s), index=f.index)
+        elif col in AS_SENT:
+            sent = _as_sent(result, col)
+            s = s if sent is None else sent
         data[header] = s
     for c in result.unknown_columns:        # the officer's own columns, last, as typed
         header = c
@@ -152,6 +179,12 @@ def written_frame(result, lang: str = "zh") -> pd.DataFrame:
     """``export_frame`` as it goes into a file: no text cell a spreadsheet would run as a
     formula (core.cells: names, employers, IDs and the officer's own columns are typed by users)."""
     return neutralise(export_frame(result, lang))
+
+
+def csv_frame(result, lang: str = "zh") -> pd.DataFrame:
+    """``written_frame`` for a CSV: a long number kept as text also when a spreadsheet opens
+    it (``core.cells.keep_digits``: an ID number keeps its 18 digits in Excel, WPS, LibreOffice)."""
+    return keep_digits(written_frame(result, lang))
 
 
 def _as_date32(s: pd.Series) -> pd.arrays.ArrowExtensionArray:
@@ -199,7 +232,7 @@ def to_csv_bytes(result, lang: str = "zh") -> bytes:
     """UTF-8 with BOM so that Excel opens it with the Chinese intact."""
     buf = io.BytesIO()
     buf.write(BOM)
-    for piece in _csv_pieces(_arrow_table(written_frame(result, lang))):
+    for piece in _csv_pieces(_arrow_table(csv_frame(result, lang))):
         buf.write(piece)
     return buf.getvalue()
 
@@ -207,7 +240,7 @@ def to_csv_bytes(result, lang: str = "zh") -> bytes:
 def write_csv(result, path, lang: str = "zh") -> None:
     with open(path, "wb") as fh:
         fh.write(BOM)
-        for piece in _csv_pieces(_arrow_table(written_frame(result, lang))):
+        for piece in _csv_pieces(_arrow_table(csv_frame(result, lang))):
             fh.write(piece)
 
 
@@ -241,6 +274,22 @@ def summary_rows(result, lang: str = "zh") -> list[tuple[str, object]]:
     return rows
 
 
+#: the number format of date cells in the workbooks written (Excel shows 2018-03-01)
+DATE_FORMAT = "yyyy-mm-dd"
+
+
+def _iso_day(value) -> dt.date | None:
+    """A summary value that is a day (``as_of``, ``claim_deadline``: YYYY-MM-DD), else None."""
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
 def to_xlsx_bytes(result, lang: str = "zh") -> bytes:
     """The result workbook: the rows (error rows highlighted), and a sheet of totals."""
     frame = written_frame(result, lang)
@@ -250,6 +299,8 @@ def to_xlsx_bytes(result, lang: str = "zh") -> bytes:
     wb = xlsxwriter.Workbook(buf, {"constant_memory": True, **WORKBOOK_OPTIONS})
     head = wb.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True})
     bad = wb.add_format({"bg_color": "#F8CBAD"})
+    day = wb.add_format({"num_format": DATE_FORMAT})                       # dates are date cells
+    bad_day = wb.add_format({"num_format": DATE_FORMAT, "bg_color": "#F8CBAD"})
     ws = wb.add_worksheet(t("output.sheet_rows", lang))
     ws.freeze_panes(1, 0)
     for j, h in enumerate(frame.columns):
@@ -265,7 +316,9 @@ def to_xlsx_bytes(result, lang: str = "zh") -> bytes:
                 if fmt is not None:
                     ws.write_blank(i + 1, j, None, fmt)
                 continue
-            if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+            if isinstance(v, dt.date):
+                ws.write_datetime(i + 1, j, v, day if fmt is None else bad_day)
+            elif isinstance(v, (int, np.integer)) and not isinstance(v, bool):
                 ws.write_number(i + 1, j, int(v), fmt)
             elif isinstance(v, (float, np.floating)):
                 ws.write_number(i + 1, j, float(v), fmt)
@@ -279,6 +332,10 @@ def to_xlsx_bytes(result, lang: str = "zh") -> bytes:
     ts.write_string(0, 1, t("output.summary.value", lang), head)
     for i, (label, value) in enumerate(summary_rows(result, lang), start=1):
         ts.write(i, 0, label)
-        ts.write(i, 1, safe_text(value))
+        when = _iso_day(value)
+        if when is not None:
+            ts.write_datetime(i, 1, when, day)
+        else:
+            ts.write(i, 1, safe_text(value))
     wb.close()
     return buf.getvalue()

@@ -152,6 +152,11 @@ def ui_text(key: str, **fmt) -> str:
     return i18n.t(f"ui.{key}", lang(), **fmt)
 
 
+def officer_text(key: str, **fmt) -> str:
+    """``core.i18n.t`` for the officers' namespace: ``officer_text("store_title")`` = ``t("officer.store_title")``."""
+    return i18n.t(f"officer.{key}", lang(), **fmt)
+
+
 def item_title(item: str) -> str:
     return ui_text(f"items.{item}")
 
@@ -269,6 +274,7 @@ APP_PAGES = (
     PageSpec("pages/self_check.py", "nav.self_check", ":material/fact_check:", None),
     PageSpec("pages/roster.py", "nav.roster", ":material/table_view:", ROSTER_ROLES),
     PageSpec("pages/dashboard.py", "nav.dashboard", ":material/monitoring:", DASHBOARD_ROLES),
+    PageSpec("pages/district.py", "nav.district", ":material/location_city:", ("district_officer",)),
 )
 OPTIONAL_PAGES = (
     PageSpec("pages/login.py", "nav.login", ":material/login:", None),
@@ -350,26 +356,30 @@ DISPLAY_INPUT_FIELDS = ("name", "id_number", "home_province", "home_county", "re
 
 
 def display_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """The result table as shown on screen: Chinese headers, masked ID numbers, status words,
-    one amount column per item and the total; whole columns, no per-row Python."""
+    """The result table as shown on screen, in the order an officer reads a row: the verdict,
+    who (姓名, the masked ID number), the worker's total, why (errors, the reasons, warnings),
+    then the row number, the other inputs, one amount column per item. Chinese headers, status
+    words; whole columns, no per-row Python (the download keeps ROSTER.md's order)."""
     out = pd.DataFrame(index=frame.index)
-    out[ui_text("table.row")] = frame["row"].to_numpy()
     valid = frame["valid"].astype("boolean").fillna(False)
     out[ui_text("table.valid")] = np.where(valid.to_numpy(), ui_text("table.ok"), ui_text("table.error"))
-    # why, next to the verdict: an officer reads the errors and what a row misses without
-    # scrolling past twenty columns (the download keeps ROSTER.md's order)
+    for name in ("name", "id_number"):
+        if name in frame.columns:
+            values = mask_ids(frame[name]) if name == "id_number" else frame[name]
+            out[_header(name)] = values.astype("string").fillna("").to_numpy()
+    if "total_to_worker" in frame.columns:
+        out[ui_text("table.total_to_worker")] = pd.to_numeric(frame["total_to_worker"], errors="coerce").fillna(0).astype("int64").to_numpy()
     out[ui_text("table.errors")] = readable(frame["errors"], lang())
     if "reason" in frame.columns:
         out[ui_text("table.reason")] = frame["reason"].astype("string").fillna("").to_numpy()
     if "warnings" in frame.columns:   # e.g. "already paid in upload 1": why an amount is 0
         out[ui_text("table.warnings")] = readable(frame["warnings"], lang())
+    out[ui_text("table.row")] = frame["row"].to_numpy()
     for name in DISPLAY_INPUT_FIELDS:
-        if name not in frame.columns:
+        if name not in frame.columns or name in ("name", "id_number"):
             continue
         values = frame[name]
-        if name == "id_number":
-            values = mask_ids(values)
-        elif name == "registered_poor":
+        if name == "registered_poor":
             values = values.astype("boolean").map({True: ui_text("common.yes"), False: ui_text("common.no")}).astype("string")
         elif name == "first_employment_date":
             values = pd.to_datetime(values, errors="coerce").dt.strftime("%Y-%m-%d").astype("string")
@@ -381,8 +391,6 @@ def display_table(frame: pd.DataFrame) -> pd.DataFrame:
     for item in ITEMS:
         if item in frame.columns:
             out[item_title(item)] = pd.to_numeric(frame[item], errors="coerce").fillna(0).astype("int64").to_numpy()
-    if "total_to_worker" in frame.columns:
-        out[ui_text("table.total_to_worker")] = pd.to_numeric(frame["total_to_worker"], errors="coerce").fillna(0).astype("int64").to_numpy()
     if "total_payable_to_worker" in frame.columns:
         out[ui_text("table.total_payable_to_worker")] = pd.to_numeric(
             frame["total_payable_to_worker"], errors="coerce").fillna(0).astype("int64").to_numpy()
@@ -422,12 +430,18 @@ def summary_table(summary: dict) -> pd.DataFrame:
 
 
 def error_list(frame: pd.DataFrame) -> pd.DataFrame:
-    """Rows with errors, of the whole row or of some items, as (row number, the reasons in
-    Chinese), in input order."""
+    """Rows with errors, of the whole row or of some items, as (row number, 姓名, masked ID
+    number, the reasons in Chinese), in input order: the officer finds the person, not only the
+    line of the file."""
     bad = frame["errors"].astype("string").fillna("") != ""
-    sub = frame.loc[bad.to_numpy(), ["row", "errors"]]
-    return neutralise(pd.DataFrame({ui_text("table.row"): sub["row"].to_numpy(),
-                                    ui_text("table.errors"): readable(sub["errors"], lang())}))
+    sub = frame.loc[bad.to_numpy()]
+    out = {ui_text("table.row"): sub["row"].to_numpy()}
+    if "name" in sub.columns:
+        out[_header("name")] = sub["name"].astype("string").fillna("").to_numpy()
+    if "id_number" in sub.columns:
+        out[_header("id_number")] = mask_ids(sub["id_number"]).to_numpy()
+    out[ui_text("table.errors")] = readable(sub["errors"], lang())
+    return neutralise(pd.DataFrame(out))
 
 
 def as_of() -> date | None:

@@ -8,8 +8,8 @@ from core.i18n import join_enum
 from core.demo import demo_fairs, demo_result
 from core.progress import amounts_by_district, monthly_new_hires, progress
 from pages._common import (
-    DASHBOARD_ROLES, MAX_UPLOAD_MB, lang, load_roster, plain, require_role, stored_fairs, stored_rows, ui_text,
-    year_targets,
+    DASHBOARD_ROLES, MAX_UPLOAD_MB, lang, load_roster, officer_text, plain, require_role, stored_fairs, stored_rows,
+    ui_text, year_targets,
 )
 from pages._dashboard_data import FairsReadError, default_year, read_fairs, rows_of_year, year_options
 
@@ -25,15 +25,21 @@ source = st.segmented_control(ui_text("dashboard.source"), sources, default=sour
 demo = source == "demo"
 fairs = stored_fairs()
 if source == "stored":
-    frame = stored
-    is_demo = frame["demo"].fillna(False).astype(bool).to_numpy() if "demo" in frame else None
-    if is_demo is not None and is_demo.any() and not is_demo.all():
-        # real uploads and `python -m core demo` rows together: the real ones alone unless asked
-        if not st.toggle(ui_text("dashboard.include_demo"), value=False, key="dash_include_demo"):
-            frame = frame[~is_demo]
-            if fairs is not None and "demo" in fairs:
-                fairs = fairs[~fairs["demo"].fillna(False).astype(bool).to_numpy()]
-    demo = bool(frame["demo"].any()) if "demo" in frame else False
+    # `python -m core demo` rows and events are left out unless asked for, as on the command line
+    # (`progress --from-db [--include-demo]`, core.db.stored_progress: the same figures)
+    from core.db.stored_progress import is_demo, without_demo
+
+    demo_rows = int(is_demo(stored).sum())
+    include_demo = demo_rows > 0 and st.toggle(ui_text("dashboard.include_demo"), value=False, key="dash_include_demo",
+                                               help=officer_text("demo.include_help"))
+    if demo_rows and not include_demo:
+        st.caption(officer_text("demo.excluded", rows=f"{demo_rows:,}"))
+    frame = without_demo(stored, include_demo)
+    fairs = without_demo(fairs, include_demo)
+    if not len(frame):
+        st.info(officer_text("demo.only_demo"), icon=":material/science:")
+        st.stop()
+    demo = bool(is_demo(frame).any())
     if demo:
         st.warning(ui_text("dashboard.stored_demo_banner"), icon=":material/science:")
     summary = {"valid": int(frame["valid"].sum()), "errors": int((~frame["valid"]).sum())}

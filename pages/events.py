@@ -1,5 +1,6 @@
 """City officers: recruitment fairs (with their enterprises), love posts and poverty-alleviation bases."""
 import datetime as dt
+import re
 
 import streamlit as st
 
@@ -10,13 +11,12 @@ from core.enterprise import (
     recruitment_fair_subsidies,
 )
 from core.i18n import join_enum, t
-from core.reference import districts, helped_counties_file, policy
-from pages._common import client_ip, done, lang, local_standards, plain, require_role, show_notice
+from core.reference import districts, policy
+from pages._common import client_ip, done, lang, local_standards, officer_text, plain, require_role, show_notice
 from pages._stored_tables import EVENT_COLUMNS, stored_table
 
 user = require_role("admin", "city_officer")
 FOUR = list(paired_provinces())           # a fair counts anywhere in the four provinces (三(五))
-SICHUAN = helped_counties_file()["code"].str[:2].iloc[0]   # where most fairs are held: the first choice
 
 
 def province_word(code: str) -> str:
@@ -36,6 +36,16 @@ def _save(fn, *args, clear: tuple[str, ...] = (), **kwargs):
         st.error(plain(exc.text(lang())))
     else:
         done(_t("events.saved"), clear)
+
+
+def _missing(**given) -> bool:
+    """Whether a field of the form is empty (given as ``events_page`` label key = value); if so,
+    one sentence naming every empty field by its label (the form keeps what was typed)."""
+    empty = [re.split(r"\s*[\uff08(]", _t(f"events_page.{name}"))[0] for name, value in given.items()   # no hint
+             if value is None or (isinstance(value, str) and not value.strip())]
+    if empty:
+        st.error(officer_text("events.missing", fields=join_enum(empty, lang())))
+    return bool(empty)
 
 
 def _withdraw_form(kind: str, ids: list[int]) -> None:
@@ -70,16 +80,21 @@ with fairs_tab:
     missing = districts_without_fair(fr, int(year))
     if missing:
         st.warning(_t("events_page.no_fair_yet", districts=join_enum(missing, lang())))
+    # the form starts empty and is emptied after a save: no district, date or province chosen for
+    # the officer, which would make a plausible wrong fair when left as it was
     with st.form("db_fair"):
-        district = st.selectbox(_t("events_page.district"), names, key="fair_district")
-        date = st.date_input(_t("events_page.date"), value=min(dt.date.today(), policy().end), key="fair_date")
-        province = st.selectbox(_t("events_page.province"), FOUR, index=FOUR.index(SICHUAN) if SICHUAN in FOUR else 0,
-                                format_func=province_word, key="fair_province")
+        district = st.selectbox(_t("events_page.district"), names, index=None, key="fair_district",
+                                placeholder=officer_text("events.choose"))
+        date = st.date_input(_t("events_page.date"), value=None, min_value=dt.date(policy().start.year - 1, 1, 1),
+                             max_value=dt.date(2100, 12, 31), key="fair_date", format="YYYY-MM-DD")
+        province = st.selectbox(_t("events_page.province"), FOUR, index=None, format_func=province_word,
+                                key="fair_province", placeholder=officer_text("events.choose"))
         venue = st.text_input(_t("events_page.venue"), key="fair_venue", help=_t("events_page.venue_help"))
         firms = st.text_area(_t("events_page.enterprises"), key="fair_firms")
-        if st.form_submit_button(_t("events_page.save")):
+        if st.form_submit_button(_t("events_page.save")) and not _missing(
+                district=district, date=date, province=province, venue=venue, enterprises=firms):
             _save(events.add_fair, district, date, venue, firms.splitlines(), province=province,
-                  clear=("fair_venue", "fair_firms"))
+                  clear=("fair_district", "fair_date", "fair_province", "fair_venue", "fair_firms"))
     unrecorded = sorted(set(fr.loc[fr["province"].isna(), "fair_id"].tolist())) if len(fr) else []
     if unrecorded:       # fairs stored before the province had its own field
         with st.form("db_fair_province"):
@@ -110,13 +125,14 @@ with posts_tab:
         person = st.text_input(_t("events_page.person_name"), key="post_person")
         id_number = st.text_input(_t("events_page.id_number"), key="post_id")
         c1, c2 = st.columns(2)
-        pyear = c1.number_input(_t("events_page.year"), min_value=policy().start.year, max_value=2100, value=YEAR,
+        pyear = c1.number_input(_t("events_page.year"), min_value=policy().start.year, max_value=2100, value=None,
                                 key="post_year")
-        months = c2.number_input(_t("events_page.months"), min_value=0, max_value=MONTHS_PER_YEAR, value=MONTHS_PER_YEAR,
+        months = c2.number_input(_t("events_page.months"), min_value=0, max_value=MONTHS_PER_YEAR, value=None,
                                  key="post_months")
-        if st.form_submit_button(_t("events_page.save")):
+        if st.form_submit_button(_t("events_page.save")) and not _missing(
+                employer=employer, year=pyear, months=months):
             _save(events.add_love_post, employer, int(pyear), int(months), person_name=person, id_number=id_number,
-                  clear=("post_employer", "post_person", "post_id", "post_months"))
+                  clear=("post_employer", "post_person", "post_id", "post_year", "post_months"))
     _withdraw_form("love_post", posts["id"].tolist() if len(posts) else [])
 
 with bases_tab:
@@ -125,11 +141,15 @@ with bases_tab:
         st.dataframe(stored_table(base_awards(bs, lang()), EVENT_COLUMNS["bases"]), hide_index=True, width="stretch")
     with st.form("db_base"):
         base = st.text_input(_t("events_page.base"), key="base_name")
-        level = st.selectbox(_t("events_page.level"), events.LEVELS,
-                             format_func=lambda v: _t(f"events_page.level_{v}"))
+        level = st.selectbox(_t("events_page.level"), events.LEVELS, index=None,
+                             format_func=lambda v: _t(f"events_page.level_{v}"), key="base_level",
+                             placeholder=officer_text("events.choose"))
         c1, c2 = st.columns(2)
-        byear = c1.number_input(_t("events_page.year"), min_value=policy().start.year, max_value=2100, value=YEAR)
-        hires = c2.number_input(_t("events_page.hires"), min_value=0, value=0, key="base_hires")
-        if st.form_submit_button(_t("events_page.save")):
-            _save(events.add_base, base, level, int(byear), int(hires), clear=("base_name", "base_hires"))
+        byear = c1.number_input(_t("events_page.year"), min_value=policy().start.year, max_value=2100, value=None,
+                                key="base_year")
+        hires = c2.number_input(_t("events_page.hires"), min_value=0, value=None, key="base_hires")
+        if st.form_submit_button(_t("events_page.save")) and not _missing(
+                base=base, level=level, year=byear, hires=hires):
+            _save(events.add_base, base, level, int(byear), int(hires),
+                  clear=("base_name", "base_level", "base_year", "base_hires"))
     _withdraw_form("base", bs["id"].tolist() if len(bs) else [])

@@ -6,12 +6,15 @@ import streamlit as st
 
 from core.output import item_total
 from pages._common import (
-    MAX_UPLOAD_MB, ROSTER_ROLES, can_store, error_list, lang, store_roster, load_roster, money, require_role, result_file,
+    MAX_UPLOAD_MB, ROSTER_ROLES, can_store, error_list, lang, store_roster, load_roster, money, officer_text, require_role,
+    result_file,
     plain, plain_frame, result_filename, row_filter, summary_table, template_file, ui_text, user_district,
 )
 
 st.set_page_config(layout="wide")
 ERRORS_IN_FULL = 200     # error lists up to this long are shown whole (wrapping); longer ones scroll
+TABLE_HEIGHT = 640       # pixels: some 17 rows at once on a laptop
+TABLE_ROWS = 17
 user = require_role(*ROSTER_ROLES)
 district = user_district(user)
 
@@ -47,19 +50,6 @@ if loaded.error:
     st.stop()
 
 st.success(ui_text("roster.done", rows=f"{loaded.result.summary['rows']:,}", seconds=f"{loaded.seconds:.1f}"))
-if can_store(user):
-    if loaded.stored:
-        st.info(plain(loaded.stored), icon=":material/database:")
-    elif st.button(ui_text("roster.store"), key="store_upload", icon=":material/database:",
-                   help=ui_text("roster.store_help")):
-        from core.db.accounts import AccountError
-
-        try:
-            with st.spinner(ui_text("roster.storing")):    # a large file takes some seconds
-                store_roster(loaded, user)
-        except AccountError as exc:      # e.g. the account was disabled meanwhile: one sentence
-            st.error(plain(exc.text(lang())))
-        st.rerun()
 result = loaded.result
 summary = result.summary
 if district:
@@ -93,7 +83,9 @@ query = f2.text_input(ui_text("roster.search"), key="roster_search",
 keep = row_filter(result.frame, errors_only, query)
 table = loaded.table[keep]
 st.caption(ui_text("roster.shown", shown=f"{len(table):,}", total=f"{len(loaded.table):,}"))
-st.dataframe(table, hide_index=True, width="stretch", height=420, key="result_table",
+# tall enough for some 17 rows at once; a shorter result takes only its own height
+st.dataframe(table, hide_index=True, width="stretch", height=TABLE_HEIGHT if len(table) > TABLE_ROWS else "auto",
+             key="result_table",
              column_config={ui_text("table.errors"): st.column_config.TextColumn(width="large"),
                             ui_text("table.reason"): st.column_config.TextColumn(width="large")})
 
@@ -106,12 +98,30 @@ if len(errors):
             st.dataframe(errors, hide_index=True, width="stretch", key="error_table",
                          column_config={ui_text("table.errors"): st.column_config.TextColumn(width="large")})
 
+# saving comes after the result it saves, and only when there is something to save
+if can_store(user):
+    st.subheader(officer_text("store_title"))
+    if loaded.stored:
+        st.info(plain(loaded.stored), icon=":material/database:")
+    elif not summary["valid"]:
+        st.info(officer_text("store_nothing_valid"), icon=":material/block:")
+    elif st.button(ui_text("roster.store"), key="store_upload", icon=":material/database:", type="primary",
+                   help=ui_text("roster.store_help")):
+        from core.db.accounts import AccountError
+
+        try:
+            with st.spinner(ui_text("roster.storing")):    # a large file takes some seconds
+                store_roster(loaded, user)
+        except AccountError as exc:      # e.g. the account was disabled meanwhile: one sentence
+            st.error(plain(exc.text(lang())))
+        st.rerun()
+
 st.subheader(ui_text("roster.download_title"))
 d1, d2 = st.columns(2)
 d1.download_button(ui_text("roster.download_xlsx"), lambda: result_file(loaded, "xlsx"),
                    file_name=result_filename(loaded.filename, "xlsx"),
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                   key="download_xlsx", on_click="ignore", icon=":material/download:", width="stretch")
+                   key="download_xlsx", on_click="ignore", icon=":material/download:", width="stretch", type="primary")
 d2.download_button(ui_text("roster.download_csv"), lambda: result_file(loaded, "csv"),
                    file_name=result_filename(loaded.filename, "csv"), mime="text/csv",
                    key="download_csv", on_click="ignore", icon=":material/download:", width="stretch")

@@ -135,7 +135,23 @@ def test_error_list_by_row_number(result):
     bad = result.frame[result.frame["errors"] != ""]
     assert errors.iloc[:, 0].tolist() == bad["row"].tolist()
     assert set(result.frame.loc[~result.frame["valid"], "row"]) < set(bad["row"])
-    assert all(isinstance(x, str) and x for x in errors.iloc[:, 1])
+    # the person named: 姓名 and the masked ID number beside the row number, then the reasons
+    headers = {col.field: col.header for col in reference.columns()}
+    assert list(errors.columns) == [t("ui.table.row"), headers["name"], headers["id_number"], t("ui.table.errors")]
+    assert errors[headers["name"]].tolist() == bad["name"].astype("string").fillna("").tolist()
+    assert errors[headers["id_number"]].tolist() == c.mask_ids(bad["id_number"]).tolist()
+    assert all(isinstance(x, str) and x for x in errors[t("ui.table.errors")])
+
+
+def test_display_table_puts_what_officers_look_for_first(result):
+    table = c.display_table(result.frame)
+    headers = {col.field: col.header for col in reference.columns()}
+    assert list(table.columns[:8]) == [t("ui.table.valid"), headers["name"], headers["id_number"],
+                                       t("ui.table.total_to_worker"), t("ui.table.errors"), t("ui.table.reason"),
+                                       t("ui.table.warnings"), t("ui.table.row")]
+    assert table[headers["name"]].tolist() == result.frame["name"].astype("string").fillna("").tolist()
+    assert table[t("ui.table.total_to_worker")].tolist() == result.frame["total_to_worker"].astype(int).tolist()
+    assert len(set(table.columns)) == len(table.columns)     # no input column shown twice
 
 
 def test_visible_pages_by_role(tmp_path):

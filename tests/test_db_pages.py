@@ -127,15 +127,24 @@ def test_events_page_shows_each_subsidy_in_words(sqlite_db):
     # in the district's own paired county is shown as such; one elsewhere in the four provinces
     # counts as well
     save_fair = lambda: next(b for b in at.button if b.proto.form_id == "db_fair").click().run()  # noqa: E731
-    at.selectbox(key="fair_district").set_value("越城区")
-    at.date_input(key="fair_date").set_value(dt.date(this_year, 6, 1))
-    assert at.selectbox(key="fair_province").value == "51"
+    # the form starts empty: no district, date or province chosen for the officer
+    assert at.selectbox(key="fair_district").value is None and at.date_input(key="fair_date").value is None
+    assert at.selectbox(key="fair_province").value is None
     assert at.selectbox(key="fair_province").options == ["吉林", "湖北", "四川", "贵州"]
+    at.selectbox(key="fair_district").set_value("越城区")
     at.text_input(key="fair_venue").input("乐山市马边彝族自治县")
+    save_fair()                                   # fields left empty: one sentence naming them
+    empty = [t(f"db.events_page.{k}").split("（")[0] for k in ("date", "province", "enterprises")]
+    assert [e.value for e in at.error] == [t("officer.events.missing", fields="、".join(empty))]
+    assert at.selectbox(key="fair_district").value == "越城区"    # and what was chosen is kept
+    at.date_input(key="fair_date").set_value(dt.date(this_year, 6, 1))
+    at.selectbox(key="fair_province").set_value("51")
     at.text_area(key="fair_firms").input("戊公司")
     save_fair()
     assert not at.exception, at.exception
     assert at.text_input(key="fair_venue").value == ""          # a saved fair empties the form
+    assert at.selectbox(key="fair_district").value is None and at.date_input(key="fair_date").value is None
+    assert at.selectbox(key="fair_province").value is None
     at.selectbox(key="fair_district").set_value("上虞区")
     at.date_input(key="fair_date").set_value(dt.date(this_year, 6, 2))
     at.selectbox(key="fair_province").set_value("52")
@@ -179,6 +188,8 @@ def test_events_page_shows_each_subsidy_in_words(sqlite_db):
     at.text_input(key="post_employer").input("庚公司")
     at.text_input(key="post_person").input("王五")
     at.text_input(key="post_id").input("513226199001011235")     # a wrong check character
+    assert at.number_input(key="post_year").value is None and at.number_input(key="post_months").value is None
+    at.number_input(key="post_year").set_value(this_year)
     at.number_input(key="post_months").set_value(6)
     save_post()
     assert at.error and at.text_input(key="post_employer").value == "庚公司"
@@ -186,6 +197,7 @@ def test_events_page_shows_each_subsidy_in_words(sqlite_db):
     at.text_input(key="post_id").input("")
     save_post()
     assert not at.error and at.text_input(key="post_employer").value == ""
+    assert at.number_input(key="post_year").value is None and at.number_input(key="post_months").value is None
 
     # withdrawing a base: it leaves the table, stays in the database marked, and is audited
     base_id = int(bases[col("id")].iloc[0])

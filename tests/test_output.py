@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 
@@ -65,8 +66,10 @@ def test_csv_bom_headers_rows_and_totals(result):
 def test_csv_keeps_unknown_columns_last_in_order_untouched(result):
     rows = _csv_rows(output.to_csv_bytes(result))
     assert tuple(rows[0][-2:]) == EXTRA
-    assert [r[-2] for r in rows[1:]] == ["007", "", "区县写错", "", "", ""]
+    # "007" would open in a spreadsheet as the number 7: a trailing tab keeps it text (core.cells)
+    assert [r[-2] for r in rows[1:]] == ["007\t", "", "区县写错", "", "", ""]
     assert rows[1][-1] == " 0575-1 "
+    assert output.export_frame(result)[EXTRA[0]].tolist()[0] == "007"     # the workbook: as sent
 
 
 def test_csv_error_rows_say_why_and_are_paid_nothing(result):
@@ -192,7 +195,7 @@ def _one_write(res) -> bytes:
 
     buf = io.BytesIO()
     buf.write(output.BOM)
-    pacsv.write_csv(output._arrow_table(output.export_frame(res)), buf)
+    pacsv.write_csv(output._arrow_table(output.csv_frame(res)), buf)
     return buf.getvalue()
 
 
@@ -211,3 +214,85 @@ def test_csv_of_a_roster_without_rows_is_the_header():
     data = output.to_csv_bytes(empty)
     assert data == _one_write(empty)
     assert len(_csv_rows(data)) == 1
+
+
+# --------------------------------------------------------------------------- as sent, dates, long numbers
+
+
+def test_free_text_and_own_columns_come_back_exactly_as_sent():
+    """The engine reads names cleaned (NFKC turns "：" into ":"); the files give the officer's
+    text back: a 填表人 line in 姓名, an employer with full-width brackets, the officer's own column."""
+    rows = [person(1, employer="甲公司（绍兴）", **{"备注": "填表人：张三　"}),
+            {"name": "填表人：张三", "social_insurance_months": "1"}]
+    res = evaluate_file(roster(rows, extra=("备注",)), "r.csv", as_of=AS_OF)
+    assert res.frame["name"].tolist()[1] == "填表人:张三"       # what the engine reads, NFKC
+    for frame in (output.export_frame(res), output.csv_frame(res)):
+        assert frame["姓名"].tolist() == ["测试1", "填表人：张三"]
+        assert frame["用人单位"].tolist()[0] == "甲公司（绍兴）"
+        assert frame["备注"].tolist()[0] == "填表人：张三　"
+    csv_body = output.to_csv_bytes(res).decode("utf-8-sig")
+    assert "填表人：张三" in csv_body and "填表人:张三" not in csv_body
+    ws = openpyxl.load_workbook(io.BytesIO(output.to_xlsx_bytes(res))).worksheets[0]
+    values = [c.value for row in ws.iter_rows(min_row=2) for c in row]
+    assert "填表人：张三" in values and "填表人：张三　" in values and "填表人:张三" not in values
+
+
+def test_xlsx_dates_are_date_cells(result):
+    ws = openpyxl.load_workbook(io.BytesIO(output.to_xlsx_bytes(result))).worksheets[0]
+    header = [c.value for c in ws[1]]
+    first = header.index("首次来绍就业日期") + 1
+    cert = header.index("取证日期") + 1
+    cell = ws.cell(row=2, column=first)
+    assert cell.is_date and cell.number_format == output.DATE_FORMAT
+    assert cell.value.date() == dt.date(2018, 1, 5)
+    assert ws.cell(row=2, column=cert).is_date and ws.cell(row=2, column=cert).value.date() == dt.date(2018, 6, 1)
+    bad = [r for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=2).value == t("output.no_word")]
+    assert bad and all(ws.cell(row=r, column=first).value is None or ws.cell(row=r, column=first).is_date for r in bad)
+    totals = {r[0].value: r[1] for r in openpyxl.load_workbook(io.BytesIO(output.to_xlsx_bytes(result))).worksheets[1].iter_rows(min_row=2)}
+    as_of = totals[t("output.summary.as_of")]
+    assert as_of.is_date and as_of.value.date() == AS_OF
+
+
+def test_csv_keeps_long_numbers_text_and_the_reader_reads_them_back(result):
+    rows = _csv_rows(output.to_csv_bytes(result))
+    ids = [r[rows[0].index("身份证号")] for r in rows[1:]]
+    assert all(i.endswith("\t") and len(i) == 19 for i in ids[:5])       # 18 digits and the mark
+    assert result.frame["id_number"].tolist()[:5] == [i.rstrip("\t") for i in ids[:5]]
+    again = evaluate_file(output.to_csv_bytes(result), "again.csv", as_of=AS_OF)
+    assert again.frame["id_number"].tolist()[:5] == result.frame["id_number"].tolist()[:5]
+    assert again.frame["valid"].tolist()[:2] == result.frame["valid"].tolist()[:2]
+
+
+def test_keep_digits_marks_only_numbers_a_spreadsheet_would_change():
+    import pandas as pd
+
+    from core.cells import TEXT_MARK, keep_digits
+
+    frame = pd.DataFrame({"s": pd.Series(["513226199001011234", "12345678901", "0575", "0", "51322619900101123X",
+                                          "'=1+1", None], dtype="string"),
+                          "n": [1, 2, 3, 4, 5, 6, 7], "c": pd.Categorical(["007"] * 7)})
+    out = keep_digits(frame)
+    assert out["s"].tolist()[:6] == ["513226199001011234" + TEXT_MARK, "12345678901", "0575" + TEXT_MARK, "0",
+                                     "51322619900101123X", "'=1+1"]
+    assert out["s"].isna().tolist()[6]
+    assert out["n"].tolist() == frame["n"].tolist() and out["c"].tolist() == ["007"] * 7
+    assert frame["s"].tolist()[0] == "513226199001011234"       # the caller's frame is not changed
+    same = pd.DataFrame({"s": ["张三", "12"]})
+    assert keep_digits(same) is same
+
+
+def test_command_line_xlsx_has_date_cells_and_the_csv_keeps_ids(tmp_path):
+    from core.cli import main
+
+    src = tmp_path / "r.csv"
+    src.write_bytes(roster([person(1, first_employment_date="2018/3/1", **{"备注": "填表人：张三"})], extra=("备注",)))
+    assert main(["evaluate", str(src), "--format", "xlsx", "--out", str(tmp_path / "o.xlsx"), "--as-of", "2021-06-30"]) == 0
+    ws = openpyxl.load_workbook(tmp_path / "o.xlsx").worksheets[0]
+    header = [c.value for c in ws[1]]
+    day = ws.cell(row=2, column=header.index("首次来绍就业日期") + 1)
+    assert day.is_date and day.value.date() == dt.date(2018, 3, 1) and day.number_format == output.DATE_FORMAT
+    assert ws.cell(row=2, column=header.index("备注") + 1).value == "填表人：张三"
+    assert main(["evaluate", str(src), "--format", "csv", "--out", str(tmp_path / "o.csv")]) == 0
+    rows = _csv_rows((tmp_path / "o.csv").read_bytes())
+    ident = rows[1][rows[0].index("身份证号")]
+    assert ident.endswith("\t") and len(ident.rstrip("\t")) == 18

@@ -30,17 +30,15 @@ def _resolve_user(user):
     return get_user(str(user))
 
 
-def progress_from_db(year: int, user=None) -> dict:
-    """The ``progress --format json`` object over the stored rows visible to ``user`` (None: all)."""
-    from core.db.targets import stored_targets
-    from core.db.uploads import load_rows
-    from core.progress import progress
+def progress_from_db(year: int, user=None, include_demo: bool = False) -> dict:
+    """The ``progress --format json`` object over the stored rows visible to ``user`` (None: all),
+    demo rows left out unless ``include_demo`` (core.db.stored_progress, as the dashboard)."""
+    from core.db.stored_progress import stored_progress
 
     u = _resolve_user(user)
     if user is not None and u is None:
         raise LookupError(t("db.cli.unknown_user", name=user))
-    frame = load_rows(user=u)
-    return progress(frame, int(year), stored_targets(year))
+    return stored_progress(int(year), u, include_demo)[0]
 
 
 def _read_password(name: str) -> str:

@@ -292,7 +292,8 @@ def as_stored(result, user: User, content: bytes, lang: str = "zh", ip: str | No
 
 
 def withdraw_upload(upload_id: int, user: User, reason: str, ip: str | None = None) -> None:
-    """Mark an upload withdrawn (its rows stay stored) and release what it paid; audited."""
+    """Mark an upload withdrawn (its rows stay stored) and release what it paid; audited.
+    City-wide roles withdraw any upload; a district officer only the ones it made itself."""
     if not (reason or "").strip():
         raise AccountError("db.upload.reason_required")
     with transaction() as conn:
@@ -303,6 +304,9 @@ def withdraw_upload(upload_id: int, user: User, reason: str, ip: str | None = No
             can(user, "all_districts") or (user.district is not None and up["district"] == user.district))
         if not allowed:
             raise AccountError("db.permission_denied")
+        if not can(user, "all_districts") and up["username"] != user.name:
+            # a district officer withdraws its own mistaken uploads, not a colleague's
+            raise AccountError("officer.my_uploads.not_own")
         if up["withdrawn_at"] is not None:
             raise AccountError("db.upload.already_withdrawn", upload_id=upload_id)
         conn.execute(update(uploads).where(uploads.c.id == upload_id).values(

@@ -3,6 +3,7 @@ result, open the dashboard; screenshots at desktop and phone width in test-outpu
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import re
 import io
 
@@ -157,6 +158,7 @@ def test_roster_upload_and_download(request, app_url, screenshots, tmp_path, off
     metrics = {m.locator('[data-testid="stMetricLabel"]').inner_text().strip():
                m.locator('[data-testid="stMetricValue"]').inner_text().strip()
                for m in page.locator('[data-testid="stMetric"]').all()}
+    assert ui("roster.rows") in metrics, (metrics, page.locator("[data-testid=\"stMain\"]").inner_text()[:3000])
     assert metrics[ui("roster.rows")] == f"{expected['rows']:,}"
     assert metrics[ui("roster.valid")] == f"{expected['valid']:,}"
     assert metrics[ui("roster.errors")] == f"{expected['errors']:,}"
@@ -171,7 +173,9 @@ def test_roster_upload_and_download(request, app_url, screenshots, tmp_path, off
     book = openpyxl.load_workbook(xlsx, read_only=True)
     rows_sheet, totals_sheet = book.worksheets[0], book.worksheets[1]
     assert rows_sheet.max_row == expected["rows"] + 1
-    totals = {r[0]: r[1] for r in totals_sheet.iter_rows(min_row=2, values_only=True)}
+    # days are date cells (core.output): compared as the summary writes them, YYYY-MM-DD
+    totals = {r[0]: r[1].date().isoformat() if isinstance(r[1], dt.datetime) else r[1]
+              for r in totals_sheet.iter_rows(min_row=2, values_only=True)}
     assert totals[t("output.total_to_worker")] == expected["total_to_worker"]
     assert {label: value for label, value in summary_rows(type("R", (), {"summary": expected})())} \
         .items() <= totals.items() | {(t("output.summary.as_of"), expected["as_of"])}
@@ -256,7 +260,16 @@ def test_officer_records_a_recruitment_fair(app_url, desktop, screenshots, offic
     assert "越城区" in warning.first.inner_text()
 
     form = page.locator('[data-testid="stForm"]').first
-    # the province defaults to Sichuan, one of the four; the place is typed
+    # nothing is chosen for the officer (tests/e2e/test_officer_e2e.py): district, day and one of
+    # the four provinces are chosen, the place is typed
+    for label, option in ((t("db.events_page.district"), "越城区"), (t("db.events_page.province"), "四川")):
+        field = form.locator('[data-testid="stSelectbox"]').filter(has_text=label).first.locator("input")
+        field.click()
+        field.fill(option)
+        page.get_by_role("option", name=option, exact=True).click()
+    day = form.locator('[data-testid="stDateInput"] input').first
+    day.fill("2020-06-01")
+    day.press("Enter")
     form.get_by_role("textbox", name=t("db.events_page.venue")).fill("乐山市马边彝族自治县")
     form.get_by_label(t("db.events_page.enterprises")).fill("示例甲公司\n示例乙公司")
     form.get_by_role("button", name=t("db.events_page.save")).click()
