@@ -1,0 +1,130 @@
+"""The aggregates the monthly statistics table and the bulletin read (core.report, core.bulletin):
+SQL that returns a few hundred rows however many rows are stored (1,000,000 in a second or two).
+
+- New hires: the people counted toward the targets as core.progress counts them (valid rows of
+  uploads not withdrawn, category 四省 or 其他中西部, each person once, by the row with the earliest
+  首次来绍就业日期, ties in upload and row order), grouped by month, category, district and what
+  decides 四川受帮扶地区 today (core.progress.helped_now runs on the groups).
+- Items: what stored rows made due, and what the payments ledger holds as paid, by item.
+- Follow-up services (table ``followups``, kind "service") by their code; an entry that a later
+  entry corrects no longer counts.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from sqlalchemy import and_, case, extract, func, select
+
+from core.db.models import ROW_ITEMS, followups, payments, roster_rows, uploads
+from core.db.session import reading
+
+COUNTED = ("paired_four", "other_central_western")
+SERVICE_KINDS = ("consultation", "unemployment_registration", "job_push", "training", "other")
+
+
+def _frame(q) -> pd.DataFrame:
+    with reading() as conn:
+        res = conn.execute(q)
+        return pd.DataFrame(res.all(), columns=list(res.keys()))
+
+
+def new_hire_groups(year: int) -> pd.DataFrame:
+    """month, category, work_district, home_province_code, home_county, sichuan_helped, n: the
+    counted people whose earliest row is of ``year`` (city-wide: a person is counted in the
+    district of that row)."""
+    rr = roster_rows
+    rank = func.row_number().over(
+        partition_by=rr.c.person_key,
+        order_by=(rr.c.first_employment_date.is_(None), rr.c.first_employment_date, rr.c.upload_id, rr.c.row))
+    ranked = (select(rr.c.year, rr.c.first_employment_date, rr.c.category, rr.c.work_district,
+                     rr.c.home_province_code, rr.c.home_county, rr.c.sichuan_helped, rank.label("rn"))
+              .join(uploads, uploads.c.id == rr.c.upload_id)
+              .where(uploads.c.withdrawn_at.is_(None), rr.c.valid.is_(True), rr.c.category.in_(COUNTED))
+              .subquery())
+    month = extract("month", ranked.c.first_employment_date).label("month")
+    keys = (ranked.c.category, ranked.c.work_district, ranked.c.home_province_code, ranked.c.home_county,
+            ranked.c.sichuan_helped)
+    q = (select(month, *keys, func.count().label("n"))
+         .where(ranked.c.rn == 1, ranked.c.year == int(year))
+         .group_by(month, *keys))
+    f = _frame(q)
+    f["month"] = pd.to_numeric(f["month"]).astype("Int64")
+    f["n"] = pd.to_numeric(f["n"]).astype("int64")
+    f["sichuan_helped"] = f["sichuan_helped"].astype("boolean").fillna(False).astype(bool)
+    return f
+
+
+def _window(year: int, month: int) -> tuple[dt.datetime, dt.datetime, dt.datetime]:
+    """(start of the year, start of the month, start of the next month)."""
+    start = dt.datetime(year, 1, 1)
+    m0 = dt.datetime(year, month, 1)
+    m1 = dt.datetime(year + month // 12, month % 12 + 1, 1)
+    return start, m0, m1
+
+
+def item_amounts(year: int, month: int, district: str | None = None) -> pd.DataFrame:
+    """item, due_month, due_year, paid_month, paid_year (yuan): what rows stored in the month and
+    in the year to its end made due (valid rows of uploads not withdrawn), and what the ledger
+    entered as paid in the same windows (active entries), of ``district`` (None: the city)."""
+    start, m0, m1 = _window(year, month)
+    rr = roster_rows
+    when = uploads.c.uploaded_at
+    in_year = and_(when >= start, when < m1)
+    in_month = and_(when >= m0, when < m1)
+    cols = []
+    for item in ROW_ITEMS:
+        cols.append(func.coalesce(func.sum(case((in_month, rr.c[item]), else_=0)), 0).label(f"{item}__month"))
+        cols.append(func.coalesce(func.sum(rr.c[item]), 0).label(f"{item}__year"))
+    q = (select(*cols).select_from(rr.join(uploads, uploads.c.id == rr.c.upload_id))
+         .where(uploads.c.withdrawn_at.is_(None), rr.c.valid.is_(True), in_year))
+    if district:
+        q = q.where(rr.c.work_district == district)
+    with reading() as conn:
+        due = conn.execute(q).mappings().first() or {}
+        made = payments.c.created_at
+        pq = (select(payments.c.item,
+                     func.coalesce(func.sum(case((and_(made >= m0, made < m1), payments.c.amount), else_=0)), 0)
+                     .label("paid_month"),
+                     func.coalesce(func.sum(payments.c.amount), 0).label("paid_year"))
+              .where(payments.c.active.is_(True), made >= start, made < m1)
+              .group_by(payments.c.item))
+        if district:
+            pq = pq.select_from(payments.join(rr, and_(rr.c.upload_id == payments.c.upload_id, rr.c.row == payments.c.row))) \
+                .where(rr.c.work_district == district)
+        paid = {r["item"]: r for r in conn.execute(pq).mappings()}
+    rows = []
+    for item in ROW_ITEMS:
+        p = paid.get(item, {})
+        rows.append({"item": item, "due_month": int(due.get(f"{item}__month") or 0),
+                     "due_year": int(due.get(f"{item}__year") or 0),
+                     "paid_month": int(p.get("paid_month") or 0), "paid_year": int(p.get("paid_year") or 0)})
+    return pd.DataFrame(rows)
+
+
+def services(year: int, month: int, district: str | None = None) -> pd.DataFrame:
+    """kind, month, year: follow-up services given in the month and in the year to its end (by
+    the entry's date), of ``district`` (None: the city); an entry corrected by a later one does not
+    count (the correction counts, as what it says)."""
+    start, m0, m1 = _window(year, month)
+    f = followups
+    corrected = select(f.c.corrects_id).where(f.c.corrects_id.is_not(None))
+    q = (select(f.c.value.label("kind"),
+                func.coalesce(func.sum(case((and_(f.c.date >= m0.date(), f.c.date < m1.date()), 1), else_=0)), 0)
+                .label("month"),
+                func.count().label("year"))
+         .where(f.c.kind == "service", f.c.date >= start.date(), f.c.date < m1.date(), f.c.id.not_in(corrected))
+         .group_by(f.c.value))
+    if district:
+        q = q.where(f.c.district == district)
+    got = _frame(q).set_index("kind")
+    out = pd.DataFrame({"kind": list(SERVICE_KINDS)})
+    for col in ("month", "year"):
+        counts = pd.to_numeric(got[col]) if len(got) else pd.Series(dtype="int64")
+        known = out["kind"].map(counts).fillna(0)
+        # a code the list does not know yet is counted as "other"
+        unknown = int(counts[~counts.index.isin(SERVICE_KINDS)].sum()) if len(counts) else 0
+        known[out["kind"] == "other"] += unknown
+        out[col] = known.astype("int64")
+    return out
+
