@@ -25,6 +25,7 @@ ACTIONS = (
     "upload", "upload_duplicate", "withdraw", "target_set", "standard_set",
     "event_add", "event_withdraw", "event_update", "demo_load", "county_add", "county_remove",
     "lookup_other_districts", "login_throttled",
+    "reconcile", "report", "bulletin",
 )
 GENESIS = "0" * 64                 # the "previous hash" of the first entry
 _CHAIN_LOCK = 160201802            # pg_advisory_xact_lock key of the audit chain
