@@ -207,3 +207,40 @@ def to_xlsx_bytes(report: dict, lang: str = "zh") -> bytes:
                          cell if isinstance(x, str) or x is None else num)
     wb.close()
     return buf.getvalue()
+
+
+def report_tables(report: dict, lang: str = "zh") -> dict[str, pd.DataFrame]:
+    """The four tables of the report (and the districts' for the city) as frames with the
+    catalog's headers, for the screen."""
+    h, f, s = report["new_hires"], report["fairs"], report["services"]
+    out = {
+        "hires": pd.DataFrame({
+            _r("col.category", lang): [_r(f"category.{k}", lang) for k in KEYS],
+            _r("col.month", lang): [h["month"][k] for k in KEYS],
+            _r("col.year_to_date", lang): [h["year_to_date"][k] for k in KEYS],
+            _r("col.target", lang): pd.array([h["targets"][k] for k in KEYS], dtype="Int64"),
+            _r("col.completion", lang): [_pct(h["completion"][k]) for k in KEYS]}),
+        "items": pd.DataFrame({
+            _r("col.item", lang): [t(f"rules.item_title.{r['item']}", lang) for r in report["items"]],
+            **{_r(f"col.{c}", lang): [r[c] for r in report["items"]]
+               for c in ("due_month", "paid_month", "due_year", "paid_year")}}),
+        "fairs": pd.DataFrame({
+            _r("col.measure", lang): [_r("fairs_held", lang), _r("fair_enterprises", lang)],
+            _r("col.month", lang): [f["month"]["fairs"], f["month"]["enterprises"]],
+            _r("col.year_to_date", lang): [f["year_to_date"]["fairs"], f["year_to_date"]["enterprises"]]}),
+        "services": pd.DataFrame({
+            _r("col.service", lang): [_r(f"service.{k}", lang) for k in s["month"]],
+            _r("col.month", lang): list(s["month"].values()),
+            _r("col.year_to_date", lang): list(s["year_to_date"].values())}),
+    }
+    if report.get("by_district"):
+        bd = report["by_district"]
+        out["districts"] = pd.DataFrame({
+            _r("col.district", lang): list(bd),
+            _r("col.month", lang): [v["month"]["total"] for v in bd.values()],
+            _r("col.year_to_date", lang): [v["year_to_date"]["total"] for v in bd.values()],
+            _r("col.target", lang): pd.array([v["targets"]["total"] for v in bd.values()], dtype="Int64"),
+            _r("col.completion", lang): [_pct(None if not v["targets"]["total"]
+                                              else round(v["year_to_date"]["total"] / v["targets"]["total"], 4))
+                                         for v in bd.values()]})
+    return out

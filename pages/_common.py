@@ -269,6 +269,8 @@ APP_PAGES = (
     PageSpec("pages/self_check.py", "nav.self_check", ":material/fact_check:", None),
     PageSpec("pages/roster.py", "nav.roster", ":material/table_view:", ROSTER_ROLES),
     PageSpec("pages/dashboard.py", "nav.dashboard", ":material/monitoring:", DASHBOARD_ROLES),
+    PageSpec("pages/reconcile.py", "nav.reconcile", ":material/compare_arrows:", ROSTER_ROLES),
+    PageSpec("pages/reports.py", "nav.reports", ":material/summarize:", ROLES),
 )
 OPTIONAL_PAGES = (
     PageSpec("pages/login.py", "nav.login", ":material/login:", None),
