@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from core import idnumber, normalize, reference
 from core.cells import WORKBOOK_OPTIONS, neutralise
@@ -80,8 +82,12 @@ def _join(pieces: list[pd.Series], sep: str) -> pd.Series:
 
 
 def _text(s: pd.Series) -> pd.Series:
-    """Names and counties as compared: NFKC, no spaces at all; blank is NA."""
-    return normalize.clean_text(s).str.replace(r"\s+", "", regex=True).replace("", pd.NA)
+    """Names and counties as compared: NFKC, no spaces at all; blank is NA (Arrow compute over
+    the whole column)."""
+    arr = pa.array(normalize.clean_text(s), from_pandas=True, type=pa.large_string())
+    arr = pc.replace_substring_regex(arr, r"\s+", "")
+    arr = pc.if_else(pc.equal(pc.binary_length(arr), 0), pa.scalar(None, pa.large_string()), arr)
+    return pd.Series(pd.arrays.ArrowStringArray(arr.cast(pa.string())), index=s.index)
 
 
 def _day(s: pd.Series) -> pd.Series:
@@ -144,8 +150,11 @@ def reconcile(raw, people: pd.DataFrame, district: str | None = None, as_of: dt.
     key_ = pd.Series(pd.NA, index=f.index, dtype="string")
     if good.any():
         key_[good] = ids.person_keys(norm[good], key).to_numpy()
-    masked = ids.masked(f["id_number"].astype("string").fillna(""))
-    masked[good] = ids.masked(norm[good]).to_numpy()
+    # masked as core.db.ids masks: a good number is 18 characters (two shown at each end); the
+    # few others are masked from what was typed
+    masked = norm.str[:2] + "*" * 14 + norm.str[-2:]
+    if (~good).any():
+        masked[~good] = ids.masked(f["id_number"].astype("string").fillna("")[~good]).to_numpy()
     repeated = good & key_.duplicated(keep=False).fillna(False).to_numpy(dtype=bool)
 
     own = _province_side(f, has)
@@ -174,7 +183,7 @@ def reconcile(raw, people: pd.DataFrame, district: str | None = None, as_of: dt.
     cand = pd.concat([base, own], axis=1).assign(person_key=key_)[good & ~repeated]
     merged = cand.merge(local, on="person_key", how="left", indicator=True)
     both = (merged["_merge"] == "both").to_numpy()
-    in_list = set(key_[good].dropna())     # repeats included: they are listed as unmatched, not as only local
+    in_list = key_[good]                   # repeats included: they are listed as unmatched, not as only local
 
     # the fields that differ (compared only where the list has a value)
     masks, pieces, names = {}, [], []
@@ -290,21 +299,34 @@ def shown(frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     return neutralise(out)
 
 
+def _sheet(wb, name: str, frame: pd.DataFrame, head) -> None:
+    """A sheet of text and numbers written row by row (XlsxWriter, no per-cell pandas)."""
+    ws = wb.add_worksheet(name)
+    ws.write_row(0, 0, [str(c) for c in frame.columns], head)
+    ws.set_column(0, max(len(frame.columns) - 1, 0), 16)
+    cols = []
+    for c in frame.columns:
+        s = frame[c]
+        values = s.astype(object).to_numpy()
+        cols.append(np.where(s.isna().to_numpy(), None, values).tolist())
+    write = ws.write_row
+    for i, values in enumerate(zip(*cols), start=1):
+        write(i, 0, values)
+
+
 def to_xlsx_bytes(rec: Reconciliation, lang: str = "zh") -> bytes:
-    """One workbook: a summary sheet, then one sheet per group."""
+    """One workbook: a summary sheet, then one sheet per group (every text cell neutralised)."""
+    import xlsxwriter
+
     buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="xlsxwriter", engine_kwargs={"options": WORKBOOK_OPTIONS}) as xw:
-        s = rec.summary
-        summary = pd.DataFrame({
-            t("reports.reconcile.col.item", lang): [t(f"reports.reconcile.summary.{k}", lang) for k in
-                                                   ("province_rows", "local_people", *GROUPS, "bad_id", "repeated",
-                                                    "other_district")],
-            t("reports.reconcile.col.count", lang): [s[k] for k in ("province_rows", "local_people", *GROUPS, "bad_id",
-                                                                    "repeated", "other_district")],
-        })
-        summary.to_excel(xw, sheet_name=t("reports.reconcile.sheet.summary", lang), index=False)
-        for g in GROUPS:
-            sheet = t(f"reports.reconcile.sheet.{g}", lang)
-            shown(rec.groups[g], lang).to_excel(xw, sheet_name=sheet, index=False)
-            xw.sheets[sheet].set_column(0, 30, 16)
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "constant_memory": False, **WORKBOOK_OPTIONS})
+    head = wb.add_format({"bold": True, "bg_color": "#E7EEF7"})
+    keys = ("province_rows", "local_people", *GROUPS, "bad_id", "repeated", "other_district")
+    summary = pd.DataFrame({
+        t("reports.reconcile.col.item", lang): [t(f"reports.reconcile.summary.{k}", lang) for k in keys],
+        t("reports.reconcile.col.count", lang): [rec.summary[k] for k in keys]})
+    _sheet(wb, t("reports.reconcile.sheet.summary", lang), summary, head)
+    for g in GROUPS:
+        _sheet(wb, t(f"reports.reconcile.sheet.{g}", lang), shown(rec.groups[g], lang), head)
+    wb.close()
     return buf.getvalue()
