@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -108,4 +109,11 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    finally:
+        import os
+        import shutil
+
+        if os.environ.get("SHAOXING_DB_PATH", "").startswith(tempfile.gettempdir()):
+            shutil.rmtree(Path(os.environ["SHAOXING_DB_PATH"]).parent, ignore_errors=True)
