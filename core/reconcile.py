@@ -160,8 +160,9 @@ def reconcile(raw, people: pd.DataFrame, district: str | None = None, as_of: dt.
     own = _province_side(f, has)
     base = pd.DataFrame({"row": rows, "id_number_masked": masked.astype("string"),
                          "name": f["name"].astype("string"), "home_province": f["home_province"].astype("string")})
-    for c in ("home_county", "work_district", "first_employment_date"):
-        base[c] = f[c].astype("string") if c in f.columns else pd.Series(pd.NA, index=f.index, dtype="string")
+    for c in ("home_county", "work_district", "first_employment_date"):    # where the list has them
+        if c in f.columns:
+            base[c] = f[c].astype("string")
     other = [c for c in f.columns if c not in {"name", "id_number", "home_province", *has}]
     other_headers = [_header_of(c) for c in other]
     extras = f[other].astype("string").set_axis(other_headers, axis=1) if other else pd.DataFrame(index=f.index)
@@ -208,7 +209,7 @@ def reconcile(raw, people: pd.DataFrame, district: str | None = None, as_of: dt.
     reasons = _join(pieces, t("reports.reconcile.reason.separator", lang)) if pieces else pd.Series("", index=m.index)
     fields_ = _join(names, ",") if names else pd.Series("", index=m.index)
 
-    prov_cols = list(PROVINCE_COLUMNS)
+    prov_cols = [c for c in PROVINCE_COLUMNS if c in base.columns]
     matched = m.loc[both & ~any_diff, prov_cols].assign(reason=t("reports.reconcile.reason.matched", lang))
     differs = m.loc[both & any_diff, prov_cols + list(LOCAL_COLUMNS)].assign(
         fields=fields_[both & any_diff].to_numpy(),
@@ -290,7 +291,8 @@ def _column_label(name: str, lang: str) -> str:
 def shown(frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """A group's frame with the catalog's headers (the list's own columns under their own),
     every text cell safe to open in a spreadsheet."""
-    out = frame.copy()
+    first = [c for c in ("row", "id_number_masked", "name", "reason") if c in frame.columns]
+    out = frame[first + [c for c in frame.columns if c not in first]].copy()     # the reason where it is read
     if "fields" in out.columns:
         labels = {c: _field_label(c, lang) for c in COMPARED}
         out["fields"] = out["fields"].fillna("").str.split(",").map(

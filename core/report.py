@@ -209,6 +209,11 @@ def to_xlsx_bytes(report: dict, lang: str = "zh") -> bytes:
     return buf.getvalue()
 
 
+def _target(value, lang: str) -> str:
+    """A target as shown: the figure, or that none was set for the year."""
+    return t("reports.bulletin.no_target", lang) if value is None else f"{int(value):,}"
+
+
 def report_tables(report: dict, lang: str = "zh") -> dict[str, pd.DataFrame]:
     """The four tables of the report (and the districts' for the city) as frames with the
     catalog's headers, for the screen."""
@@ -218,7 +223,7 @@ def report_tables(report: dict, lang: str = "zh") -> dict[str, pd.DataFrame]:
             _r("col.category", lang): [_r(f"category.{k}", lang) for k in KEYS],
             _r("col.month", lang): [h["month"][k] for k in KEYS],
             _r("col.year_to_date", lang): [h["year_to_date"][k] for k in KEYS],
-            _r("col.target", lang): pd.array([h["targets"][k] for k in KEYS], dtype="Int64"),
+            _r("col.target", lang): [_target(h["targets"][k], lang) for k in KEYS],
             _r("col.completion", lang): [_pct(h["completion"][k]) for k in KEYS]}),
         "items": pd.DataFrame({
             _r("col.item", lang): [t(f"rules.item_title.{r['item']}", lang) for r in report["items"]],
@@ -239,7 +244,7 @@ def report_tables(report: dict, lang: str = "zh") -> dict[str, pd.DataFrame]:
             _r("col.district", lang): list(bd),
             _r("col.month", lang): [v["month"]["total"] for v in bd.values()],
             _r("col.year_to_date", lang): [v["year_to_date"]["total"] for v in bd.values()],
-            _r("col.target", lang): pd.array([v["targets"]["total"] for v in bd.values()], dtype="Int64"),
+            _r("col.target", lang): [_target(v["targets"]["total"], lang) for v in bd.values()],
             _r("col.completion", lang): [_pct(None if not v["targets"]["total"]
                                               else round(v["year_to_date"]["total"] / v["targets"]["total"], 4))
                                          for v in bd.values()]})
