@@ -297,6 +297,9 @@ def shown(frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
         labels = {c: _field_label(c, lang) for c in COMPARED}
         out["fields"] = out["fields"].fillna("").str.split(",").map(
             lambda xs: t("common.enum_separator", lang).join(labels.get(x, x) for x in xs if x))
+    for c in out.columns:            # a blank cell is blank on screen, not "None"
+        if pd.api.types.is_string_dtype(out[c].dtype) or pd.api.types.is_object_dtype(out[c].dtype):
+            out[c] = out[c].astype("string").fillna("")
     out = out.rename(columns={c: _column_label(c, lang) for c in out.columns})
     return neutralise(out)
 
