@@ -198,6 +198,9 @@ def build_parser() -> argparse.ArgumentParser:
         db_cli = None
     if db_cli is not None and hasattr(db_cli, "register"):
         db_cli.register(sub)
+        from core import reports_cli
+
+        reports_cli.register(sub)
     return parser
 
 

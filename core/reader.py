@@ -97,6 +97,25 @@ def read_path_isolated(path) -> tuple[bytes, RawRoster]:
     return data, read_roster_isolated(data, p.name)
 
 
+#: the columns the province's list (扶贫劳务协作数据库) must have; the others are kept as they are
+PROVINCE_LIST_FIELDS = ("name", "id_number", "home_province")
+
+
+def parse_province_list(data: bytes, filename: str) -> RawRoster:
+    """The province's list parsed like a roster that needs only :data:`PROVINCE_LIST_FIELDS`."""
+    from core.reader_base import required_fields
+
+    with required_fields(PROVINCE_LIST_FIELDS):
+        return parse(data, filename)
+
+
+def read_province_list_isolated(data: bytes, filename: str, **limits) -> RawRoster:
+    """:func:`parse_province_list` in the reading process, with the roster's checks and limits."""
+    from core.reader_worker import read_isolated
+
+    return read_isolated(data, filename, task="province", **limits)
+
+
 def parse(data: bytes, filename: str) -> RawRoster:
     """The file parsed, after :func:`core.reader_limits.precheck`."""
     from core.reader_csv import read_csv

@@ -4,6 +4,8 @@ texts into a :class:`RawRoster` (blank rows, column names, cell checks)."""
 from __future__ import annotations
 
 import unicodedata
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -68,7 +70,26 @@ def header_map() -> dict[str, str]:
     return dict(_header_map())
 
 
+#: the fields a file must have, when not the roster's own (``required_fields``)
+_REQUIRED: ContextVar[tuple[str, ...] | None] = ContextVar("required_fields", default=None)
+
+
+@contextmanager
+def required_fields(fields: tuple[str, ...]):
+    """Read a table that needs only ``fields`` among the roster's columns (the province's list:
+    姓名, 身份证号, 户籍省份), with everything else the roster reader does: the same header search,
+    encodings, limits and cell checks."""
+    token = _REQUIRED.set(tuple(fields))
+    try:
+        yield
+    finally:
+        _REQUIRED.reset(token)
+
+
 def _required_fields() -> list[str]:
+    chosen = _REQUIRED.get()
+    if chosen is not None:
+        return list(chosen)
     return [c.field for c in columns() if c.required]
 
 

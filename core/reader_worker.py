@@ -142,7 +142,8 @@ def first_sheet(data: bytes, filename: str):
         raise RosterReadError("unreadable", name=filename) from exc
 
 
-_TASKS = {"roster": ("core.reader", "parse"), "sheet": ("core.reader_worker", "first_sheet")}
+_TASKS = {"roster": ("core.reader", "parse"), "sheet": ("core.reader_worker", "first_sheet"),
+          "province": ("core.reader", "parse_province_list")}
 _READER_LIBRARIES = ("core.reader_csv", "core.reader_workbook", "python_calamine", "olefile")
 
 
@@ -218,7 +219,7 @@ def read_isolated(data: bytes, filename: str, seconds: float | None = None,
     env_seconds, env_memory = limits()
     seconds, memory_mb = seconds or env_seconds, memory_mb or env_memory
     try:
-        precheck(data, ROSTER_SHEET if task == "roster" else None)
+        precheck(data, ROSTER_SHEET if task in ("roster", "province") else None)
     except RosterReadError:
         raise
     except Exception:   # a first line only: the child reads the file under its limits anyway

@@ -275,6 +275,8 @@ APP_PAGES = (
     PageSpec("pages/roster.py", "nav.roster", ":material/table_view:", ROSTER_ROLES),
     PageSpec("pages/dashboard.py", "nav.dashboard", ":material/monitoring:", DASHBOARD_ROLES),
     PageSpec("pages/district.py", "nav.district", ":material/location_city:", ("district_officer",)),
+    PageSpec("pages/reconcile.py", "nav.reconcile", ":material/compare_arrows:", ROSTER_ROLES),
+    PageSpec("pages/reports.py", "nav.reports", ":material/summarize:", ROLES),
 )
 OPTIONAL_PAGES = (
     PageSpec("pages/login.py", "nav.login", ":material/login:", None),

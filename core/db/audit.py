@@ -26,6 +26,7 @@ ACTIONS = (
     "event_add", "event_withdraw", "event_update", "demo_load", "county_add", "county_remove",
     "lookup_other_districts", "login_throttled",
     "followup_add", "followup_correct", "activity_add", "activity_correct",    # core.db.people, core.db.activities
+    "reconcile", "report", "bulletin",
 )
 GENESIS = "0" * 64                 # the "previous hash" of the first entry
 _CHAIN_LOCK = 160201802            # pg_advisory_xact_lock key of the audit chain
