@@ -24,7 +24,7 @@ ACTIONS = (
     "login", "login_failed", "logout", "setup_admin", "user_add", "user_disable", "password_reset",
     "upload", "upload_duplicate", "withdraw", "target_set", "standard_set",
     "event_add", "event_withdraw", "event_update", "demo_load", "county_add", "county_remove",
-    "lookup_other_districts", "login_throttled",
+    "lookup_other_districts", "login_throttled", "user_enable", "password_change", "password_set",
 )
 GENESIS = "0" * 64                 # the "previous hash" of the first entry
 _CHAIN_LOCK = 160201802            # pg_advisory_xact_lock key of the audit chain
