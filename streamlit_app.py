@@ -47,6 +47,10 @@ with st.sidebar:
 # this user may use, and require_role (pages/_common.py) refuses the others on the page itself.
 visible = visible_pages(user, accounts_enabled())
 specs = app_pages()
+if user is not None and st.session_state.get("must_change_password"):
+    # a password an administrator reset: the user's own first, before any other page
+    # (core.db.accounts.reset_password); every address leads to pages/account.py until then
+    specs = visible = [spec for spec in specs if spec.path == "pages/account.py"]
 pages = [st.Page(spec.path, title=ui_text(spec.title_key), icon=spec.icon, default=(i == 0),
                  visibility="visible" if spec in visible else "hidden")
          for i, spec in enumerate(specs)]

@@ -420,6 +420,12 @@ _USER, _SID = "user", "user_session"   # "user" is what the pages read
 MUST_CHANGE = "must_change_password"
 
 
+def _drop(state: MutableMapping, *keys: str) -> None:
+    for key in keys:            # (Streamlit's AppTest state has no pop)
+        if key in state:
+            del state[key]
+
+
 def session_login(state: MutableMapping, user: User, now: float | None = None, ip: str | None = None) -> str:
     """Sign ``user`` in for this tab: a new database session; returns its one-time code, which
     the browser exchanges for the session cookie (core.web_auth)."""
@@ -428,7 +434,7 @@ def session_login(state: MutableMapping, user: User, now: float | None = None, i
     sid, code = sessions.begin(user.name, ip=ip, now=now)
     state[_USER] = user
     state[_SID] = sid
-    state.pop("user_expired", None)
+    _drop(state, "user_expired")
     return code
 
 
@@ -440,13 +446,11 @@ def session_user(state: MutableMapping, token: str | None = None, now: float | N
 
     sid = state.get(_SID)
     if sid is None and not token:
-        state.pop(_USER, None)
+        _drop(state, _USER)
         return None
     checked = sessions.check(session_id=sid, now=now) if sid is not None else sessions.check(token=token, now=now)
     if checked.user is None:
-        state.pop(_USER, None)
-        state.pop(_SID, None)
-        state.pop(MUST_CHANGE, None)
+        _drop(state, _USER, _SID, MUST_CHANGE)
         if checked.reason == "expired":
             state["user_expired"] = True
         return None
@@ -459,9 +463,8 @@ def session_user(state: MutableMapping, token: str | None = None, now: float | N
 def session_logout(state: MutableMapping, ip: str | None = None) -> None:
     from core.db import sessions
 
-    user = state.pop(_USER, None)
-    sid = state.pop(_SID, None)
-    state.pop(MUST_CHANGE, None)
+    user, sid = state.get(_USER), state.get(_SID)
+    _drop(state, _USER, _SID, MUST_CHANGE)
     if sid is not None:
         sessions.revoke(sid, "logout")
     if user is not None:
