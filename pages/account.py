@@ -18,8 +18,8 @@ show_notice()
 if st.session_state.get(accounts.MUST_CHANGE):
     st.warning(_t("must_change"), icon=":material/key:")
 st.caption(_t("intro", name=plain(user.name)))
-FIELDS = ("pw_old", "pw_new1", "pw_new2")
-with st.form("change_password"):
+# the typed passwords are not kept on screen after a submit, refused or done
+with st.form("change_password", clear_on_submit=True):
     old = st.text_input(_t("old_password"), type="password", key="pw_old")
     new1 = st.text_input(_t("new_password"), type="password", key="pw_new1")
     new2 = st.text_input(_t("new_password_again"), type="password", key="pw_new2")
@@ -34,4 +34,4 @@ with st.form("change_password"):
                 st.error(plain(exc.text(lang())))
             else:
                 st.session_state.pop(accounts.MUST_CHANGE, None)
-                done(_t("changed"), FIELDS)
+                done(_t("changed"))

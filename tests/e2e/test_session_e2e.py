@@ -157,13 +157,13 @@ def test_account_pages_reset_then_own_password(server, browser, screenshots, vie
     page.goto(url + "/admin_users")         # an address typed: still signed in
     _settle(page)
     page.get_by_role("heading", name=t("account.reset_title")).wait_for()
-    form = page.locator('[data-testid="stForm"]').filter(has=page.get_by_role("button", name=t("account.reset_submit")))
-    field = form.locator('[data-testid="stSelectbox"] input')
-    snap(page, screenshots / f"session-admin-users-form-{w}.png")    # (also lets the page finish drawing)
+    snap(page, screenshots / f"session-admin-users-form-{w}.png")
+    field = page.locator(".st-key-reset_who input")      # the selectbox keyed reset_who
     field.click()
     field.fill(officer)        # the combobox lists the names that match what is typed
     page.get_by_role("option", name=officer, exact=True).click()
-    form.get_by_role("button", name=t("account.reset_submit")).click()
+    page.locator('[data-testid="stForm"]').filter(has=page.locator(".st-key-reset_who")) \
+        .get_by_role("button", name=t("account.reset_submit")).click()
     done = page.locator('[data-testid="stAlert"]').filter(has_text=officer)
     done.wait_for()
     temporary = re.search(r"[A-Za-z2-9]{12}", done.inner_text().split("：", 1)[1]).group(0)
@@ -187,6 +187,7 @@ def test_account_pages_reset_then_own_password(server, browser, screenshots, vie
     page.get_by_role("button", name=t("account.submit")).click()
     page.get_by_text(t("account.changed")).wait_for()
     _settle(page)
+    assert page.get_by_label(t("account.old_password")).input_value() == ""     # nothing typed stays
     snap(page, screenshots / f"session-account-{w}.png")
     page.goto(url + "/roster")                      # on to the officer's own pages, still signed in
     _settle(page)
