@@ -19,9 +19,15 @@ IDLE_SECONDS = 8
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, chromium_path):
+    """The app with an officer account (the usual idle expiry)."""
+    with serve(tmp_path_factory.mktemp("session-app"), OFFICER) as (url, log):
+        yield url, log
+
+
+@pytest.fixture
+def short_server(tmp_path, chromium_path):
     """The app with a short idle expiry (SHAOXING_SESSION_SECONDS) and an officer account."""
-    with serve(tmp_path_factory.mktemp("session-app"), OFFICER,
-               {"SHAOXING_SESSION_SECONDS": str(IDLE_SECONDS)}) as (url, log):
+    with serve(tmp_path, OFFICER, {"SHAOXING_SESSION_SECONDS": str(IDLE_SECONDS)}) as (url, log):
         yield url, log
 
 
@@ -55,7 +61,13 @@ def _sign_in(page, url, name=OFFICER[0], password=OFFICER[1], path="/login"):
 
 
 def _signed_in(page) -> bool:
-    return page.get_by_role("button", name=ui("app.logout")).count() > 0
+    """Signed in (the sidebar's logout button), or not (the page asks to sign in, or the login
+    form is shown): waits until the page says one or the other."""
+    logout = page.get_by_role("button", name=ui("app.logout"))
+    signed_out = page.locator('[data-testid="stAlert"]').filter(has_text=t("ui.common.login_required")) \
+        .or_(page.get_by_role("button", name=t("db.login.submit")))
+    logout.or_(signed_out).first.wait_for()
+    return logout.count() > 0
 
 
 def test_a_sign_in_survives_reload_and_new_tab_and_ends_at_logout(server, browser, screenshots):
@@ -72,11 +84,13 @@ def test_a_sign_in_survives_reload_and_new_tab_and_ends_at_logout(server, browse
 
     page.reload()
     _settle(page)
-    assert _signed_in(page) and page.get_by_role("heading", name=ui("roster.title")).count() == 1
+    assert _signed_in(page)
+    page.get_by_role("heading", name=ui("roster.title")).wait_for()
     second = _watched(context)                 # a new tab, an address typed
     second.goto(url + "/dashboard")
     _settle(second)
-    assert _signed_in(second) and second.get_by_role("heading", name=ui("dashboard.title")).count() == 1
+    assert _signed_in(second)
+    second.get_by_role("heading", name=ui("dashboard.title")).wait_for()
 
     page.get_by_role("button", name=ui("app.logout")).click()
     page.wait_for_url("**/login")
@@ -91,8 +105,8 @@ def test_a_sign_in_survives_reload_and_new_tab_and_ends_at_logout(server, browse
     context.close()
 
 
-def test_an_idle_sign_in_expires(server, browser):
-    url, _ = server
+def test_an_idle_sign_in_expires(short_server, browser):
+    url, _ = short_server
     context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
     page = _watched(context)
     _sign_in(page, url)
@@ -103,7 +117,7 @@ def test_an_idle_sign_in_expires(server, browser):
     assert any(t("ui.common.login_required") in w for w in page.locator('[data-testid="stAlert"]').all_inner_texts())
     page.goto(url + "/login")
     _settle(page)
-    assert page.get_by_text(t("db.login.expired")).count() == 1
+    page.get_by_text(t("db.login.expired")).wait_for()
     context.close()
 
 
