@@ -56,6 +56,11 @@ with st.sidebar:
 # this user may use, and require_role (pages/_common.py) refuses the others on the page itself.
 visible = visible_pages(user, accounts_enabled())
 specs = app_pages()
+must_change = user is not None and bool(st.session_state.get("must_change_password"))
+if must_change:
+    # a password an administrator reset (core.db.accounts.reset_password): the user's own first;
+    # every address leads to pages/account.py until it is changed
+    visible = [spec for spec in specs if spec.path == "pages/account.py"]
 pages = [st.Page(spec.path, title=ui_text(spec.title_key), icon=spec.icon, default=(i == 0),
                  visibility="visible" if spec in visible else "hidden")
          for i, spec in enumerate(specs)]
@@ -65,5 +70,7 @@ admin = [p for p, spec in zip(pages, specs) if spec in visible and spec.admin]
 main = [p for p in pages if p not in admin]
 menu = {"": main, ui_text("nav.section_admin"): admin} if admin else main
 page = st.navigation(menu, position="top" if len(visible) > 1 else "hidden")
+if must_change and getattr(page, "url_path", None) != "account":
+    st.switch_page("pages/account.py")
 run_page(page)      # a failure: one sentence on screen, the details in the server log
 st.caption(ui_text("app.footer"))

@@ -1,11 +1,13 @@
 """The command line (ROSTER.md):
 
     python -m core evaluate ROSTER [--as-of YYYY-MM-DD] [--format json|csv|xlsx] [--out FILE]
-    python -m core progress ROSTER --year YYYY [--format json]
+    python -m core progress ROSTER --year YYYY [--format json|csv|xlsx] [--out FILE]
     python -m core template --format xlsx|csv [--out FILE]
 
 Exit status: 0 when the file was read (even if rows have errors), 2 when it could not be read
-or the --out file cannot be written (one sentence on standard error). Storage commands (``db``,
+(a missing file is named by its path) or the --out file cannot be written, and when an xlsx
+would go to a terminal (it asks for --out): one sentence on standard error. Help, usage and
+argument errors are in Chinese (core/cli_argparse.py). Storage commands (``db``,
 ``users``, ``import``, ``demo``, ``counties``, ``progress --from-db``) come from ``core.db.cli``;
 when a database is set up, ``evaluate`` and ``progress`` first read the Sichuan helped counties
 administrators added there.
@@ -18,7 +20,7 @@ import json
 import sys
 from pathlib import Path
 
-from core.i18n import join_enum, t
+from core.i18n import CatalogError, join_enum, t
 
 EXIT_UNREADABLE = 2
 
@@ -74,12 +76,28 @@ def _write_out(args, write) -> int:
     return 0
 
 
+class _MissingFile(CatalogError):
+    """A roster path that does not exist (caught with the reader's refusals: exit status 2)."""
+
+
 def _read(path: str):
     """The roster file named on the command line: a regular file only, parsed in a separate
-    process with memory and time limits (core.reader_worker)."""
+    process with memory and time limits (core.reader_worker). A path that does not exist is
+    named as it was typed."""
     from core.reader import read_path_isolated
 
+    if not Path(path).exists():
+        raise _MissingFile("cli.missing_file", path=path)
     return read_path_isolated(path)[1]
+
+
+def _binary_to_terminal(args) -> bool:
+    """An xlsx asked for without --out while standard output is a terminal: refused, it would
+    print a screenful of bytes (exit status 2, one sentence asking for --out)."""
+    if args.format == "xlsx" and not args.out and sys.stdout.isatty():
+        _fail(t("cli.xlsx_to_terminal"))
+        return True
+    return False
 
 
 def _load_added_counties() -> None:
@@ -97,9 +115,11 @@ def cmd_evaluate(args) -> int:
     from core.engine import evaluate_roster
     from core.reader import RosterReadError
 
+    if _binary_to_terminal(args):
+        return EXIT_UNREADABLE
     try:
         raw = _read(args.roster)
-    except RosterReadError as exc:
+    except (RosterReadError, _MissingFile) as exc:
         return _fail(str(exc))
     _load_added_counties()
     result = evaluate_roster(raw, as_of=args.as_of, only_district=args.district)
@@ -137,6 +157,8 @@ def cmd_progress(args) -> int:
     from core.progress import progress
     from core.reader import RosterReadError
 
+    if _binary_to_terminal(args):
+        return EXIT_UNREADABLE
     if args.from_db:
         try:
             from core.db.stored_progress import stored_progress
@@ -150,46 +172,57 @@ def cmd_progress(args) -> int:
             return _fail(t("cli.roster_needed"))
         try:
             raw = _read(args.roster)
-        except RosterReadError as exc:
+        except (RosterReadError, _MissingFile) as exc:
             return _fail(str(exc))
         _load_added_counties()
         result = evaluate_roster(raw, as_of=args.as_of)
         report = progress(result.frame, args.year, _stored_targets(args.year))
-    return _write_out(args, lambda: _write(json.dumps(report, ensure_ascii=False), args.out))
+    if args.format == "json":
+        return _write_out(args, lambda: _write(json.dumps(report, ensure_ascii=False), args.out))
+    from core.progress_output import progress_csv, progress_xlsx
+
+    data = progress_csv(report) if args.format == "csv" else progress_xlsx(report)
+    return _write_out(args, lambda: _write(data, args.out))
 
 
 def cmd_template(args) -> int:
     from core.template import template_bytes
 
+    if _binary_to_terminal(args):
+        return EXIT_UNREADABLE
     data = template_bytes(args.format)
     return _write_out(args, lambda: _write(data, args.out))
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m core", description=t("cli.description"))
-    sub = parser.add_subparsers(dest="command", required=True)
+    from core.cli_argparse import ChineseArgumentParser
 
-    ev = sub.add_parser("evaluate", help=t("cli.evaluate"))
-    ev.add_argument("roster")
-    ev.add_argument("--as-of", type=_date, default=None, help=t("cli.as_of"))
-    ev.add_argument("--format", choices=("json", "csv", "xlsx"), default="json")
-    ev.add_argument("--out", default=None)
-    ev.add_argument("--district", type=_district, default=None, help=t("cli.district"))
+    parser = ChineseArgumentParser(prog="python -m core", description=t("cli.description"))
+    sub = parser.add_subparsers(dest="command", required=True, metavar=t("cli.metavar_command"))
+    out = dict(default=None, metavar=t("cli.metavar_file"), help=t("cli.out"))
+
+    ev = sub.add_parser("evaluate", help=t("cli.evaluate"), description=t("cli.evaluate"))
+    ev.add_argument("roster", metavar=t("cli.metavar_roster"), help=t("cli.roster_arg"))
+    ev.add_argument("--as-of", type=_date, default=None, metavar=t("cli.metavar_date"), help=t("cli.as_of"))
+    ev.add_argument("--format", choices=("json", "csv", "xlsx"), default="json", help=t("cli.format_evaluate"))
+    ev.add_argument("--out", **out)
+    ev.add_argument("--district", type=_district, default=None, metavar=t("cli.metavar_district"),
+                    help=t("cli.district"))
     ev.set_defaults(func=cmd_evaluate)
 
-    pr = sub.add_parser("progress", help=t("cli.progress"))
-    pr.add_argument("roster", nargs="?")
-    pr.add_argument("--year", type=int, required=True)
-    pr.add_argument("--format", choices=("json",), default="json")
-    pr.add_argument("--as-of", type=_date, default=None, help=t("cli.as_of"))
+    pr = sub.add_parser("progress", help=t("cli.progress"), description=t("cli.progress"))
+    pr.add_argument("roster", nargs="?", metavar=t("cli.metavar_roster"), help=t("cli.roster_arg"))
+    pr.add_argument("--year", type=int, required=True, metavar=t("cli.metavar_year"), help=t("cli.year"))
+    pr.add_argument("--format", choices=("json", "csv", "xlsx"), default="json", help=t("cli.format_progress"))
+    pr.add_argument("--as-of", type=_date, default=None, metavar=t("cli.metavar_date"), help=t("cli.as_of"))
     pr.add_argument("--from-db", action="store_true", help=t("cli.from_db"))
     pr.add_argument("--include-demo", action="store_true", help=t("officer.demo.cli_help"))
-    pr.add_argument("--out", default=None)
+    pr.add_argument("--out", **out)
     pr.set_defaults(func=cmd_progress)
 
-    tp = sub.add_parser("template", help=t("cli.template"))
-    tp.add_argument("--format", choices=("xlsx", "csv"), default="xlsx")
-    tp.add_argument("--out", default=None)
+    tp = sub.add_parser("template", help=t("cli.template"), description=t("cli.template"))
+    tp.add_argument("--format", choices=("xlsx", "csv"), default="xlsx", help=t("cli.format_template"))
+    tp.add_argument("--out", **out)
     tp.set_defaults(func=cmd_template)
 
     try:

@@ -3,7 +3,8 @@ benchmark and tests/test_deploy_nginx.py).
 
     python deploy/multi.py --procs 2 --listen 8080 --tls-listen 8443 --cert C --key K
 
-starts N ``streamlit run streamlit_app.py`` processes on 127.0.0.1 ports (first-port, +1, ...),
+starts N ``streamlit run serve.py`` processes (streamlit_app.py's pages plus the routes of the
+session cookie, core/web_auth.py) on 127.0.0.1 ports (first-port, +1, ...),
 all on the same database (DATABASE_URL or SHAOXING_DB_PATH from the environment) and the same
 cookie secret, renders deploy/nginx.conf.template into a run directory and starts Debian's nginx
 in front of them, in the foreground, until interrupted. Each browser stays on one process
@@ -71,7 +72,7 @@ def render_nginx(app_ports: list[int], listen: int, tls_listen: int, cert: str, 
 
 
 def app_command(port: int, extra: list[str] = ()) -> list[str]:
-    return [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
+    return [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.headless", "true",
             "--server.port", str(port), "--server.address", "127.0.0.1",
             "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false", *extra]
 

@@ -182,16 +182,20 @@ def current_user():
     session is checked by core.db.accounts (idle sessions expire, disabled accounts drop out)."""
     if accounts_enabled():
         from core.db.accounts import session_user
+        from pages._session import session_token
 
-        return session_user(st.session_state)
+        # the session is in the database: found again through the cookie after a reload
+        return session_user(st.session_state, token=session_token())
     return st.session_state.get("user")
 
 
 def logout() -> None:
     if accounts_enabled():
         from core.db.accounts import session_logout
+        from pages._session import after_logout
 
-        session_logout(st.session_state)
+        session_logout(st.session_state, ip=client_ip())
+        after_logout()          # the cookie cleared through /_auth/logout (pages/_session.py)
     else:
         st.session_state.pop("user", None)
 
@@ -282,6 +286,7 @@ OPTIONAL_PAGES = (
     PageSpec("pages/login.py", "nav.login", ":material/login:", None),
     PageSpec("pages/people.py", "nav.people", ":material/person_search:", ROLES),
     PageSpec("pages/work_ledger.py", "nav.work_ledger", ":material/event_note:", ROLES),
+    PageSpec("pages/account.py", "nav.account", ":material/key:", ROLES),
     PageSpec("pages/events.py", "nav.events", ":material/event:", ("admin", "city_officer"), admin=True),
     PageSpec("pages/share.py", "nav.share", ":material/qr_code_2:", ROSTER_ROLES),
     PageSpec("pages/admin.py", "nav.admin", ":material/admin_panel_settings:", ("admin",), admin=True),
@@ -578,6 +583,9 @@ def store_roster(loaded: LoadedRoster, user) -> LoadedRoster:
         loaded.table = display_table(summary.result.frame)
         loaded.downloads = {}
     loaded.stored = summary.message
+    from pages._session import drop_unsaved
+
+    drop_unsaved()          # saved: nothing unsaved is left to bring back after a reload
     return loaded
 
 

@@ -3,7 +3,8 @@ import streamlit as st
 
 from core.db import accounts
 from core.i18n import t
-from pages._common import after_login_page, client_ip, lang, plain, visible_pages
+from pages._common import after_login_page, client_ip, current_user, lang, logout, plain, visible_pages
+from pages._session import after_sign_in
 
 
 def _t(key: str, **fmt) -> str:
@@ -20,11 +21,11 @@ st.caption(_t("login.public_hint"))
 if st.session_state.pop("user_expired", False):
     st.warning(_t("login.expired"))
 
-user = accounts.session_user(st.session_state)
+user = current_user()
 if user is not None:
     st.success(_t("login.logged_in_as", name=plain(user.name), role=_t(f"role.{user.role}")))
     if st.button(_t("login.logout"), key="db_logout"):
-        accounts.session_logout(st.session_state, ip=_ip())
+        logout()            # the session ended in the database, the cookie cleared (pages/_session.py)
         st.rerun()
     st.stop()
 
@@ -60,10 +61,9 @@ with st.form("db_login"):
         if found is None:
             st.error(_t("login.failed"))
         else:
-            accounts.session_login(st.session_state, found)
-            # on to the page the visitor was sent here from, else the first page of their role
+            code = accounts.session_login(st.session_state, found, ip=_ip())
+            # on to the page the visitor was sent here from, else the first page of their role,
+            # through /_auth/session, which sets the session cookie (pages/_session.py)
             back = after_login_page()
             theirs = [spec.path for spec in visible_pages(found, True) if spec.roles is not None]
-            if theirs:
-                st.switch_page(back if back in theirs else theirs[0])
-            st.rerun()
+            after_sign_in(code, (back if back in theirs else theirs[0]) if theirs else None)

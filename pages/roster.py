@@ -10,6 +10,7 @@ from pages._common import (
     result_file,
     plain, plain_frame, result_filename, row_filter, summary_table, template_file, ui_text, user_district,
 )
+from pages._session import keep_unsaved, restore_unsaved
 
 st.set_page_config(layout="wide")
 ERRORS_IN_FULL = 200     # error lists up to this long are shown whole (wrapping); longer ones scroll
@@ -33,12 +34,14 @@ for column, fmt, mime in ((left, "xlsx", "application/vnd.openxmlformats-officed
 
 st.subheader(ui_text("roster.upload_title"))
 # the day of the check (RULES.md: due and payable): today unless the officer chooses another day
+restore_unsaved()       # after a reload: the unsaved roster of this session and its day of the check
 st.session_state.setdefault("as_of", date.today())
 st.date_input(ui_text("roster.as_of"), key="as_of", min_value=date(2018, 1, 1), max_value=date.today(),
               help=ui_text("roster.as_of_help"), format="YYYY-MM-DD")
 uploaded = st.file_uploader(ui_text("roster.upload_label"), type=["csv", "xlsx", "xls"],
                             max_upload_size=MAX_UPLOAD_MB, key="roster_file",
                             help=ui_text("roster.upload_limit", mb=MAX_UPLOAD_MB))
+uploaded = keep_unsaved(uploaded)     # kept for this session until saved (pages/_session.py)
 st.caption(ui_text("roster.upload_limit", mb=MAX_UPLOAD_MB))
 if uploaded is None:
     st.info(ui_text("roster.empty"))

@@ -146,6 +146,7 @@ def test_session_expires_after_idle_time_and_on_disable(sqlite_db, monkeypatch):
     accounts.session_login(state, u, now=5000.0)
     accounts.disable_user("dave")
     assert accounts.session_user(state, now=5001.0) is None
+    accounts.enable_user("dave")                 # a disabled account cannot sign in (core.db.sessions.begin)
     accounts.session_login(state, u, now=6000.0)
     accounts.session_logout(state)
     assert accounts.session_user(state, now=6001.0) is None

@@ -78,7 +78,7 @@ def test_partitioned_layout_on_postgres_moves_data_both_ways(pg_db):
     assert years["roster_rows_other"] == rows["year"].isna().sum()
     _second_active_payment_fails(led)
 
-    _migrate("downgrade", "0005")
+    _migrate("downgrade", "0006")
     assert _kinds() == {"payments": "r", "roster_rows": "r"}
     with reading() as conn:
         keys = conn.execute(text("SELECT conname FROM pg_constraint WHERE contype = 'p' AND conrelid IN "
@@ -110,13 +110,13 @@ def test_sqlite_keeps_its_plain_tables(sqlite_db):
     with reading() as conn:
         before = conn.execute(text("SELECT name, sql FROM sqlite_master ORDER BY name")).all()
     rows, led = _snapshot()
-    _migrate("downgrade", "0005")
+    _migrate("downgrade", "0006")
     with reading() as conn:
-        at_0005 = conn.execute(text("SELECT name, sql FROM sqlite_master ORDER BY name")).all()
+        at_0006 = conn.execute(text("SELECT name, sql FROM sqlite_master ORDER BY name")).all()
     _migrate("upgrade", "head")
     with reading() as conn:
         after = conn.execute(text("SELECT name, sql FROM sqlite_master ORDER BY name")).all()
-    assert before == at_0005 == after
+    assert before == at_0006 == after
     again_rows, again_led = _snapshot()
     pd.testing.assert_frame_equal(again_rows, rows)
     pd.testing.assert_frame_equal(again_led, led)

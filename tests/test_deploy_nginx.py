@@ -232,3 +232,35 @@ def test_a_browser_runs_the_page_under_the_policy(stack):
     blocked = [m for m in problems if "Content Security Policy" in m or "Refused" in m]
     assert not blocked, blocked
     assert helps and helps[0] == t("chrome.help_for").replace("{0}", t("ui.self_check.q_poor"))
+
+
+def test_the_session_cookie_route_through_nginx(stack):
+    """/_auth/session (core/web_auth.py) answers through nginx on either process: a sign-in's
+    one-time code becomes an HttpOnly, Secure, SameSite=Lax cookie, the code is not in the access
+    log, a used or wrong code gives no cookie; /_auth/logout clears the cookie."""
+    env = dict(os.environ)
+    env.pop("DATABASE_URL", None)
+    env.update({"SHAOXING_DB_PATH": str(stack["run"] / "shaoxing.db"), "SHAOXING_ID_KEY_FILE": str(stack["run"] / "id.key")})
+    made = subprocess.run([sys.executable, "-c", "from core.db import accounts, sessions\n"
+                           "accounts.add_user('nginx_officer', 'password-123', 'leader')\n"
+                           "print(sessions.begin('nginx_officer')[1])"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert made.returncode == 0, made.stderr
+    code = made.stdout.strip()
+    base = f"https://127.0.0.1:{stack['https']}"
+    status, headers, _ = get(f"{base}/_auth/session?code={code}&next=/dashboard")
+    assert status == 303 and headers["Location"] == "/dashboard" and headers["Cache-Control"] == "no-store"
+    (cookie,) = [c for c in headers.get_all("Set-Cookie") if c.startswith("sx_session=")]
+    assert re.fullmatch(r"sx_session=[A-Za-z0-9_\-]{40,}; HttpOnly; Path=/; SameSite=lax; Secure", cookie), cookie
+    assert headers["X-Frame-Options"] == "DENY"                     # the site's headers here too
+    status, headers, _ = get(f"{base}/_auth/session?code={code}&next=/dashboard")     # used up
+    assert status == 303 and headers["Location"] == "/login"
+    assert not [c for c in headers.get_all("Set-Cookie") or [] if c.startswith("sx_session=")]
+    status, headers, _ = get(f"{base}/_auth/session?code=x&next=https://elsewhere.example/")
+    assert status == 303 and headers["Location"] == "/login"
+    status, headers, _ = get(f"{base}/_auth/logout", cookie="sx_session=whatever")
+    assert status == 303 and headers["Location"] == "/login"
+    (cleared,) = [c for c in headers.get_all("Set-Cookie") if c.startswith("sx_session=")]
+    assert "Max-Age=0" in cleared and "HttpOnly" in cleared
+    log = stack["log"].read_text()
+    assert "/_auth/session" in log and code not in log

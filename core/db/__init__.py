@@ -17,10 +17,14 @@ Public API (for the pages and the command line)
     setup_code_required() -> bool        # True while no account exists (the first process prints the one code)
     create_first_admin(setup_code, name, password) -> User        # raises SetupError (str(e) = Chinese sentence)
     add_user(name, password, role, district=None, actor=None) -> User
-    list_users() -> list[UserInfo];  disable_user(name, actor=None)
+    list_users() -> list[UserInfo];  disable_user(name, actor=None);  enable_user(name, actor=None)
+    reset_password(name, actor=None) -> str   # a one-time password, to be changed at the next sign-in
+    change_password(name, old, new, keep_session=None);  password_for(name, password, actor=None)
     can(user, permission) -> bool        # "upload", "dashboard", "events", "admin", "all_districts"
-    # Streamlit session helpers over any MutableMapping (pass st.session_state):
-    session_login(state, user); session_user(state, now=None) -> User | None  (None once expired);
+    # the signed-in tab over any MutableMapping (pass st.session_state); the session itself is in
+    # the database (core.db.sessions), found again after a reload by the cookie's token:
+    session_login(state, user, ip=None) -> one-time code for /_auth/session (core.web_auth);
+    session_user(state, token=None, now=None) -> User | None  (None once ended);
     session_logout(state, ip=None)
 
 ``core.db.uploads``::

@@ -82,6 +82,7 @@ class UserInfo:
     active: bool
     created_at: dt.datetime
     created_by: str | None
+    must_change_password: bool = False
 
 
 def can(user: User | None, permission: str) -> bool:
@@ -136,8 +137,8 @@ def add_user(name: str, password: str, role: str, district: str | None = None,
 def list_users() -> list[UserInfo]:
     with reading() as conn:
         rows = conn.execute(select(users).order_by(users.c.id)).mappings().all()
-    return [UserInfo(r["name"], r["role"], r["district"], bool(r["active"]), r["created_at"], r["created_by"])
-            for r in rows]
+    return [UserInfo(r["name"], r["role"], r["district"], bool(r["active"]), r["created_at"], r["created_by"],
+                     bool(r["must_change_password"])) for r in rows]
 
 
 def get_user(name: str) -> User | None:
@@ -154,7 +155,10 @@ def disable_user(name: str, actor: str | None = None) -> None:
                            .values(active=False, disabled_at=utcnow()))
         if res.rowcount == 0:
             raise AccountError("db.account.not_found", name=name)
-        audit.record(conn, "user_disable", actor=actor, target=name)
+        from core.db import sessions
+
+        ended = sessions.revoke_user(conn, name, "disabled")
+        audit.record(conn, "user_disable", actor=actor, target=name, sessions_ended=ended)
 
 
 def user_count() -> int:
@@ -335,50 +339,133 @@ def _hash(password: str) -> str:
         raise LoginRefused("db.login.busy") from None
 
 
-def password_for(name: str, password: str, actor: str | None = None) -> None:
-    """Set a new password for ``name`` (administrators)."""
+def _new_password(conn, name: str, password: str, action: str, actor: str | None,
+                  must_change: bool, keep_session: int | None = None) -> None:
+    """Store ``password`` for ``name`` inside ``conn``'s transaction, end the account's other
+    sessions and record ``action``."""
+    from core.db import sessions
+
+    res = conn.execute(update(users).where(users.c.name == name).values(
+        password_hash=_hash(password), must_change_password=must_change, password_changed_at=utcnow()))
+    if res.rowcount == 0:
+        raise AccountError("db.account.not_found", name=name)
+    ended = sessions.revoke_user(conn, name, action, keep=keep_session)
+    audit.record(conn, action, actor=actor, target=name, sessions_ended=ended)
+
+
+def _check_password(password: str) -> None:
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise AccountError("db.account.password_too_short", n=MIN_PASSWORD_LENGTH)
+
+
+def password_for(name: str, password: str, actor: str | None = None) -> None:
+    """Set a new password for ``name`` (the command ``users passwd``): the account's sessions end."""
+    _check_password(password)
     with transaction() as conn:
-        res = conn.execute(update(users).where(users.c.name == name).values(password_hash=_hash(password)))
+        _new_password(conn, name, password, "password_set", actor, must_change=False)
+
+
+def reset_password(name: str, actor: str | None = None) -> str:
+    """An administrator's reset: a new random one-time password (returned, shown once), which the
+    user must change at the next sign-in; the account's sessions end. Audited."""
+    alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"     # nothing to misread
+    password = "".join(secrets.choice(alphabet) for _ in range(12))
+    with transaction() as conn:
+        _new_password(conn, name, password, "password_reset", actor, must_change=True)
+    return password
+
+
+def change_password(name: str, old: str, new: str, keep_session: int | None = None,
+                    ip: str | None = None) -> None:
+    """A user changes their own password: the old one must match, the new one differ from it.
+    Every other session of the account ends (``keep_session``, the one in use, stays)."""
+    with reading() as conn:
+        row = conn.execute(select(users.c.password_hash, users.c.active).where(users.c.name == name)).first()
+    if row is None or not row[1]:
+        raise AccountError("db.account.not_found", name=name)
+    try:
+        with throttle.hashing_slot():
+            ok = _hasher.verify(row[0], old or "")
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        ok = False
+    except throttle.NoHashingSlot:
+        raise LoginRefused("db.login.busy") from None
+    if not ok:
+        audit.record(None, "password_change", actor=name, target=name, ok=False, ip=ip, reason="wrong_password")
+        raise AccountError("account.wrong_old_password")
+    _check_password(new)
+    if new == old:
+        raise AccountError("account.same_password")
+    with transaction() as conn:
+        _new_password(conn, name, new, "password_change", name, must_change=False, keep_session=keep_session)
+
+
+def enable_user(name: str, actor: str | None = None) -> None:
+    """Re-enable a disabled account (its failed-login count starts again). Audited."""
+    with transaction() as conn:
+        res = conn.execute(update(users).where(users.c.name == name, users.c.active.is_(False))
+                           .values(active=True, disabled_at=None))
         if res.rowcount == 0:
-            raise AccountError("db.account.not_found", name=name)
-        audit.record(conn, "password_reset", actor=actor, target=name)
+            exists = conn.execute(select(users.c.id).where(users.c.name == name)).first()
+            raise AccountError("account.not_disabled" if exists else "db.account.not_found", name=name)
+        conn.execute(delete(login_failures).where(login_failures.c.username == name))
+        audit.record(conn, "user_enable", actor=actor, target=name)
 
 
-# --- sessions (st.session_state or any mapping) -----------------------------------------------
+# --- the signed-in user of a browser tab (st.session_state or any mapping) -----------------------
+# The session itself is in the database (core.db.sessions); the tab's memory keeps its id, and a
+# reloaded tab finds it again through the cookie's token.
 
-_USER, _SEEN = "user", "user_last_seen"   # "user" is what pages/_common.current_user reads
+_USER, _SID = "user", "user_session"   # "user" is what the pages read
+MUST_CHANGE = "must_change_password"
 
 
-def session_login(state: MutableMapping, user: User, now: float | None = None) -> None:
+def _drop(state: MutableMapping, *keys: str) -> None:
+    for key in keys:            # (Streamlit's AppTest state has no pop)
+        if key in state:
+            del state[key]
+
+
+def session_login(state: MutableMapping, user: User, now: float | None = None, ip: str | None = None) -> str:
+    """Sign ``user`` in for this tab: a new database session; returns its one-time code, which
+    the browser exchanges for the session cookie (core.web_auth)."""
+    from core.db import sessions
+
+    sid, code = sessions.begin(user.name, ip=ip, now=now)
     state[_USER] = user
-    state[_SEEN] = time.time() if now is None else now
+    state[_SID] = sid
+    _drop(state, "user_expired")
+    return code
 
 
-def session_user(state: MutableMapping, now: float | None = None) -> User | None:
-    """The logged-in user, or None (never logged in, idle too long, or account disabled since)."""
-    user = state.get(_USER)
-    if user is None:
+def session_user(state: MutableMapping, token: str | None = None, now: float | None = None) -> User | None:
+    """The signed-in user, or None (never signed in, logged out, idle too long, account disabled,
+    password changed or reset). ``token``: the session cookie's value, which signs a reloaded
+    tab in again. Checked in the database on every call."""
+    from core.db import sessions
+
+    sid = state.get(_SID)
+    if sid is None and not token:
+        _drop(state, _USER)
         return None
-    now = time.time() if now is None else now
-    seen = state.get(_SEEN) or 0.0
-    if now - seen > config.session_minutes() * 60:
-        state.pop(_USER, None)
-        state.pop(_SEEN, None)
-        state["user_expired"] = True
+    checked = sessions.check(session_id=sid, now=now) if sid is not None else sessions.check(token=token, now=now)
+    if checked.user is None:
+        _drop(state, _USER, _SID, MUST_CHANGE)
+        if checked.reason == "expired":
+            state["user_expired"] = True
         return None
-    current = get_user(user.name)
-    if current is None:
-        state.pop(_USER, None)
-        state.pop(_SEEN, None)
-        return None
-    state[_SEEN] = now
-    return current
+    state[_USER] = checked.user
+    state[_SID] = checked.session_id
+    state[MUST_CHANGE] = checked.must_change_password
+    return checked.user
 
 
 def session_logout(state: MutableMapping, ip: str | None = None) -> None:
-    user = state.pop(_USER, None)
-    state.pop(_SEEN, None)
+    from core.db import sessions
+
+    user, sid = state.get(_USER), state.get(_SID)
+    _drop(state, _USER, _SID, MUST_CHANGE)
+    if sid is not None:
+        sessions.revoke(sid, "logout")
     if user is not None:
         audit.record(None, "logout", actor=user.name, target=user.name, ip=ip)

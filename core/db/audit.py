@@ -24,7 +24,7 @@ ACTIONS = (
     "login", "login_failed", "logout", "setup_admin", "user_add", "user_disable", "password_reset",
     "upload", "upload_duplicate", "withdraw", "target_set", "standard_set",
     "event_add", "event_withdraw", "event_update", "demo_load", "county_add", "county_remove",
-    "lookup_other_districts", "login_throttled",
+    "lookup_other_districts", "login_throttled", "user_enable", "password_change", "password_set",
     "followup_add", "followup_correct", "activity_add", "activity_correct",    # core.db.people, core.db.activities
     "reconcile", "report", "bulletin",
 )

@@ -89,6 +89,15 @@ def cmd_users(args) -> int:
         elif args.users_command == "disable":
             accounts.disable_user(args.name, actor=_actor())
             print(t("db.cli.user_disabled", name=args.name))
+        elif args.users_command == "reset-password":       # a one-time password, printed once
+            print(t("account.cli_reset", name=args.name, password=accounts.reset_password(args.name, actor=_actor())))
+        elif args.users_command == "enable":
+            accounts.enable_user(args.name, actor=_actor())
+            print(t("account.cli_enabled", name=args.name))
+        elif args.users_command == "passwd":
+            password = _read_password(args.name)
+            accounts.password_for(args.name, password, actor=_actor())
+            print(t("account.cli_set", name=args.name))
     except (accounts.AccountError, ValueError) as exc:
         return _fail(str(exc))
     return 0
@@ -240,12 +249,12 @@ def _date(text: str) -> dt.date:
 
 def register(subparsers) -> None:
     db = subparsers.add_parser("db", help=t("db.cli.help_db"))
-    dbsub = db.add_subparsers(dest="db_command", required=True)
+    dbsub = db.add_subparsers(dest="db_command", required=True, metavar=t("cli.metavar_command"))
     up = dbsub.add_parser("upgrade", help=t("db.cli.help_upgrade"))
     up.set_defaults(func=cmd_db)
 
     users = subparsers.add_parser("users", help=t("db.cli.help_users"))
-    usub = users.add_subparsers(dest="users_command", required=True)
+    usub = users.add_subparsers(dest="users_command", required=True, metavar=t("cli.metavar_command"))
     add = usub.add_parser("add", help=t("db.cli.help_users_add"))
     add.add_argument("name")
     add.add_argument("--role", required=True, choices=("admin", "city_officer", "district_officer", "leader"))
@@ -259,6 +268,10 @@ def register(subparsers) -> None:
     dis.set_defaults(func=cmd_users)
     code = usub.add_parser("setup-code", help=t("db.cli.help_users_setup_code"))
     code.set_defaults(func=cmd_users)
+    for command, help_key in (("reset-password", "help_reset"), ("enable", "help_enable"), ("passwd", "help_passwd")):
+        care = usub.add_parser(command, help=t(f"account.{help_key}"), description=t(f"account.{help_key}"))
+        care.add_argument("name", metavar=t("cli.metavar_user"), help=t("account.help_name"))
+        care.set_defaults(func=cmd_users)
 
     imp = subparsers.add_parser("import", help=t("db.cli.help_import"))
     imp.add_argument("roster")
@@ -268,7 +281,7 @@ def register(subparsers) -> None:
     imp.set_defaults(func=cmd_import)
 
     cty = subparsers.add_parser("counties", help=t("db.cli.help_counties"))
-    csub = cty.add_subparsers(dest="counties_command", required=True)
+    csub = cty.add_subparsers(dest="counties_command", required=True, metavar=t("cli.metavar_command"))
     cls = csub.add_parser("list", help=t("db.cli.help_counties_list"))
     cls.add_argument("--format", choices=("text", "json"), default="text")
     cls.set_defaults(func=cmd_counties)
@@ -286,7 +299,7 @@ def register(subparsers) -> None:
 
 
     aud = subparsers.add_parser("audit", help=t("db.cli.help_audit"))
-    asub = aud.add_subparsers(dest="audit_command", required=True)
+    asub = aud.add_subparsers(dest="audit_command", required=True, metavar=t("cli.metavar_command"))
     ver = asub.add_parser("verify", help=t("db.cli.help_audit_verify"))
     ver.set_defaults(func=cmd_audit)
 

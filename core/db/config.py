@@ -9,7 +9,10 @@
   ``$XDG_CONFIG_HOME/shaoxing-subsidy/id_key`` (``~/.config/…``): never beside the database, so
   a copy of the database or of its folder does not carry the key. Created on first use, random,
   readable by its owner only; a key left beside the database by an older version is moved there.
-- ``SHAOXING_SESSION_MINUTES``: idle minutes before a login expires (default 30).
+- ``SHAOXING_SESSION_MINUTES``: idle minutes before a login expires (default 30);
+  ``SHAOXING_SESSION_SECONDS``, when set, gives it in seconds instead (tests, short demonstrations).
+- ``SHAOXING_SESSION_MAX_HOURS``: a login ends this many hours after sign-in even when active
+  (default 12, a working day).
 """
 from __future__ import annotations
 
@@ -133,3 +136,23 @@ def session_minutes() -> int:
         return max(1, int(os.environ.get("SHAOXING_SESSION_MINUTES", "30")))
     except ValueError:
         return 30
+
+
+def session_seconds() -> float:
+    """Idle seconds before a login expires: SHAOXING_SESSION_SECONDS, else the minutes."""
+    raw = os.environ.get("SHAOXING_SESSION_SECONDS", "").strip()
+    if raw:
+        try:
+            return max(1.0, float(raw))
+        except ValueError:
+            log.warning("SHAOXING_SESSION_SECONDS=%r is not a number; using the minutes", raw)
+    return session_minutes() * 60.0
+
+
+def session_max_seconds() -> float:
+    """Seconds after sign-in a login ends however active (SHAOXING_SESSION_MAX_HOURS, default 12)."""
+    try:
+        hours = float(os.environ.get("SHAOXING_SESSION_MAX_HOURS", "12"))
+    except ValueError:
+        hours = 12.0
+    return max(session_seconds(), hours * 3600.0)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import (
-    BigInteger, Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer, MetaData,
+    BigInteger, Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, MetaData,
     String, Table, Text, UniqueConstraint, text,
 )
 
@@ -49,6 +49,9 @@ users = Table(
     Column("created_at", DateTime, nullable=False),
     Column("created_by", String(64)),
     Column("disabled_at", DateTime),
+    # a password an administrator set (reset) must be changed at the next sign-in (migration 0006)
+    Column("must_change_password", Boolean, nullable=False, default=False, server_default=text("false")),
+    Column("password_changed_at", DateTime),
 )
 
 login_failures = Table(
@@ -312,4 +315,32 @@ activities = Table(
     Column("corrects_id", Integer, ForeignKey("activities.id")),
     Column("demo", Boolean, nullable=False, default=False),
     Index("uq_activities_corrects_id", "corrects_id", unique=True),    # one correction an entry
+)
+
+# Signed-in sessions (core.db.sessions): the browser holds a random token in an HttpOnly cookie,
+# the database only its SHA-256 (``token_hash``). A login first makes a row with a one-time code
+# (``code_hash``, valid for a minute) that the browser exchanges at /_auth/session for the token.
+# ``revoked_at`` ends a session (logout, password change or reset, account disabled).
+sessions = Table(
+    "sessions", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("token_hash", String(64), unique=True),
+    Column("code_hash", String(64), unique=True),
+    Column("code_expires_at", DateTime),
+    Column("created_at", DateTime, nullable=False),
+    Column("last_seen_at", DateTime, nullable=False),
+    Column("revoked_at", DateTime),
+    Column("revoked_reason", String(32)),
+    Column("ip", String(64)),
+)
+
+# An officer's unsaved roster (the uploaded file and the day of the check), one per session,
+# encrypted (AES-GCM) under a key derived from the session's token, which only the browser holds:
+# the database alone cannot read it. Deleted when the result is saved, at logout and on expiry.
+session_drafts = Table(
+    "session_drafts", metadata,
+    Column("session_id", Integer, ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True),
+    Column("payload", LargeBinary, nullable=False),
+    Column("created_at", DateTime, nullable=False),
 )

@@ -55,9 +55,11 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serve(data_dir: Path, officer: tuple[str, str] | None):
-    """The app under `python -m streamlit run` on a free port with its own database in
-    ``data_dir`` (and ``officer`` made in it first); yields (url, path of the server's console log)."""
+def serve(data_dir: Path, officer: tuple[str, str] | None, env_extra: dict | None = None):
+    """The app under `python -m streamlit run serve.py` (Streamlit's server with the session
+    cookie's routes, core/web_auth.py) on a free port with its own database in ``data_dir`` (and
+    ``officer`` made in it first; ``env_extra`` more settings); yields (url, path of the server's
+    console log)."""
     port = _free_port()
     env = dict(os.environ)
     for key in ("DATABASE_URL",):
@@ -67,6 +69,7 @@ def serve(data_dir: Path, officer: tuple[str, str] | None):
         "SHAOXING_ID_KEY_FILE": str(data_dir / "id.key"),
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
         "PYTHONUNBUFFERED": "1",
+        **(env_extra or {}),
     })
     log_path = data_dir / "server.log"
     log = open(log_path, "w")
@@ -75,7 +78,7 @@ def serve(data_dir: Path, officer: tuple[str, str] | None):
                               cwd=ROOT, env=env, input=officer[1] + "\n", capture_output=True, text=True, timeout=120)
         assert made.returncode == 0, made.stdout + made.stderr
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
+        [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1",
          "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)

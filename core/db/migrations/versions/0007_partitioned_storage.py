@@ -16,14 +16,14 @@ person, roster rows partitioned by year. SQLite keeps its plain tables (nothing 
 Existing rows are moved into the new tables; indexes, foreign keys and sequences keep their names.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-11-30
 """
 from alembic import op
 
 
 revision = '0007'
-down_revision = '0005'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
