@@ -1,7 +1,8 @@
 """The command line (ROSTER.md):
 
     python -m core evaluate ROSTER [--as-of YYYY-MM-DD] [--format json|csv|xlsx] [--out FILE]
-    python -m core progress ROSTER --year YYYY [--format json]
+    python -m core evaluate ROSTER --out DIR_OR_FILE --partitions N [--engine local|dask|spark] [--scheduler ADDR]
+    python -m core progress ROSTER --year YYYY [--format json] [--partitions N --engine …]
     python -m core template --format xlsx|csv [--out FILE]
 
 Exit status: 0 when the file was read (even if rows have errors), 2 when it could not be read
@@ -92,11 +93,48 @@ def _load_added_counties() -> None:
     load_added_counties()
 
 
+def _partitioned(args, run) -> int:
+    """``--partitions N``: the roster in pieces by person (core.partition_run)."""
+    from core.reader import RosterReadError
+
+    if not 1 <= args.partitions <= 100_000:
+        return _fail(t("partition.bad_partitions"))
+    try:
+        import core.partition_run  # noqa: F401
+        if args.engine == "dask":
+            import distributed  # noqa: F401
+        elif args.engine == "spark":
+            import pyspark  # noqa: F401
+    except ImportError:
+        return _fail(t("partition.engine_missing", engine=args.engine))
+    _load_added_counties()
+    try:
+        return run()
+    except RosterReadError as exc:
+        return _fail(str(exc))
+
+
 def cmd_evaluate(args) -> int:
     from core import output
     from core.engine import evaluate_roster
     from core.reader import RosterReadError
 
+    if args.partitions is not None:
+        if not args.out:
+            return _fail(t("partition.out_needed"))
+        if args.format not in (None, "csv"):
+            return _fail(t("partition.format_csv_only", format=args.format))
+
+        def run() -> int:
+            from core.partition_run import evaluate_to
+
+            def write():
+                summary = evaluate_to(args.roster, args.out, args.partitions, args.engine, args.scheduler,
+                                      args.as_of, args.district, args.work)
+                _write(json.dumps({"summary": output.summary_json(summary)}, ensure_ascii=False), None)
+            return _write_out(args, write)
+        return _partitioned(args, run)
+    args.format = args.format or "json"
     try:
         raw = _read(args.roster)
     except RosterReadError as exc:
@@ -143,6 +181,17 @@ def cmd_progress(args) -> int:
         except ImportError:
             return _fail(t("cli.no_db"))
         report = progress_from_db(args.year)
+    elif args.partitions is not None:
+        if not args.roster:
+            return _fail(t("cli.roster_needed"))
+
+        def run() -> int:
+            from core.partition_run import progress_of
+
+            report = progress_of(args.roster, args.year, args.partitions, args.engine, args.scheduler, args.as_of,
+                                 _stored_targets(args.year), args.work)
+            return _write_out(args, lambda: _write(json.dumps(report, ensure_ascii=False), args.out))
+        return _partitioned(args, run)
     else:
         if not args.roster:
             return _fail(t("cli.roster_needed"))
@@ -163,6 +212,13 @@ def cmd_template(args) -> int:
     return _write_out(args, lambda: _write(data, args.out))
 
 
+def _partition_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--partitions", type=int, default=None, metavar="N", help=t("partition.partitions"))
+    p.add_argument("--engine", choices=("local", "dask", "spark"), default="local", help=t("partition.engine"))
+    p.add_argument("--scheduler", default=None, metavar="ADDR", help=t("partition.scheduler"))
+    p.add_argument("--work", default=None, metavar="DIR", help=t("partition.work"))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m core", description=t("cli.description"))
     sub = parser.add_subparsers(dest="command", required=True)
@@ -170,9 +226,10 @@ def build_parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("evaluate", help=t("cli.evaluate"))
     ev.add_argument("roster")
     ev.add_argument("--as-of", type=_date, default=None, help=t("cli.as_of"))
-    ev.add_argument("--format", choices=("json", "csv", "xlsx"), default="json")
+    ev.add_argument("--format", choices=("json", "csv", "xlsx"), default=None)
     ev.add_argument("--out", default=None)
     ev.add_argument("--district", type=_district, default=None, help=t("cli.district"))
+    _partition_options(ev)
     ev.set_defaults(func=cmd_evaluate)
 
     pr = sub.add_parser("progress", help=t("cli.progress"))
@@ -182,6 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--as-of", type=_date, default=None, help=t("cli.as_of"))
     pr.add_argument("--from-db", action="store_true", help=t("cli.from_db"))
     pr.add_argument("--out", default=None)
+    _partition_options(pr)
     pr.set_defaults(func=cmd_progress)
 
     tp = sub.add_parser("template", help=t("cli.template"))
