@@ -35,6 +35,9 @@ from core.items import ITEMS
 
 ROW = "row"
 BUCKET = "_bucket"
+# cells the reader found wrong, when it read the file whole: "<n>:<key>:<column>" per issue of the
+# reader's list (n its place there), joined by ISSUE_SEP (see core.partition_io)
+ISSUES, ISSUE_SEP = "_issues", "\x1e"
 PASSTHROUGH = "input:"
 # the typed columns of a partition's result that the reductions read
 VALID, DEADLINE, CATEGORY, HELPED_NOW, COUNTED_YEAR = "_valid", "_claim_deadline", "_category", "_helped_now", "_counted_year"
@@ -55,6 +58,8 @@ _DATE_COLUMNS = ("first_employment_date", "certificate_date")
 def _fnv1a(arr: pa.Array) -> np.ndarray:
     """64-bit FNV-1a of each string's UTF-8 bytes (first ``_HASH_BYTES`` bytes, then its length),
     on whole columns: one numpy step per byte position."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
     arr = arr.cast(pa.large_string()) if not pa.types.is_large_string(arr.type) else arr
     n = len(arr)
     h = np.full(n, _FNV_OFFSET, dtype=np.uint64)
@@ -151,10 +156,12 @@ def evaluate_partition_table(raw: pd.DataFrame, as_of: dt.date, standards: dict 
 
     raw = raw.iloc[np.argsort(raw[ROW].to_numpy(dtype=np.int64), kind="stable")]
     rows = raw[ROW].to_numpy(dtype=np.int64)
-    names = [c for c in raw.columns if c not in (ROW, BUCKET)]
+    names = [c for c in raw.columns if c not in (ROW, BUCKET, ISSUES)]
     table = pa.table({c: _column(raw[c], pa.string()) for c in names}) if names else pa.table({})
     # the reader's cell check, row by row: a control character is a row error naming its column
     table, issues = _control_characters(table, rows)
+    if ISSUES in raw.columns:
+        issues = _read_issues(raw[ISSUES]) + issues
     frame = table.to_pandas(types_mapper=_types_mapper, split_blocks=True, self_destruct=True)
     frame.index = pd.RangeIndex(len(frame))
     frame.attrs["reader_issues"] = issues
@@ -188,6 +195,17 @@ def evaluate_partition_table(raw: pd.DataFrame, as_of: dt.date, standards: dict 
         year[counted.index.to_numpy()] = counted["year"].to_numpy(dtype=np.int64, na_value=-1)
     columns.append(pa.array(year, mask=year < 0, type=pa.int32()))
     return pa.Table.from_arrays(columns, schema=schema)
+
+
+def _read_issues(column) -> list:
+    """The reader's issues of these rows, in the reader's order, from the ``_issues`` column."""
+    found: dict[tuple[int, str, str], list[int]] = {}
+    for pos, text in enumerate(column.tolist()):
+        if isinstance(text, str) and text:
+            for tag in text.split(ISSUE_SEP):
+                k, key, col = tag.split(":", 2)
+                found.setdefault((int(k), key, col), []).append(pos)
+    return [(key, col, np.asarray(at, dtype=np.int64)) for (_, key, col), at in sorted(found.items())]
 
 
 def evaluate_partition(raw: pd.DataFrame, as_of: dt.date, standards: dict | None = None,

@@ -31,7 +31,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from core.partition import BUCKET, PASSTHROUGH, ROW, output_columns, person_bucket
+from core.partition import BUCKET, ISSUE_SEP, ISSUES, PASSTHROUGH, ROW, output_columns, person_bucket
 from core.reader_base import RosterReadError
 
 import pandas as pd
@@ -163,15 +163,21 @@ def _parquet_batches(path: Path):
 
 
 def _whole_file(path: Path):
-    """A file the streaming reader does not handle: the ordinary reader, in its separate process."""
+    """A file the streaming reader does not handle: the ordinary reader, in its separate process.
+    The cells it found wrong travel in an ``_issues`` column (core.partition.ISSUES)."""
     from core.reader import read_path_isolated
 
     raw = read_path_isolated(path)[1]
     frame = raw.frame
-    table = pa.Table.from_pandas(frame, preserve_index=False).cast(
-        pa.schema([pa.field(f"c{i}", pa.string()) for i in range(frame.shape[1])]), safe=False) \
-        if frame.shape[1] else pa.table({})
-    table = table.rename_columns([f"c{i}" for i in range(frame.shape[1])])
+    names = [f"c{i}" for i in range(frame.shape[1])]
+    table = pa.Table.from_pandas(frame, preserve_index=False).rename_columns(names) if names else pa.table({})
+    table = table.cast(pa.schema([pa.field(c, pa.string()) for c in names]), safe=False) if names else table
+    marks = np.full(len(frame), None, dtype=object)
+    for k, (key, column, positions) in enumerate(raw.issues):
+        for at in np.asarray(positions, dtype=np.int64):
+            tag = f"{k}:{key}:{column}"
+            marks[at] = tag if marks[at] is None else marks[at] + ISSUE_SEP + tag
+    table = table.append_column(ISSUES, pa.array(marks, pa.string()))
     return list(frame.columns), raw.unknown_columns, raw.blank_rows, table, np.asarray(raw.row_numbers, np.int64)
 
 
@@ -190,7 +196,14 @@ def _prepare(table: pa.Table, header_row: int, first: int) -> tuple[pa.Table, in
     return table.append_column(ROW, pa.array(rows)), len(blank)
 
 
-def stage(path, work: Path, n: int, by_bucket: bool) -> Staged:
+def _sliced(batches, rows: int):
+    """The batches cut into tables of at most ``rows`` rows (the input partitions of a cluster)."""
+    for table in batches:
+        for start in range(0, max(table.num_rows, 1), rows):
+            yield table.slice(start, rows)
+
+
+def stage(path, work: Path, n: int, by_bucket: bool, batch_rows: int = BATCH_ROWS) -> Staged:
     """Stream the roster at ``path`` into Parquet pieces under ``work`` (see the module)."""
     from core.reader_base import _column_names
 
@@ -203,7 +216,7 @@ def stage(path, work: Path, n: int, by_bucket: bool) -> Staged:
         else:
             start, headers, header_row, delim = _csv_head(path)
             batches = _csv_batches(path, start, len(headers), delim)
-        return _write_pieces(headers, header_row, batches, work, n, by_bucket, _column_names)
+        return _write_pieces(headers, header_row, _sliced(batches, batch_rows), work, n, by_bucket, _column_names)
     except _Fallback:
         pass
     except pa.ArrowInvalid:
@@ -211,7 +224,7 @@ def stage(path, work: Path, n: int, by_bucket: bool) -> Staged:
     names, unknown, blank_rows, table, rows = _whole_file(path)
     for p in work.glob("in/*.parquet"):
         p.unlink()
-    staged = _write_pieces(names, 0, iter([table]), work, n, by_bucket, None, rows=rows)
+    staged = _write_pieces(names, 0, _sliced([table], batch_rows), work, n, by_bucket, None, rows=rows)
     staged.names = {f"c{i}": name for i, name in enumerate(names)}
     staged.unknown, staged.blank_rows, staged.fallback = unknown, blank_rows, True
     return staged
@@ -231,7 +244,7 @@ def _write_pieces(headers, header_row, batches, work: Path, n: int, by_bucket: b
             seen += table.num_rows
             blank_rows += blank
         else:
-            table = table.append_column(ROW, pa.array(rows))
+            table = table.append_column(ROW, pa.array(rows[total:total + table.num_rows]))
         if id_col is None:
             id_col = _id_column(headers, namer)
         has_data |= np.array([table.column(i).null_count < table.num_rows for i in range(len(headers))], dtype=bool)
@@ -275,8 +288,9 @@ def _id_column(headers, namer) -> int | None:
 def named(frame, names: dict[str, str]):
     """A staged piece (``c<i>`` columns) as the reader names its columns, with ``row``."""
     cols = [c for c in frame.columns if c in names]
-    out = frame[cols + [ROW]]
-    out.columns = [names[c] for c in cols] + [ROW]
+    extra = [ROW] + ([ISSUES] if ISSUES in frame.columns else [])
+    out = frame[cols + extra]
+    out.columns = [names[c] for c in cols] + extra
     return out
 
 

@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from core import partition
-from core.partition_io import RESULT_ROW_GROUP, Staged, keys_for, merge_csv, named, stage, write_summary
+from core.partition_io import BATCH_ROWS, RESULT_ROW_GROUP, Staged, keys_for, merge_csv, named, stage, write_summary
 
 ENGINES = ("local", "dask", "spark")
 
@@ -97,9 +97,15 @@ def spark_session(master: str | None = None):
     if _SPARK is None:
         from pyspark.sql import SparkSession
 
+        if not master or master.startswith("local"):   # the Python workers import this package
+            root = str(Path(__file__).resolve().parent.parent)
+            paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+            os.environ["PYTHONPATH"] = os.pathsep.join([root, *[p for p in paths if p != root]])
+
         _SPARK = (SparkSession.builder.master(master or "local[2]").appName("roster")
                   .config("spark.sql.execution.arrow.pyspark.enabled", "true")
                   .config("spark.ui.enabled", "false")
+                  .config("spark.ui.showConsoleProgress", "false")
                   .config("spark.driver.memory", "1g")
                   .getOrCreate())
         _SPARK.sparkContext.setLogLevel("ERROR")
@@ -131,13 +137,14 @@ def _run_spark(staged: Staged, as_of, only_district, results: Path, n: int, mast
 
 
 def run(path, n: int, engine: str = "local", scheduler: str | None = None, as_of: dt.date | None = None,
-        only_district: str | None = None, work: str | None = None, workers: int | None = None):
+        only_district: str | None = None, work: str | None = None, workers: int | None = None,
+        batch_rows: int | None = None):
     """Stage, evaluate and reduce: (result files, keys of the output columns, summary, work folder,
     staged). The caller removes the work folder when done with the files."""
     as_of = as_of or dt.date.today()
     folder = Path(tempfile.mkdtemp(prefix="roster-parts-", dir=work))
     try:
-        staged = stage(path, folder, n, by_bucket=engine == "local")
+        staged = stage(path, folder, n, by_bucket=engine == "local", batch_rows=batch_rows or BATCH_ROWS)
         results = folder / "result"
         results.mkdir()
         if engine == "local":
@@ -189,7 +196,9 @@ def evaluate_to(path, out, n: int, engine: str = "local", scheduler=None, as_of=
                 old.unlink()
             for i, f in enumerate(files):
                 shutil.move(str(f), out / f"part-{i:05d}.parquet")
-            write_summary(out / "summary.json", summary)
+            from core.output import summary_json
+
+            write_summary(out / "summary.json", summary_json(summary))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return summary
