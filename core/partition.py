@@ -151,7 +151,7 @@ def evaluate_partition_table(raw: pd.DataFrame, as_of: dt.date, standards: dict 
     from core.cells import neutralise
     from core.engine import evaluate_roster
     from core.output import export_frame
-    from core.progress import counted_people, helped_now
+    from core.progress import counted_people
     from core.reader_base import RawRoster, _control_characters, _types_mapper
 
     raw = raw.iloc[np.argsort(raw[ROW].to_numpy(dtype=np.int64), kind="stable")]
@@ -169,7 +169,7 @@ def evaluate_partition_table(raw: pd.DataFrame, as_of: dt.date, standards: dict 
 
     unknown = [c for c in names if c not in INPUT_FIELDS]
     result = evaluate_roster(RawRoster(frame, rows, 0, 0, unknown, "partition", None, None, issues),
-                             as_of, standards, only_district, lang)
+                             as_of, standards, only_district, lang, item_texts=False)
     schema = result_schema(unknown)
     written = neutralise(export_frame(result, lang))
     f = result.frame
@@ -186,13 +186,17 @@ def evaluate_partition_table(raw: pd.DataFrame, as_of: dt.date, standards: dict 
     for item in ITEMS:
         columns.append(pa.array(f[item].to_numpy(dtype=np.int64)))
         columns.append(pa.array(f[f"{item}_payable"].to_numpy(dtype=np.int64)))
-    columns.append(_column(f["category"].astype("string"), pa.string()))
-    columns.append(pa.array(helped_now(f).to_numpy(dtype=bool) if len(f) else np.zeros(0, bool)))
-    # the per-person minimum of this partition: each counted person once, at their earliest date
+    columns.append(_column(f["category"], pa.string()))
+    # the per-person minimum of this partition: each counted person once, at their earliest date,
+    # with sichuan_helped by today's list of counties (core.progress); other rows: no year
     counted = counted_people(f) if len(f) else f
     year = np.full(len(f), -1, dtype=np.int64)
+    helped = np.zeros(len(f), dtype=bool)
     if len(counted):
-        year[counted.index.to_numpy()] = counted["year"].to_numpy(dtype=np.int64, na_value=-1)
+        at = counted.index.to_numpy()
+        year[at] = counted["year"].to_numpy(dtype=np.int64, na_value=-1)
+        helped[at] = counted["sichuan_helped"].to_numpy(dtype=bool)
+    columns.append(pa.array(helped))
     columns.append(pa.array(year, mask=year < 0, type=pa.int32()))
     return pa.Table.from_arrays(columns, schema=schema)
 
@@ -237,7 +241,7 @@ def partition_summary(result) -> dict:
         "payable": {item: int(_values(result, f"_payable_{item}").sum()) for item in ITEMS},
         "total_to_worker": int(_values(result, "total_to_worker").sum()),
         "total_payable_to_worker": int(_values(result, "total_payable_to_worker").sum()),
-        "claim_deadline": str(max(deadlines))[:10] if len(deadlines) else None,
+        "claim_deadline": str(np.asarray(deadlines, dtype="datetime64[D]").max()) if len(deadlines) else None,
     }
     return out
 

@@ -40,6 +40,8 @@ _STRINGS = {pa.string(): pd.StringDtype("pyarrow")}
 BATCH_ROWS = 1 << 18
 MERGE_ROWS = 1 << 16
 RESULT_ROW_GROUP = 8192     # rows; the merge holds about one group of every piece at a time
+# pieces that only this program reads back once: written fast (no compression, no dictionaries)
+PARQUET_FAST = {"compression": "none", "use_dictionary": False, "write_statistics": False}
 
 
 @dataclass
@@ -233,7 +235,7 @@ def stage(path, work: Path, n: int, by_bucket: bool, batch_rows: int = BATCH_ROW
 def _write_pieces(headers, header_row, batches, work: Path, n: int, by_bucket: bool, namer, rows=None) -> Staged:
     folder = work / "in"
     folder.mkdir(parents=True, exist_ok=True)
-    writers: dict[int, pq.ParquetWriter] = {}
+    writers: dict[int, pa.ipc.RecordBatchFileWriter] = {}
     pieces: list[Path] = []
     has_data = np.zeros(len(headers), dtype=bool)
     blank_rows = total = seen = 0
@@ -253,7 +255,7 @@ def _write_pieces(headers, header_row, batches, work: Path, n: int, by_bucket: b
         total += table.num_rows
         if not by_bucket:
             piece = folder / f"part-{k:05d}.parquet"
-            pq.write_table(table.append_column(BUCKET, pa.array(bucket)), piece, compression="lz4")
+            pq.write_table(table.append_column(BUCKET, pa.array(bucket)), piece, **PARQUET_FAST)
             pieces.append(piece)
             continue
         order = np.argsort(bucket, kind="stable")
@@ -265,11 +267,11 @@ def _write_pieces(headers, header_row, batches, work: Path, n: int, by_bucket: b
                 continue
             b = int(sorted_buckets[lo])
             if b not in writers:
-                writers[b] = pq.ParquetWriter(folder / f"bucket-{b:05d}.parquet", table.schema, compression="lz4")
+                writers[b] = pa.ipc.new_file(str(folder / f"bucket-{b:05d}.arrow"), table.schema)
             writers[b].write_table(table.slice(lo, hi - lo))
     for b, w in sorted(writers.items()):
         w.close()
-        pieces.append(folder / f"bucket-{b:05d}.parquet")
+        pieces.append(folder / f"bucket-{b:05d}.arrow")
     if namer is None:
         return Staged(pieces, {}, [], blank_rows, total)
     # columns with no header and no data are dropped, as the reader drops them (whole file)
@@ -315,9 +317,40 @@ def _headers(keys: list[str], lang: str) -> list[str]:
     return out
 
 
+def read_piece(path, columns=None) -> pa.Table:
+    """A piece: Arrow IPC (``.arrow``, memory-mapped) or Parquet."""
+    path = str(path)
+    if path.endswith(".arrow"):
+        table = pa.ipc.open_file(pa.memory_map(path)).read_all()
+        return table.select(columns) if columns is not None else table
+    return pq.read_table(path, columns=columns)
+
+
+def write_piece(table: pa.Table, path) -> None:
+    path = str(path)
+    if path.endswith(".arrow"):
+        with pa.ipc.new_file(path, table.schema) as writer:
+            writer.write_table(table, max_chunksize=RESULT_ROW_GROUP)
+    else:
+        pq.write_table(table, path, row_group_size=RESULT_ROW_GROUP)
+
+
+def batches(path, columns):
+    """The record batches of a piece, in order, with only ``columns``."""
+    path = str(path)
+    if path.endswith(".arrow"):
+        with pa.OSFile(path) as src:
+            reader = pa.ipc.open_file(src)
+            for i in range(reader.num_record_batches):
+                batch = reader.get_batch(i)
+                yield batch.select(columns)
+        return
+    yield from pq.ParquetFile(path).iter_batches(batch_size=RESULT_ROW_GROUP, columns=columns)
+
+
 def _sorted_windows(files: list[Path], columns: list[str]):
     """Tables of consecutive row ranges merged from the files (each sorted by ``row``)."""
-    iters = [pq.ParquetFile(str(f)).iter_batches(batch_size=8192, columns=columns) for f in files]
+    iters = [batches(f, columns) for f in files]
     buffers: list[list[pa.RecordBatch]] = [[] for _ in files]
     last = np.full(len(files), -1, dtype=np.int64)
     done = np.zeros(len(files), dtype=bool)

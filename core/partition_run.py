@@ -24,27 +24,28 @@ import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from core import partition
-from core.partition_io import BATCH_ROWS, RESULT_ROW_GROUP, Staged, keys_for, merge_csv, named, stage, write_summary
+from core.partition_io import (BATCH_ROWS, RESULT_ROW_GROUP, Staged, keys_for, merge_csv, named, read_piece, stage,
+                               write_piece, write_summary)
 
 ENGINES = ("local", "dask", "spark")
 
 
-def _evaluate_piece(piece: str, names: dict, as_of: dt.date, only_district, out: str) -> dict:
+def _evaluate_piece(piece: str, names: dict, as_of: dt.date, only_district, out: str) -> str:
     """Local engine, in a worker process: one staged bucket piece evaluated and written."""
-    raw = pq.read_table(piece).to_pandas(types_mapper={pa.string(): __import__("pandas").StringDtype("pyarrow")}.get)
+    raw = read_piece(piece).to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
     result = partition.evaluate_partition_table(named(raw, names), as_of, only_district=only_district)
-    pq.write_table(result, out, row_group_size=RESULT_ROW_GROUP, compression="lz4")
-    return {"file": out}
+    write_piece(result, out)
+    return out
 
 
-def _run_local(staged: Staged, as_of, only_district, results: Path, workers: int) -> list[Path]:
+def _run_local(staged: Staged, as_of, only_district, results: Path, workers: int, suffix: str) -> list[Path]:
     import multiprocessing
 
-    outs = [results / f"part-{i:05d}.parquet" for i in range(len(staged.pieces))]
+    outs = [results / f"part-{i:05d}{suffix}" for i in range(len(staged.pieces))]
     if workers <= 1 or len(staged.pieces) <= 1:
         for piece, out in zip(staged.pieces, outs):
             _evaluate_piece(str(piece), staged.names, as_of, only_district, str(out))
@@ -75,12 +76,12 @@ def _run_dask(staged: Staged, as_of, only_district, results: Path, n: int, sched
         client = Client(cluster)
     try:
         schema = partition.result_schema(staged.unknown)
-        meta = schema.empty_table().to_pandas(types_mapper={pa.string(): __import__("pandas").StringDtype("pyarrow")}.get)
+        meta = schema.empty_table().to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
         frame = dd.read_parquet([str(p) for p in staged.pieces])
         frame = frame.shuffle(on=partition.BUCKET, npartitions=n)
         out = frame.map_partitions(_group, staged.names, as_of, only_district, meta=meta, enforce_metadata=False)
-        out.to_parquet(str(results), write_index=False, schema=schema, compression="lz4",
-                       row_group_size=RESULT_ROW_GROUP, overwrite=True)
+        out.to_parquet(str(results), write_index=False, schema=schema, row_group_size=RESULT_ROW_GROUP,
+                       overwrite=True)
     finally:
         client.close()
         if cluster is not None:
@@ -138,9 +139,10 @@ def _run_spark(staged: Staged, as_of, only_district, results: Path, n: int, mast
 
 def run(path, n: int, engine: str = "local", scheduler: str | None = None, as_of: dt.date | None = None,
         only_district: str | None = None, work: str | None = None, workers: int | None = None,
-        batch_rows: int | None = None):
+        batch_rows: int | None = None, keep: bool = False):
     """Stage, evaluate and reduce: (result files, keys of the output columns, summary, work folder,
-    staged). The caller removes the work folder when done with the files."""
+    staged). The caller removes the work folder when done with the files. ``keep``: the local
+    engine writes Parquet result pieces (kept as the output) instead of Arrow IPC ones."""
     as_of = as_of or dt.date.today()
     folder = Path(tempfile.mkdtemp(prefix="roster-parts-", dir=work))
     try:
@@ -148,7 +150,8 @@ def run(path, n: int, engine: str = "local", scheduler: str | None = None, as_of
         results = folder / "result"
         results.mkdir()
         if engine == "local":
-            files = _run_local(staged, as_of, only_district, results, workers or min(2, os.cpu_count() or 1))
+            files = _run_local(staged, as_of, only_district, results, workers or min(2, os.cpu_count() or 1),
+                               ".parquet" if keep else ".arrow")
         elif engine == "dask":
             files = _run_dask(staged, as_of, only_district, results, n, scheduler)
         elif engine == "spark":
@@ -163,7 +166,7 @@ def run(path, n: int, engine: str = "local", scheduler: str | None = None, as_of
 
 
 def _reduction_columns(f: Path, names: list[str]) -> pa.Table:
-    return pq.read_table(str(f), columns=names)
+    return read_piece(f, names)
 
 
 def combine(files: list[Path], as_of: dt.date, blank_rows: int) -> dict:
@@ -186,7 +189,8 @@ def evaluate_to(path, out, n: int, engine: str = "local", scheduler=None, as_of=
     """``evaluate --partitions``: the CSV (``out`` ending in .csv) or the Parquet dataset folder;
     returns the summary."""
     out = Path(out)
-    files, keys, summary, folder, _ = run(path, n, engine, scheduler, as_of, only_district, work)
+    files, keys, summary, folder, _ = run(path, n, engine, scheduler, as_of, only_district, work,
+                                          keep=out.suffix.lower() != ".csv")
     try:
         if out.suffix.lower() == ".csv":
             merge_csv(files, out, keys, summary)
