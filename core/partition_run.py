@@ -42,20 +42,30 @@ def _evaluate_piece(piece: str, names: dict, as_of: dt.date, only_district, out:
     return out
 
 
-def _run_local(staged: Staged, as_of, only_district, results: Path, workers: int, suffix: str) -> list[Path]:
+def _local_pool(workers: int):
+    """The local engine's worker processes, forked at once while this process is still small
+    (they then share little with it; forked, they have its reference tables: the counties
+    administrators added). None for one worker."""
     import multiprocessing
 
+    if workers <= 1:
+        return None
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    for f in [pool.submit(os.getpid) for _ in range(workers)]:
+        f.result()
+    return pool
+
+
+def _run_local(staged: Staged, as_of, only_district, results: Path, pool, suffix: str) -> list[Path]:
     outs = [results / f"part-{i:05d}{suffix}" for i in range(len(staged.pieces))]
-    if workers <= 1 or len(staged.pieces) <= 1:
+    if pool is None:
         for piece, out in zip(staged.pieces, outs):
             _evaluate_piece(str(piece), staged.names, as_of, only_district, str(out))
         return outs
-    # fork: the workers have this process's reference tables (counties added by administrators)
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        futures = [pool.submit(_evaluate_piece, str(p), staged.names, as_of, only_district, str(o))
-                   for p, o in zip(staged.pieces, outs)]
-        for f in futures:
-            f.result()
+    futures = [pool.submit(_evaluate_piece, str(p), staged.names, as_of, only_district, str(o))
+               for p, o in zip(staged.pieces, outs)]
+    for f in futures:
+        f.result()
     return outs
 
 
@@ -145,13 +155,13 @@ def run(path, n: int, engine: str = "local", scheduler: str | None = None, as_of
     engine writes Parquet result pieces (kept as the output) instead of Arrow IPC ones."""
     as_of = as_of or dt.date.today()
     folder = Path(tempfile.mkdtemp(prefix="roster-parts-", dir=work))
+    pool = _local_pool(workers or min(2, os.cpu_count() or 1)) if engine == "local" else None
     try:
         staged = stage(path, folder, n, by_bucket=engine == "local", batch_rows=batch_rows or BATCH_ROWS)
         results = folder / "result"
         results.mkdir()
         if engine == "local":
-            files = _run_local(staged, as_of, only_district, results, workers or min(2, os.cpu_count() or 1),
-                               ".parquet" if keep else ".arrow")
+            files = _run_local(staged, as_of, only_district, results, pool, ".parquet" if keep else ".arrow")
         elif engine == "dask":
             files = _run_dask(staged, as_of, only_district, results, n, scheduler)
         elif engine == "spark":
@@ -162,6 +172,9 @@ def run(path, n: int, engine: str = "local", scheduler: str | None = None, as_of
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
+    finally:
+        if pool is not None:
+            pool.shutdown()
     return files, keys_for(staged.unknown), summary, folder, staged
 
 
