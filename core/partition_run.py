@@ -39,7 +39,17 @@ def _evaluate_piece(piece: str, names: dict, as_of: dt.date, only_district, out:
     raw = read_piece(piece).to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
     result = partition.evaluate_partition_table(named(raw, names), as_of, only_district=only_district)
     write_piece(result, out)
+    del raw, result
+    _release()
     return out
+
+
+def _release() -> None:
+    """Memory of a finished piece back to the system (Arrow's pool keeps freed blocks)."""
+    import gc
+
+    gc.collect()
+    pa.default_memory_pool().release_unused()
 
 
 def _local_pool(workers: int):
@@ -158,6 +168,7 @@ def run(path, n: int, engine: str = "local", scheduler: str | None = None, as_of
     pool = _local_pool(workers or min(2, os.cpu_count() or 1)) if engine == "local" else None
     try:
         staged = stage(path, folder, n, by_bucket=engine == "local", batch_rows=batch_rows or BATCH_ROWS)
+        _release()
         results = folder / "result"
         results.mkdir()
         if engine == "local":
