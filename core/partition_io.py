@@ -224,8 +224,6 @@ def stage(path, work: Path, n: int, by_bucket: bool, batch_rows: int = BATCH_ROW
     except pa.ArrowInvalid:
         raise RosterReadError("unreadable", name=path.name) from None
     names, unknown, blank_rows, table, rows = _whole_file(path)
-    for p in work.glob("in/*.parquet"):
-        p.unlink()
     staged = _write_pieces(names, 0, _sliced([table], batch_rows), work, n, by_bucket, None, rows=rows)
     staged.names = {f"c{i}": name for i, name in enumerate(names)}
     staged.unknown, staged.blank_rows, staged.fallback = unknown, blank_rows, True
@@ -240,38 +238,49 @@ def _write_pieces(headers, header_row, batches, work: Path, n: int, by_bucket: b
     has_data = np.zeros(len(headers), dtype=bool)
     blank_rows = total = seen = 0
     id_col = None
-    for k, table in enumerate(batches):
-        if rows is None:
-            table, blank = _prepare(table, header_row, seen + blank_rows)
-            seen += table.num_rows
-            blank_rows += blank
-        else:
-            table = table.append_column(ROW, pa.array(rows[total:total + table.num_rows]))
-        if id_col is None:
-            id_col = _id_column(headers, namer)
-        has_data |= np.array([table.column(i).null_count < table.num_rows for i in range(len(headers))], dtype=bool)
-        ids = table.column(id_col) if id_col is not None else pa.nulls(table.num_rows, pa.string())
-        bucket = person_bucket(ids.to_pandas(types_mapper=_STRINGS.get), n, table.column(ROW).to_numpy())
-        total += table.num_rows
-        if not by_bucket:
-            piece = folder / f"part-{k:05d}.parquet"
-            pq.write_table(table.append_column(BUCKET, pa.array(bucket)), piece, **PARQUET_FAST)
-            pieces.append(piece)
-            continue
-        order = np.argsort(bucket, kind="stable")
-        sorted_buckets = bucket[order]
-        table = table.take(pa.array(order))
-        cuts = np.flatnonzero(np.diff(sorted_buckets)) + 1
-        for lo, hi in zip(np.r_[0, cuts], np.r_[cuts, len(order)]):
-            if hi <= lo:
+    try:
+        for k, table in enumerate(batches):
+            if rows is None:
+                table, blank = _prepare(table, header_row, seen + blank_rows)
+                seen += table.num_rows
+                blank_rows += blank
+            else:
+                table = table.append_column(ROW, pa.array(rows[total:total + table.num_rows]))
+            if id_col is None:
+                id_col = _id_column(headers, namer)
+            has_data |= np.array([table.column(i).null_count < table.num_rows for i in range(len(headers))], dtype=bool)
+            ids = table.column(id_col) if id_col is not None else pa.nulls(table.num_rows, pa.string())
+            bucket = person_bucket(ids.to_pandas(types_mapper=_STRINGS.get), n, table.column(ROW).to_numpy())
+            total += table.num_rows
+            if not by_bucket:
+                piece = folder / f"part-{k:05d}.parquet"
+                pq.write_table(table.append_column(BUCKET, pa.array(bucket)), piece, **PARQUET_FAST)
+                pieces.append(piece)
                 continue
-            b = int(sorted_buckets[lo])
-            if b not in writers:
-                writers[b] = pa.ipc.new_file(str(folder / f"bucket-{b:05d}.arrow"), table.schema)
-            writers[b].write_table(table.slice(lo, hi - lo))
-    for b, w in sorted(writers.items()):
-        w.close()
-        pieces.append(folder / f"bucket-{b:05d}.arrow")
+            order = np.argsort(bucket, kind="stable")
+            sorted_buckets = bucket[order]
+            table = table.take(pa.array(order))
+            cuts = np.flatnonzero(np.diff(sorted_buckets)) + 1
+            for lo, hi in zip(np.r_[0, cuts], np.r_[cuts, len(order)]):
+                if hi <= lo:
+                    continue
+                b = int(sorted_buckets[lo])
+                if b not in writers:
+                    writers[b] = pa.ipc.new_file(str(folder / f"bucket-{b:05d}.arrow"), table.schema)
+                writers[b].write_table(table.slice(lo, hi - lo))
+        for b, w in sorted(writers.items()):
+            w.close()
+            pieces.append(folder / f"bucket-{b:05d}.arrow")
+    except BaseException:     # a file the streaming reader gives up on half way: no piece stays
+        for b, w in writers.items():
+            try:
+                w.close()
+            except Exception:    # already closed
+                pass
+            (folder / f"bucket-{b:05d}.arrow").unlink(missing_ok=True)
+        for piece in pieces:
+            piece.unlink(missing_ok=True)
+        raise
     if namer is None:
         return Staged(pieces, {}, [], blank_rows, total)
     # columns with no header and no data are dropped, as the reader drops them (whole file)

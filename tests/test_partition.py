@@ -141,6 +141,25 @@ def test_a_gb18030_roster_goes_through_the_ordinary_reader(tmp_path):
     assert parts.read_bytes() == whole.read_bytes()
 
 
+def test_a_csv_that_stops_being_utf8_half_way_is_read_again_whole(tmp_path, capsys):
+    """The first megabyte says UTF-8, a row after 4 MB is GB 18030: the streaming reader gives up
+    after writing pieces, drops them, and the ordinary reader decides, as for the single command."""
+    frame = roster_frame(40_000)
+    path = tmp_path / "mixed.csv"
+    text = frame.to_csv(index=False).encode("utf-8")
+    path.write_bytes(text + frame.iloc[:1].to_csv(index=False, header=False).encode("gb18030"))
+    assert path.stat().st_size > 4 << 20
+    whole, parts = tmp_path / "whole.csv", tmp_path / "parts.csv"
+    code_whole = run_cli("evaluate", str(path), "--as-of", AS_OF.isoformat(), "--format", "csv", "--out", str(whole))[0]
+    err_whole = capsys.readouterr().err
+    code_parts = run_cli("evaluate", str(path), "--as-of", AS_OF.isoformat(), "--out", str(parts), "--partitions", "3",
+                         "--work", str(tmp_path))[0]
+    assert (code_parts, capsys.readouterr().err) == (code_whole, err_whole)
+    if code_whole == 0:
+        assert parts.read_bytes() == whole.read_bytes()
+    assert not list(tmp_path.glob("roster-parts-*"))       # the work folder is gone
+
+
 @pytest.mark.parametrize("args, key", [
     ((), "partition.out_needed"),
     (("--out", "x.csv", "--format", "xlsx"), "partition.format_csv_only"),
