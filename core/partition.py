@@ -151,7 +151,7 @@ def evaluate_partition_table(raw: pd.DataFrame, as_of: dt.date, standards: dict 
     from core.cells import neutralise
     from core.engine import evaluate_roster
     from core.output import export_frame
-    from core.progress import counted_people
+    from core.progress import helped_now
     from core.reader_base import RawRoster, _control_characters, _types_mapper
 
     raw = raw.iloc[np.argsort(raw[ROW].to_numpy(dtype=np.int64), kind="stable")]
@@ -182,20 +182,21 @@ def evaluate_partition_table(raw: pd.DataFrame, as_of: dt.date, standards: dict 
     valid = f["valid"].to_numpy(dtype=bool)
     deadline = dt.date.fromisoformat(result.summary["claim_deadline"])
     columns.append(pa.array(valid))
-    columns.append(pa.array([deadline] * len(f), pa.date32()))
+    columns.append(pa.array(np.full(len(f), np.datetime64(deadline, "D")), pa.date32()))
     for item in ITEMS:
         columns.append(pa.array(f[item].to_numpy(dtype=np.int64)))
         columns.append(pa.array(f[f"{item}_payable"].to_numpy(dtype=np.int64)))
     columns.append(_column(f["category"], pa.string()))
-    # the per-person minimum of this partition: each counted person once, at their earliest date,
-    # with sichuan_helped by today's list of counties (core.progress); other rows: no year
-    counted = counted_people(f) if len(f) else f
+    # the per-person minimum of this partition (core.progress.counted_people): within one roster
+    # a repeated number is an error row, so every valid person is one row and their earliest date
+    # is that row's; counted rows carry their year and sichuan_helped by today's list of counties
+    counted = valid & f["category"].isin(["paired_four", "other_central_western"]).to_numpy(dtype=bool)
     year = np.full(len(f), -1, dtype=np.int64)
     helped = np.zeros(len(f), dtype=bool)
-    if len(counted):
-        at = counted.index.to_numpy()
-        year[at] = counted["year"].to_numpy(dtype=np.int64, na_value=-1)
-        helped[at] = counted["sichuan_helped"].to_numpy(dtype=bool)
+    at = np.flatnonzero(counted)
+    if at.size:
+        year[at] = f["year"].to_numpy(dtype=np.int64, na_value=-1)[at]
+        helped[at] = helped_now(f.iloc[at]).to_numpy(dtype=bool)
     columns.append(pa.array(helped))
     columns.append(pa.array(year, mask=year < 0, type=pa.int32()))
     return pa.Table.from_arrays(columns, schema=schema)
