@@ -112,6 +112,11 @@ def _partitioned(args, run) -> int:
         return run()
     except RosterReadError as exc:
         return _fail(str(exc))
+    except Exception:    # a worker, the cluster or Java failed: logged, one sentence here
+        import logging
+
+        logging.getLogger(__name__).exception("partitioned evaluation failed on %s", args.engine)
+        return _fail(t("partition.engine_failed", engine=args.engine))
 
 
 def cmd_evaluate(args) -> int:

@@ -175,6 +175,17 @@ def test_bad_options_are_one_sentence(args, key, capsys):
     assert err == t(key, format="xlsx")
 
 
+def test_an_engine_failure_is_one_sentence_and_logged(monkeypatch, tmp_path, capsys, caplog):
+    def broken(*args, **kwargs):
+        raise RuntimeError("worker lost")
+
+    monkeypatch.setattr(partition_run, "evaluate_to", broken)
+    code, _ = run_cli("evaluate", str(case()["csv"]), "--out", str(tmp_path / "o.csv"), "--partitions", "2")
+    assert code == 2
+    assert capsys.readouterr().err.strip() == t("partition.engine_failed", engine="local")
+    assert "worker lost" in caplog.text
+
+
 def test_an_unreadable_file_is_one_sentence(tmp_path, capsys):
     path = tmp_path / "x.csv"
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 20)
