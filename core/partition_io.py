@@ -170,7 +170,8 @@ def _whole_file(path: Path):
     from core.reader import read_path_isolated
 
     raw = read_path_isolated(path)[1]
-    frame = raw.frame
+    frame = raw.frame.copy(deep=False)
+    frame.attrs = {}       # the issues travel in their own column (below)
     names = [f"c{i}" for i in range(frame.shape[1])]
     table = pa.Table.from_pandas(frame, preserve_index=False).rename_columns(names) if names else pa.table({})
     table = table.cast(pa.schema([pa.field(c, pa.string()) for c in names]), safe=False) if names else table
