@@ -4,8 +4,10 @@ re-typed (spaces inside, lower-case x, full-width digits), plus an officer's own
 rows and a control character; and what the single-process command makes of it."""
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import io
+import shutil
 import json
 import tempfile
 from contextlib import redirect_stdout
@@ -61,6 +63,7 @@ def run_cli(*args: str) -> tuple[int, str]:
 def case() -> dict:
     """Paths of the roster (CSV and Parquet) and the single-process results."""
     folder = Path(tempfile.mkdtemp(prefix="partition-case-"))
+    atexit.register(shutil.rmtree, folder, True)
     frame = roster_frame()
     csv_path = folder / "roster.csv"
     frame.to_csv(csv_path, index=False, encoding="utf-8-sig")
