@@ -124,30 +124,49 @@ def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
     return frame if out is None else out
 
 
+def _mark_digits(arr: pa.Array) -> pa.Array | None:
+    """``arr`` (text) with ``TEXT_MARK`` after every cell of digits only that a spreadsheet would
+    read as a number and lose digits of (12 digits or more, or a leading 0); None when none is."""
+    arr = arr.cast(pa.large_string())
+    # digits only (a scan that stops at the first other character), then 12+ or a leading 0
+    digits = pc.ascii_is_decimal(arr)
+    if not pc.any(digits).as_py():
+        return None
+    loses = pc.fill_null(pc.and_(digits, pc.or_(pc.greater_equal(pc.utf8_length(arr), 12),
+                                                pc.and_(pc.starts_with(arr, "0"),
+                                                        pc.greater_equal(pc.utf8_length(arr), 2)))), False)
+    if not pc.any(loses).as_py():
+        return None
+    marked = pc.binary_join_element_wise(arr, pa.scalar(TEXT_MARK, pa.large_string()),
+                                         pa.scalar("", pa.large_string()))
+    return pc.if_else(loses, marked, arr).cast(pa.string())
+
+
 def keep_digits(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame for a CSV file: every text cell of digits only that a spreadsheet would read
-    as a number and lose digits of (12 digits or more, or a leading 0) followed by ``TEXT_MARK``
-    (a copy when anything changes). Numbers, dates and categoricals are not touched; apply after
+    as a number and lose digits of (``_mark_digits``) followed by ``TEXT_MARK`` (a copy when
+    anything changes). Numbers, dates and categoricals are not touched; apply after
     ``neutralise`` (a neutralised cell starts with ``'``, so it never is digits only)."""
     out = None
     for j in range(frame.shape[1]):
         s = frame.iloc[:, j]
         if isinstance(s.dtype, pd.CategoricalDtype) or not _is_text(s.dtype):
             continue
-        arr = pa.array(s.astype("string"), from_pandas=True).cast(pa.large_string())
-        # digits only (a scan that stops at the first other character), then 12+ or a leading 0
-        digits = pc.ascii_is_decimal(arr)
-        if not pc.any(digits).as_py():
+        fixed = _mark_digits(pa.array(s.astype("string"), from_pandas=True))
+        if fixed is None:
             continue
-        loses = pc.fill_null(pc.and_(digits, pc.or_(pc.greater_equal(pc.utf8_length(arr), 12),
-                                                    pc.and_(pc.starts_with(arr, "0"),
-                                                            pc.greater_equal(pc.utf8_length(arr), 2)))), False)
-        if not pc.any(loses).as_py():
-            continue
-        marked = pc.binary_join_element_wise(arr, pa.scalar(TEXT_MARK, pa.large_string()),
-                                             pa.scalar("", pa.large_string()))
-        fixed = pc.if_else(loses, marked, arr).cast(pa.string())
         if out is None:
             out = frame.copy()
         out.isetitem(j, pd.Series(pd.arrays.ArrowStringArray(fixed), index=s.index, name=s.name))
     return frame if out is None else out
+
+
+def keep_digits_table(table: pa.Table) -> pa.Table:
+    """``keep_digits`` for an Arrow table (the partitioned path writes its CSV from Arrow): its
+    plain text columns (dictionary-encoded ones are words of the app, never long numbers)."""
+    for j, field in enumerate(table.schema):
+        if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
+            fixed = _mark_digits(table.column(j).combine_chunks())
+            if fixed is not None:
+                table = table.set_column(j, field.name, fixed.cast(field.type))
+    return table

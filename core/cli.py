@@ -1,7 +1,8 @@
 """The command line (ROSTER.md):
 
     python -m core evaluate ROSTER [--as-of YYYY-MM-DD] [--format json|csv|xlsx] [--out FILE]
-    python -m core progress ROSTER --year YYYY [--format json|csv|xlsx] [--out FILE]
+    python -m core evaluate ROSTER --out DIR_OR_FILE --partitions N [--engine local|dask|spark] [--scheduler ADDR]
+    python -m core progress ROSTER --year YYYY [--format json|csv|xlsx] [--out FILE] [--partitions N --engine …]
     python -m core template --format xlsx|csv [--out FILE]
 
 Exit status: 0 when the file was read (even if rows have errors), 2 when it could not be read
@@ -110,11 +111,53 @@ def _load_added_counties() -> None:
     load_added_counties()
 
 
+def _partitioned(args, run) -> int:
+    """``--partitions N``: the roster in pieces by person (core.partition_run)."""
+    from core.reader import RosterReadError
+
+    if not 1 <= args.partitions <= 100_000:
+        return _fail(t("partition.bad_partitions"))
+    try:
+        import core.partition_run  # noqa: F401
+        if args.engine == "dask":
+            import distributed  # noqa: F401
+        elif args.engine == "spark":
+            import pyspark  # noqa: F401
+    except ImportError:
+        return _fail(t("partition.engine_missing", engine=args.engine))
+    _load_added_counties()
+    try:
+        return run()
+    except RosterReadError as exc:
+        return _fail(str(exc))
+    except Exception:    # a worker, the cluster or Java failed: logged, one sentence here
+        import logging
+
+        logging.getLogger(__name__).exception("partitioned evaluation failed on %s", args.engine)
+        return _fail(t("partition.engine_failed", engine=args.engine))
+
+
 def cmd_evaluate(args) -> int:
     from core import output
     from core.engine import evaluate_roster
     from core.reader import RosterReadError
 
+    if args.partitions is not None:
+        if not args.out:
+            return _fail(t("partition.out_needed"))
+        if args.format not in (None, "csv"):
+            return _fail(t("partition.format_csv_only", format=args.format))
+
+        def run() -> int:
+            from core.partition_run import evaluate_to
+
+            def write():
+                summary = evaluate_to(args.roster, args.out, args.partitions, args.engine, args.scheduler,
+                                      args.as_of, args.district, args.work)
+                _write(json.dumps({"summary": output.summary_json(summary)}, ensure_ascii=False), None)
+            return _write_out(args, write)
+        return _partitioned(args, run)
+    args.format = args.format or "json"
     if _binary_to_terminal(args):
         return EXIT_UNREADABLE
     try:
@@ -167,6 +210,16 @@ def cmd_progress(args) -> int:
         report, demo_rows = stored_progress(args.year, include_demo=args.include_demo)
         if demo_rows and not args.include_demo:     # said, on standard error (the JSON stays ROSTER.md's)
             print(t("officer.demo.cli_left_out", rows=demo_rows), file=sys.stderr)
+    elif args.partitions is not None:
+        if not args.roster:
+            return _fail(t("cli.roster_needed"))
+
+        def run() -> int:
+            from core.partition_run import progress_of
+
+            return _emit_progress(args, progress_of(args.roster, args.year, args.partitions, args.engine,
+                                                    args.scheduler, args.as_of, _stored_targets(args.year), args.work))
+        return _partitioned(args, run)
     else:
         if not args.roster:
             return _fail(t("cli.roster_needed"))
@@ -177,6 +230,11 @@ def cmd_progress(args) -> int:
         _load_added_counties()
         result = evaluate_roster(raw, as_of=args.as_of)
         report = progress(result.frame, args.year, _stored_targets(args.year))
+    return _emit_progress(args, report)
+
+
+def _emit_progress(args, report: dict) -> int:
+    """The progress report in the format asked for (ROSTER.md's JSON, or one line per area and category)."""
     if args.format == "json":
         return _write_out(args, lambda: _write(json.dumps(report, ensure_ascii=False), args.out))
     from core.progress_output import progress_csv, progress_xlsx
@@ -194,6 +252,13 @@ def cmd_template(args) -> int:
     return _write_out(args, lambda: _write(data, args.out))
 
 
+def _partition_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--partitions", type=int, default=None, metavar=t("partition.metavar_n"), help=t("partition.partitions"))
+    p.add_argument("--engine", choices=("local", "dask", "spark"), default="local", help=t("partition.engine"))
+    p.add_argument("--scheduler", default=None, metavar=t("partition.metavar_addr"), help=t("partition.scheduler"))
+    p.add_argument("--work", default=None, metavar=t("partition.metavar_dir"), help=t("partition.work"))
+
+
 def build_parser() -> argparse.ArgumentParser:
     from core.cli_argparse import ChineseArgumentParser
 
@@ -204,10 +269,11 @@ def build_parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("evaluate", help=t("cli.evaluate"), description=t("cli.evaluate"))
     ev.add_argument("roster", metavar=t("cli.metavar_roster"), help=t("cli.roster_arg"))
     ev.add_argument("--as-of", type=_date, default=None, metavar=t("cli.metavar_date"), help=t("cli.as_of"))
-    ev.add_argument("--format", choices=("json", "csv", "xlsx"), default="json", help=t("cli.format_evaluate"))
+    ev.add_argument("--format", choices=("json", "csv", "xlsx"), default=None, help=t("cli.format_evaluate"))
     ev.add_argument("--out", **out)
     ev.add_argument("--district", type=_district, default=None, metavar=t("cli.metavar_district"),
                     help=t("cli.district"))
+    _partition_options(ev)
     ev.set_defaults(func=cmd_evaluate)
 
     pr = sub.add_parser("progress", help=t("cli.progress"), description=t("cli.progress"))
@@ -218,6 +284,7 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--from-db", action="store_true", help=t("cli.from_db"))
     pr.add_argument("--include-demo", action="store_true", help=t("officer.demo.cli_help"))
     pr.add_argument("--out", **out)
+    _partition_options(pr)
     pr.set_defaults(func=cmd_progress)
 
     tp = sub.add_parser("template", help=t("cli.template"), description=t("cli.template"))

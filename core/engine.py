@@ -133,8 +133,11 @@ def evaluate_roster(
     standards: dict | None = None,
     only_district: str | None = None,
     lang: str = "zh",
+    item_texts: bool = True,
 ) -> RosterResult:
-    """Check and evaluate every row of a roster that ``core.reader`` read."""
+    """Check and evaluate every row of a roster that ``core.reader`` read. ``item_texts=False``
+    leaves out the 13 per-item text columns (``covered_reason``, ``<item>_reason``,
+    ``<item>_next_step``) that the pages show and the downloads never write."""
     as_of = as_of or dt.date.today()
     frame = raw.frame.reset_index(drop=True)
     rows = np.asarray(raw.row_numbers, dtype="int64")
@@ -168,14 +171,17 @@ def evaluate_roster(
     out["category"] = masked(result["category"])
     out["sichuan_helped"] = np.asarray(result["sichuan_helped"]) & valid
     out["covered"] = masked(result["covered"])
-    out["covered_reason"] = _texts(np.asarray(result["covered_text"]), [x.joined(lang) for x in tables["coverage"]], valid)
+    if item_texts:
+        out["covered_reason"] = _texts(np.asarray(result["covered_text"]), [x.joined(lang) for x in tables["coverage"]],
+                                       valid)
     for item in ITEMS:
         codes = np.asarray(result[f"{item}_text"])
         out[f"{item}_status"] = masked(result[f"{item}_status"])
         out[item] = np.where(valid, np.asarray(result[item]), 0)
         out[f"{item}_payable"] = np.where(valid, np.asarray(result[f"{item}_payable"]), 0)
-        out[f"{item}_reason"] = _texts(codes, [x.joined(lang) for x in tables[item]], valid)
-        out[f"{item}_next_step"] = _texts(codes, [x.next_step or "" for x in tables[item]], valid)
+        if item_texts:
+            out[f"{item}_reason"] = _texts(codes, [x.joined(lang) for x in tables[item]], valid)
+            out[f"{item}_next_step"] = _texts(codes, [x.next_step or "" for x in tables[item]], valid)
     out["rent_counted_months"] = np.where(valid, result["rent_counted_months"], 0)
     out["employer_social_insurance_months"] = np.where(valid, result["employer_social_insurance_months"], 0)
     out["total_to_worker"] = np.where(valid, np.asarray(result["total_to_worker"]), 0)

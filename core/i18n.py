@@ -13,6 +13,9 @@ from core.paths import DATA
 
 DEFAULT_LANG = "zh"
 LANGUAGES = {"zh": "简体中文", "en": "English"}
+# libyaml's safe loader where PyYAML has it (the same documents, parsed in C: the catalog loads
+# in a tenth of the time at every start of the command line), else the pure-Python one
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @lru_cache(maxsize=None)
@@ -21,7 +24,7 @@ def catalog(lang: str = DEFAULT_LANG) -> dict[str, str]:
     out: dict[str, str] = {}
     folder = DATA / "messages" / lang
     for path in sorted(folder.glob("*.yaml")):
-        entries = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        entries = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}
         _flatten(path.stem, entries, out)
     return out
 

@@ -73,12 +73,17 @@ def to_json_dict(result) -> dict:
                 },
             }
         )
-    summary = dict(result.summary)
-    summary["amounts"] = {k: v for k, v in summary["amounts"].items() if k in AMOUNT_ITEMS}
-    if "payable" in summary:
-        summary["payable"] = {k: v for k, v in summary["payable"].items() if k in AMOUNT_ITEMS}
-    summary["employer_social_insurance"] = item_total(result.summary, "employer_social_insurance")
-    return {"rows": rows, "summary": summary}
+    return {"rows": rows, "summary": summary_json(result.summary)}
+
+
+def summary_json(summary: dict) -> dict:
+    """A roster's summary as the JSON of ROSTER.md has it."""
+    out = dict(summary)
+    out["amounts"] = {k: v for k, v in out["amounts"].items() if k in AMOUNT_ITEMS}
+    if "payable" in out:
+        out["payable"] = {k: v for k, v in out["payable"].items() if k in AMOUNT_ITEMS}
+    out["employer_social_insurance"] = item_total(summary, "employer_social_insurance")
+    return out
 
 
 def to_json(result) -> str:

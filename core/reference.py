@@ -17,6 +17,7 @@ import yaml
 from pathlib import Path
 
 from core.paths import DATA
+from core.i18n import SAFE_LOADER
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,7 @@ def policies() -> tuple[Policy, ...]:
     """All policy periods, oldest first; their windows must not overlap."""
     out = []
     for path in sorted(p for d in POLICY_DIRS for p in Path(d).glob("*.yaml")):
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
         start, end = _as_date(doc["period"]["start"]), _as_date(doc["period"]["end"])
         params: dict[str, Parameter] = {}
         _flatten_params("", doc["parameters"], start, end, params)
@@ -132,7 +133,7 @@ def policy(policy_id: str | None = None) -> Policy:
 
 @lru_cache(maxsize=None)
 def columns() -> tuple[Column, ...]:
-    doc = yaml.safe_load((DATA / "columns.yaml").read_text(encoding="utf-8"))
+    doc = yaml.load((DATA / "columns.yaml").read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     return tuple(
         Column(c["field"], c["header"], bool(c["required"]), c["kind"], tuple(c.get("aliases") or ()))
         for c in doc["columns"]
@@ -244,7 +245,7 @@ def placeholder_names() -> frozenset[str]:
 @lru_cache(maxsize=None)
 def notice_targets() -> dict[int, dict[str, Any]]:
     """Targets the notice itself sets (2018); later years come from the database."""
-    doc = yaml.safe_load((DATA / "targets.yaml").read_text(encoding="utf-8")) or {}
+    doc = yaml.load((DATA / "targets.yaml").read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}
     return {int(year): values for year, values in doc.items()}
 
 
