@@ -59,16 +59,16 @@ FORM = [
     ("sc_county", "string", "金川县"),
     ("sc_first_date", "dates", "2018-03-01"),
     ("sc_district", "string", "柯桥区"),
-    ("sc_si", "int", 12),
-    ("sc_continuous", "int", 13),
+    ("sc_si", "string", "12"),
+    ("sc_continuous", "string", "13"),
     ("sc_cert", "option", "中级工"),
     ("sc_cert_date", "dates", "2018-06-01"),
-    ("sc_rent", "int", 10),
+    ("sc_rent", "string", "10"),
     ("sc_submit", "trigger", True),
 ]
 # what a worker then tries on the result ("one more month of insurance?")
-AFTER = [("sc_si", "int", 11), ("sc_si", "int", 12), ("sc_rent", "int", 6), ("sc_rent", "int", 10),
-         ("sc_continuous", "int", 5), ("sc_continuous", "int", 13)]
+AFTER = [("sc_si", "string", "11"), ("sc_si", "string", "12"), ("sc_rent", "string", "6"), ("sc_rent", "string", "10"),
+         ("sc_continuous", "string", "5"), ("sc_continuous", "string", "13")]
 
 
 @dataclass
