@@ -13,6 +13,15 @@ from core.cells import neutralise
 from pages._common import lang, ui_text
 
 
+def shown_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table for the screen: a missing value blank (not "None"), text that cannot run."""
+    out = frame.reset_index(drop=True)
+    for col in out.columns:
+        if out[col].isna().any():
+            out[col] = out[col].astype(object).where(out[col].notna(), "")
+    return neutralise(out)
+
+
 def stored_table(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
     """A table of stored data (uploads, audit log, targets, events) as officers read it: the listed
     columns in order under their catalog headers (db.col.*), times to the minute, yes/no in words,

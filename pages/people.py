@@ -6,13 +6,13 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from core.cells import neutralise
 from core.db import people, people_list
 from core.db.accounts import AccountError
 from core.i18n import t
 from core.reference import districts
 from core.validate import readable
 from pages._common import client_ip, done, lang, plain, require_role, show_notice, ui_text, user_district, user_role
+from pages._stored_tables import shown_table
 
 st.set_page_config(layout="wide")
 user = require_role("admin", "city_officer", "district_officer", "leader")
@@ -30,16 +30,7 @@ def _table(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """Columns under their headers, text that cannot run in the table's CSV download."""
     out = frame[columns].copy()
     out.columns = [_t(f"col.{c}") for c in columns]
-    return _shown(out)
-
-
-def _shown(frame: pd.DataFrame) -> pd.DataFrame:
-    """A table for the screen: a missing value blank (not "None"), text that cannot run."""
-    out = frame.reset_index(drop=True)
-    for col in out.columns:
-        if out[col].isna().any():
-            out[col] = out[col].astype(object).where(out[col].notna(), "")
-    return neutralise(out)
+    return shown_table(out)
 
 
 def _choose(options: pd.DataFrame, key: str) -> None:
@@ -153,7 +144,7 @@ with list_tab:
     listed = people_list.people_list(user, district, status or None, int(quiet), unpaid)
     st.caption(_t("page.listed", n=len(listed)))
     if len(listed):
-        st.dataframe(_shown(people_list.display(listed, lang())), hide_index=True, width="stretch",
+        st.dataframe(shown_table(people_list.display(listed, lang())), hide_index=True, width="stretch",
                      key="people_listed")
         st.download_button(_t("page.export"), lambda: people_list.people_xlsx(listed, district, lang()),
                            file_name=f"people-{district or 'city'}-{dt.date.today().isoformat()}.xlsx", mime=XLSX,

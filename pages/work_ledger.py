@@ -6,13 +6,13 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from core.cells import neutralise
 from core.db import activities, events
 from core.db.accounts import AccountError
 from core.db.people import EARLIEST, MAX_NOTE, WRITERS
 from core.i18n import t
 from core.reference import districts
 from pages._common import client_ip, done, lang, plain, require_role, show_notice, ui_text, user_district, user_role
+from pages._stored_tables import shown_table
 
 st.set_page_config(layout="wide")
 user = require_role("admin", "city_officer", "district_officer", "leader")
@@ -30,15 +30,6 @@ def _t(key: str, **fmt) -> str:
 
 def _kind(code: str) -> str:
     return _t(f"activity.{code}")
-
-
-def _shown(frame: pd.DataFrame) -> pd.DataFrame:
-    """A table for the screen: a missing value blank (not "None"), text that cannot run."""
-    out = frame.reset_index(drop=True)
-    for col in out.columns:
-        if out[col].isna().any():
-            out[col] = out[col].astype(object).where(out[col].notna(), "")
-    return neutralise(out)
 
 
 def _refused(exc: AccountError) -> None:
@@ -72,7 +63,7 @@ if ledger is not None:
         st.info(_t("ledger_page.none"))
     else:
         st.caption(_t("ledger_page.listed", n=len(ledger)))
-        st.dataframe(_shown(activities.display(ledger, lang())), hide_index=True, width="stretch",
+        st.dataframe(shown_table(activities.display(ledger, lang())), hide_index=True, width="stretch",
                      key="ledger_table")
         st.download_button(_t("ledger_page.export"), lambda: activities.ledger_xlsx(ledger, lang()),
                            file_name=f"work-ledger-{TODAY.isoformat()}.xlsx", mime=XLSX, key="ledger_export",
