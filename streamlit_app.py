@@ -64,11 +64,14 @@ if must_change:
 pages = [st.Page(spec.path, title=ui_text(spec.title_key), icon=spec.icon, default=(i == 0),
                  visibility="visible" if spec in visible else "hidden")
          for i, spec in enumerate(specs)]
-# the administration pages a user may open are grouped under one menu (eight pages in a row did
-# not fit a laptop's top bar); the others, hidden ones included, are in the main group
-admin = [p for p, spec in zip(pages, specs) if spec in visible and spec.admin]
-main = [p for p in pages if p not in admin]
-menu = {"": main, ui_text("nav.section_admin"): admin} if admin else main
+# the pages of the year-round work and of administration are grouped under a menu each (a row of
+# twelve pages did not fit a laptop's top bar); the others, hidden ones included, are in the main row
+groups: dict[str, list] = {}
+for p, spec in zip(pages, specs):
+    groups.setdefault(spec.section if spec in visible else "", []).append(p)
+menu = {(ui_text(f"nav.section_{name}") if name else ""): group
+        for name, group in sorted(groups.items(), key=lambda kv: ("", "year_round", "admin").index(kv[0]))}
+menu = menu if len(menu) > 1 else menu.get("", [])
 page = st.navigation(menu, position="top" if len(visible) > 1 else "hidden")
 if must_change and getattr(page, "url_path", None) != "account":
     st.switch_page("pages/account.py")

@@ -48,6 +48,7 @@ RULES: tuple[tuple[str, str, str], ...] = (
     ("main_menu", r"Main menu", ""),
     ("view_more", r"View (\d+) more", ""),
     ("view_less", r"View less", ""),
+    ("nav_more", r"(\d+) more", ""),
     ("choose_option", r"Choose an option", ""),
     ("choose_options", r"Choose options", ""),
     ("no_results", r"No results", ""),

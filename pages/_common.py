@@ -270,7 +270,7 @@ class PageSpec:
     title_key: str     # ui.nav.<...>
     icon: str
     roles: tuple[str, ...] | None   # None = public
-    admin: bool = False             # listed under 系统管理 in the menu
+    section: str = ""               # the menu group: "" the main row, else ui.nav.section_<section>
 
 
 # Our own pages, listed explicitly; login and admin pages are added when their files exist.
@@ -279,20 +279,20 @@ APP_PAGES = (
     PageSpec("pages/roster.py", "nav.roster", ":material/table_view:", ROSTER_ROLES),
     PageSpec("pages/dashboard.py", "nav.dashboard", ":material/monitoring:", DASHBOARD_ROLES),
     PageSpec("pages/district.py", "nav.district", ":material/location_city:", ("district_officer",)),
-    PageSpec("pages/reconcile.py", "nav.reconcile", ":material/compare_arrows:", ROSTER_ROLES),
-    PageSpec("pages/reports.py", "nav.reports", ":material/summarize:", ROLES),
+    PageSpec("pages/reconcile.py", "nav.reconcile", ":material/compare_arrows:", ROSTER_ROLES, section="year_round"),
+    PageSpec("pages/reports.py", "nav.reports", ":material/summarize:", ROLES, section="year_round"),
 )
 OPTIONAL_PAGES = (
     PageSpec("pages/login.py", "nav.login", ":material/login:", None),
-    PageSpec("pages/people.py", "nav.people", ":material/person_search:", ROLES),
-    PageSpec("pages/work_ledger.py", "nav.work_ledger", ":material/event_note:", ROLES),
+    PageSpec("pages/people.py", "nav.people", ":material/person_search:", ROLES, section="year_round"),
+    PageSpec("pages/work_ledger.py", "nav.work_ledger", ":material/event_note:", ROLES, section="year_round"),
     PageSpec("pages/account.py", "nav.account", ":material/key:", ROLES),
-    PageSpec("pages/events.py", "nav.events", ":material/event:", ("admin", "city_officer"), admin=True),
+    PageSpec("pages/events.py", "nav.events", ":material/event:", ("admin", "city_officer"), section="admin"),
     PageSpec("pages/share.py", "nav.share", ":material/qr_code_2:", ROSTER_ROLES),
-    PageSpec("pages/admin.py", "nav.admin", ":material/admin_panel_settings:", ("admin",), admin=True),
-    PageSpec("pages/admin_users.py", "nav.admin_users", ":material/group:", ("admin",), admin=True),
-    PageSpec("pages/admin_targets.py", "nav.admin_targets", ":material/flag:", ("admin",), admin=True),
-    PageSpec("pages/admin_audit.py", "nav.admin_audit", ":material/history:", ("admin",), admin=True),
+    PageSpec("pages/admin.py", "nav.admin", ":material/admin_panel_settings:", ("admin",), section="admin"),
+    PageSpec("pages/admin_users.py", "nav.admin_users", ":material/group:", ("admin",), section="admin"),
+    PageSpec("pages/admin_targets.py", "nav.admin_targets", ":material/flag:", ("admin",), section="admin"),
+    PageSpec("pages/admin_audit.py", "nav.admin_audit", ":material/history:", ("admin",), section="admin"),
 )
 
 

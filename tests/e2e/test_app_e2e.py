@@ -88,9 +88,17 @@ def open_page(page, app_url, title: str, url_path: str) -> None:
         expand.click()
         page.wait_for_timeout(500)
     link = page.locator(f'a[href$="/{url_path}"]').filter(has_text=title).first
-    if not link.is_visible():    # an administration page: under the 系统管理 menu of the top bar
-        page.locator('[data-testid="stTopNavSection"]').filter(has_text=ui("nav.section_admin")).first.click()
-        page.wait_for_timeout(300)
+    for section in ("nav.section_year_round", "nav.section_admin"):
+        if link.is_visible():
+            break
+        # a page of a group (日常工作, 系统管理): under its menu in the top bar
+        menu = page.locator('[data-testid="stTopNavSection"]').filter(has_text=ui(section))
+        if menu.count():
+            menu.first.click()
+            page.wait_for_timeout(300)
+            if not link.is_visible():
+                page.keyboard.press("Escape")
+                page.wait_for_timeout(200)
     link.click()
     settle(page)
     collapse = page.locator('[data-testid="stSidebarCollapseButton"] button, [data-testid="stSidebarCollapseButton"]')

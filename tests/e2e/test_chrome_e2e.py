@@ -29,7 +29,7 @@ PASSWORD = "Shaoxing-e2e-2018!"
 ROLES = {"admin": None, "city_officer": None, "district_officer": "柯桥区", "leader": None}
 # Latin words that are the app's own: file types and sizes, the language menu, account names
 ALLOWED = {"CSV", "Excel", "XLSX", "XLS", "csv", "xlsx", "xls", "MB", "KB", "UTF", "GBK", "Language", "English",
-           "Ctrl", "Esc", "ID", "WPS", "PDF", "PNG", "QR", "URL"}
+           "Ctrl", "Esc", "ID", "WPS", "PDF", "PNG", "QR", "URL", "Word", "docx"}
 LATIN = re.compile(r"[A-Za-z]{2,}(?:'[a-z]+)?")
 
 COLLECT = """() => {

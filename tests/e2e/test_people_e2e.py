@@ -12,6 +12,7 @@ import pytest
 
 from conftest import OFFICER, ROOT, serve, wait_for_run  # tests/e2e/conftest.py
 from core.i18n import t
+from test_app_e2e import open_page as shared_open_page  # tests/e2e/test_app_e2e.py
 from tests.db_conftest_helpers import make_id, person, roster_csv
 
 pytestmark = pytest.mark.e2e
@@ -53,16 +54,8 @@ def log_in(page, url) -> None:
 
 
 def open_page(page, title: str, url_path: str) -> None:
-    expand = page.locator('[data-testid="stExpandSidebarButton"]')
-    if expand.is_visible():      # on a phone the menu lives in the collapsed sidebar
-        expand.click()
-        page.wait_for_timeout(500)
-    page.locator(f'a[href$="/{url_path}"]').filter(has_text=title).first.click()
-    settle(page)
-    collapse = page.locator('[data-testid="stSidebarCollapseButton"] button, [data-testid="stSidebarCollapseButton"]')
-    if page.viewport_size["width"] < 640 and collapse.first.is_visible():
-        collapse.first.click()
-        page.wait_for_timeout(500)
+    """The menu's link to the page (under 日常工作 in the top bar), as a user finds it."""
+    shared_open_page(page, None, title, url_path)
 
 
 def choose_select(page, label: str, option: str) -> None:
