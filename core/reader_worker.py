@@ -34,6 +34,31 @@ DEFAULT_MEMORY_MB = 2048
 
 _context = None
 _context_lock = threading.Lock()
+_starting = threading.local()     # set while this thread starts a reading process
+
+
+def _preparation_without_main(original):
+    """``multiprocessing.spawn.get_preparation_data`` that leaves out the parent's ``__main__``
+    for the reading process: a new process otherwise runs the parent's main script again as
+    ``__mp_main__``, and in a Streamlit server that is the page script of the session reading the
+    file (Streamlit installs each run's script as ``__main__``): the app's pages, run again in
+    bare mode in every child, slow and able to fail. The child needs only ``core.reader_worker``.
+    Other users of multiprocessing in the process are not affected (a flag of this thread)."""
+    def get_preparation_data(name):
+        data = original(name)
+        if getattr(_starting, "reader", False):
+            data.pop("init_main_from_path", None)
+            data.pop("init_main_from_name", None)
+        return data
+    get_preparation_data.reader_worker = True
+    return get_preparation_data
+
+
+def _install_preparation() -> None:
+    from multiprocessing import spawn
+
+    if not getattr(spawn.get_preparation_data, "reader_worker", False):
+        spawn.get_preparation_data = _preparation_without_main(spawn.get_preparation_data)
 
 
 def limits() -> tuple[float, int]:
@@ -58,6 +83,7 @@ def _mp_context():
                 ctx.set_forkserver_preload(["core.reader_worker", "core.reader", *_READER_LIBRARIES])
             else:
                 ctx = mp.get_context("spawn")
+            _install_preparation()
             _context = ctx
         return _context
 
@@ -263,7 +289,11 @@ def _run(data: bytes, filename: str, seconds: float, memory_mb: int, task: str) 
     start = time.monotonic()
     message = None
     try:
-        proc.start()
+        _starting.reader = True
+        try:
+            proc.start()
+        finally:
+            _starting.reader = False
         send.close()
         if receive.poll(seconds):
             try:
