@@ -20,7 +20,7 @@ from pages import _chrome  # noqa: E402
 
 # what Streamlit writes where a rule has groups or several spellings (seen in Chromium)
 EXAMPLES = {
-    "help_for": "Help for 您家是建档立卡贫困户吗？", "view_more": "View 3 more",
+    "help_for": "Help for 您家是建档立卡贫困户吗？", "view_more": "View 3 more", "nav_more": "5 more",
     "number_range": "Error: Number is outside the allowed range. Please enter a value between 0 and 600.",
     "number_min": "Number is outside the allowed range. Please enter a value greater than or equal to 0.",
     "number_max": "Number is outside the allowed range. Please enter a value less than or equal to 600.",

@@ -45,7 +45,12 @@ class Client:
         async def send(message):
             sent.append(message)
 
-        asyncio.run(self.app(scope, receive, send))
+        # in a thread of its own: in the full suite the browser tests keep an event loop running in
+        # the main thread, where asyncio.run refuses to start another
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pool.submit(asyncio.run, self.app(scope, receive, send)).result()
         start = next(m for m in sent if m["type"] == "http.response.start")
         return Answer(start["status"], start["headers"])
 
