@@ -136,7 +136,10 @@ def test_an_unsaved_roster_survives_a_reload(server, browser, tmp_path):
     page.reload()
     _settle(page)
     page.get_by_text(t("account.restored", name="未保存名单.csv")[:6]).first.wait_for()
-    assert page.get_by_role("button", name=ui("roster.store")).count() == 1      # the result is back, not saved
+    store = page.get_by_role("button", name=ui("roster.store"))
+    store.first.wait_for()          # the notice comes first, the result below it in the same run
+    _settle(page)
+    assert store.count() == 1       # the result is back, not saved
     context.close()
 
 
