@@ -12,7 +12,7 @@ import pytest
 
 from conftest import OFFICER, ROOT, serve, wait_for_run  # tests/e2e/conftest.py
 from core.i18n import t
-from test_app_e2e import open_page as shared_open_page  # tests/e2e/test_app_e2e.py
+from test_app_e2e import open_page as shared_open_page, snap  # tests/e2e/test_app_e2e.py
 from tests.db_conftest_helpers import make_id, person, roster_csv
 
 pytestmark = pytest.mark.e2e
@@ -64,18 +64,6 @@ def choose_select(page, label: str, option: str) -> None:
     field.fill(option)
     page.get_by_role("option", name=option, exact=True).click()
     settle(page)
-
-
-def snap(page, path) -> None:
-    size = page.viewport_size
-    height = page.evaluate("""() => Math.max(...['stMain', 'stAppViewContainer']
-        .map(id => document.querySelector(`[data-testid="${id}"]`))
-        .filter(Boolean).map(e => e.scrollHeight))""")
-    page.set_viewport_size({"width": size["width"], "height": min(max(height, size["height"]), 16000)})
-    page.wait_for_timeout(800)
-    page.screenshot(path=str(path), full_page=True)
-    page.set_viewport_size(size)
-    page.wait_for_timeout(300)
 
 
 @pytest.mark.parametrize("width", ["desktop", "phone"])
