@@ -10,9 +10,10 @@ import sys
 import openpyxl
 import pytest
 
-from conftest import OFFICER, ROOT, serve, wait_for_run  # tests/e2e/conftest.py
+from conftest import OFFICER, ROOT, serve  # tests/e2e/conftest.py
 from core.i18n import t
-from test_app_e2e import open_page as shared_open_page, snap  # tests/e2e/test_app_e2e.py
+from test_app_e2e import choose_select, settle, snap  # tests/e2e/test_app_e2e.py
+from test_app_e2e import log_in as shared_log_in, open_page as shared_open_page
 from tests.db_conftest_helpers import make_id, person, roster_csv
 
 pytestmark = pytest.mark.e2e
@@ -38,32 +39,14 @@ def stored_app(tmp_path_factory, chromium_path):
         yield url
 
 
-def settle(page) -> None:
-    page.wait_for_timeout(250)
-    wait_for_run(page)
-    page.wait_for_timeout(150)
-
-
 def log_in(page, url) -> None:
-    page.goto(f"{url}/login")
-    page.get_by_label(t("db.login.username")).fill(OFFICER[0])
-    page.get_by_label(t("db.login.password")).fill(OFFICER[1])
-    page.get_by_role("button", name=t("db.login.submit")).click()
-    page.get_by_role("button", name=t("ui.app.logout")).wait_for()
+    shared_log_in(page, url, OFFICER)
     settle(page)
 
 
 def open_page(page, title: str, url_path: str) -> None:
     """The menu's link to the page (under 日常工作 in the top bar), as a user finds it."""
     shared_open_page(page, None, title, url_path)
-
-
-def choose_select(page, label: str, option: str) -> None:
-    field = page.locator('[data-testid="stSelectbox"]').filter(has_text=label).first.locator("input")
-    field.click()
-    field.fill(option)
-    page.get_by_role("option", name=option, exact=True).click()
-    settle(page)
 
 
 @pytest.mark.parametrize("width", ["desktop", "phone"])
