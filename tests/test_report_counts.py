@@ -95,3 +95,10 @@ def test_district_groups_are_the_city_groups_of_that_district(db):
         own = rq.new_hire_groups(2018, d)
         assert set(own["work_district"]) <= {d}
         assert own["n"].sum() == city.loc[city["work_district"] == d, "n"].sum()
+
+
+def test_sqlite_reads_through_a_memory_map(sqlite_db):
+    from core.db.session import SQLITE_MMAP_BYTES, reading
+
+    with reading() as conn:
+        assert conn.exec_driver_sql("PRAGMA mmap_size").scalar() == SQLITE_MMAP_BYTES
