@@ -141,6 +141,8 @@ def main() -> None:
     if args.database_url:
         to_postgres(path, args.database_url)
     from core.bulletin import bulletin_docx
+    from core.db import events, report_queries  # noqa: F401  (imported before timing, as in the
+    # running app: core.db.accounts hashes a dummy password when imported, some 0.5 s)
     from core.report import monthly_report, to_xlsx_bytes
 
     for attempt in range(3):
