@@ -1,5 +1,5 @@
 """The aggregates the monthly statistics table and the bulletin read (core.report, core.bulletin):
-SQL that returns a few hundred rows however many rows are stored (1,000,000 in about a second).
+SQL that returns a few hundred rows however many rows are stored (1,000,000 in 1-1.5 s).
 
 - New hires: the people counted toward the targets as core.progress counts them (valid rows of
   uploads not withdrawn, category 四省 or 其他中西部, each person once, by the row with the earliest
@@ -33,7 +33,7 @@ def _frame(q) -> pd.DataFrame:
 # years' partitions out. Each look-up reads only the index ix_roster_rows_person_first (migration
 # 0008). A valid row always has a person_key (its ID number was read). The earlier form, the
 # minimum of a sort key per person in one GROUP BY over every row, sorted a million keys and
-# fetched each person's row back by id: 4 s of CPU on SQLite, 8 s on PostgreSQL at 1,000,000 rows
+# fetched each person's row back by id: 3.2-3.5 s of CPU on SQLite, 8 s on PostgreSQL at 1,000,000 rows
 # (docs/STORAGE.md).
 _MONTH = {"sqlite": "CAST(strftime('%m', r.first_employment_date) AS INTEGER)",
           "postgresql": "CAST(extract(month FROM r.first_employment_date) AS INTEGER)"}
