@@ -100,7 +100,8 @@ def monthly_report(year: int, month: int, district: str | None = None, filed_on:
     year, month = int(year), int(month)
     if not 1 <= month <= 12:
         raise ValueError("month")
-    groups = with_helped_now(rq.new_hire_groups(year))
+    # a district's table needs only the people whose earliest row is in that district
+    groups = with_helped_now(rq.new_hire_groups(year, district))
     hires = hires_by_period(groups, month, district)
     targets = targets_of(year, district)
     items = rq.item_amounts(year, month, district)

@@ -124,7 +124,7 @@ roster_rows = Table(
     Column("id", Integer, primary_key=True),
     Column("upload_id", Integer, ForeignKey("uploads.id"), nullable=False, index=True),
     Column("row", Integer, nullable=False),
-    Column("person_key", String(64), index=True),
+    Column("person_key", String(64)),
     Column("id_number_masked", String(32)),
     Column("name", String(64)),
     Column("valid", Boolean, nullable=False),
@@ -156,6 +156,11 @@ roster_rows = Table(
     Column("prior_paid", Text, nullable=False, default=""),
     Column("claim_closed", Boolean),          # checked after the claim deadline: nothing payable
     Column("total_payable_to_worker", BigInteger),
+    # a person's rows in the order that decides their earliest counted row, with what that choice
+    # reads, so the reports answer it from the index alone (migration 0008, core.db.report_queries);
+    # also every look-up by person_key
+    Index("ix_roster_rows_person_first", "person_key", "first_employment_date", "upload_id", "row", "valid",
+          "category", "year"),
 )
 
 # Ledger of what was paid to or for a person, by how often the item pays (core.items): a one-time

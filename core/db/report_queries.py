@@ -1,5 +1,5 @@
 """The aggregates the monthly statistics table and the bulletin read (core.report, core.bulletin):
-SQL that returns a few hundred rows however many rows are stored (1,000,000 in a second or two).
+SQL that returns a few hundred rows however many rows are stored (1,000,000 in 1-1.5 s).
 
 - New hires: the people counted toward the targets as core.progress counts them (valid rows of
   uploads not withdrawn, category 四省 or 其他中西部, each person once, by the row with the earliest
@@ -26,40 +26,44 @@ def _frame(q) -> pd.DataFrame:
         return pd.DataFrame(res.all(), columns=list(res.keys()))
 
 
-# The earliest counted row of each person in one GROUP BY (a window function over a million rows
-# took three times as long on SQLite): the minimum of a key that sorts as (date, upload, row) and
-# ends with the row's id, which is then looked up. NULL dates sort last, as in core.progress.
-_FIRST_KEY = {
-    "sqlite": "coalesce(r.first_employment_date, '9999-12-31') || printf('%010d%08d%012d', r.upload_id, r.\"row\", r.id)",
-    "postgresql": "coalesce(to_char(r.first_employment_date, 'YYYY-MM-DD'), '9999-12-31') || lpad(r.upload_id::text, 10, '0')"
-                  " || lpad(r.\"row\"::text, 8, '0') || lpad(r.id::text, 12, '0')",
-}
+# Each person counted once, by their earliest counted row (date, then upload, then row; core.progress
+# puts NULL dates last): a row of the year is that row when no counted row of the same person comes
+# before it. ``year`` is the year of first_employment_date (core.engine), so a row of the year has
+# a date and a row before it has a date and a year no later: that bound lets PostgreSQL leave later
+# years' partitions out. Each look-up reads only the index ix_roster_rows_person_first (migration
+# 0008). A valid row always has a person_key (its ID number was read). The earlier form, the
+# minimum of a sort key per person in one GROUP BY over every row, sorted a million keys and
+# fetched each person's row back by id: 3.2-3.5 s of CPU on SQLite, 8 s on PostgreSQL at 1,000,000 rows
+# (docs/STORAGE.md).
 _MONTH = {"sqlite": "CAST(strftime('%m', r.first_employment_date) AS INTEGER)",
           "postgresql": "CAST(extract(month FROM r.first_employment_date) AS INTEGER)"}
-# SQLite groups faster by sorting than by walking the person_key index and fetching every row
-_GROUP = {"sqlite": "r.person_key || ''", "postgresql": "r.person_key"}
 _NEW_HIRES = """
-WITH first AS (
-  SELECT min({key}) AS k
-  FROM roster_rows r JOIN uploads u ON u.id = r.upload_id
-  WHERE u.withdrawn_at IS NULL AND r.valid AND r.category IN ('paired_four', 'other_central_western')
-  GROUP BY {group})
 SELECT {month} AS month, r.category, r.work_district, r.home_province_code, r.home_county, r.sichuan_helped,
        count(*) AS n
-FROM first JOIN roster_rows r ON r.id = CAST(substr(first.k, 29) AS INTEGER)
-WHERE r.year = :year
+FROM roster_rows r JOIN uploads u ON u.id = r.upload_id
+WHERE r.year = :year {district} AND u.withdrawn_at IS NULL AND r.valid
+  AND r.category IN ('paired_four', 'other_central_western')
+  AND NOT EXISTS (
+    SELECT 1 FROM roster_rows e JOIN uploads eu ON eu.id = e.upload_id
+    WHERE e.person_key = r.person_key AND e.year <= :year AND e.first_employment_date <= r.first_employment_date
+      AND eu.withdrawn_at IS NULL AND e.valid AND e.category IN ('paired_four', 'other_central_western')
+      AND (e.first_employment_date < r.first_employment_date OR e.upload_id < r.upload_id
+           OR (e.upload_id = r.upload_id AND e."row" < r."row")))
 GROUP BY {month}, r.category, r.work_district, r.home_province_code, r.home_county, r.sichuan_helped
 """
 
 
-def new_hire_groups(year: int) -> pd.DataFrame:
+def new_hire_groups(year: int, district: str | None = None) -> pd.DataFrame:
     """month, category, work_district, home_province_code, home_county, sichuan_helped, n: the
-    counted people whose earliest row is of ``year`` (city-wide: a person is counted in the
-    district of that row)."""
+    counted people whose earliest row is of ``year``, each in the district of that row; only
+    those of ``district`` when given (None: the city)."""
+    params = {"year": int(year)}
+    if district:
+        params["district"] = district
     with reading() as conn:
-        d = conn.dialect.name if conn.dialect.name in _FIRST_KEY else "postgresql"
-        sql = _NEW_HIRES.format(key=_FIRST_KEY[d], month=_MONTH[d], group=_GROUP[d])
-        res = conn.execute(text(sql), {"year": int(year)})
+        d = conn.dialect.name if conn.dialect.name in _MONTH else "postgresql"
+        sql = _NEW_HIRES.format(month=_MONTH[d], district="AND r.work_district = :district" if district else "")
+        res = conn.execute(text(sql), params)
         f = pd.DataFrame([tuple(r) for r in res.all()], columns=list(res.keys()))
     f["month"] = pd.to_numeric(f["month"]).astype("Int64")
     f["n"] = pd.to_numeric(f["n"]).astype("int64")
