@@ -50,9 +50,10 @@ def ranking(year: int, month: int = 12) -> pd.DataFrame:
 def no_fair(year: int, month: int = 12) -> list[str]:
     """Districts that held no counted recruitment fair this year up to the end of ``month``."""
     from core.db.events import fairs_frame
+    from core.db.stored_progress import without_demo
     from core.enterprise import districts_without_fair
 
-    fairs = fairs_frame(int(year))
+    fairs = without_demo(fairs_frame(int(year)), include_demo=False)
     if len(fairs):
         fairs = fairs[(pd.to_datetime(fairs["date"]).dt.month <= month).to_numpy(dtype=bool)]
     return districts_without_fair(fairs, int(year))

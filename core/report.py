@@ -96,6 +96,7 @@ def monthly_report(year: int, month: int, district: str | None = None, filed_on:
     """The statistics table of ``district`` (None: the whole city) for a month."""
     from core.db import report_queries as rq
     from core.db.events import fairs_frame
+    from core.db.stored_progress import without_demo
 
     year, month = int(year), int(month)
     if not 1 <= month <= 12:
@@ -111,7 +112,7 @@ def monthly_report(year: int, month: int, district: str | None = None, filed_on:
         "filed_on": (filed_on or dt.date.today()).isoformat(),
         "new_hires": {**hires, "targets": targets, "completion": completion(hires["year_to_date"], targets)},
         "items": items.to_dict("records"),
-        "fairs": fair_figures(fairs_frame(year), year, month, district),
+        "fairs": fair_figures(without_demo(fairs_frame(year), include_demo=False), year, month, district),
         "services": {p: dict(zip(s["kind"], s[col].astype(int).tolist()))
                      for s in [rq.services(year, month, district)] for p, col in (("month", "month"),
                                                                                   ("year_to_date", "year"))},

@@ -54,10 +54,10 @@ def by_district(year: int) -> dict:
     return {d: n for d, n in out.items() if n}
 
 
-def assert_report_equals_progress(years=(2018, 2019)):
+def assert_report_equals_progress(years=(2018, 2019), demo_rows_stored=0):
     for year in years:
         progress, demo_rows = stored_progress(year)
-        assert demo_rows == 0
+        assert demo_rows == demo_rows_stored
         city = monthly_report(year, 12)
         assert city["new_hires"]["year_to_date"] == progress["city"]
         for d in reference.districts()["name"]:
@@ -102,3 +102,29 @@ def test_sqlite_reads_through_a_memory_map(sqlite_db):
 
     with reading() as conn:
         assert conn.exec_driver_sql("PRAGMA mmap_size").scalar() == SQLITE_MMAP_BYTES
+
+
+def test_demo_data_is_left_out_of_the_filed_report(db):
+    """Demo uploads (an earlier row of a counted person, a new person, their items and ledger
+    entries) and a demo fair change no figure of the table or the bulletin's list of districts
+    without a fair, as the stored progress leaves them out."""
+    import datetime as dt
+
+    from core.bulletin import no_fair
+    from core.db import events
+
+    admin = user("admin")
+    uploads(admin)
+    before = {(y, d): monthly_report(y, 12, d, filed_on=dt.date(2026, 1, 1))
+              for y in (2018, 2019) for d in (None, "柯桥区", "越城区")}
+    without_fair = no_fair(2018)
+    data = roster_csv([person(1, "越城区", **day("2018-01-03")), person(8, "越城区", **day("2018-06-06"))])
+    demo = store_upload(evaluate(data), admin, "demo.csv", data, demo=True)
+    events.add_fair(admin, "越城区", dt.date(2018, 5, 5), "金川县", ["甲"], demo=True, province="51")
+    assert demo.rows == 2
+    # the demo rows are stored and would count: the progress with demo data counted sees them
+    assert stored_progress(2018, include_demo=True)[0]["by_district"]["越城区"]["total"] == 3
+    for (y, d), report in before.items():
+        assert monthly_report(y, 12, d, filed_on=dt.date(2026, 1, 1)) == report, (y, d)
+    assert no_fair(2018) == without_fair and "越城区" in without_fair
+    assert_report_equals_progress(demo_rows_stored=2)

@@ -107,8 +107,9 @@ def _in_force():
 def services_given(start: dt.date, end: dt.date, district: str | None = None) -> dict[str, int]:
     """Services given in force, dated ``start`` … ``end`` (both included), in ``district`` (None:
     the whole city): {service code: count}, every code of followup_kinds.csv present (0 when none).
-    Corrected entries count as their correction says; cancelled ones not at all."""
+    Corrected entries count as their correction says; cancelled ones not at all; demo entries never."""
     q = (select(followups.c.value, func.count()).where(followups.c.kind == "service", _in_force(),
+                                                       followups.c.demo.is_(False),
                                                        followups.c.date >= start, followups.c.date <= end)
          .group_by(followups.c.value))
     if district is not None:

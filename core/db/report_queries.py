@@ -7,6 +7,10 @@ SQL that returns a few hundred rows however many rows are stored (1,000,000 in 1
   decides 四川受帮扶地区 today (core.progress.helped_now runs on the groups).
 - Items: what stored rows made due, and what the payments ledger holds as paid, by item.
 - Follow-up services by their code, as ``core.db.people.services_given`` counts them.
+
+A filed table counts real work only: demo data (``python -m core demo``: uploads, their ledger
+entries, fairs and follow-up entries marked ``demo``) is left out of every figure, as the stored
+progress leaves it out by default (core.db.stored_progress).
 """
 from __future__ import annotations
 
@@ -41,12 +45,12 @@ _NEW_HIRES = """
 SELECT {month} AS month, r.category, r.work_district, r.home_province_code, r.home_county, r.sichuan_helped,
        count(*) AS n
 FROM roster_rows r JOIN uploads u ON u.id = r.upload_id
-WHERE r.year = :year {district} AND u.withdrawn_at IS NULL AND r.valid
+WHERE r.year = :year {district} AND u.withdrawn_at IS NULL AND NOT u.demo AND r.valid
   AND r.category IN ('paired_four', 'other_central_western')
   AND NOT EXISTS (
     SELECT 1 FROM roster_rows e JOIN uploads eu ON eu.id = e.upload_id
     WHERE e.person_key = r.person_key AND e.year <= :year AND e.first_employment_date <= r.first_employment_date
-      AND eu.withdrawn_at IS NULL AND e.valid AND e.category IN ('paired_four', 'other_central_western')
+      AND eu.withdrawn_at IS NULL AND NOT eu.demo AND e.valid AND e.category IN ('paired_four', 'other_central_western')
       AND (e.first_employment_date < r.first_employment_date OR e.upload_id < r.upload_id
            OR (e.upload_id = r.upload_id AND e."row" < r."row")))
 GROUP BY {month}, r.category, r.work_district, r.home_province_code, r.home_county, r.sichuan_helped
@@ -93,7 +97,7 @@ def item_amounts(year: int, month: int, district: str | None = None) -> pd.DataF
         cols.append(func.coalesce(func.sum(case((in_month, rr.c[item]), else_=0)), 0).label(f"{item}__month"))
         cols.append(func.coalesce(func.sum(rr.c[item]), 0).label(f"{item}__year"))
     q = (select(*cols).select_from(rr.join(uploads, uploads.c.id == rr.c.upload_id))
-         .where(uploads.c.withdrawn_at.is_(None), rr.c.valid.is_(True), in_year))
+         .where(uploads.c.withdrawn_at.is_(None), uploads.c.demo.is_(False), rr.c.valid.is_(True), in_year))
     if district:
         q = q.where(rr.c.work_district == district)
     with reading() as conn:
@@ -103,10 +107,11 @@ def item_amounts(year: int, month: int, district: str | None = None) -> pd.DataF
                      func.coalesce(func.sum(case((and_(made >= m0, made < m1), payments.c.amount), else_=0)), 0)
                      .label("paid_month"),
                      func.coalesce(func.sum(payments.c.amount), 0).label("paid_year"))
-              .where(payments.c.active.is_(True), made >= start, made < m1)
+              .select_from(payments.join(uploads, uploads.c.id == payments.c.upload_id))
+              .where(payments.c.active.is_(True), uploads.c.demo.is_(False), made >= start, made < m1)
               .group_by(payments.c.item))
         if district:
-            pq = pq.select_from(payments.join(rr, and_(rr.c.upload_id == payments.c.upload_id, rr.c.row == payments.c.row))) \
+            pq = pq.join(rr, and_(rr.c.upload_id == payments.c.upload_id, rr.c.row == payments.c.row)) \
                 .where(rr.c.work_district == district)
         paid = {r["item"]: r for r in conn.execute(pq).mappings()}
     rows = []
