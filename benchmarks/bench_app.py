@@ -48,9 +48,10 @@ def bench_self_check(reruns: int) -> None:
 
     _common.accounts_enabled = lambda: False   # the public page, no database needed
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60).run()
-    for key, value in (("sc_poor", "yes"), ("sc_province", "四川省"), ("sc_first_date", dt.date(2018, 3, 1)),
-                       ("sc_district", "柯桥区"), ("sc_si", 12), ("sc_continuous", 13), ("sc_rent", 10)):
-        widgets = [w for w in (*at.radio, *at.selectbox, *at.number_input, *at.date_input) if w.key == key]
+    for key, value in (("sc_poor", "yes"), ("sc_province", "四川省"), ("sc_first_date.year", 2018),
+                       ("sc_first_date.month", 3), ("sc_first_date.day", 1),      # 年 / 月 / 日 choices
+                       ("sc_district", "柯桥区"), ("sc_si", "12"), ("sc_continuous", "13"), ("sc_rent", "10")):
+        widgets = [w for w in (*at.radio, *at.selectbox, *at.text_input, *at.number_input) if w.key == key]
         widgets[0].set_value(value)
         at.run()
     at.button(key="sc_submit").click().run()
