@@ -20,11 +20,12 @@ from __future__ import annotations
 import calendar
 from collections.abc import Callable
 from datetime import date
+from functools import lru_cache
 
 import streamlit as st
 
 from core import i18n
-from core.reference import policies
+from core.reference import on_policies_changed, policies
 
 EARLIER, LATER = "earlier", "later"
 PARTS = ("year", "month", "day")
@@ -89,6 +90,7 @@ def compose(year, month, day) -> tuple[date | None, list[str]]:
     return date(year, month, day), []
 
 
+@lru_cache(maxsize=1024)      # asked for every option of three widgets on every run
 def label(part: str, value, lang: str) -> str:
     """A choice as shown: 2018年, 3月, 1日; 2018年前, 2020年后."""
     if value == EARLIER:
@@ -96,6 +98,9 @@ def label(part: str, value, lang: str) -> str:
     if value == LATER:
         return _text("later", lang, year=policies()[-1].end.year)
     return _text(f"{part}_value", lang, value=value)
+
+
+on_policies_changed(label.cache_clear)     # "2018年前" names the first policy's first year
 
 
 def date_question(name: str, question: str, help: str, today: date, lang: str,
