@@ -128,7 +128,9 @@ def date_question(name: str, question: str, help: str, today: date, lang: str,
                 if held is not None and held not in options:     # 2月30日, or a day after today
                     dropped = dropped or _dropped(part, held, chosen, today, lang)
                     st.session_state[key] = None
-                value = st.selectbox(_text(part, lang), options, index=None, key=key,
+                # the label is hidden (the question is above the row) but read out: question and part
+                value = st.selectbox(_text("part_label", lang, question=question, part=_text(part, lang)),
+                                     options, index=None, key=key,
                                      format_func=lambda v, p=part: label(p, v, lang),
                                      placeholder=_text(part, lang), label_visibility="collapsed",
                                      width=WIDTHS[part])

@@ -39,6 +39,8 @@ def test_the_years_begin_with_the_policy_first_year_read_from_the_policy_data():
         assert shown[3:] == ["2018年前", "2020年后"]
         assert at.selectbox(key=f"{name}.year").value is None      # nothing chosen until the worker does
         assert at.selectbox(key=f"{name}.month").options == [f"{m}月" for m in range(1, 13)]
+        # each box is read out with its question (the label is hidden, the question is above the row)
+        assert at.selectbox(key=f"{name}.day").label == ui("self_check.q_first_date") + "：日"
 
 
 def test_the_policy_years_follow_the_policy_data():
