@@ -3,7 +3,8 @@ import streamlit as st
 
 from core.db import accounts
 from core.i18n import t
-from pages._common import after_login_page, client_ip, current_user, lang, logout, plain, visible_pages
+from pages._common import after_login_page, client_ip, current_user, lang, logout, plain
+from pages._registry import visible_pages
 from pages._session import after_sign_in
 
 

@@ -22,11 +22,12 @@ from core import reference  # noqa: E402
 from core.demo import demo_result  # noqa: E402
 from core.engine import evaluate_file  # noqa: E402
 from core.i18n import t  # noqa: E402
+from core.items import ITEMS  # noqa: E402
 from core.person import estimate  # noqa: E402
 from core.progress import progress  # noqa: E402
 from core.reader import RosterReadError, read_roster  # noqa: E402
 from core.synthetic import synthetic_roster  # noqa: E402
-from pages import _common, _date_choice, _self_check_form  # noqa: E402
+from pages import _common, _date_choice, _registry, _roster_tables, _self_check_form  # noqa: E402
 
 APP = str(ROOT / "streamlit_app.py")
 
@@ -72,7 +73,7 @@ def test_public_users_see_only_the_self_check_and_login(as_user):
     as_user(None)
     at = open_page()
     assert at.title[0].value == ui("self_check.title")
-    assert [s.path for s in _common.visible_pages(None, True)] == ["pages/self_check.py", "pages/login.py"]
+    assert [s.path for s in _registry.visible_pages(None, True)] == ["pages/self_check.py", "pages/login.py"]
 
 
 def test_a_bookmarked_officer_page_asks_a_visitor_to_sign_in(as_user):
@@ -134,7 +135,7 @@ def cards(at) -> dict[str, str]:
         key = getattr(node, "key", None) or ""
         proto_id = getattr(getattr(node, "proto", None), "id", "") or ""
         name = key or proto_id
-        for code in _common.ITEMS:
+        for code in ITEMS:
             if name.endswith(f"card_{code}"):
                 out[code] = "\n".join(str(getattr(el, "value", "")) for el in _leaves(node))
         for child in getattr(node, "children", {}).values():
@@ -157,7 +158,7 @@ def test_self_check_with_nothing_answered_says_information_missing():
     at = open_page()
     at.button(key="sc_submit").click().run()
     found = cards(at)
-    assert set(found) == set(_common.ITEMS)
+    assert set(found) == set(ITEMS)
     for code, text in found.items():
         assert ui("self_check.badge.unknown") in text, code
     # not "0 元" while every item is still pending: the total says so, from the same items
@@ -696,5 +697,5 @@ def test_rows_with_errors_of_single_items_are_listed_with_their_row_number(as_us
     frame = at.session_state["roster_loaded"][1].result.frame
     assert frame["valid"].tolist() == [True] and frame["stabilization_status"].tolist() == ["error"]
     assert frame["family_visit"].tolist() == [5000]        # the other items are still paid
-    listed = _common.error_list(frame)
+    listed = _roster_tables.error_list(frame)
     assert listed[ui("table.row")].tolist() == [2]

@@ -22,7 +22,7 @@ from conftest import OFFICER, ROOT, serve  # tests/e2e/conftest.py
 from test_app_e2e import log_in, open_page, settle, snap, ui
 from core.i18n import t
 from core.synthetic import synthetic_roster
-from pages._common import visible_pages
+from pages._registry import visible_pages
 
 pytestmark = pytest.mark.e2e
 
