@@ -10,9 +10,9 @@ import streamlit as st
 from core import i18n
 from pages import _chrome
 from pages._common import (
-    accounts_enabled, app_pages, current_user, guarded, lang, logout, plain, run_page, ui_text, user_role,
-    visible_pages,
+    accounts_enabled, current_user, guarded, lang, logout, plain, run_page, ui_text, user_role,
 )
+from pages._registry import app_pages, visible_pages
 
 FAVICON = Path(__file__).resolve().parent / "assets" / "favicon.png"
 

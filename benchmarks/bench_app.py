@@ -25,7 +25,7 @@ if __name__ != "__mp_main__":
 
     from core.person import estimate  # noqa: E402
     from core.synthetic import synthetic_roster  # noqa: E402
-    from pages import _common, _self_check_form  # noqa: E402
+    from pages import _common, _roster_tables, _self_check_form  # noqa: E402
     from streamlit import logger as _st_logger  # noqa: E402
 
 
@@ -48,9 +48,10 @@ def bench_self_check(reruns: int) -> None:
 
     _common.accounts_enabled = lambda: False   # the public page, no database needed
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60).run()
-    for key, value in (("sc_poor", "yes"), ("sc_province", "四川省"), ("sc_first_date", dt.date(2018, 3, 1)),
-                       ("sc_district", "柯桥区"), ("sc_si", 12), ("sc_continuous", 13), ("sc_rent", 10)):
-        widgets = [w for w in (*at.radio, *at.selectbox, *at.number_input, *at.date_input) if w.key == key]
+    for key, value in (("sc_poor", "yes"), ("sc_province", "四川省"), ("sc_first_date.year", 2018),
+                       ("sc_first_date.month", 3), ("sc_first_date.day", 1),      # 年 / 月 / 日 choices
+                       ("sc_district", "柯桥区"), ("sc_si", "12"), ("sc_continuous", "13"), ("sc_rent", "10")):
+        widgets = [w for w in (*at.radio, *at.selectbox, *at.text_input, *at.number_input) if w.key == key]
         widgets[0].set_value(value)
         at.run()
     at.button(key="sc_submit").click().run()
@@ -93,7 +94,7 @@ def bench_roster(rows: int) -> None:
     marks = []
     start = time.perf_counter()
     loaded = _common.process_roster(data, "bench.xlsx", on_step=lambda f, text: marks.append((f, time.perf_counter())))
-    keep = _common.row_filter(loaded.result.frame, errors_only=False, query="")
+    keep = _roster_tables.row_filter(loaded.result.frame, errors_only=False, query="")
     shown = loaded.table[keep]
     total = time.perf_counter() - start
     assert loaded.error is None and len(shown) == rows
@@ -111,9 +112,9 @@ def bench_roster(rows: int) -> None:
     print(f"reading alone: {there:.2f} s in a separate process (as the page does), {here:.2f} s in this process "
           f"({there - here:+.2f} s)")
     start = time.perf_counter()
-    _common.row_filter(loaded.result.frame, errors_only=True, query="")
+    _roster_tables.row_filter(loaded.result.frame, errors_only=True, query="")
     name = str(loaded.result.frame["name"].iloc[0])
-    _common.row_filter(loaded.result.frame, query=name)
+    _roster_tables.row_filter(loaded.result.frame, query=name)
     print(f"filter + search over {rows:,} rows: {time.perf_counter() - start:.3f} s")
     bench_as_stored(loaded)
 

@@ -57,12 +57,14 @@ FORM = [
     ("sc_poor", "string", t("ui.common.yes")),
     ("sc_province", "string", "四川省"),
     ("sc_county", "string", "金川县"),
-    ("sc_first_date", "dates", "2018-03-01"),
+    *(("sc_first_date." + part, "string", t(f"date_choice.{part}_value", value=v))    # 年 / 月 / 日 choices
+      for part, v in (("year", 2018), ("month", 3), ("day", 1))),
     ("sc_district", "string", "柯桥区"),
     ("sc_si", "string", "12"),
     ("sc_continuous", "string", "13"),
     ("sc_cert", "option", "中级工"),
-    ("sc_cert_date", "dates", "2018-06-01"),
+    *(("sc_cert_date." + part, "string", t(f"date_choice.{part}_value", value=v))
+      for part, v in (("year", 2018), ("month", 6), ("day", 1))),
     ("sc_rent", "string", "10"),
     ("sc_submit", "trigger", True),
 ]
@@ -142,8 +144,6 @@ class Worker:
             state.string_value = next(o for o in self.options[key] if o.startswith(value))
         elif kind == "int":
             state.int_value = value
-        elif kind == "dates":
-            state.string_array_value.data.append(value)
         elif kind == "trigger":
             state.trigger_value = True
             return state

@@ -1,9 +1,8 @@
-"""Helpers shared by the Streamlit pages: text lookup, the signed-in user, role checks, ID masking,
-and the small table preparations the pages show (filtering, display columns, summaries).
-
-The pure functions here (``mask_ids``, ``filter_rows``, ``display_table``, ``summary_table``,
-``error_list``, ``visible_pages``) take and return plain pandas objects and are unit-tested; the
-few that touch Streamlit (``ui_text``, ``current_user``, ``require_role``) read session state only.
+"""Helpers shared by the Streamlit pages: text lookup, the page boundary, the signed-in user and
+the role check of every page, the day of the check, the roster read once per file content and
+what the database keeps. The page registry and the roles are in ``pages/_registry.py``, the
+roster's tables as shown in ``pages/_roster_tables.py``. The functions that touch Streamlit
+(``ui_text``, ``current_user``, ``require_role``) read session state only.
 """
 from __future__ import annotations
 
@@ -21,19 +20,12 @@ import pandas as pd
 import streamlit as st
 
 from core import i18n
-from core.reference import columns
-from core.cells import neutralise
-from core.output import item_total
-from core.items import ITEMS, WORKER_ITEMS
-from core.validate import readable
+from pages._registry import has_role, user_role  # noqa: F401  (user_role: the pages import it from here)
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ROOT / "pages"
 
 MAX_UPLOAD_MB = 50            # the upload limit shown to officers and enforced by the uploader
-ROLES = ("admin", "city_officer", "district_officer", "leader")
-ROSTER_ROLES = ("admin", "city_officer", "district_officer")
-DASHBOARD_ROLES = ("admin", "city_officer", "leader")
 
 STATUS_COLORS = {"eligible": "green", "not_eligible": "red", "unknown": "orange", "error": "violet"}
 
@@ -200,17 +192,6 @@ def logout() -> None:
         st.session_state.pop("user", None)
 
 
-def user_role(user) -> str | None:
-    return getattr(user, "role", None) if user is not None else None
-
-
-def has_role(user, roles: Iterable[str], enabled: bool) -> bool:
-    """Whether this user may open a page meant for ``roles``. Without accounts, everyone may."""
-    if not enabled:
-        return True
-    return user_role(user) in set(roles)
-
-
 LOGIN_PAGE = "pages/login.py"
 AFTER_LOGIN = "_after_login"
 
@@ -264,193 +245,6 @@ def user_district(user) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class PageSpec:
-    path: str          # relative to the repository root, e.g. "pages/roster.py"
-    title_key: str     # ui.nav.<...>
-    icon: str
-    roles: tuple[str, ...] | None   # None = public
-    section: str = ""               # the menu group: "" the main row, else ui.nav.section_<section>
-
-
-# Our own pages, listed explicitly; login and admin pages are added when their files exist.
-APP_PAGES = (
-    PageSpec("pages/self_check.py", "nav.self_check", ":material/fact_check:", None),
-    PageSpec("pages/roster.py", "nav.roster", ":material/table_view:", ROSTER_ROLES),
-    PageSpec("pages/dashboard.py", "nav.dashboard", ":material/monitoring:", DASHBOARD_ROLES),
-    PageSpec("pages/district.py", "nav.district", ":material/location_city:", ("district_officer",)),
-    PageSpec("pages/reconcile.py", "nav.reconcile", ":material/compare_arrows:", ROSTER_ROLES, section="year_round"),
-    PageSpec("pages/reports.py", "nav.reports", ":material/summarize:", ROLES, section="year_round"),
-)
-OPTIONAL_PAGES = (
-    PageSpec("pages/login.py", "nav.login", ":material/login:", None),
-    PageSpec("pages/people.py", "nav.people", ":material/person_search:", ROLES, section="year_round"),
-    PageSpec("pages/work_ledger.py", "nav.work_ledger", ":material/event_note:", ROLES, section="year_round"),
-    PageSpec("pages/account.py", "nav.account", ":material/key:", ROLES),
-    PageSpec("pages/events.py", "nav.events", ":material/event:", ("admin", "city_officer"), section="admin"),
-    PageSpec("pages/share.py", "nav.share", ":material/qr_code_2:", ROSTER_ROLES),
-    PageSpec("pages/admin.py", "nav.admin", ":material/admin_panel_settings:", ("admin",), section="admin"),
-    PageSpec("pages/admin_users.py", "nav.admin_users", ":material/group:", ("admin",), section="admin"),
-    PageSpec("pages/admin_targets.py", "nav.admin_targets", ":material/flag:", ("admin",), section="admin"),
-    PageSpec("pages/admin_audit.py", "nav.admin_audit", ":material/history:", ("admin",), section="admin"),
-)
-
-
-def app_pages(root: Path = ROOT) -> list[PageSpec]:
-    """Every page of the app, in menu order (optional pages when their file exists). All are
-    registered with the navigation so that a bookmarked link always finds its page; the ones a
-    user may not use are hidden from the menu and refuse in ``require_role``."""
-    return [spec for spec in APP_PAGES + OPTIONAL_PAGES
-            if spec not in OPTIONAL_PAGES or (root / spec.path).exists()]
-
-
-def visible_pages(user, enabled: bool, root: Path = ROOT) -> list[PageSpec]:
-    """The pages this user sees in the navigation, in menu order.
-
-    Public users see the self-check (and the login page once accounts exist); a signed-in user
-    sees the pages of their role. Optional pages are listed only when their file exists.
-    """
-    out = []
-    for spec in app_pages(root):
-        if spec.path == "pages/login.py" and user is not None:
-            continue
-        if spec.roles is None or has_role(user, spec.roles, enabled):
-            out.append(spec)
-    return out
-
-
-# ----------------------------------------------------------------------------------------------
-# tables
-
-def content_hash(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def mask_ids(ids: pd.Series) -> pd.Series:
-    """ID numbers masked for the screen: the region code and the last four characters stay and
-    the middle becomes eight stars (``513226********123X``); a value shorter than 11 characters
-    is shown as stars only. Blank stays blank."""
-    s = ids.astype("string").str.strip().fillna("")
-    n = s.str.len()
-    masked = s.str.slice_replace(6, -4, "*" * 8)
-    masked = masked.mask(n < 11, "*" * 4)
-    return masked.mask(n == 0, "")
-
-
-def row_filter(frame: pd.DataFrame, errors_only: bool = False, query: str = "") -> np.ndarray:
-    """Which rows to show (a boolean array): rows with errors only, and/or rows whose name or
-    full ID number contains ``query`` (the search sees the real number; the screen shows it masked)."""
-    keep = pd.Series(True, index=frame.index)
-    if errors_only:
-        keep &= ~frame["valid"].astype("boolean").fillna(False)
-    query = (query or "").strip()
-    if query:
-        name = frame["name"].astype("string").fillna("")
-        ident = frame["id_number"].astype("string").fillna("").str.upper()
-        keep &= name.str.contains(query, regex=False) | ident.str.contains(query.upper(), regex=False)
-    return keep.to_numpy(dtype=bool)
-
-
-def _header(field: str) -> str:
-    for col in columns():
-        if col.field == field:
-            return col.header
-    return field
-
-
-DISPLAY_INPUT_FIELDS = ("name", "id_number", "home_province", "home_county", "registered_poor",
-                        "first_employment_date", "work_district", "employer")
-
-
-def display_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """The result table as shown on screen, in the order an officer reads a row: the verdict,
-    who (姓名, the masked ID number), the worker's total, why (errors, the reasons, warnings),
-    then the row number, the other inputs, one amount column per item. Chinese headers, status
-    words; whole columns, no per-row Python (the download keeps ROSTER.md's order)."""
-    out = pd.DataFrame(index=frame.index)
-    valid = frame["valid"].astype("boolean").fillna(False)
-    out[ui_text("table.valid")] = np.where(valid.to_numpy(), ui_text("table.ok"), ui_text("table.error"))
-    for name in ("name", "id_number"):
-        if name in frame.columns:
-            values = mask_ids(frame[name]) if name == "id_number" else frame[name]
-            out[_header(name)] = values.astype("string").fillna("").to_numpy()
-    if "total_to_worker" in frame.columns:
-        out[ui_text("table.total_to_worker")] = pd.to_numeric(frame["total_to_worker"], errors="coerce").fillna(0).astype("int64").to_numpy()
-    out[ui_text("table.errors")] = readable(frame["errors"], lang())
-    if "reason" in frame.columns:
-        out[ui_text("table.reason")] = frame["reason"].astype("string").fillna("").to_numpy()
-    if "warnings" in frame.columns:   # e.g. "already paid in upload 1": why an amount is 0
-        out[ui_text("table.warnings")] = readable(frame["warnings"], lang())
-    out[ui_text("table.row")] = frame["row"].to_numpy()
-    for name in DISPLAY_INPUT_FIELDS:
-        if name not in frame.columns or name in ("name", "id_number"):
-            continue
-        values = frame[name]
-        if name == "registered_poor":
-            values = values.astype("boolean").map({True: ui_text("common.yes"), False: ui_text("common.no")}).astype("string")
-        elif name == "first_employment_date":
-            values = pd.to_datetime(values, errors="coerce").dt.strftime("%Y-%m-%d").astype("string")
-        out[_header(name)] = values.astype("string").fillna("").to_numpy()
-    if "category" in frame.columns:
-        cats = frame["category"].astype("string")
-        labels = {c: ui_text(f"category.{c}") for c in ("paired_four", "other_central_western", "not_counted")}
-        out[ui_text("table.category")] = cats.map(labels).astype("string").to_numpy()
-    for item in ITEMS:
-        if item in frame.columns:
-            out[item_title(item)] = pd.to_numeric(frame[item], errors="coerce").fillna(0).astype("int64").to_numpy()
-    if "total_payable_to_worker" in frame.columns:
-        out[ui_text("table.total_payable_to_worker")] = pd.to_numeric(
-            frame["total_payable_to_worker"], errors="coerce").fillna(0).astype("int64").to_numpy()
-    if "claim_closed" in frame.columns:     # every row says whether what is due can still be paid
-        closed = frame["claim_closed"].astype("boolean").fillna(False).to_numpy(dtype=bool)
-        out[ui_text("table.claim_status")] = pd.Categorical.from_codes(
-            closed.astype("int8"), categories=[ui_text("table.claim_open"), ui_text("table.claim_closed")])
-    return neutralise(out.reset_index(drop=True))      # the table's CSV download cannot run formulas
-
-
-def summary_table(summary: dict) -> pd.DataFrame:
-    """Each item's total, as a two-column table: the items paid to the workers, their sum, then
-    the items paid to organisers and employers (so the column adds up where it says 合计)."""
-    amounts = summary.get("amounts", {}) or {}
-    payable = summary.get("payable", {}) or {}
-    to_worker = [item for item in ITEMS if item in amounts and item in WORKER_ITEMS]
-    to_others = [item for item in ITEMS if item in amounts and item not in WORKER_ITEMS]
-
-    def paid(item):     # what can be paid on the day of the check; nothing where no amount is set
-        return None if item_total(summary, item) is None else int(payable.get(item, item_total(summary, item)))
-
-    labels = [item_title(item) for item in to_worker]    # short enough for a phone; 未配置 says the rest
-    totals = [item_total(summary, item) for item in to_worker]
-    payables = [paid(item) for item in to_worker]
-    labels.append(ui_text("table.total_to_worker"))
-    totals.append(int(summary.get("total_to_worker", 0) or 0))
-    payables.append(int(summary.get("total_payable_to_worker", totals[-1]) or 0))
-    labels += [item_title(item) for item in to_others]
-    totals += [item_total(summary, item) for item in to_others]
-    payables += [paid(item) for item in to_others]
-    # yuan with thousands separators; an amount left to an unset local standard says so
-
-    def shown(values):
-        return [f"{v:,}" if v is not None else ui_text("common.not_set") for v in values]
-    return pd.DataFrame({ui_text("summary.item"): labels, ui_text("summary.amount"): shown(totals),
-                         ui_text("summary.payable"): shown(payables)})
-
-
-def error_list(frame: pd.DataFrame) -> pd.DataFrame:
-    """Rows with errors, of the whole row or of some items, as (row number, 姓名, masked ID
-    number, the reasons in Chinese), in input order: the officer finds the person, not only the
-    line of the file."""
-    bad = frame["errors"].astype("string").fillna("") != ""
-    sub = frame.loc[bad.to_numpy()]
-    out = {ui_text("table.row"): sub["row"].to_numpy()}
-    if "name" in sub.columns:
-        out[_header("name")] = sub["name"].astype("string").fillna("").to_numpy()
-    if "id_number" in sub.columns:
-        out[_header("id_number")] = mask_ids(sub["id_number"]).to_numpy()
-    out[ui_text("table.errors")] = readable(sub["errors"], lang())
-    return neutralise(pd.DataFrame(out))
-
-
 def as_of() -> date | None:
     """The date the rules are applied on: today, unless a test or demonstration set
     ``st.session_state["as_of"]``."""
@@ -460,6 +254,10 @@ def as_of() -> date | None:
 
 # ----------------------------------------------------------------------------------------------
 # the roster: read once per file content
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
 
 @dataclass
 class LoadedRoster:
@@ -504,6 +302,8 @@ def process_roster(data: bytes, filename: str, district: str | None = None, on_s
     if view is not None:       # e.g. the result as the database keeps it (load_roster)
         view(loaded)
     step(0.8, ui_text("roster.preparing"))
+    from pages._roster_tables import display_table
+
     loaded.table = display_table(loaded.result.frame)
     loaded.seconds = time.perf_counter() - start
     step(1.0, ui_text("roster.done", rows=f"{len(loaded.table):,}", seconds=f"{loaded.seconds:.1f}"))
@@ -579,6 +379,8 @@ def store_roster(loaded: LoadedRoster, user) -> LoadedRoster:
     summary = store_upload(loaded.evaluated or loaded.result, user, loaded.filename, loaded.data, lang=lang(),
                            ip=client_ip())
     if summary.result is not None:
+        from pages._roster_tables import display_table
+
         loaded.result = summary.result
         loaded.table = display_table(summary.result.frame)
         loaded.downloads = {}

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 from core import i18n
 from core.person import OUTSIDE_SHAOXING
-from core.reference import districts, policies, provinces, skill_levels
+from core.reference import districts, provinces, skill_levels
 from core.rules import LEVELS, NO_CERTIFICATE
 from pages._common import lang, money, ui_text
 
@@ -119,17 +119,6 @@ def _int_or_none(value) -> int | None:
 
 def format_day(day: date) -> str:
     return ui_text("self_check.date_format", y=day.year, m=day.month, d=day.day)
-
-
-EARLIEST = date(1980, 1, 1)
-
-
-def date_range(today: date) -> tuple[date, date]:
-    """(earliest, latest) day the form's date questions accept. Streamlit's calendar has no "open
-    on" setting: an empty date field opens on today moved into this range, so the range ends
-    with the last policy's period (2020-12-31), near the 2018 notice, not on today. A later
-    first day in Shaoxing is outside every policy (the question's help says so)."""
-    return EARLIEST, min(today, policies()[-1].end)
 
 
 MOST_MONTHS = 600      # 50 years: a larger count of months is a typing slip

@@ -4,7 +4,8 @@ import streamlit as st
 
 from core.db import accounts
 from core.i18n import t
-from pages._common import ROLES, client_ip, done, lang, plain, require_role, show_notice
+from pages._common import client_ip, done, lang, plain, require_role, show_notice
+from pages._registry import ROLES
 
 user = require_role(*ROLES)
 

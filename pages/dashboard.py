@@ -8,9 +8,10 @@ from core.i18n import join_enum
 from core.demo import demo_fairs, demo_result
 from core.progress import amounts_by_district, monthly_new_hires, progress
 from pages._common import (
-    DASHBOARD_ROLES, MAX_UPLOAD_MB, lang, load_roster, officer_text, plain, require_role, stored_fairs, stored_rows,
+    MAX_UPLOAD_MB, lang, load_roster, officer_text, plain, require_role, stored_fairs, stored_rows,
     ui_text, year_targets,
 )
+from pages._registry import DASHBOARD_ROLES
 from pages._dashboard_data import FairsReadError, default_year, read_fairs, rows_of_year, year_options
 
 st.set_page_config(layout="wide")

@@ -1,10 +1,16 @@
 """Login, logout and the first administrator's setup (core.db.accounts)."""
+import logging
+
 import streamlit as st
 
 from core.db import accounts
 from core.i18n import t
-from pages._common import after_login_page, client_ip, current_user, lang, logout, plain, visible_pages
+from pages._common import after_login_page, client_ip, current_user, lang, logout, plain
+from pages._registry import visible_pages
 from pages._session import after_sign_in
+
+
+log = logging.getLogger("shaoxing.pages")
 
 
 def _t(key: str, **fmt) -> str:
@@ -18,8 +24,13 @@ def _ip() -> str | None:
 st.title(_t("login.title"))
 st.caption(_t("login.public_hint"))
 
-if st.session_state.pop("user_expired", False):
+expired = st.session_state.pop("user_expired", None)
+if expired:
     st.warning(_t("login.expired"))
+    try:        # once: the browser keeps the stale cookie until it closes, the message does not come back
+        accounts.expiry_shown(expired)
+    except Exception:
+        log.exception("could not note that the expiry was shown")
 
 user = current_user()
 if user is not None:

@@ -6,10 +6,11 @@ import streamlit as st
 
 from core.output import item_total
 from pages._common import (
-    MAX_UPLOAD_MB, ROSTER_ROLES, can_store, error_list, lang, store_roster, load_roster, money, officer_text, require_role,
-    result_file,
-    plain, plain_frame, result_filename, row_filter, summary_table, template_file, ui_text, user_district,
+    MAX_UPLOAD_MB, can_store, lang, store_roster, load_roster, money, officer_text, require_role, result_file,
+    plain, plain_frame, result_filename, template_file, ui_text, user_district,
 )
+from pages._registry import ROSTER_ROLES
+from pages._roster_tables import error_list, row_filter, summary_table
 from pages._session import keep_unsaved, restore_unsaved
 
 st.set_page_config(layout="wide")

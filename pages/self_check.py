@@ -8,9 +8,10 @@ from core.i18n import DEFAULT_LANG, join_list
 from core.person import estimate
 from pages._common import STATUS_COLORS, as_of, lang, money, plain, ui_text
 from pages._self_check_form import (
-    JUNIOR, MOST_MONTHS, NO_CERTIFICATE, card_amount, card_reasons, certificate_options, date_range, district_options,
+    JUNIOR, MOST_MONTHS, NO_CERTIFICATE, card_amount, card_reasons, certificate_options, district_options,
     clause_words, format_day, parse_amount, parse_months, person_from_answers, province_options,
 )
+from pages._date_choice import date_question
 
 YES_NO = ("yes", "no", "unknown")
 
@@ -65,13 +66,22 @@ def number(name: str, label_key: str, help_key: str, parse) -> int | float | Non
     return value
 
 
+def day_asked(name: str, question: str, help: str):
+    """A date as 年 / 月 / 日 choices starting in the policy's first year (pages/_date_choice.py);
+    a date chosen in part is said under the field and counts as not sure."""
+    value, problem = date_question(name, question, help, today, lang(), carried, answered)
+    if problem:
+        problems.append(problem)
+    return value
+
+
 def step(n: int, title_key: str):
     st.subheader(ui_text("self_check.step", n=n, title=ui_text(title_key)), divider="gray", anchor=False)
 
 
 unknown = ui_text("self_check.placeholder_unknown")
 today = as_of() or dt.date.today()     # no date a worker gives can lie after it
-earliest, latest = date_range(today)   # the calendar opens on the last month of the policy period
+start, end = reference.policies()[0].start, reference.policies()[-1].end
 answers: dict = {}
 problems: list[str] = []               # answers that cannot be right, said under their field
 
@@ -83,11 +93,9 @@ answers["home_county"] = st.text_input(ui_text("self_check.q_county"), key="sc_c
                                        placeholder=unknown, help=ui_text("self_check.q_county_help"))
 
 step(2, "self_check.step2")
-answers["first_employment_date"] = st.date_input(
-    ui_text("self_check.q_first_date"), value=None, key="sc_first_date", format="YYYY-MM-DD",
-    min_value=earliest, max_value=latest,
-    help=ui_text("self_check.q_first_date_help", start=format_day(reference.policies()[0].start),
-                 end=format_day(latest)))
+answers["first_employment_date"] = day_asked(
+    "sc_first_date", ui_text("self_check.q_first_date"),
+    ui_text("self_check.q_first_date_help", start=format_day(start), end=format_day(end)))
 district_labels = district_options()
 answers["work_district"] = answered("sc_district", st.selectbox(
     ui_text("self_check.q_district"), list(district_labels), index=None, format_func=district_labels.get,
@@ -109,10 +117,9 @@ answers["certificate_level"] = answered("sc_cert", st.selectbox(
     ui_text("self_check.q_cert"), list(levels), index=None, format_func=levels.get, placeholder=unknown,
     key=carried("sc_cert")))
 if answers["certificate_level"] not in (None, NO_CERTIFICATE):
-    answers["certificate_date"] = st.date_input(ui_text("self_check.q_cert_date"), value=None,
-                                                key="sc_cert_date", format="YYYY-MM-DD", min_value=earliest,
-                                                max_value=latest,
-                                                help=ui_text("self_check.q_cert_date_help"))
+    answers["certificate_date"] = day_asked(
+        "sc_cert_date", ui_text("self_check.q_cert_date"),
+        ui_text("self_check.q_cert_date_help", start=format_day(start), end=format_day(end)))
     if answers["certificate_level"] == JUNIOR:
         answers["training_cost"] = number("sc_cost", "self_check.q_cost", "self_check.q_cost_help", parse_amount)
 

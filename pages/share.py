@@ -8,7 +8,8 @@ import streamlit as st
 
 from core import share
 from core.i18n import t
-from pages._common import ROSTER_ROLES, as_of, lang, plain, require_role
+from pages._common import as_of, lang, plain, require_role
+from pages._registry import ROSTER_ROLES
 
 require_role(*ROSTER_ROLES)
 PAGE_PATH = "share"          # this page's url_path (st.Page of pages/share.py)

@@ -1,4 +1,4 @@
-"""The pages' shared helpers (pages/_common.py): masking, filtering, tables, navigation by role,
+"""The pages' shared helpers (pages/_common.py, _registry.py, _roster_tables.py): masking, filtering, tables, navigation by role,
 the self-check's answers, the recruitment-fair reader."""
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ from core.person import estimate  # noqa: E402
 from core.reader import RosterReadError, read_roster  # noqa: E402
 from core.synthetic import synthetic_roster  # noqa: E402
 from pages import _common as c  # noqa: E402
+from pages import _registry as registry  # noqa: E402
+from pages import _roster_tables as roster_tables  # noqa: E402
 from pages import _dashboard_data as dash  # noqa: E402
 from pages import _self_check_form as form  # noqa: E402
 from pages import _stored_tables as tables  # noqa: E402
@@ -34,12 +36,12 @@ def result():
 
 def test_mask_ids_keeps_region_and_last_four_only():
     ids = pd.Series(["51322619900101123X", " 110105194912310021 ", "12345", "", None], dtype="string")
-    masked = c.mask_ids(ids)
+    masked = roster_tables.mask_ids(ids)
     assert masked.tolist() == ["513226********123X", "110105********0021", "****", "", ""]
 
 
 def test_mask_ids_never_shows_the_birth_date(result):
-    masked = c.mask_ids(result.frame["id_number"])
+    masked = roster_tables.mask_ids(result.frame["id_number"])
     full = result.frame["id_number"].astype("string").fillna("")
     births = full.str.slice(6, 14)
     long = full.str.len() >= 18
@@ -48,21 +50,21 @@ def test_mask_ids_never_shows_the_birth_date(result):
 
 def test_row_filter_errors_only_and_search(result):
     frame = result.frame
-    errors = c.row_filter(frame, errors_only=True)
+    errors = roster_tables.row_filter(frame, errors_only=True)
     assert errors.sum() == result.summary["errors"]
     name = str(frame.loc[frame["valid"], "name"].iloc[0])
-    by_name = c.row_filter(frame, query=name)
+    by_name = roster_tables.row_filter(frame, query=name)
     assert by_name.sum() >= 1 and set(frame.loc[by_name, "name"]) == {name}
     ident = str(frame["id_number"].iloc[0])
-    by_id = c.row_filter(frame, query=ident[-6:].lower())   # a lower-case x still finds it
+    by_id = roster_tables.row_filter(frame, query=ident[-6:].lower())   # a lower-case x still finds it
     assert by_id[0]
-    assert c.row_filter(frame, query="  ").all()
-    both = c.row_filter(frame, errors_only=True, query=name)
+    assert roster_tables.row_filter(frame, query="  ").all()
+    both = roster_tables.row_filter(frame, errors_only=True, query=name)
     assert (both <= errors).all() and (both <= by_name).all()
 
 
 def test_display_table_masks_ids_and_keeps_rows(result):
-    table = c.display_table(result.frame)
+    table = roster_tables.display_table(result.frame)
     assert len(table) == len(result.frame)
     header = next(col.header for col in reference.columns() if col.field == "id_number")
     shown = table[header]
@@ -75,7 +77,7 @@ def test_display_table_masks_ids_and_keeps_rows(result):
 
 
 def test_summary_table_has_each_item_and_the_total(result):
-    table = c.summary_table(result.summary)
+    table = roster_tables.summary_table(result.summary)
     amounts = dict(zip(table.iloc[:, 0], table.iloc[:, 1]))
     assert result.summary["employer_standard"] is None
     for item, value in result.summary["amounts"].items():
@@ -130,7 +132,7 @@ def test_stored_tables_say_missing_values_in_words():
 
 
 def test_error_list_by_row_number(result):
-    errors = c.error_list(result.frame)
+    errors = roster_tables.error_list(result.frame)
     # every row with an error: of the whole row, or of single items (the row stays valid)
     bad = result.frame[result.frame["errors"] != ""]
     assert errors.iloc[:, 0].tolist() == bad["row"].tolist()
@@ -139,12 +141,12 @@ def test_error_list_by_row_number(result):
     headers = {col.field: col.header for col in reference.columns()}
     assert list(errors.columns) == [t("ui.table.row"), headers["name"], headers["id_number"], t("ui.table.errors")]
     assert errors[headers["name"]].tolist() == bad["name"].astype("string").fillna("").tolist()
-    assert errors[headers["id_number"]].tolist() == c.mask_ids(bad["id_number"]).tolist()
+    assert errors[headers["id_number"]].tolist() == roster_tables.mask_ids(bad["id_number"]).tolist()
     assert all(isinstance(x, str) and x for x in errors[t("ui.table.errors")])
 
 
 def test_display_table_puts_what_officers_look_for_first(result):
-    table = c.display_table(result.frame)
+    table = roster_tables.display_table(result.frame)
     headers = {col.field: col.header for col in reference.columns()}
     assert list(table.columns[:8]) == [t("ui.table.valid"), headers["name"], headers["id_number"],
                                        t("ui.table.total_to_worker"), t("ui.table.errors"), t("ui.table.reason"),
@@ -155,12 +157,12 @@ def test_display_table_puts_what_officers_look_for_first(result):
 
 
 def test_visible_pages_by_role(tmp_path):
-    for spec in c.APP_PAGES + c.OPTIONAL_PAGES:
+    for spec in registry.APP_PAGES + registry.OPTIONAL_PAGES:
         (tmp_path / spec.path).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / spec.path).write_text("")
 
     def paths(user, enabled=True, root=tmp_path):
-        return [s.path for s in c.visible_pages(user, enabled, root)]
+        return [s.path for s in registry.visible_pages(user, enabled, root)]
 
     public = paths(None)
     assert public == ["pages/self_check.py", "pages/login.py"]
@@ -173,16 +175,16 @@ def test_visible_pages_by_role(tmp_path):
     assert "pages/login.py" not in admin
     # without accounts every page is reachable, and pages whose file is missing are left out
     bare = tmp_path / "bare"
-    for spec in c.APP_PAGES:
+    for spec in registry.APP_PAGES:
         (bare / spec.path).parent.mkdir(parents=True, exist_ok=True)
         (bare / spec.path).write_text("")
-    assert paths(None, enabled=False, root=bare) == [s.path for s in c.APP_PAGES]
+    assert paths(None, enabled=False, root=bare) == [s.path for s in registry.APP_PAGES]
 
 
 def test_has_role_without_accounts_lets_everyone_in():
-    assert c.has_role(None, ("admin",), enabled=False)
-    assert not c.has_role(None, ("admin",), enabled=True)
-    assert c.has_role(SimpleNamespace(role="leader"), c.DASHBOARD_ROLES, enabled=True)
+    assert registry.has_role(None, ("admin",), enabled=False)
+    assert not registry.has_role(None, ("admin",), enabled=True)
+    assert registry.has_role(SimpleNamespace(role="leader"), registry.DASHBOARD_ROLES, enabled=True)
     assert c.user_district(SimpleNamespace(role="district_officer", district="越城区")) == "越城区"
     assert c.user_district(SimpleNamespace(role="city_officer", district="越城区")) is None
 

@@ -165,3 +165,39 @@ def test_the_tab_memory_follows_the_database(db, monkeypatch):
     assert code and accounts.session_user(state, now=T0 + 60) == u
     accounts.disable_user("fay")
     assert accounts.session_user(state, now=T0 + 61) is None and "user" not in state
+
+
+def test_an_expired_session_is_said_once_not_on_every_page_load(db, monkeypatch):
+    """The browser keeps the stale cookie until it closes: the login page says "登录已过期" once
+    (accounts.expiry_shown), then that cookie signs nobody in and says nothing more."""
+    monkeypatch.setenv("SHAOXING_SESSION_SECONDS", "600")
+    u, sid, token = _signed_in()
+    state: dict = {}
+    assert accounts.session_user(state, token=token, now=T0 + 700) is None
+    assert state["user_expired"] == sid                       # what the login page says, for this session
+    again: dict = {}                                          # a new page load, the same cookie
+    assert accounts.session_user(again, token=token, now=T0 + 800) is None
+    assert again["user_expired"] == sid                       # not yet shown: still said
+    accounts.expiry_shown(state.pop("user_expired"))
+    for later in (T0 + 900, T0 + 5000):
+        fresh: dict = {}
+        assert accounts.session_user(fresh, token=token, now=later) is None       # still ended …
+        assert "user_expired" not in fresh                                         # … and silent
+    assert sessions.check(token=token, now=T0 + 900).reason == sessions.EXPIRED_SHOWN
+
+
+def test_only_an_expiry_is_marked_shown(db, monkeypatch):
+    """A logout, a disabled account: their reason stays; a session the sweep expired is said once too."""
+    monkeypatch.setenv("SHAOXING_SESSION_SECONDS", "600")
+    u, sid, token = _signed_in()
+    sessions.revoke(sid, "logout")
+    accounts.expiry_shown(sid)
+    assert sessions.check(token=token).reason == "logout"
+    accounts.expiry_shown(True)                       # an old flag without a session: nothing to mark
+    _, sid2, token2 = _signed_in("bert", now=T0)
+    sessions.begin("bert", now=T0 + 10_000)           # the sweep of a later sign-in ends bert's idle session
+    state: dict = {}
+    assert accounts.session_user(state, token=token2, now=T0 + 10_001) is None
+    assert state["user_expired"] == sid2
+    accounts.expiry_shown(sid2)
+    assert sessions.check(token=token2, now=T0 + 10_002).reason == sessions.EXPIRED_SHOWN

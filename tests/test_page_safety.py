@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from core.i18n import t
-from pages import _common, _self_check_form, _stored_tables
+from pages import _common, _roster_tables, _self_check_form, _stored_tables
 from tests.test_app_pages import APP, as_user, open_page, upload  # noqa: F401  (fixture)
 from tests.test_validate import person, roster
 
@@ -102,10 +102,10 @@ def test_tables_on_screen_download_without_live_formulas():
     assert stored.iloc[:, 0].tolist() == ["'=cmd|' /C calc'!A0", "张三"]
     result = evaluate_file(roster([person(1, name="@SUM(1,2)", employer="+1+1"), person(2, id_number="=1")]),
                            "r.csv", as_of=AS_OF)
-    for table in (_common.display_table(result.frame), _common.error_list(result.frame)):
+    for table in (_roster_tables.display_table(result.frame), _roster_tables.error_list(result.frame)):
         cells = [v for v in table.to_numpy().ravel() if isinstance(v, str)]
         assert not [v for v in cells if is_live(v)]
-    assert "'@SUM(1,2)" in _common.display_table(result.frame).to_numpy().ravel().tolist()
+    assert "'@SUM(1,2)" in _roster_tables.display_table(result.frame).to_numpy().ravel().tolist()
 
 
 def test_a_failing_database_before_any_page_is_one_sentence(as_user, monkeypatch):

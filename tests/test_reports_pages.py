@@ -7,7 +7,7 @@ import pytest
 from core.db import accounts, audit
 from core.i18n import t
 from core.paths import ROOT
-from pages import _common
+from pages import _registry
 from tests.db_conftest_helpers import sqlite_db, user  # noqa: F401  (fixtures)
 from tests.test_reconcile import gbk_csv, province_rows, stored
 from tests.test_report import fixture_data
@@ -36,7 +36,7 @@ def test_menu_by_role():
     def paths(role, district=None):
         from types import SimpleNamespace
 
-        return {s.path for s in _common.visible_pages(SimpleNamespace(name="x", role=role, district=district), True)}
+        return {s.path for s in _registry.visible_pages(SimpleNamespace(name="x", role=role, district=district), True)}
     for role in ("admin", "city_officer", "district_officer"):
         assert {"pages/reconcile.py", "pages/reports.py"} <= paths(role, "柯桥区" if role == "district_officer" else None)
     assert "pages/reports.py" in paths("leader") and "pages/reconcile.py" not in paths("leader")

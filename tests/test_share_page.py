@@ -18,7 +18,7 @@ if str(ROOT) not in sys.path:
 
 from core import share  # noqa: E402
 from core.i18n import t  # noqa: E402
-from pages import _common  # noqa: E402
+from pages import _common, _registry  # noqa: E402
 
 APP = str(ROOT / "streamlit_app.py")
 PAGE = "pages/share.py"
@@ -105,5 +105,5 @@ def test_visitors_and_leaders_cannot_open_it(sign_in, monkeypatch, role):
     sign_in(role)
     at = open_share()
     assert not at.code and not at.get("download_button")
-    assert PAGE not in [s.path for s in _common.visible_pages(
+    assert PAGE not in [s.path for s in _registry.visible_pages(
         None if role is None else SimpleNamespace(name="x", role=role, district=None), True)]

@@ -451,13 +451,22 @@ def session_user(state: MutableMapping, token: str | None = None, now: float | N
     checked = sessions.check(session_id=sid, now=now) if sid is not None else sessions.check(token=token, now=now)
     if checked.user is None:
         _drop(state, _USER, _SID, MUST_CHANGE)
-        if checked.reason == "expired":
-            state["user_expired"] = True
+        if checked.reason == "expired":          # said on the login page, once (expiry_shown)
+            state["user_expired"] = checked.session_id or True
         return None
     state[_USER] = checked.user
     state[_SID] = checked.session_id
     state[MUST_CHANGE] = checked.must_change_password
     return checked.user
+
+
+def expiry_shown(value) -> None:
+    """The login page said "登录已过期" for the session in ``state["user_expired"]``: not again for
+    that session's cookie (core.db.sessions.expiry_shown)."""
+    from core.db import sessions
+
+    if isinstance(value, int) and not isinstance(value, bool):
+        sessions.expiry_shown(value)
 
 
 def session_logout(state: MutableMapping, ip: str | None = None) -> None:

@@ -41,13 +41,15 @@ COOKIE = "sx_session"
 CODE_SECONDS = 60           # a sign-in's one-time code must be exchanged within a minute
 TOUCH_SECONDS = 60          # the last activity is written at most this often (or a tenth of the idle time)
 KEEP_ENDED_DAYS = 7         # ended sessions are deleted after a week (the audit log keeps logins and logouts)
+EXPIRED_SHOWN = "expired_shown"   # revoked_reason once the visitor was told the session expired
 
 
 @dataclass(frozen=True)
 class Checked:
     """The outcome of ``check``: ``user`` (core.db.accounts.User) when the session holds, else
     None with ``reason``: unknown, expired, disabled, or the reason it was revoked for (logout,
-    disabled, password_change, password_reset, password_set)."""
+    disabled, password_change, password_reset, password_set; expired_shown once the visitor
+    has been told it expired, ``expiry_shown``)."""
     user: object | None
     reason: str | None = None
     session_id: int | None = None
@@ -130,6 +132,15 @@ def check(token: str | None = None, session_id: int | None = None, now: float | 
             conn.execute(update(sessions).where(sessions.c.id == sid, sessions.c.revoked_at.is_(None))
                          .values(last_seen_at=at))
     return Checked(User(row["name"], row["role"], row["district"]), None, sid, bool(row["must_change_password"]))
+
+
+def expiry_shown(session_id: int) -> None:
+    """The visitor has been told this session expired: a later check says ``expired_shown``, so
+    the cookie the browser keeps until it closes (no page can clear it without a page load
+    through /_auth/logout) does not bring "登录已过期" back on every page load."""
+    with transaction() as conn:
+        conn.execute(update(sessions).where(sessions.c.id == int(session_id), sessions.c.revoked_reason == "expired")
+                     .values(revoked_reason=EXPIRED_SHOWN))
 
 
 def revoke(session_id: int, reason: str, conn=None, now: float | None = None) -> None:

@@ -48,6 +48,18 @@ def choose_select(page, label: str, option: str) -> None:
     settle(page)
 
 
+def choose_day(page, name: str, day: dt.date) -> None:
+    """A date asked as 年 / 月 / 日 choices (pages/_date_choice.py): pick each in turn."""
+    for part, value in zip(("year", "month", "day"), (day.year, day.month, day.day)):
+        field = page.locator(f".st-key-{name}_box [data-testid='stSelectbox']").nth(
+            ("year", "month", "day").index(part)).locator("input")
+        option = t(f"date_choice.{part}_value", value=value)
+        field.click()
+        field.fill(option)
+        page.get_by_role("option", name=option, exact=True).click()
+        settle(page)
+
+
 def type_into(page, testid: str, label: str, value: str) -> None:
     field = widget(page, testid, label).locator("input")
     field.fill(value)
@@ -111,12 +123,12 @@ def fill_self_check(page) -> None:
     choose_radio(page, ui("self_check.q_poor"), ui("common.yes"))
     choose_select(page, ui("self_check.q_province"), "四川省")
     type_into(page, "stTextInput", ui("self_check.q_county"), "金川县")
-    type_into(page, "stDateInput", ui("self_check.q_first_date"), "2018-03-01")
+    choose_day(page, "sc_first_date", dt.date(2018, 3, 1))
     choose_select(page, ui("self_check.q_district"), "柯桥区")
     type_into(page, "stTextInput", ui("self_check.q_si_months"), "12")
     type_into(page, "stTextInput", ui("self_check.q_continuous"), "13")
     choose_select(page, ui("self_check.q_cert"), "中级工（四级）")
-    type_into(page, "stDateInput", ui("self_check.q_cert_date"), "2018-06-01")
+    choose_day(page, "sc_cert_date", dt.date(2018, 6, 1))
     type_into(page, "stTextInput", ui("self_check.q_rent"), "10")
     page.get_by_role("button", name=ui("self_check.submit")).click()
     settle(page)

@@ -1,6 +1,6 @@
 """In Chromium at phone and desktop width: the 宣传推广 page (link, QR code and poster of
 PUBLIC_URL; the downloaded QR code and poster decode back to it) and the worker's self-check
-(claims closed said first, a wrong number said in Chinese, the calendar near 2018, one
+(claims closed said first, a wrong number said in Chinese, the years from 2018, one
 explanation for a person not covered). No English, no request beyond the app's server."""
 from __future__ import annotations
 
@@ -82,14 +82,25 @@ def test_the_worker_reads_the_deadline_first_and_a_person_not_covered_gets_one_a
     assert notice.bounding_box()["y"] < intro.bounding_box()["y"] < first_question.bounding_box()["y"]
     snap(page, screenshots / f"self_check_form_{width}.png")
 
-    # the calendar of an empty date opens on the last month of the policy period, not on today
-    page.locator('[data-testid="stDateInputCalendarButton"]').first.click()
-    dialog = page.locator('[role="dialog"]').first
-    dialog.wait_for()
-    end = reference.policies()[-1].end
-    grid = page.locator('[role="grid"]').first
-    assert f"{end.year}年{end.month}月" in (grid.get_attribute("aria-label") or ""), grid.get_attribute("aria-label")
+    # the first-employment date: 年 / 月 / 日 side by side, even on a phone; the years open on the
+    # policy's first year (a calendar opened on 2020-12 or later)
+    boxes = page.locator(".st-key-sc_first_date_box [data-testid='stSelectbox']")
+    assert boxes.count() == 3
+    tops = {round(boxes.nth(i).bounding_box()["y"]) for i in range(3)}
+    assert len(tops) == 1, tops                                          # one row, not stacked
+    year = boxes.first.locator("input")
+    year.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    year.click()
+    shown = page.get_by_role("option")
+    if not shown.first.is_visible():
+        year.press("ArrowDown")        # the list opens from the keyboard too (a click that scrolled may not open it)
+    shown.first.wait_for()
+    start, end = reference.policies()[0].start, reference.policies()[-1].end
+    assert shown.all_inner_texts()[:end.year - start.year + 1] == [f"{y}年" for y in range(start.year, end.year + 1)]
+    snap(page, screenshots / f"self_check_years_{width}.png")
     page.keyboard.press("Escape")
+    settle(page)
 
     # a number that cannot be right: one Chinese sentence, not a silent blank
     label = ui("self_check.q_si_months")
