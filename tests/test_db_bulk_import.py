@@ -64,13 +64,13 @@ def test_streaming_import_stores_what_the_whole_roster_import_stored(db, monkeyp
     _empty_storage()
 
     sizes = []
-    real = bulk_import._store_batch
+    real = bulk_import._evaluate_batch
 
-    def counted(conn, sub, *args, **kw):
+    def counted(sub, *args, **kw):
         sizes.append(len(sub.frame))
-        return real(conn, sub, *args, **kw)
+        return real(sub, *args, **kw)
 
-    monkeypatch.setattr(bulk_import, "_store_batch", counted)
+    monkeypatch.setattr(bulk_import, "_evaluate_batch", counted)
     streamed = [_stream(who, n, c, batch_rows=60) for who, n, c in jobs]
     new = _dump()
     # several batches an upload, none much larger than asked (the keys spread people evenly)
@@ -157,3 +157,24 @@ def test_keys_and_masks_of_retyped_numbers_are_computed_once_and_agree(number, m
     assert keys.equals(ids.person_keys(typed, key=b"k"))
     assert masked.tolist()[:6] == ["51**************1X"] * 4 + ["*****", "AB******IJ"]
     assert masked.iloc[6:].isna().all() and masked.equals(ids.masked(typed))
+
+
+def test_a_batch_whose_rows_fail_leaves_nothing_stored(db, monkeypatch):
+    """The rows of a batch are written on another thread on PostgreSQL: its failure still ends
+    the import, and the transaction leaves no upload, row or payment behind."""
+    officer = user("city_officer")
+    name, content = _rosters()[0]
+    calls = []
+    real = bulk_import._write_rows
+
+    def failing(conn, frame, upload_id):
+        calls.append(len(frame))
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        return real(conn, frame, upload_id)
+
+    monkeypatch.setattr(bulk_import, "_write_rows", failing)
+    with pytest.raises(RuntimeError, match="disk full"):
+        _stream(officer, name, content, batch_rows=60)
+    dump = _dump()
+    assert len(calls) == 2 and all(len(dump[k]) == 0 for k in ("rows", "payments", "uploads"))

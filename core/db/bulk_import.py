@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from dataclasses import replace
 
 import numpy as np
@@ -155,12 +156,8 @@ def store_streaming(raw, data: bytes, user: User, filename: str, *, as_of: dt.da
                     total_payable_to_worker=0,
                 ).returning(uploads.c.id)).scalar_one()
                 summ: dict = {}
-                for b in range(n):
-                    at = order[bounds[b]:bounds[b + 1]]
-                    if not at.size:
-                        continue
-                    _store_batch(conn, _sub_roster(raw, at), user, keys.iloc[at], masked.iloc[at], upload_id, now,
-                                 as_of, standards, only, summ)
+                _store_batches(conn, raw, user, keys, masked, order, bounds, upload_id, now, as_of, standards, only,
+                               summ)
                 conn.execute(update(uploads).where(uploads.c.id == upload_id).values(
                     valid=summ.get("valid", 0), errors=summ.get("errors", 0), flagged=summ.get("flagged", 0),
                     total_to_worker=summ.get("total_to_worker", 0),
@@ -189,14 +186,59 @@ def store_streaming(raw, data: bytes, user: User, filename: str, *, as_of: dt.da
     raise RuntimeError("upload could not be stored after retries") from last_error
 
 
-def _store_batch(conn, sub, user, keys, masked, upload_id, now, as_of, standards, only, summ: dict) -> None:
-    """One batch: evaluated, keyed, its ledger step (in a savepoint), its rows written."""
+def _evaluate_batch(sub, user: User, keys: pd.Series, masked: pd.Series, as_of, standards, only) -> pd.DataFrame:
+    """One batch evaluated and keyed, as ``store_upload`` keeps a result (``uploads._keyed``)."""
     from core.engine import evaluate_roster
 
     result = evaluate_roster(sub, as_of=as_of, standards=standards, only_district=only)
-    frame = _keyed_batch(result, user, keys, masked)
-    del result
-    adjusted = _resolve_ledger(conn, frame, upload_id, now)
-    del frame
-    _add(summ, _summary_of(adjusted), int(adjusted.attrs.get("flagged", 0)))
-    _write_rows(conn, adjusted, upload_id)
+    return _keyed_batch(result, user, keys, masked)
+
+
+class _Writer:
+    """The rows of one batch written on another thread (PostgreSQL) while the next batch is
+    evaluated: the server takes in rows while this process computes, instead of in turn. The
+    connection is never used by both threads at once: the next ledger step waits for it."""
+
+    def __init__(self, conn, frame: pd.DataFrame, upload_id: int):
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, args=(conn, frame, upload_id), daemon=True)
+        self.thread.start()
+
+    def _run(self, conn, frame, upload_id) -> None:
+        try:
+            _write_rows(conn, frame, upload_id)
+        except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
+            self.error = exc
+
+    def wait(self) -> None:
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+
+def _store_batches(conn, raw, user, keys, masked, order, bounds, upload_id, now, as_of, standards, only,
+                   summ: dict) -> None:
+    """Per batch: evaluated, its ledger step (in a savepoint), its rows written; on PostgreSQL the
+    rows of a batch are written while the next one is evaluated."""
+    overlap = conn.dialect.name == "postgresql"
+    pending: _Writer | None = None
+    try:
+        for b in range(len(bounds) - 1):
+            at = order[bounds[b]:bounds[b + 1]]
+            if not at.size:
+                continue
+            frame = _evaluate_batch(_sub_roster(raw, at), user, keys.iloc[at], masked.iloc[at], as_of, standards, only)
+            if pending is not None:
+                pending, done = None, pending
+                done.wait()
+            adjusted = _resolve_ledger(conn, frame, upload_id, now)
+            del frame
+            _add(summ, _summary_of(adjusted), int(adjusted.attrs.get("flagged", 0)))
+            if overlap:
+                pending = _Writer(conn, adjusted, upload_id)
+            else:
+                _write_rows(conn, adjusted, upload_id)
+            del adjusted
+    finally:
+        if pending is not None:          # never leave the connection in use (a rollback follows)
+            pending.wait()
