@@ -178,3 +178,48 @@ def test_a_batch_whose_rows_fail_leaves_nothing_stored(db, monkeypatch):
         _stream(officer, name, content, batch_rows=60)
     dump = _dump()
     assert len(calls) == 2 and all(len(dump[k]) == 0 for k in ("rows", "payments", "uploads"))
+
+
+def _row_foreign_keys() -> list[str]:
+    from sqlalchemy import text
+
+    from core.db.session import reading
+
+    with reading() as conn:
+        return conn.execute(text("SELECT conname FROM pg_constraint WHERE contype = 'f' AND conrelid IN "
+                                 "('payments'::regclass, 'roster_rows'::regclass) ORDER BY 1")).scalars().all()
+
+
+@pytest.mark.postgres
+def test_postgres_keeps_no_foreign_key_per_row_but_an_upload_named_by_rows_stays(pg_db):
+    """Migration 0009: no foreign key check per stored row; an upload that rows or ledger entries
+    name cannot be deleted or renumbered; one nothing names can; the downgrade restores the keys."""
+    from sqlalchemy import delete, insert, text, update
+    from sqlalchemy.exc import IntegrityError
+
+    from core.db.models import uploads as uploads_table
+    from core.db.session import transaction, utcnow
+    from tests.test_db_partitions import _migrate
+
+    assert _row_foreign_keys() == []
+    officer = user("city_officer")
+    name, content = _rosters()[0]
+    stored = _stream(officer, name, content, batch_rows=100)
+    for change in (delete(uploads_table).where(uploads_table.c.id == stored.upload_id),
+                   update(uploads_table).where(uploads_table.c.id == stored.upload_id).values(id=999)):
+        with pytest.raises(IntegrityError, match="named by stored rows"):
+            with transaction() as conn:
+                conn.execute(change)
+    with transaction() as conn:      # withdrawing (an update of other columns) is not refused
+        conn.execute(update(uploads_table).where(uploads_table.c.id == stored.upload_id).values(filename="x.csv"))
+        bare = conn.execute(insert(uploads_table).values(
+            username="u", role="city_officer", filename="empty.csv", content_hash="0" * 64, size=0,
+            uploaded_at=utcnow(), rows=0, valid=0, errors=0, blank_rows=0, flagged=0, total_to_worker=0,
+            demo=False).returning(uploads_table.c.id)).scalar_one()
+        conn.execute(delete(uploads_table).where(uploads_table.c.id == bare))
+    _migrate("downgrade", "0007")
+    assert _row_foreign_keys() == ["fk_payments_upload_id_uploads", "fk_roster_rows_upload_id_uploads"]
+    _migrate("upgrade", "head")
+    assert _row_foreign_keys() == []
+    with transaction() as conn:
+        assert conn.execute(text("SELECT count(*) FROM roster_rows")).scalar_one() == len(_dump()["rows"]) > 300
