@@ -53,7 +53,11 @@ def _prior_payments(conn: Connection, keys: pa.Array, before: int | None = None)
         # array parameter costs psycopg 0.6 s of Python for 100,000 keys); keys are hex digits
         keyed = func.unnest(func.string_to_array(bindparam("keys", type_=Text), ",")).table_valued("key") \
             .render_derived(name="wanted")
-        q = select(*[payments.c[c] for c in cols]).join(keyed, payments.c.person_key == keyed.c.key).where(_ACTIVE)
+        # and the keys' range, which the ledger's index gives at once: a batch of the command
+        # line's import (core.db.bulk_import) holds one range of keys, so its look-up reads
+        # that range only, not the whole ledger (nor the entries its earlier batches just wrote)
+        q = select(*[payments.c[c] for c in cols]).join(keyed, payments.c.person_key == keyed.c.key).where(
+            _ACTIVE, payments.c.person_key.between(bindparam("lo"), bindparam("hi")))
         size = _POSTGRES_CHUNK
     else:
         size = _SQLITE_CHUNK
@@ -64,8 +68,11 @@ def _prior_payments(conn: Connection, keys: pa.Array, before: int | None = None)
     for start in range(0, len(keys), size):
         chunk = keys.slice(start, size)
         value = chunk.to_pylist()
-        value = ",".join(value) if conn.dialect.name == "postgresql" else value
-        parts.extend(conn.execute(q, {"keys": value}).all())
+        if conn.dialect.name == "postgresql":
+            params = {"keys": ",".join(value), "lo": min(value), "hi": max(value)}
+        else:
+            params = {"keys": value}
+        parts.extend(conn.execute(q, params).all())
     return pd.DataFrame(parts, columns=cols)
 
 
