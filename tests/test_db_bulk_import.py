@@ -223,3 +223,47 @@ def test_postgres_keeps_no_foreign_key_per_row_but_an_upload_named_by_rows_stays
     assert _row_foreign_keys() == []
     with transaction() as conn:
         assert conn.execute(text("SELECT count(*) FROM roster_rows")).scalar_one() == len(_dump()["rows"]) > 300
+
+
+@pytest.mark.postgres
+def test_a_conflicting_batch_redoes_its_ledger_step_only(pg_db, monkeypatch):
+    """While the import's first batch has looked up the ledger, another upload of the same people
+    commits: that batch's ledger step meets the unique index and is done again (now seeing the
+    other's payments); every batch's rows are written once; nobody is paid twice."""
+    import threading as th
+
+    from core.db.ledger import apply_prior_payments
+
+    officer = user("city_officer")
+    base = synthetic_roster(200, seed=44, year=2018)
+    a = base.to_csv(index=False).encode("utf-8")
+    b = base.assign(用人单位="乙公司").to_csv(index=False).encode("utf-8")
+    ra = evaluate(a, "a.csv")
+    calls = {"ledger": 0, "rows": 0}
+    stored_a = {}
+    real_rows = bulk_import._write_rows
+
+    def adjust(frame, conn, *args, **kw):
+        calls["ledger"] += 1
+        out = apply_prior_payments(frame, conn, *args, **kw)
+        if calls["ledger"] == 1:
+            monkeypatch.setattr(uploads, "apply_prior_payments", apply_prior_payments)
+            other = th.Thread(target=lambda: stored_a.update(s=uploads.store_upload(ra, officer, "a.csv", a)))
+            other.start()
+            other.join(120)
+            monkeypatch.setattr(uploads, "apply_prior_payments", adjust)
+        return out
+
+    def rows_once(conn, frame, upload_id):
+        calls["rows"] += 1
+        return real_rows(conn, frame, upload_id)
+
+    monkeypatch.setattr(uploads, "apply_prior_payments", adjust)
+    monkeypatch.setattr(bulk_import, "_write_rows", rows_once)
+    sb = _stream(officer, "b.csv", b, batch_rows=50)
+    sa = stored_a["s"]
+    batches = calls["rows"]
+    assert batches >= 3 and calls["ledger"] == batches + 1
+    assert sa.flagged == 0 and sb.flagged > 100 and sb.total_to_worker < sa.total_to_worker / 10
+    led = _check_ledger_and_rows_agree()
+    assert set(led.loc[led["item"] == "stabilization", "upload_id"]) == {sa.upload_id}

@@ -19,7 +19,9 @@ does for a cluster), its ledger step done and its rows written before the next b
   on the batch's rows, the reader's cell issues carried over), limited to a district officer's
   district, keyed, the ledger step in a savepoint (``core.db.uploads._resolve_ledger``: a
   conflict with a concurrent upload redoes that batch's ledger step only), its rows written
-  (COPY / executemany); last the upload's counts and the audit entry, then commit.
+  (COPY / executemany); last the upload's counts and the audit entry, then commit. On
+  PostgreSQL a batch's ledger step and rows are done on a second thread while the next batch is
+  evaluated (the server works while this process computes).
 
 The digest of "the same rows" is the one the page computes (``core.db.dedup``) over the rows as
 read, so a file stored from the page and imported on the command line is one upload.
@@ -194,19 +196,29 @@ def _evaluate_batch(sub, user: User, keys: pd.Series, masked: pd.Series, as_of, 
     return _keyed_batch(result, user, keys, masked)
 
 
-class _Writer:
-    """The rows of one batch written on another thread (PostgreSQL) while the next batch is
-    evaluated: the server takes in rows while this process computes, instead of in turn. The
-    connection is never used by both threads at once: the next ledger step waits for it."""
+def _store_evaluated(conn, frame: pd.DataFrame, upload_id: int, now, summ: dict) -> None:
+    """What the database does for one evaluated batch: its ledger step (in a savepoint, done
+    again alone on a conflict), its counts, its rows."""
+    adjusted = _resolve_ledger(conn, frame, upload_id, now)
+    del frame
+    _add(summ, _summary_of(adjusted), int(adjusted.attrs.get("flagged", 0)))
+    _write_rows(conn, adjusted, upload_id)
 
-    def __init__(self, conn, frame: pd.DataFrame, upload_id: int):
+
+class _Writer:
+    """One batch's ledger step and rows done on another thread (PostgreSQL) while the next batch
+    is evaluated: the server looks up, checks and takes in while this process computes, instead
+    of in turn. The connection is never used by two threads at once: only the writer uses it, and
+    the next writer starts after this one has ended."""
+
+    def __init__(self, conn, frame: pd.DataFrame, upload_id: int, now, summ: dict):
         self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, args=(conn, frame, upload_id), daemon=True)
+        self.thread = threading.Thread(target=self._run, args=(conn, frame, upload_id, now, summ), daemon=True)
         self.thread.start()
 
-    def _run(self, conn, frame, upload_id) -> None:
+    def _run(self, *args) -> None:
         try:
-            _write_rows(conn, frame, upload_id)
+            _store_evaluated(*args)
         except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
             self.error = exc
 
@@ -218,8 +230,8 @@ class _Writer:
 
 def _store_batches(conn, raw, user, keys, masked, order, bounds, upload_id, now, as_of, standards, only,
                    summ: dict) -> None:
-    """Per batch: evaluated, its ledger step (in a savepoint), its rows written; on PostgreSQL the
-    rows of a batch are written while the next one is evaluated."""
+    """Per batch: evaluated, its ledger step (in a savepoint), its rows written; on PostgreSQL a
+    batch's ledger step and rows are done while the next one is evaluated."""
     overlap = conn.dialect.name == "postgresql"
     pending: _Writer | None = None
     try:
@@ -231,14 +243,11 @@ def _store_batches(conn, raw, user, keys, masked, order, bounds, upload_id, now,
             if pending is not None:
                 pending, done = None, pending
                 done.wait()
-            adjusted = _resolve_ledger(conn, frame, upload_id, now)
-            del frame
-            _add(summ, _summary_of(adjusted), int(adjusted.attrs.get("flagged", 0)))
             if overlap:
-                pending = _Writer(conn, adjusted, upload_id)
+                pending = _Writer(conn, frame, upload_id, now, summ)
             else:
-                _write_rows(conn, adjusted, upload_id)
-            del adjusted
+                _store_evaluated(conn, frame, upload_id, now, summ)
+            del frame
     finally:
         if pending is not None:          # never leave the connection in use (a rollback follows)
             pending.wait()
