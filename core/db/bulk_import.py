@@ -35,6 +35,8 @@ from dataclasses import replace
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -70,8 +72,14 @@ def key_batches(keys: pd.Series, rows: np.ndarray, n: int) -> np.ndarray:
     out = np.asarray(rows, dtype=np.int64) % n
     has = keys.notna().to_numpy()
     if has.any():
-        head = keys[has].str.slice(0, 8).to_numpy(dtype=object)
-        top = np.array([int(h, 16) for h in head], dtype=np.uint64)          # the key's first 32 bits
+        # the key's first 32 bits from its first 8 hex digits, on the whole column at once
+        head = pa.array(keys[has].array, type=pa.large_string(), from_pandas=True)
+        head = pc.utf8_slice_codeunits(head.combine_chunks() if isinstance(head, pa.ChunkedArray) else head, 0, 8)
+        _, offsets, data = head.buffers()
+        starts = np.frombuffer(offsets, np.int64)[head.offset:head.offset + len(head)]
+        chars = np.frombuffer(data, np.uint8)[starts[:, None] + np.arange(8)]
+        digits = np.where(chars >= ord("a"), chars - (ord("a") - 10), chars - ord("0")).astype(np.uint64)
+        top = (digits << (np.uint64(4) * np.arange(7, -1, -1, dtype=np.uint64))).sum(axis=1, dtype=np.uint64)
         out[has] = ((top * np.uint64(n)) >> np.uint64(32)).astype(np.int64)
     return out
 
@@ -101,10 +109,8 @@ def _keyed_batch(result, user: User, keys: pd.Series, masked: pd.Series) -> pd.D
     frame = result.frame.copy(deep=False)
     if not can(user, "all_districts"):
         frame = restrict_to_district(frame, user.district)
-    frame["person_key"] = keys.to_numpy()
-    frame["id_number_masked"] = masked.to_numpy()
-    frame["person_key"] = frame["person_key"].astype("string")
-    frame["id_number_masked"] = frame["id_number_masked"].astype("string")
+    frame["person_key"] = pd.Series(keys.array, index=frame.index)          # positions: the batch's rows
+    frame["id_number_masked"] = pd.Series(masked.array, index=frame.index)
     return frame
 
 

@@ -16,8 +16,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from core import idnumber
-from core.normalize import _string_series
 from core.db import config
+from core.normalize import _string_series
 
 
 def _normalise(ids: pd.Series) -> pd.Series:
