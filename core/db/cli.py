@@ -106,9 +106,8 @@ def cmd_users(args) -> int:
 def import_roster(path: str | Path, username: str, as_of: dt.date | None = None, ip: str | None = None):
     """Evaluate and store a roster file as ``username`` would through the roster page."""
     from core.db.accounts import AccountError, can, get_user
+    from core.db.bulk_import import store_streaming
     from core.db.targets import get_standards
-    from core.db.uploads import store_upload
-    from core.engine import evaluate_roster
     from core.reader import read_path_isolated
 
     user = get_user(username)
@@ -119,9 +118,9 @@ def import_roster(path: str | Path, username: str, as_of: dt.date | None = None,
         raise AccountError("db.cli.cannot_upload", name=username)
     path = Path(path)
     data, raw = read_path_isolated(path)   # a regular file only, read in a process with limits
-    only = None if can(user, "all_districts") else user.district
-    result = evaluate_roster(raw, as_of=as_of, standards=get_standards() or None, only_district=only)
-    return store_upload(result, user, path.name, data, ip=ip, source="cli")
+    # evaluated and stored in batches of whole people: memory follows the batch (core.db.bulk_import)
+    return store_streaming(raw, data, user, path.name, as_of=as_of, standards=get_standards() or None, ip=ip,
+                           source="cli")
 
 
 def cmd_import(args) -> int:

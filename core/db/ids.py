@@ -12,9 +12,12 @@ import hmac
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from core import idnumber
 from core.db import config
+from core.normalize import _string_series
 
 
 def _normalise(ids: pd.Series) -> pd.Series:
@@ -23,10 +26,11 @@ def _normalise(ids: pd.Series) -> pd.Series:
     return idnumber.normalise(ids)
 
 
-def person_keys(ids: pd.Series, key: bytes | None = None) -> pd.Series:
-    """Keyed hash of each ID number (NA stays NA); computed once per distinct number."""
+def person_keys(ids: pd.Series, key: bytes | None = None, normalised: bool = False) -> pd.Series:
+    """Keyed hash of each ID number (NA stays NA); computed once per distinct number.
+    ``normalised``: ``ids`` are already ``core.idnumber.normalise``'s output (not done again)."""
     key = config.id_key() if key is None else key
-    norm = _normalise(ids)
+    norm = ids if normalised else _normalise(ids)
     codes, uniques = pd.factorize(norm, use_na_sentinel=True)
     # the distinct numbers as plain str first (iterating an Arrow-backed array makes a scalar
     # per element), then the one-shot HMAC: the same digests, a fraction of the time
@@ -36,6 +40,12 @@ def person_keys(ids: pd.Series, key: bytes | None = None) -> pd.Series:
     return pd.Series(out, index=ids.index, dtype="string")
 
 
+def keyed_and_masked(ids: pd.Series, key: bytes | None = None) -> tuple[pd.Series, pd.Series]:
+    """(:func:`person_keys`, :func:`masked`) of the same numbers, normalised once."""
+    norm = _normalise(ids)
+    return person_keys(norm, key, normalised=True), masked(norm, normalised=True)
+
+
 def person_key(id_number: str, key: bytes | None = None) -> str:
     return str(person_keys(pd.Series([id_number]), key).iloc[0])
 
@@ -43,12 +53,22 @@ def person_key(id_number: str, key: bytes | None = None) -> str:
 SHOWN_HEAD, SHOWN_TAIL = 2, 2
 
 
-def masked(ids: pd.Series) -> pd.Series:
+def masked(ids: pd.Series, normalised: bool = False) -> pd.Series:
     """51**************3X: the first two and the last two characters, stars between (as long as
     the number); a value shorter than 10 characters: all stars. The region code, the birth date
-    and the sequence number are hidden (docs/DATA_PROTECTION.md says why these four)."""
-    norm = _normalise(ids)
-    n = norm.str.len()
-    stars = {k: "*" * max(int(k) - SHOWN_HEAD - SHOWN_TAIL, 0) for k in n.dropna().unique()}
-    out = norm.str[:SHOWN_HEAD] + n.map(stars).astype("string") + norm.str[-SHOWN_TAIL:]
-    return out.where(n >= 10, norm.str.replace(r".", "*", regex=True))
+    and the sequence number are hidden (docs/DATA_PROTECTION.md says why these four). Whole
+    Arrow columns (no Python string per row); ``normalised`` as in :func:`person_keys`."""
+    norm = ids if normalised else _normalise(ids)
+    arr = pa.array(norm.array, type=pa.large_string(), from_pandas=True) if len(norm) else \
+        pa.array([], pa.large_string())
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    n = pc.utf8_length(arr)
+    long_ = pc.greater_equal(n, 10)
+    hidden = pc.if_else(long_, pc.max_element_wise(pc.subtract(n, SHOWN_HEAD + SHOWN_TAIL), 0), n)
+    stars = pc.binary_repeat(pa.scalar("*", pa.large_string()), hidden)
+    shown = pc.binary_join_element_wise(pc.utf8_slice_codeunits(arr, 0, SHOWN_HEAD), stars,
+                                        pc.utf8_slice_codeunits(arr, -SHOWN_TAIL),
+                                        pa.scalar("", pa.large_string()))
+    out = pc.if_else(long_, shown, stars)
+    return _string_series(out, ids.index)

@@ -33,6 +33,17 @@ def include_name(name, type_, parent_names) -> bool:
     """Alembic's ``include_name``: every table but the partitions of a partitioned one."""
     return not (type_ == "table" and PARTITIONS.match(name or ""))
 
+
+# The foreign keys on upload_id of the two bulk tables, which PostgreSQL does not keep (migration
+# 0009: one check query per stored row; an upload that rows name cannot be deleted instead).
+ROW_FOREIGN_KEYS = frozenset({"fk_roster_rows_upload_id_uploads", "fk_payments_upload_id_uploads"})
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic's ``include_object``: every object but the foreign keys of ``ROW_FOREIGN_KEYS``
+    (kept on SQLite, dropped on PostgreSQL: the models declare SQLite's)."""
+    return not (type_ == "foreign_key_constraint" and name in ROW_FOREIGN_KEYS)
+
 # Item codes of the roster, from the registry (core.items); their amounts live in data/policy.
 # A new item needs a migration adding its four columns to roster_rows.
 ROW_ITEMS = ITEMS

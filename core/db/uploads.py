@@ -229,8 +229,10 @@ def _keyed(result, user: User) -> pd.DataFrame:
     frame = result.frame.copy(deep=False)       # columns are added or replaced, never changed in place
     if not can(user, "all_districts"):
         frame = restrict_to_district(frame, user.district)
-    frame["person_key"] = ids.person_keys(frame["id_number"]) if "id_number" in frame else pd.NA
-    frame["id_number_masked"] = ids.masked(frame["id_number"]) if "id_number" in frame else pd.NA
+    if "id_number" in frame:
+        frame["person_key"], frame["id_number_masked"] = ids.keyed_and_masked(frame["id_number"])
+    else:
+        frame["person_key"] = frame["id_number_masked"] = pd.NA
     return frame
 
 
