@@ -149,7 +149,7 @@ def reconcile(raw, people: pd.DataFrame, district: str | None = None, as_of: dt.
     norm = check.normalized.astype("string")
     key_ = pd.Series(pd.NA, index=f.index, dtype="string")
     if good.any():
-        key_[good] = ids.person_keys(norm[good], key).to_numpy()
+        key_[good] = ids.person_keys(norm[good], key, normalised=True).to_numpy()
     # masked as core.db.ids masks: a good number is 18 characters (two shown at each end); the
     # few others are masked from what was typed
     masked = norm.str[:2] + "*" * 14 + norm.str[-2:]
