@@ -146,6 +146,8 @@ def _column(values, typ: pa.DataType, dictionary: bool = False) -> pa.Array:
         arr = arr.dictionary_decode()
     if pa.types.is_null(arr.type):
         return pa.nulls(len(arr), typ)
+    if dictionary and typ == pa.string() and pa.types.is_large_string(arr.type):
+        return arr            # the CSV writer takes it as it is: no copy to 32-bit offsets
     return arr.cast(typ)
 
 
