@@ -173,3 +173,26 @@ def test_parsers_remember_what_they_read_only_when_asked(monkeypatch):
             assert again.values.equals(first.values) and (again.invalid == first.invalid).all()
     finally:
         normalize.remember_parsed(False)
+
+
+def test_the_default_command_takes_the_batches_for_a_large_csv(tmp_path, monkeypatch, capsys):
+    """``evaluate --format csv --out`` of a CSV over ``core.cli.STREAM_BYTES``: the same bytes,
+    nothing printed (as the single-process command); a smaller one, JSON or xlsx stay whole."""
+    import core.cli
+
+    calls = []
+    real = partition_stream.evaluate_csv
+    monkeypatch.setattr(partition_stream, "evaluate_csv", lambda *a, **k: calls.append(a) or real(*a, **k))
+    c = case()
+    out = tmp_path / "default.csv"
+    assert run_cli("evaluate", str(c["csv"]), "--as-of", AS_OF.isoformat(), "--format", "csv", "--out", str(out)) == (0, "")
+    assert calls == []                                  # 6 MB: under the threshold, one process
+    monkeypatch.setattr(core.cli, "STREAM_BYTES", c["csv"].stat().st_size)
+    assert run_cli("evaluate", str(c["csv"]), "--as-of", AS_OF.isoformat(), "--format", "csv", "--out", str(out)) == (0, "")
+    assert len(calls) == 1
+    assert out.read_bytes() == c["whole_csv"].read_bytes()
+    code, text = run_cli("evaluate", str(c["csv"]), "--as-of", AS_OF.isoformat(), "--format", "json")
+    assert code == 0 and len(calls) == 1 and json.loads(text)["summary"] == c["summary"]
+    bad = tmp_path / "no-such-folder" / "x.csv"
+    assert run_cli("evaluate", str(c["csv"]), "--format", "csv", "--out", str(bad))[0] == 2
+    assert capsys.readouterr().err.strip() == t("cli.cannot_write", path=str(bad))
