@@ -151,31 +151,37 @@ def _column(values, typ: pa.DataType, dictionary: bool = False) -> pa.Array:
     return arr.cast(typ)
 
 
-def _evaluated(raw: pd.DataFrame, as_of: dt.date, standards, only_district, lang, repeats):
+def _evaluated(raw, as_of: dt.date, standards, only_district, lang, repeats, ids=None):
     """(the engine's result, the download's columns as written, the officer's own columns) of
-    one partition or batch, its rows in order of ``row``."""
+    one partition or batch (a frame, or an Arrow table of text columns: no round trip through
+    pandas), its rows in order of ``row``."""
     from core.cells import neutralise
     from core.engine import INPUT_FIELDS, evaluate_roster
     from core.output import export_frame
     from core.reader_base import RawRoster, _control_characters, _types_mapper
 
-    rows = raw[ROW].to_numpy(dtype=np.int64)
+    arrow = isinstance(raw, pa.Table)
+    rows = (raw.column(ROW) if arrow else raw[ROW]).to_numpy().astype(np.int64, copy=False)
     if len(rows) > 1 and not (np.diff(rows) > 0).all():
         order = np.argsort(rows, kind="stable")
-        raw, rows = raw.iloc[order], rows[order]
+        raw, rows = (raw.take(pa.array(order)) if arrow else raw.iloc[order]), rows[order]
         repeats = None if repeats is None else np.asarray(repeats)[order]
-    names = [c for c in raw.columns if c not in (ROW, BUCKET, ISSUES)]
-    table = pa.table({c: _column(raw[c], pa.string()) for c in names}) if names else pa.table({})
+        ids = None
+    names = [c for c in (raw.column_names if arrow else raw.columns) if c not in (ROW, BUCKET, ISSUES)]
+    if arrow:
+        table = raw.select(names).cast(pa.schema([pa.field(c, pa.string()) for c in names]))
+    else:
+        table = pa.table({c: _column(raw[c], pa.string()) for c in names}) if names else pa.table({})
     # the reader's cell check, row by row: a control character is a row error naming its column
     table, issues = _control_characters(table, rows)
-    if ISSUES in raw.columns:
-        issues = _read_issues(raw[ISSUES]) + issues
+    if ISSUES in (raw.column_names if arrow else raw.columns):
+        issues = _read_issues(raw.column(ISSUES) if arrow else raw[ISSUES]) + issues
     frame = table.to_pandas(types_mapper=_types_mapper, split_blocks=True, self_destruct=True)
     frame.index = pd.RangeIndex(len(frame))
     frame.attrs["reader_issues"] = issues
     unknown = [c for c in names if c not in INPUT_FIELDS]
     result = evaluate_roster(RawRoster(frame, rows, 0, 0, unknown, "partition", None, None, issues),
-                             as_of, standards, only_district, lang, item_texts=False, repeats=repeats)
+                             as_of, standards, only_district, lang, item_texts=False, repeats=repeats, ids=ids)
     return result, neutralise(export_frame(result, lang)), unknown
 
 
@@ -190,14 +196,15 @@ def _written_columns(result, written: pd.DataFrame, schema: pa.Schema, dictionar
     return columns
 
 
-def export_table(raw: pd.DataFrame, as_of: dt.date, standards: dict | None = None, only_district: str | None = None,
-                 lang: str = "zh", repeats=None) -> tuple[pa.Table, dict]:
+def export_table(raw, as_of: dt.date, standards: dict | None = None, only_district: str | None = None,
+                 lang: str = "zh", repeats=None, ids=None) -> tuple[pa.Table, dict]:
     """A batch of rows (as :func:`evaluate_partition` takes them) as the download's columns
     under their keys (``claim_closed`` a boolean; the words of the app, statuses and explanations,
     dictionary-encoded text) and its summary (``RosterResult.summary``). ``repeats``: the
     repeated ID numbers found over the whole file (``core.validate.validate``); without them the
-    batch must hold all rows of its people."""
-    result, written, unknown = _evaluated(raw, as_of, standards, only_district, lang, repeats)
+    batch must hold all rows of its people. ``raw`` may be an Arrow table of the same columns;
+    ``ids``: its ID numbers already checked (``core.idnumber.check_ids``, rows in order)."""
+    result, written, unknown = _evaluated(raw, as_of, standards, only_district, lang, repeats, ids)
     keys = output_columns(unknown)
     schema = pa.schema(list(result_schema(unknown))[:len(keys)])
     columns = _written_columns(result, written, schema, dictionary=True)
@@ -239,7 +246,7 @@ def evaluate_partition_table(raw: pd.DataFrame, as_of: dt.date, standards: dict 
 def _read_issues(column) -> list:
     """The reader's issues of these rows, in the reader's order, from the ``_issues`` column."""
     found: dict[tuple[int, str, str], list[int]] = {}
-    for pos, text in enumerate(column.tolist()):
+    for pos, text in enumerate(column.to_pylist() if isinstance(column, pa.ChunkedArray) else column.tolist()):
         if isinstance(text, str) and text:
             for tag in text.split(ISSUE_SEP):
                 k, key, col = tag.split(":", 2)

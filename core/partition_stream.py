@@ -43,7 +43,7 @@ import pyarrow.csv as pacsv
 
 from core import partition
 from core.partition_io import (ISSUES, ROW, _csv_batches, _csv_head, _Fallback, _parquet_batches, _prepare, _sliced,
-                               _whole_file, named)
+                               _whole_file)
 from core.reader_base import RosterReadError
 
 log = logging.getLogger(__name__)
@@ -97,8 +97,8 @@ def _worker_init() -> None:
     remember_parsed(True)
 
 
-def _evaluate_batch(piece: str, names: dict, repeats: np.ndarray, as_of: dt.date, only_district, deadline: dt.date,
-                    header: bool, out: str) -> dict:
+def _evaluate_batch(piece: str, names: dict, repeats: np.ndarray, ids, as_of: dt.date, only_district,
+                    deadline: dt.date, header: bool, out: str) -> dict:
     """In a worker: one batch evaluated and written as its part of the CSV; its summary."""
     from core.cells import keep_digits_table
     from core.i18n import t
@@ -106,8 +106,10 @@ def _evaluate_batch(piece: str, names: dict, repeats: np.ndarray, as_of: dt.date
     from core.partition_io import _headers
 
     with pa.memory_map(piece) as src:
-        raw = pa.ipc.open_file(src).read_all().to_pandas(types_mapper=_STRINGS.get)
-    table, summary = partition.export_table(named(raw, names), as_of, only_district=only_district, repeats=repeats)
+        raw = pa.ipc.open_file(src).read_all()
+    keep = [c for c in raw.column_names if c in names or c in (ROW, ISSUES)]
+    raw = raw.select(keep).rename_columns([names.get(c, c) for c in keep])
+    table, summary = partition.export_table(raw, as_of, only_district=only_district, repeats=repeats, ids=ids)
     del raw
     at = table.schema.get_field_index("claim_closed")
     words = pa.array([t("output.claim_open"), t("output.claim_closed", deadline=_day(deadline, "zh"))])
@@ -276,8 +278,8 @@ def _pipeline(batches, header_row, rows, names, unknown, blank_rows, out: Path, 
                 with pa.ipc.new_file(str(piece), table.schema) as writer:
                     writer.write_table(table)
                 del table
-                args = (str(piece), {c: staged[c] for c in keep if c in staged}, repeats, as_of, only_district,
-                        deadline, k == 0, str(part))
+                args = (str(piece), {c: staged[c] for c in keep if c in staged}, repeats, checked, as_of,
+                        only_district, deadline, k == 0, str(part))
                 if pool is None:
                     pending.append((_evaluate_batch(*args), part))
                 else:

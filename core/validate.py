@@ -119,12 +119,14 @@ def validate(
     only_district: str | None = None,
     lang: str = "zh",
     repeats: np.ndarray | None = None,
+    ids: idnumber.IdCheck | None = None,
 ) -> Validated:
     """Check and type a roster whose columns are the field names of ``data/columns.yaml``.
 
     ``repeats`` (a batch of a longer roster, ``core.partition_stream``): per row, the row number
     of the first row of the same person when this row repeats an earlier one of the roster, else
-    -1; found by the caller over the whole file, so a person's rows need not be in this frame."""
+    -1; found by the caller over the whole file, so a person's rows need not be in this frame.
+    ``ids``: ``idnumber.check_ids`` of the ID column as the caller already ran it (same rows)."""
     n = len(frame)
     cols = {c.field: c for c in reference.columns()}
     errors = Messages(n)
@@ -171,7 +173,7 @@ def validate(
 
     # 身份证号
     raw_id = _col(frame, "id_number")
-    ids = idnumber.check_ids(raw_id, as_of)
+    ids = ids if ids is not None and len(ids.person) == n else idnumber.check_ids(raw_id, as_of)
     flagged = np.flatnonzero(ids.flags)   # one message for every check a number fails
     flags = ids.flags[flagged]
     for code, key in idnumber.ERROR_KEYS.items():
