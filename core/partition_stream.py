@@ -85,10 +85,21 @@ class FirstRows:
         self.runs.append((uniques[new].astype(np.int64), first[new]))
         while len(self.runs) > 1 and len(self.runs[-1][0]) * 2 >= len(self.runs[-2][0]):
             (k2, r2), (k1, r1) = self.runs.pop(), self.runs.pop()
-            k, r = np.concatenate([k1, k2]), np.concatenate([r1, r2])
-            order = np.argsort(k, kind="stable")
-            self.runs.append((k[order], r[order]))
+            self.runs.append(_merged(k1, r1, k2, r2))
         return out
+
+
+def _merged(k1, r1, k2, r2) -> tuple[np.ndarray, np.ndarray]:
+    """Two sorted runs with no key in common as one (no sort: each key of the second run goes
+    where it belongs among the first; memory: the merged run and a byte a key)."""
+    at = np.searchsorted(k1, k2) + np.arange(len(k2))
+    keys = np.empty(len(k1) + len(k2), dtype=k1.dtype)
+    rows = np.empty(len(keys), dtype=r1.dtype)
+    rest = np.ones(len(keys), dtype=bool)
+    rest[at] = False
+    keys[at], rows[at] = k2, r2
+    keys[rest], rows[rest] = k1, r1
+    return keys, rows
 
 
 def _worker_init() -> None:

@@ -196,3 +196,18 @@ def test_the_default_command_takes_the_batches_for_a_large_csv(tmp_path, monkeyp
     bad = tmp_path / "no-such-folder" / "x.csv"
     assert run_cli("evaluate", str(c["csv"]), "--format", "csv", "--out", str(bad))[0] == 2
     assert capsys.readouterr().err.strip() == t("cli.cannot_write", path=str(bad))
+
+
+def test_first_rows_runs_stay_sorted_when_merged():
+    rng = np.random.default_rng(1)
+    people = rng.permutation(200_000)[:60_000].astype(np.int64) * 7 + 3
+    seen = partition_stream.FirstRows()
+    for k in range(0, 60_000, 997):
+        assert (seen.repeats(people[k:k + 997], np.arange(k, k + 997) + 2) == -1).all()     # all new
+    keys = np.concatenate([run[0] for run in seen.runs])
+    assert sorted(keys.tolist()) == sorted(people.tolist()) and len(seen.runs) <= 17
+    for run_keys, run_rows in seen.runs:
+        assert (np.diff(run_keys) > 0).all()
+        assert (people[run_rows - 2] == run_keys).all()          # each key kept with its own first row
+    again = seen.repeats(people[::-1][:500], np.arange(500) + 10**6)
+    assert (again == np.flatnonzero(np.isin(people, people[::-1][:500]))[::-1] + 2).all()
