@@ -211,3 +211,16 @@ def test_first_rows_runs_stay_sorted_when_merged():
         assert (people[run_rows - 2] == run_keys).all()          # each key kept with its own first row
     again = seen.repeats(people[::-1][:500], np.arange(500) + 10**6)
     assert (again == np.flatnonzero(np.isin(people, people[::-1][:500]))[::-1] + 2).all()
+
+
+def test_a_district_officers_run_is_the_single_process_one(tmp_path):
+    """``--district``: rows of other districts are errors, in batches as in one process."""
+    c = case()
+    district = reference.districts()["name"].iloc[1]
+    whole = tmp_path / "whole.csv"
+    assert run_cli("evaluate", str(c["csv"]), "--as-of", AS_OF.isoformat(), "--district", district, "--format", "csv",
+                   "--out", str(whole))[0] == 0
+    out = tmp_path / "stream.csv"
+    summary = partition_stream.evaluate_csv(c["csv"], out, AS_OF, only_district=district, batch_rows=7_000, workers=2)
+    assert out.read_bytes() == whole.read_bytes()
+    assert summary["errors"] > c["summary"]["errors"] + 10_000       # the other districts' rows
