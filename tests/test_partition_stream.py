@@ -224,3 +224,15 @@ def test_a_district_officers_run_is_the_single_process_one(tmp_path):
     summary = partition_stream.evaluate_csv(c["csv"], out, AS_OF, only_district=district, batch_rows=7_000, workers=2)
     assert out.read_bytes() == whole.read_bytes()
     assert summary["errors"] > c["summary"]["errors"] + 10_000       # the other districts' rows
+
+
+def test_batches_are_cut_to_their_size():
+    import pyarrow as pa
+
+    blocks = [pa.table({"a": list(range(k, k + n))}) for k, n in ((0, 5), (5, 0), (5, 12), (17, 3))]
+    got = list(partition_stream._gathered(blocks, 7))
+    assert [t.num_rows for t in got] == [7, 7, 6]
+    assert sum((t.column("a").to_pylist() for t in got), []) == list(range(20))
+    empty = list(partition_stream._gathered([pa.table({"a": pa.array([], pa.int64())})], 7))
+    assert [t.num_rows for t in empty] == [0] and empty[0].schema.names == ["a"]
+    assert list(partition_stream._gathered([], 7)) == []
