@@ -174,7 +174,7 @@ def _batches(path: Path, batch_rows: int):
         headers, header_row, batches = _parquet_batches(path)
     else:
         start, headers, header_row, delim = _csv_head(path)
-        batches = _csv_batches(path, start, len(headers), delim)
+        batches = _csv_batches(path, start, len(headers), delim, threads=False, block=1 << 20)
     return headers, header_row, _gathered(batches, batch_rows)
 
 
