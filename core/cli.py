@@ -137,10 +137,39 @@ def _partitioned(args, run) -> int:
         return _fail(t("partition.engine_failed", engine=args.engine))
 
 
+#: a CSV or Parquet roster of at least this many bytes, asked for as a CSV file, goes through the
+#: local engine in batches (core.partition_stream): the same bytes, in memory that does not grow
+#: with the file (1,000,000 rows are about 127 MB)
+STREAM_BYTES = 64 << 20
+
+
+def _streams(args) -> bool:
+    """``evaluate ROSTER --format csv --out X.csv`` of a large CSV or Parquet roster."""
+    path = Path(args.roster)
+    if args.format != "csv" or not args.out or path.suffix.lower() not in (".csv", ".parquet"):
+        return False
+    try:
+        if not path.is_file() or path.stat().st_size < STREAM_BYTES:
+            return False
+    except OSError:
+        return False
+    from core.partition_stream import streams
+
+    return streams(path)
+
+
 def cmd_evaluate(args) -> int:
     from core import output
     from core.engine import evaluate_roster
     from core.reader import RosterReadError
+
+    if args.partitions is None and _streams(args):
+        def run() -> int:
+            from core.partition_stream import evaluate_csv
+
+            return _write_out(args, lambda: evaluate_csv(args.roster, args.out, args.as_of, args.district, args.work))
+        args.partitions, args.engine = 1, "local"
+        return _partitioned(args, run)
 
     if args.partitions is not None:
         if not args.out:

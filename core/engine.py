@@ -134,14 +134,18 @@ def evaluate_roster(
     only_district: str | None = None,
     lang: str = "zh",
     item_texts: bool = True,
+    repeats: np.ndarray | None = None,
+    ids=None,
 ) -> RosterResult:
     """Check and evaluate every row of a roster that ``core.reader`` read. ``item_texts=False``
     leaves out the 13 per-item text columns (``covered_reason``, ``<item>_reason``,
-    ``<item>_next_step``) that the pages show and the downloads never write."""
+    ``<item>_next_step``) that the pages show and the downloads never write. ``repeats``: the
+    repeated ID numbers found over a longer file, ``ids`` its ID numbers already checked
+    (``core.validate.validate``)."""
     as_of = as_of or dt.date.today()
     frame = raw.frame.reset_index(drop=True)
     rows = np.asarray(raw.row_numbers, dtype="int64")
-    checked = validate(frame, rows, as_of, only_district, lang)
+    checked = validate(frame, rows, as_of, only_district, lang, repeats, ids)
     typed = checked.typed
     result, sim, tables = evaluate_columns(typed, as_of, standards, lang)
     valid = checked.valid

@@ -108,13 +108,38 @@ def _encode(s: pd.Series) -> tuple[np.ndarray, list]:
     return codes, list(uniques)
 
 
+#: what each parser gave for each text, kept across calls while ``remember_parsed`` is on (a
+#: long roster read in batches: the same dates, districts and counts in every batch); None: off
+_MEMO: dict | None = None
+_MEMO_MAX = 1 << 18      # texts per parser; then that parser's memory starts again
+
+
+def remember_parsed(on: bool = True) -> None:
+    """Keep what each parser gave for each distinct text across calls (``core.partition_stream``'s
+    worker processes, whose reference tables do not change while they run); off clears it."""
+    global _MEMO
+    _MEMO = {} if on else None
+
+
+def _memo_key(fn) -> Any:
+    return getattr(fn, "memo_key", fn if fn is _date_value else None)
+
+
 def _by_unique(s: pd.Series, fn: Callable[[Any], tuple[int, Any]]) -> tuple[np.ndarray, np.ndarray, list]:
     """Apply ``fn`` (value -> (status, parsed)) to each distinct value of ``s``.
 
     Returns the row codes into the uniques (-1 for missing), the status per row, and the list of
     parsed values per unique."""
     codes, uniques = _encode(s)
-    results = [fn(u) for u in uniques]
+    key = _memo_key(fn) if _MEMO is not None else None
+    if key is None:
+        results = [fn(u) for u in uniques]
+    else:
+        memo = _MEMO.setdefault(key, {})
+        if len(memo) > _MEMO_MAX:
+            memo.clear()
+        get = memo.get
+        results = [get(u) or memo.setdefault(u, fn(u)) if type(u) is str else fn(u) for u in uniques]
     # one status per unique, then _BLANK for code -1 (the last entry), taken by row in one step
     status_u = np.fromiter((r[0] for r in results), dtype=np.int8, count=len(results))
     status = np.append(status_u, np.int8(_BLANK))[codes]
@@ -147,6 +172,7 @@ def _parser(fn: Callable[[str], Any]) -> Callable[[Any], tuple[int, Any]]:
         value = fn(text)
         return (_INVALID, None) if value is None else (_OK, value)
 
+    wrapped.memo_key = fn if getattr(fn, "__name__", "<lambda>") != "<lambda>" else None
     return wrapped
 
 

@@ -131,7 +131,9 @@ def result_schema(unknown_columns) -> pa.Schema:
     return pa.schema(fields)
 
 
-def _column(values, typ: pa.DataType) -> pa.Array:
+def _column(values, typ: pa.DataType, dictionary: bool = False) -> pa.Array:
+    """``values`` as an Arrow array of ``typ``; a categorical of text stays dictionary-encoded
+    when ``dictionary`` (the CSV writer takes it as it is: one copy of each distinct text)."""
     if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
         arr = pa.array(values, from_pandas=True)          # a dictionary: its values decoded below
     else:
@@ -139,46 +141,85 @@ def _column(values, typ: pa.DataType) -> pa.Array:
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     if pa.types.is_dictionary(arr.type):
+        if dictionary and typ == pa.string() and pa.types.is_string(arr.type.value_type):
+            return arr
         arr = arr.dictionary_decode()
     if pa.types.is_null(arr.type):
         return pa.nulls(len(arr), typ)
+    if dictionary and typ == pa.string() and pa.types.is_large_string(arr.type):
+        return arr            # the CSV writer takes it as it is: no copy to 32-bit offsets
     return arr.cast(typ)
 
 
-def evaluate_partition_table(raw: pd.DataFrame, as_of: dt.date, standards: dict | None = None,
-                             only_district: str | None = None, lang: str = "zh") -> pa.Table:
-    """:func:`evaluate_partition` as an Arrow table (the local engine writes it without pandas)."""
+def _evaluated(raw, as_of: dt.date, standards, only_district, lang, repeats, ids=None):
+    """(the engine's result, the download's columns as written, the officer's own columns) of
+    one partition or batch (a frame, or an Arrow table of text columns: no round trip through
+    pandas), its rows in order of ``row``."""
     from core.cells import neutralise
-    from core.engine import evaluate_roster
+    from core.engine import INPUT_FIELDS, evaluate_roster
     from core.output import export_frame
-    from core.progress import helped_now
     from core.reader_base import RawRoster, _control_characters, _types_mapper
 
-    raw = raw.iloc[np.argsort(raw[ROW].to_numpy(dtype=np.int64), kind="stable")]
-    rows = raw[ROW].to_numpy(dtype=np.int64)
-    names = [c for c in raw.columns if c not in (ROW, BUCKET, ISSUES)]
-    table = pa.table({c: _column(raw[c], pa.string()) for c in names}) if names else pa.table({})
+    arrow = isinstance(raw, pa.Table)
+    rows = (raw.column(ROW) if arrow else raw[ROW]).to_numpy().astype(np.int64, copy=False)
+    if len(rows) > 1 and not (np.diff(rows) > 0).all():
+        order = np.argsort(rows, kind="stable")
+        raw, rows = (raw.take(pa.array(order)) if arrow else raw.iloc[order]), rows[order]
+        repeats = None if repeats is None else np.asarray(repeats)[order]
+        ids = None
+    names = [c for c in (raw.column_names if arrow else raw.columns) if c not in (ROW, BUCKET, ISSUES)]
+    if arrow:
+        table = raw.select(names).cast(pa.schema([pa.field(c, pa.string()) for c in names]))
+    else:
+        table = pa.table({c: _column(raw[c], pa.string()) for c in names}) if names else pa.table({})
     # the reader's cell check, row by row: a control character is a row error naming its column
     table, issues = _control_characters(table, rows)
-    if ISSUES in raw.columns:
-        issues = _read_issues(raw[ISSUES]) + issues
+    if ISSUES in (raw.column_names if arrow else raw.columns):
+        issues = _read_issues(raw.column(ISSUES) if arrow else raw[ISSUES]) + issues
     frame = table.to_pandas(types_mapper=_types_mapper, split_blocks=True, self_destruct=True)
     frame.index = pd.RangeIndex(len(frame))
     frame.attrs["reader_issues"] = issues
-    from core.engine import INPUT_FIELDS
-
     unknown = [c for c in names if c not in INPUT_FIELDS]
     result = evaluate_roster(RawRoster(frame, rows, 0, 0, unknown, "partition", None, None, issues),
-                             as_of, standards, only_district, lang, item_texts=False)
-    schema = result_schema(unknown)
-    written = neutralise(export_frame(result, lang))
-    f = result.frame
+                             as_of, standards, only_district, lang, item_texts=False, repeats=repeats, ids=ids)
+    return result, neutralise(export_frame(result, lang)), unknown
+
+
+def _written_columns(result, written: pd.DataFrame, schema: pa.Schema, dictionary: bool = False) -> list[pa.Array]:
+    """The download's columns of ``schema`` (the first ones), ``claim_closed`` as a boolean."""
     columns = []
     for j, fld in enumerate(schema):
         if fld.name == "claim_closed":
-            columns.append(pa.array(f["claim_closed"].to_numpy(dtype=bool)))
+            columns.append(pa.array(result.frame["claim_closed"].to_numpy(dtype=bool)))
         elif j < written.shape[1]:
-            columns.append(_column(written.iloc[:, j], fld.type))
+            columns.append(_column(written.iloc[:, j], fld.type, dictionary))
+    return columns
+
+
+def export_table(raw, as_of: dt.date, standards: dict | None = None, only_district: str | None = None,
+                 lang: str = "zh", repeats=None, ids=None) -> tuple[pa.Table, dict]:
+    """A batch of rows (as :func:`evaluate_partition` takes them) as the download's columns
+    under their keys (``claim_closed`` a boolean; the words of the app, statuses and explanations,
+    dictionary-encoded text) and its summary (``RosterResult.summary``). ``repeats``: the
+    repeated ID numbers found over the whole file (``core.validate.validate``); without them the
+    batch must hold all rows of its people. ``raw`` may be an Arrow table of the same columns;
+    ``ids``: its ID numbers already checked (``core.idnumber.check_ids``, rows in order)."""
+    result, written, unknown = _evaluated(raw, as_of, standards, only_district, lang, repeats, ids)
+    keys = output_columns(unknown)
+    schema = pa.schema(list(result_schema(unknown))[:len(keys)])
+    columns = _written_columns(result, written, schema, dictionary=True)
+    return pa.Table.from_arrays(columns, names=keys), result.summary
+
+
+def evaluate_partition_table(raw: pd.DataFrame, as_of: dt.date, standards: dict | None = None,
+                             only_district: str | None = None, lang: str = "zh", repeats=None) -> pa.Table:
+    """:func:`evaluate_partition` as an Arrow table (the local engine writes it without pandas)."""
+    from core.progress import helped_now
+
+    result, written, unknown = _evaluated(raw, as_of, standards, only_district, lang, repeats)
+    schema = result_schema(unknown)
+    f = result.frame
+    columns = _written_columns(result, written, schema)
     valid = f["valid"].to_numpy(dtype=bool)
     deadline = dt.date.fromisoformat(result.summary["claim_deadline"])
     columns.append(pa.array(valid))
@@ -205,7 +246,7 @@ def evaluate_partition_table(raw: pd.DataFrame, as_of: dt.date, standards: dict 
 def _read_issues(column) -> list:
     """The reader's issues of these rows, in the reader's order, from the ``_issues`` column."""
     found: dict[tuple[int, str, str], list[int]] = {}
-    for pos, text in enumerate(column.tolist()):
+    for pos, text in enumerate(column.to_pylist() if isinstance(column, pa.ChunkedArray) else column.tolist()):
         if isinstance(text, str) and text:
             for tag in text.split(ISSUE_SEP):
                 k, key, col = tag.split(":", 2)

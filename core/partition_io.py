@@ -122,7 +122,7 @@ def _has_quote(path: Path) -> bool:
             return m.find(b'"') >= 0
 
 
-def _csv_batches(path: Path, start: int, width: int, delim: str):
+def _csv_batches(path: Path, start: int, width: int, delim: str, threads: bool = True, block: int = 1 << 22):
     names = [f"c{i}" for i in range(width)]
     ragged = []
 
@@ -134,7 +134,7 @@ def _csv_batches(path: Path, start: int, width: int, delim: str):
     src.seek(start)
     reader = pacsv.open_csv(
         src,
-        read_options=pacsv.ReadOptions(column_names=names, use_threads=True, block_size=1 << 22),
+        read_options=pacsv.ReadOptions(column_names=names, use_threads=threads, block_size=block),
         parse_options=pacsv.ParseOptions(delimiter=delim, ignore_empty_lines=False,
                                          newlines_in_values=_has_quote(path), invalid_row_handler=on_invalid),
         convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=True,

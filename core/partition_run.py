@@ -52,15 +52,17 @@ def _release() -> None:
     pa.default_memory_pool().release_unused()
 
 
-def _local_pool(workers: int):
+def _local_pool(workers: int, initializer=None):
     """The local engine's worker processes, forked at once while this process is still small
     (they then share little with it; forked, they have its reference tables: the counties
     administrators added). None for one worker."""
     import multiprocessing
 
     if workers <= 1:
+        if initializer is not None:
+            initializer()
         return None
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=initializer)
     for f in [pool.submit(os.getpid) for _ in range(workers)]:
         f.result()
     return pool
@@ -213,6 +215,11 @@ def evaluate_to(path, out, n: int, engine: str = "local", scheduler=None, as_of=
     """``evaluate --partitions``: the CSV (``out`` ending in .csv) or the Parquet dataset folder;
     returns the summary."""
     out = Path(out)
+    if engine == "local" and out.suffix.lower() == ".csv":
+        from core import partition_stream
+
+        if partition_stream.streams(path):
+            return partition_stream.evaluate_csv(path, out, as_of, only_district, work)
     files, keys, summary, folder, _ = run(path, n, engine, scheduler, as_of, only_district, work,
                                           keep=out.suffix.lower() != ".csv")
     try:

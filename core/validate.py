@@ -118,8 +118,15 @@ def validate(
     as_of: dt.date,
     only_district: str | None = None,
     lang: str = "zh",
+    repeats: np.ndarray | None = None,
+    ids: idnumber.IdCheck | None = None,
 ) -> Validated:
-    """Check and type a roster whose columns are the field names of ``data/columns.yaml``."""
+    """Check and type a roster whose columns are the field names of ``data/columns.yaml``.
+
+    ``repeats`` (a batch of a longer roster, ``core.partition_stream``): per row, the row number
+    of the first row of the same person when this row repeats an earlier one of the roster, else
+    -1; found by the caller over the whole file, so a person's rows need not be in this frame.
+    ``ids``: ``idnumber.check_ids`` of the ID column as the caller already ran it (same rows)."""
     n = len(frame)
     cols = {c.field: c for c in reference.columns()}
     errors = Messages(n)
@@ -166,7 +173,7 @@ def validate(
 
     # 身份证号
     raw_id = _col(frame, "id_number")
-    ids = idnumber.check_ids(raw_id, as_of)
+    ids = ids if ids is not None and len(ids.person) == n else idnumber.check_ids(raw_id, as_of)
     flagged = np.flatnonzero(ids.flags)   # one message for every check a number fails
     flags = ids.flags[flagged]
     for code, key in idnumber.ERROR_KEYS.items():
@@ -285,7 +292,9 @@ def validate(
     dup = np.zeros(n, dtype=bool)
     first_of_person = np.full(n, -1, dtype="int64")     # -1: no readable ID number
     order = np.flatnonzero(id_ok)
-    if order.size:
+    if repeats is not None:
+        dup = np.asarray(repeats, dtype=np.int64) >= 0
+    elif order.size:
         codes, _ = pd.factorize(ids.person[order])
         first = first_appearances(codes)
         first_of_person[order] = order[first][codes]     # order[first] lists the first rows by code
@@ -294,7 +303,9 @@ def validate(
     typed["_duplicate"] = dup
     dup_rows = np.flatnonzero(dup)
     if dup_rows.size:
-        first_rows = np.asarray(row_numbers)[first_of_person[dup_rows]].astype(str).astype(object)
+        firsts = (np.asarray(repeats, dtype=np.int64)[dup_rows] if repeats is not None
+                  else np.asarray(row_numbers)[first_of_person[dup_rows]])
+        first_rows = firsts.astype(str).astype(object)
         before, after = _around("validate.duplicate", lang, "row")
         errors.add_rows(dup_rows, before + first_rows + after)
     row_bad[dup_rows] = True
