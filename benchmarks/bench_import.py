@@ -8,7 +8,8 @@
    With ``--again``, a second roster with the same people (another employer: another upload) is
    imported after it: every person already paid, every row set to 0 and flagged.
 2. The app's save: ``core.db.uploads.store_upload`` (what pages/roster.py calls through
-   pages/_common.store_roster) of an evaluated 100,000-row roster, timed alone.
+   pages/_common.store_roster) of an evaluated 100,000-row roster, timed alone, after the page's
+   view of the same result as it would be stored (``as_stored``, shown first, not timed).
 
 Targets (issue 12): 1,000,000 rows into PostgreSQL in <= 60 s and <= 1.5 GB; the save of 100,000
 rows in <= 3 s.
@@ -179,6 +180,11 @@ def bench_save(rows: int, backend: str, server: str | None, workdir: Path) -> No
     data = roster_file(rows, workdir).read_bytes()
     result = evaluate_file(data, "roster.csv", as_of=dt.date.fromisoformat(AS_OF))
     user = get_user(USER)
+    # the page shows the result as storing would keep it before it offers 保存 (not timed: the
+    # officer reads the result first); the save click is what is timed
+    shown = time.perf_counter()
+    uploads.as_stored(result, user, data)
+    shown = time.perf_counter() - shown
     server, cpu = server_cpu(), time.process_time()
     start = time.perf_counter()
     summary = uploads.store_upload(result, user, "roster.csv", data)
@@ -188,7 +194,7 @@ def bench_save(rows: int, backend: str, server: str | None, workdir: Path) -> No
     on_server = f", server CPU {server:.1f} s" if backend == "postgres" and server else ""
     print(f"  app save (store_upload) of {summary.rows:,} rows into {backend}: {seconds:.2f} s "
           f"({summary.rows / seconds:,.0f} rows/s; the app's CPU {cpu:.1f} s{on_server}; target <= 3 s): {verdict}; "
-          f"load {os.getloadavg()[0]:.1f}", flush=True)
+          f"load {os.getloadavg()[0]:.1f} (the result shown as stored before it: {shown:.2f} s)", flush=True)
 
 
 def main() -> None:

@@ -303,3 +303,30 @@ def test_checking_a_roster_records_who_saw_other_districts_payments(db):
     city = user("city_officer")
     uploads.as_stored(evaluate(moved), city, moved)                 # city-wide roles see every district
     assert len(audit.entries(action="lookup_other_districts")) == 1
+
+
+def test_view_then_save_of_one_result_keys_its_numbers_once(db, monkeypatch):
+    """The page shows a result as stored, then saves the same result: the ID numbers are keyed
+    once for both, for a district officer too (restricted rows, same order), and the stored keys
+    and masks are those of the numbers themselves; a new result (another frame) is keyed again."""
+    from core.db import ids
+
+    calls = []
+    real = ids.keyed_and_masked
+    monkeypatch.setattr(ids, "keyed_and_masked", lambda s, key=None: calls.append(len(s)) or real(s, key))
+    ke = user("district_officer", "ke", "柯桥区")
+    content = roster_csv([person(1, district="柯桥区"), person(2, district="越城区"), person(3, district="柯桥区")])
+    result = evaluate(content)
+    view = uploads.as_stored(result, ke, content)
+    stored = uploads.store_upload(result, ke, "ke.csv", content)
+    assert calls == [3]
+    assert list(view.result.frame["valid"]) == list(stored.result.frame["valid"]) == [True, False, True]
+    with reading() as conn:
+        kept = conn.execute(select(roster_rows.c.row, roster_rows.c.person_key, roster_rows.c.id_number_masked)
+                            .order_by(roster_rows.c.row)).all()
+    numbers = pd.Series([person(i)["身份证号"] for i in (1, 2, 3)])
+    assert [k for _, k, _ in kept] == list(real(numbers)[0])
+    assert [m for _, _, m in kept] == list(real(numbers)[1])
+    again = roster_csv([person(1, district="柯桥区")])
+    uploads.store_upload(evaluate(again), ke, "again.csv", again)
+    assert calls == [3, 1]

@@ -228,9 +228,11 @@ def _keyed(result, user: User) -> pd.DataFrame:
     the keyed ID hash and the masked number."""
     frame = result.frame.copy(deep=False)       # columns are added or replaced, never changed in place
     if not can(user, "all_districts"):
-        frame = restrict_to_district(frame, user.district)
+        frame = restrict_to_district(frame, user.district)     # same rows, same order, same numbers
     if "id_number" in frame:
-        frame["person_key"], frame["id_number_masked"] = ids.keyed_and_masked(frame["id_number"])
+        keys, masks = ids.frame_keys(result.frame)     # once for the view and the save of one result
+        frame["person_key"] = pd.Series(keys.array, index=frame.index)
+        frame["id_number_masked"] = pd.Series(masks.array, index=frame.index)
     else:
         frame["person_key"] = frame["id_number_masked"] = pd.NA
     return frame
