@@ -37,16 +37,15 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from core.db import audit, ids
+from core.db import ids
 from core.db.accounts import AccountError, User, can
 from core.db.dedup import dedup_key
-from core.db.models import ROW_ITEMS, uploads
+from core.db.models import ROW_ITEMS
 from core.db.session import reading, transaction, utcnow
 from core.db.uploads import (MAX_ATTEMPTS, UploadSummary, _duplicate, _duplicate_summary, _resolve_ledger,
-                             _summary_of, _write_rows, restrict_to_district)
+                             _summary_of, _write_rows, close_upload, open_upload, restrict_to_district)
 from core.i18n import t
 
 #: rows per batch (about): a batch's evaluation holds ~1.3 kB a row, so 100,000 rows ~130 MB
@@ -157,23 +156,13 @@ def store_streaming(raw, data: bytes, user: User, filename: str, *, as_of: dt.da
                 if dup is not None:
                     break
                 now = utcnow()
-                upload_id = conn.execute(insert(uploads).values(
-                    username=user.name, role=user.role, district=user.district, filename=filename[:255],
-                    content_hash=digest, size=len(data), uploaded_at=now, rows=total_rows, valid=0, errors=0,
-                    blank_rows=int(raw.blank_rows or 0), flagged=0, total_to_worker=0, demo=False, as_of=as_of,
-                    total_payable_to_worker=0,
-                ).returning(uploads.c.id)).scalar_one()
+                upload_id = open_upload(conn, user, filename, digest, len(data), total_rows, int(raw.blank_rows or 0),
+                                        False, as_of, now)
                 summ: dict = {}
                 _store_batches(conn, raw, user, keys, masked, order, bounds, upload_id, now, as_of, standards, only,
                                summ)
-                conn.execute(update(uploads).where(uploads.c.id == upload_id).values(
-                    valid=summ.get("valid", 0), errors=summ.get("errors", 0), flagged=summ.get("flagged", 0),
-                    total_to_worker=summ.get("total_to_worker", 0),
-                    total_payable_to_worker=summ.get("total_payable_to_worker", 0)))
-                audit.record(conn, "upload", actor=user.name, target=filename, ip=ip, upload_id=upload_id,
-                             content_hash=digest, rows=total_rows, valid=summ.get("valid", 0),
-                             errors=summ.get("errors", 0), flagged=summ.get("flagged", 0),
-                             total_to_worker=summ.get("total_to_worker", 0), source=source, demo=False)
+                close_upload(conn, upload_id, {**summ, "rows": total_rows}, user=user, filename=filename, ip=ip,
+                             digest=digest, source=source, demo=False)
             valid, errors, flagged = summ.get("valid", 0), summ.get("errors", 0), summ.get("flagged", 0)
             return UploadSummary(
                 upload_id=upload_id, duplicate=False, rows=total_rows, valid=valid, errors=errors, flagged=flagged,

@@ -162,22 +162,14 @@ def store_upload(result, user: User, filename: str, content: bytes, *, ip: str |
                 if dup is not None:
                     break
                 now = utcnow()
-                upload_id = conn.execute(insert(uploads).values(
-                    username=user.name, role=user.role, district=user.district, filename=filename[:255],
-                    content_hash=digest, size=len(content), uploaded_at=now, rows=len(frame), valid=0, errors=0,
-                    blank_rows=int(result.summary.get("blank_rows", 0) or 0), flagged=0, total_to_worker=0,
-                    demo=demo, as_of=_as_of(result), total_payable_to_worker=0,
-                ).returning(uploads.c.id)).scalar_one()
+                upload_id = open_upload(conn, user, filename, digest, len(content), len(frame),
+                                        int(result.summary.get("blank_rows", 0) or 0), demo, _as_of(result), now)
                 adjusted = _resolve_ledger(conn, frame, upload_id, now)
                 summ = _summary_of(adjusted)
                 flagged = adjusted.attrs.get("flagged", 0)
-                conn.execute(update(uploads).where(uploads.c.id == upload_id).values(
-                    valid=summ["valid"], errors=summ["errors"], flagged=flagged,
-                    total_to_worker=summ["total_to_worker"], total_payable_to_worker=summ["total_payable_to_worker"]))
                 _write_rows(conn, adjusted, upload_id)
-                audit.record(conn, "upload", actor=user.name, target=filename, ip=ip, upload_id=upload_id,
-                             content_hash=digest, rows=summ["rows"], valid=summ["valid"], errors=summ["errors"],
-                             flagged=flagged, total_to_worker=summ["total_to_worker"], source=source, demo=demo)
+                close_upload(conn, upload_id, {**summ, "flagged": flagged}, user=user, filename=filename, ip=ip,
+                             digest=digest, source=source, demo=demo)
             new_summary = {**result.summary, **summ, "flagged": flagged}
             new_result = replace(result, frame=adjusted.drop(columns=["person_key"]), summary=new_summary)
             return UploadSummary(
@@ -194,6 +186,30 @@ def store_upload(result, user: User, filename: str, content: bytes, *, ip: str |
     if dup is not None:
         return _duplicate_summary(dup, user, filename, ip, lang)
     raise RuntimeError("upload could not be stored after retries") from last_error
+
+
+def open_upload(conn: Connection, user: User, filename: str, digest: str, size: int, rows: int, blank_rows: int,
+                demo: bool, as_of: dt.date | None, now: dt.datetime) -> int:
+    """The upload's own row, written first in its transaction (its rows and ledger entries name
+    it); its counts stay 0 until ``close_upload``."""
+    return conn.execute(insert(uploads).values(
+        username=user.name, role=user.role, district=user.district, filename=filename[:255], content_hash=digest,
+        size=size, uploaded_at=now, rows=rows, valid=0, errors=0, blank_rows=blank_rows, flagged=0, total_to_worker=0,
+        demo=demo, as_of=as_of, total_payable_to_worker=0,
+    ).returning(uploads.c.id)).scalar_one()
+
+
+def close_upload(conn: Connection, upload_id: int, counts: dict, *, user: User, filename: str, ip: str | None,
+                 digest: str, source: str, demo: bool) -> None:
+    """The upload's counts (valid, errors, flagged, the totals) once its rows are in, and its audit
+    entry, in the same transaction."""
+    get = lambda k: counts.get(k, 0)    # noqa: E731
+    conn.execute(update(uploads).where(uploads.c.id == upload_id).values(
+        valid=get("valid"), errors=get("errors"), flagged=get("flagged"), total_to_worker=get("total_to_worker"),
+        total_payable_to_worker=get("total_payable_to_worker")))
+    audit.record(conn, "upload", actor=user.name, target=filename, ip=ip, upload_id=upload_id, content_hash=digest,
+                 rows=get("rows"), valid=get("valid"), errors=get("errors"), flagged=get("flagged"),
+                 total_to_worker=get("total_to_worker"), source=source, demo=demo)
 
 
 def _resolve_ledger(conn: Connection, frame: pd.DataFrame, upload_id: int, now: dt.datetime) -> pd.DataFrame:
