@@ -201,3 +201,25 @@ def test_command_line(db, tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_:
         cli.main(["reconcile", str(path), "--district", "杭州"])
     assert exit_.value.code == 2
+
+
+def test_a_person_belongs_to_the_district_of_their_latest_row(db):
+    """Person 1 moves from 柯桥区 to 越城区 in a later upload, person 20 from 越城区 to 柯桥区: each
+    is a stored person of the district of their latest row only, shown as that row says; a
+    withdrawn upload does not count."""
+    from core.db.stored_people import district_people
+    from core.db.uploads import withdraw_upload
+
+    officer = stored(db)
+    later = roster_csv([person(1, district="越城区", **{"姓名": "测试1新"}), person(20, district="柯桥区")])
+    store_upload(evaluate(later), officer, "later.csv", later)
+    ke, yue = district_people("柯桥区"), district_people("越城区")
+    assert sorted(ke["name"]) == ["测试2", "测试20", "测试3", "测试4", "测试5", "测试6"]
+    assert list(yue["name"]) == ["测试1新"] and list(yue["work_district"]) == ["越城区"]
+    assert len(district_people()) == 7
+    withdrawn = roster_csv([person(2, district="越城区")])
+    w = store_upload(evaluate(withdrawn), officer, "moved.csv", withdrawn)
+    assert "测试2" not in list(district_people("柯桥区")["name"])
+    withdraw_upload(w.upload_id, officer, "录错了")
+    assert "测试2" in list(district_people("柯桥区")["name"])
+    assert sorted(district_people("越城区")["name"]) == ["测试1新"]
