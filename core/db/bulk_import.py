@@ -37,15 +37,15 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy.exc import IntegrityError, OperationalError
 
 from core.db import ids
 from core.db.accounts import AccountError, User, can
 from core.db.dedup import dedup_key
 from core.db.models import ROW_ITEMS
-from core.db.session import reading, transaction, utcnow
-from core.db.uploads import (MAX_ATTEMPTS, UploadSummary, _duplicate, _duplicate_summary, _resolve_ledger,
-                             _summary_of, _write_rows, close_upload, open_upload, restrict_to_district)
+from core.db.session import reading, utcnow
+from core.db.uploads import (UploadSummary, _duplicate, _duplicate_summary, _resolve_ledger,
+                             _summary_of, _write_rows, close_upload, open_upload, restrict_to_district,
+                             stored_once)
 from core.i18n import t
 
 #: rows per batch (about): a batch's evaluation holds ~1.3 kB a row, so 100,000 rows ~130 MB
@@ -148,39 +148,23 @@ def store_streaming(raw, data: bytes, user: User, filename: str, *, as_of: dt.da
     batch = key_batches(keys, rows, n)
     order = np.argsort(batch, kind="stable")          # row order within each batch
     bounds = np.searchsorted(batch[order], np.arange(n + 1))
-    last_error: Exception | None = None
-    for _attempt in range(MAX_ATTEMPTS):
-        try:
-            with transaction() as conn:
-                dup = _duplicate(conn, digest)
-                if dup is not None:
-                    break
-                now = utcnow()
-                upload_id = open_upload(conn, user, filename, digest, len(data), total_rows, int(raw.blank_rows or 0),
-                                        False, as_of, now)
-                summ: dict = {}
-                _store_batches(conn, raw, user, keys, masked, order, bounds, upload_id, now, as_of, standards, only,
-                               summ)
-                close_upload(conn, upload_id, {**summ, "rows": total_rows}, user=user, filename=filename, ip=ip,
-                             digest=digest, source=source, demo=False)
-            valid, errors, flagged = summ.get("valid", 0), summ.get("errors", 0), summ.get("flagged", 0)
-            return UploadSummary(
-                upload_id=upload_id, duplicate=False, rows=total_rows, valid=valid, errors=errors, flagged=flagged,
-                total_to_worker=summ.get("total_to_worker", 0),
-                message=t("db.upload.stored", lang, upload_id=upload_id, rows=total_rows, valid=valid, errors=errors,
-                          flagged=flagged),
-                uploaded_at=now, uploaded_by=user.name,
-                amounts={i: summ.get("amounts", {}).get(i, 0) for i in ROW_ITEMS})
-        except (IntegrityError, OperationalError) as exc:   # a concurrent upload of the same rows won: look again
-            last_error = exc
-            _log.info("import of %s: the transaction met a concurrent upload, done again (%s)", filename,
-                      type(exc).__name__)
-            continue
-    with reading() as conn:
-        dup = _duplicate(conn, digest)
-    if dup is not None:
-        return _duplicate_summary(dup, user, filename, ip, lang)
-    raise RuntimeError("upload could not be stored after retries") from last_error
+    def write(conn) -> UploadSummary:
+        now = utcnow()
+        upload_id = open_upload(conn, user, filename, digest, len(data), total_rows, int(raw.blank_rows or 0),
+                                False, as_of, now)
+        summ: dict = {}
+        _store_batches(conn, raw, user, keys, masked, order, bounds, upload_id, now, as_of, standards, only, summ)
+        close_upload(conn, upload_id, {**summ, "rows": total_rows}, user=user, filename=filename, ip=ip,
+                     digest=digest, source=source, demo=False)
+        valid, errors, flagged = summ.get("valid", 0), summ.get("errors", 0), summ.get("flagged", 0)
+        return UploadSummary(
+            upload_id=upload_id, duplicate=False, rows=total_rows, valid=valid, errors=errors, flagged=flagged,
+            total_to_worker=summ.get("total_to_worker", 0),
+            message=t("db.upload.stored", lang, upload_id=upload_id, rows=total_rows, valid=valid, errors=errors,
+                      flagged=flagged),
+            uploaded_at=now, uploaded_by=user.name, amounts={i: summ.get("amounts", {}).get(i, 0) for i in ROW_ITEMS})
+
+    return stored_once(write, digest, user, filename, ip, lang)
 
 
 def _evaluate_batch(sub, user: User, keys: pd.Series, masked: pd.Series, as_of, standards, only) -> pd.DataFrame:

@@ -154,6 +154,34 @@ def store_upload(result, user: User, filename: str, content: bytes, *, ip: str |
         return _duplicate_summary(dup, user, filename, ip, lang)
 
     frame = _keyed(result, user)
+
+    def write(conn: Connection) -> UploadSummary:
+        now = utcnow()
+        upload_id = open_upload(conn, user, filename, digest, len(content), len(frame),
+                                int(result.summary.get("blank_rows", 0) or 0), demo, _as_of(result), now)
+        adjusted = _resolve_ledger(conn, frame, upload_id, now)
+        summ = _summary_of(adjusted)
+        flagged = adjusted.attrs.get("flagged", 0)
+        _write_rows(conn, adjusted, upload_id)
+        close_upload(conn, upload_id, {**summ, "flagged": flagged}, user=user, filename=filename, ip=ip,
+                     digest=digest, source=source, demo=demo)
+        new_summary = {**result.summary, **summ, "flagged": flagged}
+        new_result = replace(result, frame=adjusted.drop(columns=["person_key"]), summary=new_summary)
+        return UploadSummary(
+            upload_id=upload_id, duplicate=False, rows=summ["rows"], valid=summ["valid"],
+            errors=summ["errors"], flagged=flagged, total_to_worker=summ["total_to_worker"],
+            message=t("db.upload.stored", lang, upload_id=upload_id, rows=summ["rows"], valid=summ["valid"],
+                      errors=summ["errors"], flagged=flagged),
+            result=new_result, uploaded_at=now, uploaded_by=user.name, amounts=summ["amounts"])
+
+    return stored_once(write, digest, user, filename, ip, lang)
+
+
+def stored_once(write, digest: str, user: User, filename: str, ip: str | None, lang: str) -> UploadSummary:
+    """``write(conn)`` (the upload's row, ledger step, rows, counts and audit; its summary) in one
+    transaction, unless the same rows are stored already: then that upload's summary. A
+    transaction that meets a concurrent upload (the unique indexes) is done again from the start,
+    up to MAX_ATTEMPTS times; when the other one stored the same rows, its summary."""
     last_error: Exception | None = None
     for _attempt in range(MAX_ATTEMPTS):
         try:
@@ -161,26 +189,11 @@ def store_upload(result, user: User, filename: str, content: bytes, *, ip: str |
                 dup = _duplicate(conn, digest)
                 if dup is not None:
                     break
-                now = utcnow()
-                upload_id = open_upload(conn, user, filename, digest, len(content), len(frame),
-                                        int(result.summary.get("blank_rows", 0) or 0), demo, _as_of(result), now)
-                adjusted = _resolve_ledger(conn, frame, upload_id, now)
-                summ = _summary_of(adjusted)
-                flagged = adjusted.attrs.get("flagged", 0)
-                _write_rows(conn, adjusted, upload_id)
-                close_upload(conn, upload_id, {**summ, "flagged": flagged}, user=user, filename=filename, ip=ip,
-                             digest=digest, source=source, demo=demo)
-            new_summary = {**result.summary, **summ, "flagged": flagged}
-            new_result = replace(result, frame=adjusted.drop(columns=["person_key"]), summary=new_summary)
-            return UploadSummary(
-                upload_id=upload_id, duplicate=False, rows=summ["rows"], valid=summ["valid"],
-                errors=summ["errors"], flagged=flagged, total_to_worker=summ["total_to_worker"],
-                message=t("db.upload.stored", lang, upload_id=upload_id, rows=summ["rows"], valid=summ["valid"],
-                          errors=summ["errors"], flagged=flagged),
-                result=new_result, uploaded_at=now, uploaded_by=user.name, amounts=summ["amounts"])
+                return write(conn)
         except (IntegrityError, OperationalError) as exc:   # a concurrent upload of the same rows won: look again
             last_error = exc
-            continue
+            _log.info("upload of %s: the transaction met a concurrent upload, done again (%s)", filename,
+                      type(exc).__name__)
     with reading() as conn:
         dup = _duplicate(conn, digest)
     if dup is not None:
