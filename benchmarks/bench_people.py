@@ -18,7 +18,11 @@ sys.path.insert(0, str(ROOT))
 
 
 def main(n: int) -> None:
-    tmp = Path(tempfile.mkdtemp(prefix="bench-people-"))
+    with tempfile.TemporaryDirectory(prefix="bench-people-") as tmp:   # removed afterwards, database and all
+        run(n, Path(tmp))
+
+
+def run(n: int, tmp: Path) -> None:
     os.environ.setdefault("SHAOXING_DB_PATH", str(tmp / "bench.db"))
     os.environ.setdefault("SHAOXING_ID_KEY", "bench-key")
     from sqlalchemy import insert
