@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import sys
 import tempfile
 import time
@@ -35,6 +36,12 @@ def span(a, b) -> str:
     return f"{b[0] - a[0]:.2f} s (CPU {b[1] - a[1]:.2f} s)"
 
 
+def person_keys(people: int) -> np.ndarray:
+    """One key per person as the store holds them: 64 hexadecimal characters (an HMAC-SHA256, see
+    core/db/ids.py), so the indexes are as large as a real store's."""
+    return np.array([hashlib.sha256(b"bench-%d" % i).hexdigest() for i in range(people)], dtype=object)
+
+
 def load(path, n: int) -> None:
     from core import reference
     from core.db.models import ROW_ITEMS
@@ -45,6 +52,7 @@ def load(path, n: int) -> None:
     ups = _bulk.add_uploads(conn, 100, dt.datetime(2019, 1, 10), 10.9)
     people = max(1, int(n * 0.7))
     person = rng.integers(0, people, n)
+    keys = person_keys(people)
     start = np.datetime64("2019-01-01")
     days = rng.integers(0, 3 * 365, n)
     dates = start + days.astype("timedelta64[D]")
@@ -55,7 +63,7 @@ def load(path, n: int) -> None:
     county = np.where((cat == "paired_four") & (rng.random(n) < 0.6), "金川县", "").astype(object)
     cols = {
         "upload_id": np.sort(rng.choice(ups, n)), "row": np.arange(n) % 10_000 + 2,
-        "person_key": np.char.add("k", person.astype(str)).astype(object),
+        "person_key": keys[person],
         "id_number_masked": np.full(n, "51**************00", dtype=object),
         "name": np.full(n, "测试", dtype=object), "valid": valid.astype(int),
         "category": cat, "sichuan_helped": (county == "金川县").astype(int),
@@ -72,7 +80,7 @@ def load(path, n: int) -> None:
     conn.executemany(
         "INSERT INTO payments (person_key, item, seq, amount, upload_id, row, active, created_at) "
         "VALUES (?,?,?,?,?,?,?,?)",
-        zip(np.char.add("k", rng.integers(0, people, m).astype(str)).tolist(), rng.choice(list(ROW_ITEMS), m).tolist(),
+        zip(keys[rng.integers(0, people, m)].tolist(), rng.choice(list(ROW_ITEMS), m).tolist(),
             np.arange(m).tolist(), rng.choice([500, 1000], m).tolist(), rng.choice(ups, m).tolist(),
             (np.arange(m) % 10_000 + 2).tolist(), [1] * m,
             [(dt.datetime(2019, 1, 10) + dt.timedelta(days=int(d))).isoformat(sep=" ") for d in rng.integers(0, 1090, m)]))
@@ -87,7 +95,7 @@ def load(path, n: int) -> None:
     conn.executemany(
         "INSERT INTO followups (person_key, district, kind, value, date, note, officer, created_at, demo) "
         "VALUES (?,?,?,?,?,?,?,?,?)",
-        [(f"k{i}", districts[i % 6], "service", kinds[i % 5], (dt.date(2019, 1, 1) + dt.timedelta(days=i % 1000)).isoformat(),
+        [(keys[i % people], districts[i % 6], "service", kinds[i % 5], (dt.date(2019, 1, 1) + dt.timedelta(days=i % 1000)).isoformat(),
           "", "bench", "2019-01-01 00:00:00", 0) for i in range(k)])
     conn.commit()
     conn.execute("ANALYZE")
