@@ -12,20 +12,22 @@ here and rows written through SQLAlchemy read back the same (tests/test_db_bulk.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import itertools
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 from sqlalchemy import Connection, Table
 from sqlalchemy.exc import DBAPIError
 
+from core.db import pg_copy
 from core.db.models import ROW_ITEMS, payments, roster_rows
 
 BATCH_ROWS = 50_000
+#: roster rows per COPY batch on PostgreSQL: small, so the server starts early and stores each
+#: batch while the next is built
+PG_BATCH_ROWS = 10_000
 SQLITE_CACHE_KB = 131_072
 
 ROW_COLUMNS = [c.name for c in roster_rows.columns if c.name not in ("id", "upload_id")]
@@ -45,7 +47,7 @@ def _typed_column(col: str, v: pd.Series) -> pa.Array:
                         type=pa.timestamp("ms")).cast(pa.date32(), safe=False)
     if col in INT_COLUMNS:
         return pa.array(pd.to_numeric(v, errors="coerce").fillna(0).to_numpy().astype("int64"))
-    if col in NULLABLE_INT:
+    if col in NULLABLE_INT or col == "row":     # the Excel row number: an integer column too
         return pa.array(pd.to_numeric(v, errors="coerce").astype("Int64"), type=pa.int64(), from_pandas=True)
     if col == "training_cost":
         return pa.array(pd.to_numeric(v, errors="coerce").astype("float64"), type=pa.float64(), from_pandas=True)
@@ -104,43 +106,59 @@ def write(conn: Connection, table: Table, batches) -> int:
     dbapi_conn = conn.connection
     try:
         if conn.dialect.name == "postgresql":
-            return _copy_postgres(dbapi_conn.driver_connection, table.name, batches)
+            return _copy_postgres(dbapi_conn.driver_connection, table, batches)
         return _executemany_sqlite(dbapi_conn, table.name, batches)
     except conn.dialect.loaded_dbapi.Error as exc:
         raise DBAPIError.instance(f"bulk write into {table.name}", None, exc,
                                   conn.dialect.loaded_dbapi.Error) from exc
 
 
-def _copy_postgres(raw, name: str, batches) -> int:
+def _copy_postgres(raw, table: Table, batches) -> int:
+    """``COPY … (FORMAT binary)`` (``core.db.pg_copy``): the server reads the values in their
+    binary form instead of parsing CSV text. Each batch is sent as soon as it is built, so the
+    server stores one batch while this process builds the next (psycopg's ``QueuedLibpqWriter``
+sends on its own thread)."""
+    from psycopg.copy import QueuedLibpqWriter     # PostgreSQL's driver, imported only here
+
     it = iter(batches)
     first = next(it, None)
     if first is None:
         return 0
     cols = ", ".join(f'"{c}"' for c in first.column_names)
     written = 0
-    with raw.cursor() as cur, cur.copy(f'COPY "{name}" ({cols}) FROM STDIN (FORMAT csv)') as copy:
+    with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({cols}) FROM STDIN (FORMAT binary)',
+                                       writer=QueuedLibpqWriter(cur)) as copy:
+        copy.write(pg_copy.HEADER)
         for tbl in itertools.chain([first], it):
-            buf = io.BytesIO()
-            # strings are always quoted ("" is an empty text), a missing value is an empty field
-            # (NULL for COPY's csv format); booleans true/false, dates ISO
-            pacsv.write_csv(tbl, buf, pacsv.WriteOptions(include_header=False, batch_size=8192))
-            copy.write(buf.getbuffer())
+            copy.write(memoryview(pg_copy.rows(tbl, table)))
             written += tbl.num_rows
+        copy.write(pg_copy.TRAILER)
     return written
 
 
 def _py_values(arr: pa.ChunkedArray | pa.Array) -> list:
-    """A column as Python values for the SQLite driver (None for missing)."""
+    """A column as Python values for the SQLite driver (None for missing), in the forms the
+    driver binds fastest (measured, docs/PERFORMANCE.md): plain ints (a bool costs the driver an
+    adapter look-up per value; SQLite keeps both as 0/1) and each distinct text as one Python
+    string shared by its rows (its UTF-8 form is then made once)."""
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     if pa.types.is_date32(arr.type):
         arr = arr.cast(pa.string())            # SQLAlchemy's SQLite Date: 'YYYY-MM-DD'
+    if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+        arr = pc.dictionary_encode(arr)
     if pa.types.is_dictionary(arr.type):       # each distinct text made a Python string once
         values = np.array(arr.dictionary.to_pylist() + [None], dtype=object)
         codes = arr.indices.fill_null(len(arr.dictionary)).to_numpy(zero_copy_only=False)
         return values[codes].tolist()
-    if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
-        return arr.to_numpy(zero_copy_only=False).tolist()
+    if pa.types.is_boolean(arr.type):
+        arr = arr.cast(pa.int8())
+    if pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type):
+        if not arr.null_count:
+            return arr.to_numpy().tolist()
+        values = arr.fill_null(0).to_numpy().astype(object)
+        values[arr.is_null().to_numpy(zero_copy_only=False)] = None
+        return values.tolist()
     return arr.to_pylist()
 
 
@@ -163,7 +181,8 @@ def _executemany_sqlite(dbapi_conn, name: str, batches) -> int:
 
 def write_rows(conn: Connection, frame: pd.DataFrame, upload_id: int) -> int:
     """The evaluated (and adjusted) rows of one upload into roster_rows."""
-    return write(conn, roster_rows, row_batches(frame, upload_id))
+    batch = PG_BATCH_ROWS if conn.dialect.name == "postgresql" else BATCH_ROWS
+    return write(conn, roster_rows, row_batches(frame, upload_id, batch))
 
 
 def write_ledger(conn: Connection, ledger: pd.DataFrame, upload_id: int, now: dt.datetime) -> int:
