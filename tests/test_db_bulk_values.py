@@ -138,3 +138,15 @@ def test_bulk_values_read_back_as_sqlalchemy_stores_them(db):
 def _values(column: pd.Series) -> list:
     return [None if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA or v is pd.NaT else v
             for v in column.astype(object)]
+
+
+def test_none_is_still_bound_as_null_on_sqlite():
+    """bulk registers a fast adapter for None (the driver's slow path skipped): still NULL."""
+    import sqlite3
+
+    assert sqlite3.adapters.get((type(None), sqlite3.PrepareProtocol)) is not None
+    con = sqlite3.connect(":memory:")
+    assert con.execute("SELECT ? IS NULL, typeof(?)", (None, None)).fetchone() == (1, "null")
+    con.execute("CREATE TABLE t (a TEXT NOT NULL)")
+    with pytest.raises(sqlite3.IntegrityError):
+        con.executemany("INSERT INTO t VALUES (?)", [("x",), (None,)])
