@@ -184,10 +184,13 @@ class _Adjusting:
         amount = self.frame[item].to_numpy().astype("int64")
         months = pd.to_numeric(self.frame[column], errors="coerce").fillna(0).to_numpy().astype("int64")
         paid = self.prior[self.prior["item"] == item]
-        paid_months = pk.map(pd.to_numeric(paid["months"]).groupby(paid["person_key"]).sum()).fillna(0) \
-            .to_numpy().astype("int64")
-        next_seq = pk.map(pd.to_numeric(paid["seq"]).groupby(paid["person_key"]).max() + 1).fillna(0) \
-            .to_numpy().astype("int64")
+        if len(paid):
+            paid_months = pk.map(pd.to_numeric(paid["months"]).groupby(paid["person_key"]).sum()).fillna(0) \
+                .to_numpy().astype("int64")
+            next_seq = pk.map(pd.to_numeric(paid["seq"]).groupby(paid["person_key"]).max() + 1).fillna(0) \
+                .to_numpy().astype("int64")
+        else:                                   # nobody paid this item before: no month, slice 0
+            paid_months = next_seq = np.zeros(len(pk), dtype="int64")
         eligible = (self.frame[f"{item}_status"].astype(object) == "eligible").to_numpy()
         reduce = has_key & eligible & (months > 0) & (paid_months > 0)
         if reduce.any():
