@@ -26,9 +26,13 @@ def append_texts(texts: pd.Series, mask: np.ndarray, message: pd.Series | str) -
     texts = texts.astype("string").fillna("")
     if not mask.any():
         return texts
-    msg = message if isinstance(message, str) else message.astype("string")
-    joined = texts.where(texts == "", texts + SEP) + msg
-    return texts.where(~mask, joined)
+    # only the rows that get the message are worked on (a few of a roster, often)
+    some = texts[mask]
+    msg = message if isinstance(message, str) else message.astype("string")[mask]
+    joined = some.where(some == "", some + SEP) + msg
+    out = texts.copy()
+    out[mask] = joined
+    return out
 
 
 # "WHERE payments.active", written exactly as the partial index uq_payments_active_person_item
@@ -145,6 +149,19 @@ class _Adjusting:
         self.ledger: list[pd.DataFrame] = []
         # defensive: one person twice in the same upload (the engine already makes later rows errors)
         self.first_of_person = ~pk.duplicated(keep="first").to_numpy() | ~has_key
+        # people as numbers: each row's person (-1 none) and each earlier entry's, so that the
+        # items are matched by integer joins rather than by strings made per row
+        codes, people = pd.factorize(pk, use_na_sentinel=True)
+        self.person = np.asarray(codes, dtype=np.int64)
+        self.people = len(people)
+        self.prior_person = pd.Index(people).get_indexer(prior["person_key"].astype(str)) if len(prior) \
+            else np.empty(0, dtype=np.int64)
+        self.prior_item = prior["item"].astype(str).to_numpy()
+        self.prior_seq = pd.to_numeric(prior["seq"]).fillna(0).to_numpy().astype("int64")
+
+    def _paid(self, item: str) -> np.ndarray:
+        """Which earlier entries are of ``item`` (and of a person of this upload)."""
+        return (self.prior_item == item) & (self.prior_person >= 0)
 
     def _flag(self, mask: np.ndarray, item: str, message) -> None:
         self.warnings = append_texts(self.warnings, mask, message)
@@ -157,14 +174,19 @@ class _Adjusting:
         amount = self.frame[item].to_numpy().astype("int64")
         seq = (self.frame["certificate_level"].astype(object).map(_LEVEL_SEQ).fillna(0).astype("int64").to_numpy()
                if per_level else np.zeros(len(self.frame), dtype="int64"))
-        paid = self.prior[self.prior["item"] == item]
-        if len(paid):
-            person_seq = pk.fillna("").to_numpy(dtype=object) + "\x00" + seq.astype(str).astype(object)
-            paid_seq = paid["person_key"].astype(str).to_numpy(dtype=object) + "\x00" + \
-                pd.to_numeric(paid["seq"]).fillna(0).astype("int64").astype(str).to_numpy(dtype=object)
-            paid_upload = pd.Series(person_seq).map(dict(zip(paid_seq, paid["upload_id"])))
-        else:
-            paid_upload = pd.Series([None] * len(pk), dtype=object)
+        paid = self._paid(item)
+        found = np.full(len(pk), -1, dtype=np.int64)
+        if paid.any():
+            # (person, seq) as one integer on both sides; the entry written last wins, as before
+            p_seq = self.prior_seq[paid]
+            width = int(max(seq.max(initial=0), p_seq.max(initial=0))) + 1
+            entries = pd.Index(self.prior_person[paid] * width + p_seq)
+            keep = ~entries.duplicated(keep="last")
+            at = entries[keep].get_indexer(np.where(self.person >= 0, self.person * width + seq, -1))
+            uploads_ = pd.to_numeric(self.prior["upload_id"]).to_numpy()[paid][keep]
+            found = np.where(at >= 0, uploads_[np.maximum(at, 0)], -1)
+        paid_upload = pd.Series(pd.array(np.where(found >= 0, found, 0), dtype="Int64", copy=False))
+        paid_upload[found < 0] = pd.NA
         already = has_key & (amount > 0) & (paid_upload.notna().to_numpy() | ~self.first_of_person)
         if already.any():
             prefix, suffix = t("db.upload.prior_one_time", self.lang, item=t(f"db.items.{item}", self.lang),
@@ -183,12 +205,18 @@ class _Adjusting:
         pk, has_key = self.pk, self.has_key
         amount = self.frame[item].to_numpy().astype("int64")
         months = pd.to_numeric(self.frame[column], errors="coerce").fillna(0).to_numpy().astype("int64")
-        paid = self.prior[self.prior["item"] == item]
-        if len(paid):
-            paid_months = pk.map(pd.to_numeric(paid["months"]).groupby(paid["person_key"]).sum()).fillna(0) \
-                .to_numpy().astype("int64")
-            next_seq = pk.map(pd.to_numeric(paid["seq"]).groupby(paid["person_key"]).max() + 1).fillna(0) \
-                .to_numpy().astype("int64")
+        paid = self._paid(item)
+        if paid.any():
+            # per person: the months paid so far (their sum) and the next slice (the last + 1)
+            who = self.prior_person[paid]
+            months_paid = pd.to_numeric(self.prior["months"]).fillna(0).to_numpy().astype("int64")[paid]
+            total = np.zeros(self.people, dtype=np.int64)
+            np.add.at(total, who, months_paid)
+            last = np.full(self.people, -1, dtype=np.int64)
+            np.maximum.at(last, who, self.prior_seq[paid])
+            mine = self.person >= 0
+            paid_months = np.where(mine, total[np.maximum(self.person, 0)], 0)
+            next_seq = np.where(mine, last[np.maximum(self.person, 0)] + 1, 0)
         else:                                   # nobody paid this item before: no month, slice 0
             paid_months = next_seq = np.zeros(len(pk), dtype="int64")
         eligible = (self.frame[f"{item}_status"].astype(object) == "eligible").to_numpy()
