@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Connection, Text, bindparam, func, select, text
+from sqlalchemy import Connection, select, text
 
 from core.db.models import ROW_ITEMS, payments
 from core.i18n import t
@@ -63,19 +63,21 @@ def _prior_payments(conn: Connection, keys: pa.Array, before: int | None = None)
     if conn.dialect.name == "postgresql":
         # a join with the keys as one array: no plan over a million constants, no pruning step
         # per key on the partitioned ledger. The array is made by the server from one text (an
-        # array parameter costs psycopg 0.6 s of Python for 100,000 keys); keys are hex digits
-        keyed = func.unnest(func.string_to_array(bindparam("keys", type_=Text), ",")).table_valued("key") \
-            .render_derived(name="wanted")
-        # and the keys' range, which the ledger's index gives at once: a batch of the command
+        # array parameter costs psycopg 0.6 s of Python for 100,000 keys); keys are hex digits.
+        # And the keys' range, which the ledger's index gives at once: a batch of the command
         # line's import (core.db.bulk_import) holds one range of keys, so its look-up reads
-        # that range only, not the whole ledger (nor the entries its earlier batches just wrote)
-        q = select(*[payments.c[c] for c in cols]).join(keyed, payments.c.person_key == keyed.c.key).where(
-            _ACTIVE, payments.c.person_key.between(bindparam("lo"), bindparam("hi")))
-        if before is not None:
-            q = q.where(payments.c.upload_id < before)
-        for start in range(0, len(keys), _POSTGRES_CHUNK):
-            value = keys.slice(start, _POSTGRES_CHUNK).to_pylist()
-            parts.extend(conn.execute(q, {"keys": ",".join(value), "lo": min(value), "hi": max(value)}).all())
+        # that range only, not the whole ledger (nor the entries its earlier batches just wrote).
+        # The driver's own cursor: its rows are plain tuples (SQLAlchemy's rows cost 0.3 s of
+        # Python for 60,000 entries)
+        sql = (f"SELECT {', '.join(f'payments.{c}' for c in cols)} FROM payments "
+               "JOIN unnest(string_to_array(%(keys)s::TEXT, ',')) AS wanted(key) ON payments.person_key = wanted.key "
+               "WHERE payments.active AND payments.person_key BETWEEN %(lo)s AND %(hi)s"
+               + (" AND payments.upload_id < %(before)s" if before is not None else ""))
+        with conn.connection.driver_connection.cursor() as cur:
+            for start in range(0, len(keys), _POSTGRES_CHUNK):
+                value = keys.slice(start, _POSTGRES_CHUNK).to_pylist()
+                cur.execute(sql, {"keys": ",".join(value), "lo": min(value), "hi": max(value), "before": before})
+                parts.extend(cur.fetchall())
         return pd.DataFrame(parts, columns=cols)
     # "WHERE payments.active" as the partial index says it (above); the same columns as selected
     # through SQLAlchemy (its SQLite types read the stored integers and text as they are)
