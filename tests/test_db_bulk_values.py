@@ -99,7 +99,10 @@ def _read(table, upload_id: int) -> pd.DataFrame:
         return pd.DataFrame(res.all(), columns=list(res.keys()))
 
 
-def test_bulk_values_read_back_as_sqlalchemy_stores_them(db):
+def test_bulk_values_read_back_as_sqlalchemy_stores_them(db, monkeypatch):
+    # batches of 5 rows and, on PostgreSQL, COPY slices of 3 of them: values at every offset
+    monkeypatch.setattr(bulk, "BATCH_ROWS", 5)
+    monkeypatch.setattr(bulk, "PG_BATCH_ROWS", 3)
     frame = _edge_frame()
     ledger = pd.DataFrame({"person_key": [f"{i:064x}" for i in range(4)], "item": ["rent", "skill_training", "rent", "x"],
                            "seq": [0, 3, 1, 0], "months": pd.array([12, None, 2**31 - 1, None], dtype="Int64"),

@@ -33,8 +33,8 @@ from core.db.models import ROW_ITEMS, payments, roster_rows
 sqlite3.register_adapter(type(None), {}.get)
 
 BATCH_ROWS = 50_000
-#: roster rows per COPY batch on PostgreSQL: small, so the server starts early and stores each
-#: batch while the next is built
+#: roster rows per COPY batch on PostgreSQL (slices of a batch): small, so the server starts early
+#: and stores each while the next is encoded
 PG_BATCH_ROWS = 10_000
 SQLITE_CACHE_KB = 131_072
 
@@ -71,8 +71,9 @@ def _typed_column(col: str, v: pd.Series) -> pa.Array:
     return pa.array(v.astype("string"), type=pa.string(), from_pandas=True)
 
 
-def row_batches(frame: pd.DataFrame, upload_id: int, batch: int = BATCH_ROWS):
+def row_batches(frame: pd.DataFrame, upload_id: int, batch: int | None = None):
     """The frame as roster_rows columns (``upload_id`` first), one Arrow table per batch."""
+    batch = batch or BATCH_ROWS
     names = ["upload_id", *ROW_COLUMNS]
     for start in range(0, len(frame), batch):
         part = frame.iloc[start:start + batch]
@@ -189,8 +190,10 @@ def _executemany_sqlite(dbapi_conn, name: str, batches) -> int:
 
 def write_rows(conn: Connection, frame: pd.DataFrame, upload_id: int) -> int:
     """The evaluated (and adjusted) rows of one upload into roster_rows."""
-    batch = PG_BATCH_ROWS if conn.dialect.name == "postgresql" else BATCH_ROWS
-    return write(conn, roster_rows, row_batches(frame, upload_id, batch))
+    batches = row_batches(frame, upload_id)
+    if conn.dialect.name == "postgresql":       # slices of each batch's Arrow columns (no copy)
+        batches = (tbl.slice(i, PG_BATCH_ROWS) for tbl in batches for i in range(0, tbl.num_rows, PG_BATCH_ROWS))
+    return write(conn, roster_rows, batches)
 
 
 def write_ledger(conn: Connection, ledger: pd.DataFrame, upload_id: int, now: dt.datetime) -> int:
