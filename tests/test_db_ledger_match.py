@@ -12,11 +12,36 @@ from core.db import ids, ledger
 from core.i18n import t
 from core.items import ONCE, ONCE_PER_LEVEL, PER_MONTH, REGISTRY
 from core.synthetic import synthetic_roster
+from core.validate import SEP
 from tests.db_conftest_helpers import evaluate, sqlite_db  # noqa: F401  (fixtures)
 
 
+def _append_texts(texts, mask, message):
+    """The warning texts as they were appended (every row worked on, each time)."""
+    texts = texts.astype("string").fillna("")
+    if not mask.any():
+        return texts
+    msg = message if isinstance(message, str) else message.astype("string")
+    joined = texts.where(texts == "", texts + SEP) + msg
+    return texts.where(~mask, joined)
+
+
 class _StringKeyed(ledger._Adjusting):
-    """The matching as it was (person and seq joined into one string per row)."""
+    """The matching as it was (person and seq joined into one string per row, the texts
+    appended over the whole frame at each flag)."""
+
+    def __init__(self, frame, *args):
+        super().__init__(frame, *args)
+        self.warnings = frame["warnings"].astype("string").fillna("")
+        self.prior_paid = pd.Series([""] * len(frame), index=frame.index, dtype="string")
+
+    def _flag(self, mask, item, message):
+        self.warnings = _append_texts(self.warnings, mask, message)
+        self.prior_paid = _append_texts(self.prior_paid, mask, item)
+        self.flagged |= mask
+
+    def texts(self, warnings):
+        return self.warnings, self.prior_paid
 
     def once(self, item, per_level):
         pk, has_key = self.pk, self.has_key
@@ -111,6 +136,8 @@ def test_integer_matching_equals_the_string_matching(sqlite_db, monkeypatch):
     assert new.attrs["flagged"] == old.attrs["flagged"] > 500
     for spec in REGISTRY:               # every item had something to match
         assert old["prior_paid"].str.contains(spec.code, regex=False).sum() > 0, spec.code
+    several = old["prior_paid"].str.contains(SEP, regex=False)       # rows flagged for two items or more
+    assert several.sum() > 100 and (old.loc[several, "warnings"].str.count(SEP) >= 1).all()
     pd.testing.assert_frame_equal(new, old)
     pd.testing.assert_frame_equal(new_ledger.astype({"months": "Int64"}), old_ledger.astype({"months": "Int64"}))
     assert len(new_ledger) > 1000

@@ -123,8 +123,7 @@ def apply_prior_payments(frame: pd.DataFrame, conn: Connection, before: int | No
             state.monthly(spec.code, spec.months_column)
         else:
             state.once(spec.code, per_level=spec.frequency == ONCE_PER_LEVEL)
-    frame["warnings"] = state.warnings
-    frame["prior_paid"] = state.prior_paid
+    frame["warnings"], frame["prior_paid"] = state.texts(frame["warnings"])
     frame["total_to_worker"] = np.sum([frame[i].to_numpy().astype("int64") for i in WORKER_ITEMS], axis=0)
     for item in ROW_ITEMS:
         frame[f"{item}_payable"] = np.where(open_, frame[item].to_numpy().astype("int64"), 0)
@@ -145,8 +144,7 @@ class _Adjusting:
     def __init__(self, frame, pk, has_key, prior, open_, lang):
         self.frame, self.pk, self.has_key, self.prior, self.open, self.lang = frame, pk, has_key, prior, open_, lang
         self.flagged = np.zeros(len(frame), dtype=bool)
-        self.prior_paid = pd.Series([""] * len(frame), index=frame.index, dtype="string")
-        self.warnings = frame["warnings"].astype("string").fillna("")
+        self.notes: list[tuple[np.ndarray, str, np.ndarray]] = []     # (rows, item, their messages)
         self.rows = frame["row"].to_numpy()
         self.ledger: list[pd.DataFrame] = []
         # defensive: one person twice in the same upload (the engine already makes later rows errors)
@@ -165,10 +163,36 @@ class _Adjusting:
         """Which earlier entries are of ``item`` (and of a person of this upload)."""
         return (self.prior_item == item) & (self.prior_person >= 0)
 
-    def _flag(self, mask: np.ndarray, item: str, message) -> None:
-        self.warnings = append_texts(self.warnings, mask, message)
-        self.prior_paid = append_texts(self.prior_paid, mask, item)
+    def _flag(self, mask: np.ndarray, item: str, messages: np.ndarray) -> None:
+        """The rows of ``mask`` get ``messages`` (one per row of the mask, in order) in their
+        warnings and ``item`` in prior_paid; the texts are made once at the end (``texts``)."""
+        self.notes.append((mask, item, messages))
         self.flagged |= mask
+
+    def texts(self, warnings: pd.Series) -> tuple[pd.Series, pd.Series]:
+        """(warnings, prior_paid): each flagged row's messages and items appended in the order
+        they were flagged, joined by core.validate.SEP, worked on the flagged rows only."""
+        warnings = warnings.astype("string").fillna("")
+        prior_paid = pd.Series([""] * len(warnings), index=warnings.index, dtype="string")
+        rows = np.flatnonzero(self.flagged)
+        if not len(rows):
+            return warnings, prior_paid
+        at = np.full(len(warnings), -1, dtype=np.int64)
+        at[rows] = np.arange(len(rows))
+        warn = warnings.to_numpy(dtype=object)[rows]
+        paid = np.full(len(rows), "", dtype=object)
+        for mask, item, messages in self.notes:
+            j = at[mask]
+            now = warn[j]
+            warn[j] = np.where(now == "", messages, now + SEP + messages)
+            now = paid[j]
+            paid[j] = np.where(now == "", item, now + SEP + item)
+        full = warnings.to_numpy(dtype=object).copy()
+        full[rows] = warn
+        items = np.full(len(warnings), "", dtype=object)
+        items[rows] = paid
+        return (pd.Series(full, index=warnings.index, dtype="string"),
+                pd.Series(items, index=warnings.index, dtype="string"))
 
     def once(self, item: str, per_level: bool) -> None:
         """One time per person (or per person and level): 0 where an earlier upload paid it."""
@@ -187,13 +211,12 @@ class _Adjusting:
             at = entries[keep].get_indexer(np.where(self.person >= 0, self.person * width + seq, -1))
             uploads_ = pd.to_numeric(self.prior["upload_id"]).to_numpy()[paid][keep]
             found = np.where(at >= 0, uploads_[np.maximum(at, 0)], -1)
-        paid_upload = pd.Series(pd.array(np.where(found >= 0, found, 0), dtype="Int64", copy=False))
-        paid_upload[found < 0] = pd.NA
-        already = has_key & (amount > 0) & (paid_upload.notna().to_numpy() | ~self.first_of_person)
+        already = has_key & (amount > 0) & ((found >= 0) | ~self.first_of_person)
         if already.any():
             prefix, suffix = t("db.upload.prior_one_time", self.lang, item=t(f"db.items.{item}", self.lang),
                                upload="\x00").split("\x00")
-            where = pd.Series(paid_upload.to_numpy(), index=self.frame.index).astype("Int64").astype("string").fillna("?")
+            upload = found[already]
+            where = np.where(upload >= 0, upload.astype(str), "?").astype(object)
             self._flag(already, item, prefix + where + suffix)
             amount = np.where(already, 0, amount)
             self.frame[item] = amount
@@ -229,7 +252,7 @@ class _Adjusting:
             new_months = np.where(reduce, left, months)
             amount = np.where(reduce, per_month * left, amount)
             prefix, suffix = t(f"db.upload.prior_months.{item}", self.lang, months="\x00").split("\x00")
-            self._flag(reduce, item, prefix + pd.Series(paid_months, index=self.frame.index).astype("string") + suffix)
+            self._flag(reduce, item, prefix + paid_months[reduce].astype(str).astype(object) + suffix)
             self.frame[item] = amount
             self.frame[column] = new_months
             months = new_months
