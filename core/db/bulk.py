@@ -1,9 +1,11 @@
 """Writing many rows at once: roster rows and ledger entries from whole columns, in batches.
 
-PostgreSQL: one ``COPY … FROM STDIN (FORMAT csv)`` per table, fed with CSV that pyarrow writes
-from Arrow columns a batch at a time (psycopg 3's ``cursor.copy()``). SQLite: ``executemany``
-of plain tuples on the driver's cursor, a batch at a time. Either way no Python dict per row and
-no SQLAlchemy parameter processing per row; memory grows with the batch, not with the roster.
+PostgreSQL: one ``COPY … FROM STDIN (FORMAT binary)`` per table, its bytes built from Arrow
+columns a batch at a time (``core.db.pg_copy``) and sent on psycopg 3's queued writer (its own
+thread) while the next batch is built. SQLite: ``executemany`` of plain tuples on the driver's
+cursor, a batch at a time, in the value forms the driver binds fastest (``_py_values``). Either
+way no Python dict per row and no SQLAlchemy parameter processing per row; memory grows with the
+batch, not with the roster.
 
 Values are stored exactly as SQLAlchemy's own types store them (SQLite: dates as
 ``YYYY-MM-DD`` text, booleans as 0/1, times as ``YYYY-MM-DD HH:MM:SS.ffffff``), so rows written
@@ -126,7 +128,7 @@ def _copy_postgres(raw, table: Table, batches) -> int:
     """``COPY … (FORMAT binary)`` (``core.db.pg_copy``): the server reads the values in their
     binary form instead of parsing CSV text. Each batch is sent as soon as it is built, so the
     server stores one batch while this process builds the next (psycopg's ``QueuedLibpqWriter``
-sends on its own thread)."""
+    sends on its own thread)."""
     from psycopg.copy import QueuedLibpqWriter     # PostgreSQL's driver, imported only here
 
     it = iter(batches)
