@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Connection, Text, bindparam, func, select, text
+from sqlalchemy import Connection, select, text
 
 from core.db.models import ROW_ITEMS, payments
 from core.i18n import t
@@ -26,9 +26,13 @@ def append_texts(texts: pd.Series, mask: np.ndarray, message: pd.Series | str) -
     texts = texts.astype("string").fillna("")
     if not mask.any():
         return texts
-    msg = message if isinstance(message, str) else message.astype("string")
-    joined = texts.where(texts == "", texts + SEP) + msg
-    return texts.where(~mask, joined)
+    # only the rows that get the message are worked on (a few of a roster, often)
+    some = texts[mask]
+    msg = message if isinstance(message, str) else message.astype("string")[mask]
+    joined = some.where(some == "", some + SEP) + msg
+    out = texts.copy()
+    out[mask] = joined
+    return out
 
 
 # "WHERE payments.active", written exactly as the partial index uq_payments_active_person_item
@@ -39,40 +43,54 @@ _SQLITE_CHUNK = 5000
 _POSTGRES_CHUNK = 200_000
 
 
+def _any_active(conn: Connection) -> bool:
+    """Whether the ledger holds an active entry at all (one probe of the partial unique index)."""
+    return conn.execute(select(payments.c.person_key).where(_ACTIVE).limit(1)).first() is not None
+
+
 def _prior_payments(conn: Connection, keys: pa.Array, before: int | None = None) -> pd.DataFrame:
     """Active ledger entries of these people (only those of uploads before ``before`` if given).
-    PostgreSQL: the keys as one comma-separated text the server splits into an array, a statement
-    per 200,000 of them (so that a million keys are
-    never Python strings at once); SQLite: chunks of keys (its limit on bound parameters), each a
-    search of the partial unique index. ``keys``: distinct, as Arrow strings."""
+    Nothing is looked up on a ledger with no active entry. PostgreSQL: the keys as one
+    comma-separated text the server splits into an array, a statement per 200,000 of them (so
+    that a million keys are never Python strings at once); SQLite: chunks of keys as bound
+    parameters of the driver's own statement (SQLAlchemy would write an expanding list into the
+    statement as literals: 0.2 s for 100,000 keys), each a search of the partial unique index.
+    ``keys``: distinct, as Arrow strings."""
     cols = ["person_key", "item", "seq", "months", "upload_id"]
     parts = []
+    if not _any_active(conn):
+        return pd.DataFrame(parts, columns=cols)
     if conn.dialect.name == "postgresql":
         # a join with the keys as one array: no plan over a million constants, no pruning step
         # per key on the partitioned ledger. The array is made by the server from one text (an
-        # array parameter costs psycopg 0.6 s of Python for 100,000 keys); keys are hex digits
-        keyed = func.unnest(func.string_to_array(bindparam("keys", type_=Text), ",")).table_valued("key") \
-            .render_derived(name="wanted")
-        # and the keys' range, which the ledger's index gives at once: a batch of the command
+        # array parameter costs psycopg 0.6 s of Python for 100,000 keys); keys are hex digits.
+        # And the keys' range, which the ledger's index gives at once: a batch of the command
         # line's import (core.db.bulk_import) holds one range of keys, so its look-up reads
-        # that range only, not the whole ledger (nor the entries its earlier batches just wrote)
-        q = select(*[payments.c[c] for c in cols]).join(keyed, payments.c.person_key == keyed.c.key).where(
-            _ACTIVE, payments.c.person_key.between(bindparam("lo"), bindparam("hi")))
-        size = _POSTGRES_CHUNK
-    else:
-        size = _SQLITE_CHUNK
-        q = select(*[payments.c[c] for c in cols]).where(_ACTIVE, payments.c.person_key.in_(
-            bindparam("keys", expanding=True)))
-    if before is not None:
-        q = q.where(payments.c.upload_id < before)
-    for start in range(0, len(keys), size):
-        chunk = keys.slice(start, size)
-        value = chunk.to_pylist()
-        if conn.dialect.name == "postgresql":
-            params = {"keys": ",".join(value), "lo": min(value), "hi": max(value)}
-        else:
-            params = {"keys": value}
-        parts.extend(conn.execute(q, params).all())
+        # that range only, not the whole ledger (nor the entries its earlier batches just wrote).
+        # The driver's own cursor: its rows are plain tuples (SQLAlchemy's rows cost 0.3 s of
+        # Python for 60,000 entries)
+        sql = (f"SELECT {', '.join(f'payments.{c}' for c in cols)} FROM payments "
+               "JOIN unnest(string_to_array(%(keys)s::TEXT, ',')) AS wanted(key) ON payments.person_key = wanted.key "
+               "WHERE payments.active AND payments.person_key BETWEEN %(lo)s AND %(hi)s"
+               + (" AND payments.upload_id < %(before)s" if before is not None else ""))
+        with conn.connection.driver_connection.cursor() as cur:
+            for start in range(0, len(keys), _POSTGRES_CHUNK):
+                value = keys.slice(start, _POSTGRES_CHUNK).to_pylist()
+                cur.execute(sql, {"keys": ",".join(value), "lo": min(value), "hi": max(value), "before": before})
+                parts.extend(cur.fetchall())
+        return pd.DataFrame(parts, columns=cols)
+    # "WHERE payments.active" as the partial index says it (above); the same columns as selected
+    # through SQLAlchemy (its SQLite types read the stored integers and text as they are)
+    sql = (f"SELECT {', '.join(f'payments.{c}' for c in cols)} FROM payments WHERE payments.active"
+           f"{' AND payments.upload_id < ?' if before is not None else ''} AND payments.person_key IN ({{}})")
+    cur = conn.connection.driver_connection.cursor()
+    try:
+        for start in range(0, len(keys), _SQLITE_CHUNK):
+            value = keys.slice(start, _SQLITE_CHUNK).to_pylist()
+            params = ([int(before)] if before is not None else []) + value
+            parts.extend(cur.execute(sql.format(", ".join("?" * len(value))), params).fetchall())
+    finally:
+        cur.close()
     return pd.DataFrame(parts, columns=cols)
 
 
@@ -105,8 +123,7 @@ def apply_prior_payments(frame: pd.DataFrame, conn: Connection, before: int | No
             state.monthly(spec.code, spec.months_column)
         else:
             state.once(spec.code, per_level=spec.frequency == ONCE_PER_LEVEL)
-    frame["warnings"] = state.warnings
-    frame["prior_paid"] = state.prior_paid
+    frame["warnings"], frame["prior_paid"] = state.texts(frame["warnings"])
     frame["total_to_worker"] = np.sum([frame[i].to_numpy().astype("int64") for i in WORKER_ITEMS], axis=0)
     for item in ROW_ITEMS:
         frame[f"{item}_payable"] = np.where(open_, frame[item].to_numpy().astype("int64"), 0)
@@ -127,17 +144,55 @@ class _Adjusting:
     def __init__(self, frame, pk, has_key, prior, open_, lang):
         self.frame, self.pk, self.has_key, self.prior, self.open, self.lang = frame, pk, has_key, prior, open_, lang
         self.flagged = np.zeros(len(frame), dtype=bool)
-        self.prior_paid = pd.Series([""] * len(frame), index=frame.index, dtype="string")
-        self.warnings = frame["warnings"].astype("string").fillna("")
+        self.notes: list[tuple[np.ndarray, str, np.ndarray]] = []     # (rows, item, their messages)
         self.rows = frame["row"].to_numpy()
         self.ledger: list[pd.DataFrame] = []
         # defensive: one person twice in the same upload (the engine already makes later rows errors)
         self.first_of_person = ~pk.duplicated(keep="first").to_numpy() | ~has_key
+        # people as numbers: each row's person (-1 none) and each earlier entry's, so that the
+        # items are matched by integer joins rather than by strings made per row
+        codes, people = pd.factorize(pk, use_na_sentinel=True)
+        self.person = np.asarray(codes, dtype=np.int64)
+        self.people = len(people)
+        self.prior_person = pd.Index(people).get_indexer(prior["person_key"].astype(str)) if len(prior) \
+            else np.empty(0, dtype=np.int64)
+        self.prior_item = prior["item"].astype(str).to_numpy()
+        self.prior_seq = pd.to_numeric(prior["seq"]).fillna(0).to_numpy().astype("int64")
 
-    def _flag(self, mask: np.ndarray, item: str, message) -> None:
-        self.warnings = append_texts(self.warnings, mask, message)
-        self.prior_paid = append_texts(self.prior_paid, mask, item)
+    def _paid(self, item: str) -> np.ndarray:
+        """Which earlier entries are of ``item`` (and of a person of this upload)."""
+        return (self.prior_item == item) & (self.prior_person >= 0)
+
+    def _flag(self, mask: np.ndarray, item: str, messages: np.ndarray) -> None:
+        """The rows of ``mask`` get ``messages`` (one per row of the mask, in order) in their
+        warnings and ``item`` in prior_paid; the texts are made once at the end (``texts``)."""
+        self.notes.append((mask, item, messages))
         self.flagged |= mask
+
+    def texts(self, warnings: pd.Series) -> tuple[pd.Series, pd.Series]:
+        """(warnings, prior_paid): each flagged row's messages and items appended in the order
+        they were flagged, joined by core.validate.SEP, worked on the flagged rows only."""
+        warnings = warnings.astype("string").fillna("")
+        prior_paid = pd.Series([""] * len(warnings), index=warnings.index, dtype="string")
+        rows = np.flatnonzero(self.flagged)
+        if not len(rows):
+            return warnings, prior_paid
+        at = np.full(len(warnings), -1, dtype=np.int64)
+        at[rows] = np.arange(len(rows))
+        warn = warnings.to_numpy(dtype=object)[rows]
+        paid = np.full(len(rows), "", dtype=object)
+        for mask, item, messages in self.notes:
+            j = at[mask]
+            now = warn[j]
+            warn[j] = np.where(now == "", messages, now + SEP + messages)
+            now = paid[j]
+            paid[j] = np.where(now == "", item, now + SEP + item)
+        full = warnings.to_numpy(dtype=object).copy()
+        full[rows] = warn
+        items = np.full(len(warnings), "", dtype=object)
+        items[rows] = paid
+        return (pd.Series(full, index=warnings.index, dtype="string"),
+                pd.Series(items, index=warnings.index, dtype="string"))
 
     def once(self, item: str, per_level: bool) -> None:
         """One time per person (or per person and level): 0 where an earlier upload paid it."""
@@ -145,19 +200,23 @@ class _Adjusting:
         amount = self.frame[item].to_numpy().astype("int64")
         seq = (self.frame["certificate_level"].astype(object).map(_LEVEL_SEQ).fillna(0).astype("int64").to_numpy()
                if per_level else np.zeros(len(self.frame), dtype="int64"))
-        paid = self.prior[self.prior["item"] == item]
-        if len(paid):
-            person_seq = pk.fillna("").to_numpy(dtype=object) + "\x00" + seq.astype(str).astype(object)
-            paid_seq = paid["person_key"].astype(str).to_numpy(dtype=object) + "\x00" + \
-                pd.to_numeric(paid["seq"]).fillna(0).astype("int64").astype(str).to_numpy(dtype=object)
-            paid_upload = pd.Series(person_seq).map(dict(zip(paid_seq, paid["upload_id"])))
-        else:
-            paid_upload = pd.Series([None] * len(pk), dtype=object)
-        already = has_key & (amount > 0) & (paid_upload.notna().to_numpy() | ~self.first_of_person)
+        paid = self._paid(item)
+        found = np.full(len(pk), -1, dtype=np.int64)
+        if paid.any():
+            # (person, seq) as one integer on both sides; the entry written last wins, as before
+            p_seq = self.prior_seq[paid]
+            width = int(max(seq.max(initial=0), p_seq.max(initial=0))) + 1
+            entries = pd.Index(self.prior_person[paid] * width + p_seq)
+            keep = ~entries.duplicated(keep="last")
+            at = entries[keep].get_indexer(np.where(self.person >= 0, self.person * width + seq, -1))
+            uploads_ = pd.to_numeric(self.prior["upload_id"]).to_numpy()[paid][keep]
+            found = np.where(at >= 0, uploads_[np.maximum(at, 0)], -1)
+        already = has_key & (amount > 0) & ((found >= 0) | ~self.first_of_person)
         if already.any():
             prefix, suffix = t("db.upload.prior_one_time", self.lang, item=t(f"db.items.{item}", self.lang),
                                upload="\x00").split("\x00")
-            where = pd.Series(paid_upload.to_numpy(), index=self.frame.index).astype("Int64").astype("string").fillna("?")
+            upload = found[already]
+            where = np.where(upload >= 0, upload.astype(str), "?").astype(object)
             self._flag(already, item, prefix + where + suffix)
             amount = np.where(already, 0, amount)
             self.frame[item] = amount
@@ -171,11 +230,20 @@ class _Adjusting:
         pk, has_key = self.pk, self.has_key
         amount = self.frame[item].to_numpy().astype("int64")
         months = pd.to_numeric(self.frame[column], errors="coerce").fillna(0).to_numpy().astype("int64")
-        paid = self.prior[self.prior["item"] == item]
-        paid_months = pk.map(pd.to_numeric(paid["months"]).groupby(paid["person_key"]).sum()).fillna(0) \
-            .to_numpy().astype("int64")
-        next_seq = pk.map(pd.to_numeric(paid["seq"]).groupby(paid["person_key"]).max() + 1).fillna(0) \
-            .to_numpy().astype("int64")
+        paid = self._paid(item)
+        if paid.any():
+            # per person: the months paid so far (their sum) and the next slice (the last + 1)
+            who = self.prior_person[paid]
+            months_paid = pd.to_numeric(self.prior["months"]).fillna(0).to_numpy().astype("int64")[paid]
+            total = np.zeros(self.people, dtype=np.int64)
+            np.add.at(total, who, months_paid)
+            last = np.full(self.people, -1, dtype=np.int64)
+            np.maximum.at(last, who, self.prior_seq[paid])
+            mine = self.person >= 0
+            paid_months = np.where(mine, total[np.maximum(self.person, 0)], 0)
+            next_seq = np.where(mine, last[np.maximum(self.person, 0)] + 1, 0)
+        else:                                   # nobody paid this item before: no month, slice 0
+            paid_months = next_seq = np.zeros(len(pk), dtype="int64")
         eligible = (self.frame[f"{item}_status"].astype(object) == "eligible").to_numpy()
         reduce = has_key & eligible & (months > 0) & (paid_months > 0)
         if reduce.any():
@@ -184,7 +252,7 @@ class _Adjusting:
             new_months = np.where(reduce, left, months)
             amount = np.where(reduce, per_month * left, amount)
             prefix, suffix = t(f"db.upload.prior_months.{item}", self.lang, months="\x00").split("\x00")
-            self._flag(reduce, item, prefix + pd.Series(paid_months, index=self.frame.index).astype("string") + suffix)
+            self._flag(reduce, item, prefix + paid_months[reduce].astype(str).astype(object) + suffix)
             self.frame[item] = amount
             self.frame[column] = new_months
             months = new_months

@@ -9,6 +9,7 @@ failing; on PostgreSQL unique indexes decide between concurrent writers (callers
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import threading
 from contextlib import contextmanager
@@ -22,6 +23,7 @@ from core.db import config
 
 _engines: dict[str, Engine] = {}
 _lock = threading.RLock()
+_log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_SECONDS = 60
 # reads of a file database through a memory map rather than a read() a page: the reports' look-ups
@@ -131,6 +133,56 @@ def transaction(url: str | None = None) -> Iterator[Connection]:
     """A write transaction: commit on success, roll back on error."""
     with engine(url).begin() as conn:
         yield conn
+
+
+@contextmanager
+def bulk_transaction(url: str | None = None) -> Iterator[Connection]:
+    """A write transaction of many rows (an upload stored): as ``transaction``, but on SQLite the
+    WAL checkpoint its commit would run (copying the pages just written from the WAL into the
+    database file: 0.2-0.3 s after 100,000 rows) is run after it, on a background thread, so the
+    officer's save does not wait for it. The commit itself is unchanged: the WAL is written and
+    synced (``synchronous`` FULL) before it returns, so the stored rows survive a power cut
+    whether or not the checkpoint has run; a checkpoint is never needed for that."""
+    eng = engine(url)
+    if eng.dialect.name != "sqlite" or eng.url.database in (None, "", ":memory:"):
+        with eng.begin() as conn:
+            yield conn
+        return
+    with eng.connect() as conn:
+        raw = conn.connection.driver_connection          # the driver's own: no transaction begun
+        before = raw.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+        raw.execute("PRAGMA wal_autocheckpoint=0")
+        try:
+            with conn.begin():
+                yield conn
+        finally:
+            raw.execute(f"PRAGMA wal_autocheckpoint={int(before)}")
+    _checkpoint_soon(eng)
+
+
+_checkpointing: set[str] = set()
+
+
+def _checkpoint_soon(eng: Engine) -> None:
+    """A passive WAL checkpoint (it waits for no reader or writer) on a background thread, one
+    per database at a time; a failure is logged (the next commit of any connection checkpoints)."""
+    key = str(eng.url)
+    with _lock:
+        if key in _checkpointing:
+            return
+        _checkpointing.add(key)
+
+    def run() -> None:
+        try:
+            with eng.connect() as conn:
+                conn.connection.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        except Exception:  # noqa: BLE001 - logged; the database is consistent without it
+            _log.warning("WAL checkpoint after a bulk write failed", exc_info=True)
+        finally:
+            with _lock:
+                _checkpointing.discard(key)
+
+    threading.Thread(target=run, name="sqlite-checkpoint", daemon=True).start()
 
 
 @contextmanager

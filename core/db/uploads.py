@@ -34,7 +34,7 @@ from core.db.accounts import AccountError, User, can
 from core.db.dedup import dedup_key
 from core.db.lookups import audit_lookup
 from core.db.models import ROW_ITEMS, payments, roster_rows, uploads
-from core.db.session import reading, transaction, utcnow
+from core.db.session import bulk_transaction, reading, transaction, utcnow
 from core.i18n import t
 from core.db.ledger import append_texts, apply_prior_payments
 from core.rules import STATUSES
@@ -185,7 +185,7 @@ def stored_once(write, digest: str, user: User, filename: str, ip: str | None, l
     last_error: Exception | None = None
     for _attempt in range(MAX_ATTEMPTS):
         try:
-            with transaction() as conn:
+            with bulk_transaction() as conn:
                 dup = _duplicate(conn, digest)
                 if dup is not None:
                     break
