@@ -137,6 +137,12 @@ def _as_sent(result, col: str) -> pd.Series | None:
 def export_frame(result, lang: str = "zh") -> pd.DataFrame:
     """The result as officers download it: Chinese headers, statuses in words, unknown columns
     last; free text (``AS_SENT``) and the officer's own columns exactly as sent."""
+    return pd.DataFrame(export_data(result, lang))
+
+
+def export_data(result, lang: str = "zh") -> dict:
+    """``export_frame``'s columns (header → column) without the frame: the batched engine turns
+    each one into an Arrow array (``core.partition.export_table``)."""
     f = result.frame
     data = {}
     yes, no = t("output.yes_word", lang), t("output.no_word", lang)
@@ -177,7 +183,7 @@ def export_frame(result, lang: str = "zh") -> pd.DataFrame:
         while header in data:
             header = t("output.passthrough", lang, name=header)
         data[header] = f[result.passthrough(c)]
-    return pd.DataFrame(data)
+    return data
 
 
 def written_frame(result, lang: str = "zh") -> pd.DataFrame:
