@@ -99,9 +99,11 @@ def _groups(columns: dict[str, np.ndarray]) -> tuple[np.ndarray, list[Facts]]:
         group, first = combine_codes([arrays[i] for i in varying])
     else:
         group, first = np.zeros(len(arrays[0]) if arrays else 0, dtype="int64"), np.arange(min(1, len(arrays[0])))
-    # each group's values as Python ints, taken for all groups at once (int() of each, as a whole)
-    picked = np.stack([a[first].astype(np.int64) for a in arrays], axis=1).tolist() if arrays else []
-    facts = [tuple(zip(names, values)) for values in picked]
+    if len(first) <= 8:        # a person, a few groups: one by one is quicker
+        facts = [tuple(zip(names, (int(a[r]) for a in arrays))) for r in first]
+    else:                      # a batch's hundreds of groups: their values taken for all at once
+        picked = np.stack([a[first].astype(np.int64) for a in arrays], axis=1).tolist()
+        facts = [tuple(zip(names, values)) for values in picked]
     return group, facts
 
 
