@@ -124,13 +124,15 @@ def _as_sent(result, col: str) -> pd.Series | None:
     raw = getattr(result, "raw", None)
     if raw is None or col not in raw.frame.columns or len(raw.frame) != len(raw.row_numbers):
         return None
-    at = pd.Index(np.asarray(raw.row_numbers, dtype="int64")).get_indexer(
-        result.frame["row"].to_numpy(dtype="int64"))
-    if (at < 0).any():
-        return None
+    sent = np.asarray(raw.row_numbers, dtype="int64")
+    rows = result.frame["row"].to_numpy(dtype="int64")
     values = raw.frame[col].astype("string").array          # Arrow strings stay Arrow (a million rows)
-    if not np.array_equal(at, np.arange(len(values))):
-        values = values.take(at)
+    if not np.array_equal(sent, rows):                      # the usual case: the same rows, in order
+        at = pd.Index(sent).get_indexer(rows)
+        if (at < 0).any():
+            return None
+        if not np.array_equal(at, np.arange(len(values))):
+            values = values.take(at)
     return pd.Series(values, index=result.frame.index)
 
 
