@@ -159,7 +159,7 @@ def evaluate_roster(
     _impossible_month_errors(errors, sim, valid, lang)
 
     out: dict[str, object] = {
-        "row": rows,
+        "row": rows.copy(),       # the frame below takes its columns as they are (not the reader's)
         "valid": valid,
         "errors": pd.Series(errors.text, dtype=object),
         "warnings": pd.Series(warnings.text, dtype=object),
@@ -203,7 +203,7 @@ def evaluate_roster(
     unknown = [c for c in frame.columns if c not in INPUT_FIELDS]
     for c in unknown:
         out[RosterResult.passthrough(c)] = frame[c].array
-    table = pd.DataFrame(out)
+    table = pd.DataFrame(out, copy=False)      # columns made here for it: not copied into blocks
 
     deadline = claim_deadline(sim)
     summary = {
