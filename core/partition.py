@@ -139,8 +139,11 @@ def _column(values, typ: pa.DataType, dictionary: bool = False) -> pa.Array:
         words = cat.categories
         if pd.api.types.is_string_dtype(words.dtype) or pd.api.types.is_object_dtype(words.dtype):
             codes = np.asarray(cat.codes)        # the words as they are, by code: no conversion per row
-            return pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0),
-                                                  pa.array(np.asarray(words, dtype=object), pa.string()))
+            try:
+                return pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0),
+                                                      pa.array(np.asarray(words, dtype=object), pa.string()))
+            except (pa.ArrowInvalid, pa.ArrowTypeError):     # categories that are not all text
+                pass
     if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
         arr = pa.array(values, from_pandas=True)          # a dictionary: its values decoded below
     else:
