@@ -55,19 +55,39 @@ def safe_text(value):
 def _safe_strings(s: pd.Series) -> pd.Series:
     """A column of text (NA kept) with its live cells quoted; ``s`` itself when none is live.
     Checked in Arrow (a million names in a fraction of a second)."""
-    arr = pa.array(s.astype("string"), from_pandas=True).cast(pa.large_string())
-    if not _may_be_live(arr):               # the usual case: only the first bytes looked at
+    out = _quoted_live(pa.array(s.astype("string"), from_pandas=True))
+    if out is None:
         return s
+    return pd.Series(pd.arrays.ArrowStringArray(out), index=s.index, name=s.name)
+
+
+def _quoted_live(arr) -> pa.Array | None:
+    """An Arrow text array with its live cells quoted (as ``string``); None when none is live."""
+    arr = arr.cast(pa.large_string())
+    if not _may_be_live(arr):               # the usual case: only the first bytes looked at
+        return None
     live = pc.match_substring_regex(arr, _LIVE_START)
     if not pc.any(live).as_py():           # the usual case: one pass over the column
-        return s
+        return None
     live = pc.fill_null(pc.and_kleene(live, pc.invert(pc.match_substring_regex(arr, _PLAIN_NUMBER))), False)
     if not pc.any(live).as_py():
-        return s
+        return None
     quote, empty = pa.scalar("'", pa.large_string()), pa.scalar("", pa.large_string())
     quoted = pc.binary_join_element_wise(quote, arr, empty)
-    out = pc.if_else(live, quoted, arr).cast(pa.string())
-    return pd.Series(pd.arrays.ArrowStringArray(out), index=s.index, name=s.name)
+    out = pc.if_else(live, quoted, arr)
+    return out.combine_chunks().cast(pa.string()) if isinstance(out, pa.ChunkedArray) else out.cast(pa.string())
+
+
+def safe_array(arr: pa.Array) -> pa.Array:
+    """``neutralise`` for one Arrow text column (a dictionary-encoded one checked by its
+    dictionary, and written as plain text when a word of it is live): ``arr`` itself when no
+    cell is live, else the same cells with the live ones quoted, of ``arr``'s text type."""
+    if pa.types.is_dictionary(arr.type):
+        if _quoted_live(arr.dictionary) is None:
+            return arr
+        arr = arr.dictionary_decode()
+    out = _quoted_live(arr)
+    return arr if out is None else out.cast(arr.type)
 
 
 def _may_be_live(arr) -> bool:

@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from core import explain, reference
+from core import explain, normalize, reference
 from core.items import ITEM, ITEMS, REGISTRY, WORKER_ITEMS
 from core.items import employer_social_insurance, rent, skill_training
 from core.reader import RawRoster, read_roster
@@ -157,16 +159,21 @@ def evaluate_roster(
     _impossible_month_errors(errors, sim, valid, lang)
 
     out: dict[str, object] = {
-        "row": rows,
+        "row": rows.copy(),       # the frame below takes its columns as they are (not the reader's)
         "valid": valid,
         "errors": pd.Series(errors.text, dtype=object),
         "warnings": pd.Series(warnings.text, dtype=object),
     }
     for f in INPUT_FIELDS:
         out[f] = typed[f].array
-    out["certificate_level"] = typed["certificate_level"].where(typed["certificate_level"] != NO_CERTIFICATE).array
+    level = normalize._to_arrow(typed["certificate_level"])      # "no certificate" is written blank
+    out["certificate_level"] = normalize._string_series(
+        pc.if_else(pc.equal(level, NO_CERTIFICATE), pa.scalar(None, level.type), level), typed.index).array
     out["home_province_code"] = typed["home_province_code"].array
-    out["year"] = pd.array(pd.to_datetime(typed["first_employment_date"]).dt.year, dtype="Int64")
+    first = sim.first_date                             # the year of the first employment (NA: unknown)
+    unknown_year = np.isnat(first)
+    out["year"] = pd.arrays.IntegerArray(
+        np.where(unknown_year, 0, first.astype("datetime64[Y]").astype(np.int64) + 1970), unknown_year)
 
     # error rows: every amount 0, no category, no status, no reason
     def masked(cat: pd.Categorical) -> pd.Categorical:
@@ -196,7 +203,7 @@ def evaluate_roster(
     unknown = [c for c in frame.columns if c not in INPUT_FIELDS]
     for c in unknown:
         out[RosterResult.passthrough(c)] = frame[c].array
-    table = pd.DataFrame(out)
+    table = pd.DataFrame(out, copy=False)      # columns made here for it: not copied into blocks
 
     deadline = claim_deadline(sim)
     summary = {
@@ -219,7 +226,7 @@ def evaluate_roster(
 def claim_deadline(sim: Simulation) -> dt.date:
     """The claim deadline of a roster: the latest among the policies its rows are under (the
     first policy's for an empty roster), so "closed" means nothing in the file is payable."""
-    used = np.unique(sim.policy_index) if sim.n else np.array([0])
+    used = np.flatnonzero(np.bincount(sim.policy_index, minlength=len(sim.policies))) if sim.n else np.array([0])
     return max(sim.policies[int(i)]["claim_deadline"] for i in used)
 
 

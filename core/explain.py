@@ -99,7 +99,11 @@ def _groups(columns: dict[str, np.ndarray]) -> tuple[np.ndarray, list[Facts]]:
         group, first = combine_codes([arrays[i] for i in varying])
     else:
         group, first = np.zeros(len(arrays[0]) if arrays else 0, dtype="int64"), np.arange(min(1, len(arrays[0])))
-    facts = [tuple(zip(names, (int(a[r]) for a in arrays))) for r in first]
+    if len(first) <= 8:        # a person, a few groups: one by one is quicker
+        facts = [tuple(zip(names, (int(a[r]) for a in arrays))) for r in first]
+    else:                      # a batch's hundreds of groups: their values taken for all at once
+        picked = np.stack([a[first].astype(np.int64) for a in arrays], axis=1).tolist()
+        facts = [tuple(zip(names, values)) for values in picked]
     return group, facts
 
 
@@ -237,12 +241,14 @@ def combine_codes(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return group, np.flatnonzero(first_appearances(group))
 
 
+@lru_cache(maxsize=16384)      # the same groups come back in every batch of a long roster
 def summary_part(item: str, text: ItemText, lang: str = "zh") -> str:
     """What the one-column explanation says of one item of a covered person ("" when nothing)."""
     said = text.errors + text.reasons + text.missing + text.notes
     return t("rules.summary.item", lang, item=t(f"rules.item_title.{item}", lang), text=join_list(said, lang)) if said else ""
 
 
+@lru_cache(maxsize=4096)
 def coverage_summary(coverage: ItemText, lang: str = "zh") -> str:
     """Why a person is not covered ("" when covered)."""
     said = coverage.reasons + coverage.missing

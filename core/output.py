@@ -124,19 +124,27 @@ def _as_sent(result, col: str) -> pd.Series | None:
     raw = getattr(result, "raw", None)
     if raw is None or col not in raw.frame.columns or len(raw.frame) != len(raw.row_numbers):
         return None
-    at = pd.Index(np.asarray(raw.row_numbers, dtype="int64")).get_indexer(
-        result.frame["row"].to_numpy(dtype="int64"))
-    if (at < 0).any():
-        return None
+    sent = np.asarray(raw.row_numbers, dtype="int64")
+    rows = result.frame["row"].to_numpy(dtype="int64")
     values = raw.frame[col].astype("string").array          # Arrow strings stay Arrow (a million rows)
-    if not np.array_equal(at, np.arange(len(values))):
-        values = values.take(at)
+    if not np.array_equal(sent, rows):                      # the usual case: the same rows, in order
+        at = pd.Index(sent).get_indexer(rows)
+        if (at < 0).any():
+            return None
+        if not np.array_equal(at, np.arange(len(values))):
+            values = values.take(at)
     return pd.Series(values, index=result.frame.index)
 
 
 def export_frame(result, lang: str = "zh") -> pd.DataFrame:
     """The result as officers download it: Chinese headers, statuses in words, unknown columns
     last; free text (``AS_SENT``) and the officer's own columns exactly as sent."""
+    return pd.DataFrame(export_data(result, lang))
+
+
+def export_data(result, lang: str = "zh") -> dict:
+    """``export_frame``'s columns (header → column) without the frame: the batched engine turns
+    each one into an Arrow array (``core.partition.export_table``)."""
     f = result.frame
     data = {}
     yes, no = t("output.yes_word", lang), t("output.no_word", lang)
@@ -177,7 +185,7 @@ def export_frame(result, lang: str = "zh") -> pd.DataFrame:
         while header in data:
             header = t("output.passthrough", lang, name=header)
         data[header] = f[result.passthrough(c)]
-    return pd.DataFrame(data)
+    return data
 
 
 def written_frame(result, lang: str = "zh") -> pd.DataFrame:

@@ -134,6 +134,16 @@ def result_schema(unknown_columns) -> pa.Schema:
 def _column(values, typ: pa.DataType, dictionary: bool = False) -> pa.Array:
     """``values`` as an Arrow array of ``typ``; a categorical of text stays dictionary-encoded
     when ``dictionary`` (the CSV writer takes it as it is: one copy of each distinct text)."""
+    if isinstance(values.dtype, pd.CategoricalDtype) and dictionary and typ == pa.string():
+        cat = values.array if isinstance(values, pd.Series) else values
+        words = cat.categories
+        if pd.api.types.is_string_dtype(words.dtype) or pd.api.types.is_object_dtype(words.dtype):
+            codes = np.asarray(cat.codes)        # the words as they are, by code: no conversion per row
+            try:
+                return pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0),
+                                                      pa.array(np.asarray(words, dtype=object), pa.string()))
+            except (pa.ArrowInvalid, pa.ArrowTypeError):     # categories that are not all text
+                pass
     if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
         arr = pa.array(values, from_pandas=True)          # a dictionary: its values decoded below
     else:
@@ -151,13 +161,14 @@ def _column(values, typ: pa.DataType, dictionary: bool = False) -> pa.Array:
     return arr.cast(typ)
 
 
-def _evaluated(raw, as_of: dt.date, standards, only_district, lang, repeats, ids=None):
+def _evaluated(raw, as_of: dt.date, standards, only_district, lang, repeats, ids=None, as_frame: bool = True):
     """(the engine's result, the download's columns as written, the officer's own columns) of
     one partition or batch (a frame, or an Arrow table of text columns: no round trip through
-    pandas), its rows in order of ``row``."""
+    pandas), its rows in order of ``row``. ``as_frame=False``: the download's columns as a list,
+    not yet made safe for a spreadsheet (``_written_columns(..., safe=True)`` does it in Arrow)."""
     from core.cells import neutralise
     from core.engine import INPUT_FIELDS, evaluate_roster
-    from core.output import export_frame
+    from core.output import export_data, export_frame
     from core.reader_base import RawRoster, _control_characters, _types_mapper
 
     arrow = isinstance(raw, pa.Table)
@@ -182,17 +193,32 @@ def _evaluated(raw, as_of: dt.date, standards, only_district, lang, repeats, ids
     unknown = [c for c in names if c not in INPUT_FIELDS]
     result = evaluate_roster(RawRoster(frame, rows, 0, 0, unknown, "partition", None, None, issues),
                              as_of, standards, only_district, lang, item_texts=False, repeats=repeats, ids=ids)
+    if not as_frame:
+        return result, list(export_data(result, lang).values()), unknown
     return result, neutralise(export_frame(result, lang)), unknown
 
 
-def _written_columns(result, written: pd.DataFrame, schema: pa.Schema, dictionary: bool = False) -> list[pa.Array]:
-    """The download's columns of ``schema`` (the first ones), ``claim_closed`` as a boolean."""
+def _written_columns(result, written, schema: pa.Schema, dictionary: bool = False,
+                     safe: bool = False) -> list[pa.Array]:
+    """The download's columns of ``schema`` (the first ones), ``claim_closed`` as a boolean.
+    ``written``: a frame, or a list of its columns; ``safe``: its text columns made safe for a
+    spreadsheet here, in Arrow (``core.cells.safe_array``, what ``neutralise`` does to a frame)."""
+    from core.cells import _is_text, safe_array
+
     columns = []
+    count = len(written) if isinstance(written, list) else written.shape[1]
     for j, fld in enumerate(schema):
         if fld.name == "claim_closed":
             columns.append(pa.array(result.frame["claim_closed"].to_numpy(dtype=bool)))
-        elif j < written.shape[1]:
-            columns.append(_column(written.iloc[:, j], fld.type, dictionary))
+        elif j < count:
+            values = written[j] if isinstance(written, list) else written.iloc[:, j]
+            arr = _column(values, fld.type, dictionary)
+            dtype = values.dtype
+            if safe and _is_text(dtype.categories.dtype if isinstance(dtype, pd.CategoricalDtype) else dtype):
+                if pd.api.types.is_object_dtype(dtype):
+                    raise TypeError("object columns are made safe by core.cells.neutralise")
+                arr = safe_array(arr)
+            columns.append(arr)
     return columns
 
 
@@ -204,10 +230,10 @@ def export_table(raw, as_of: dt.date, standards: dict | None = None, only_distri
     repeated ID numbers found over the whole file (``core.validate.validate``); without them the
     batch must hold all rows of its people. ``raw`` may be an Arrow table of the same columns;
     ``ids``: its ID numbers already checked (``core.idnumber.check_ids``, rows in order)."""
-    result, written, unknown = _evaluated(raw, as_of, standards, only_district, lang, repeats, ids)
+    result, written, unknown = _evaluated(raw, as_of, standards, only_district, lang, repeats, ids, as_frame=False)
     keys = output_columns(unknown)
     schema = pa.schema(list(result_schema(unknown))[:len(keys)])
-    columns = _written_columns(result, written, schema, dictionary=True)
+    columns = _written_columns(result, written, schema, dictionary=True, safe=True)
     return pa.Table.from_arrays(columns, names=keys), result.summary
 
 

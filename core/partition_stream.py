@@ -46,7 +46,7 @@ from core.partition_io import ISSUES, ROW, _csv_batches, _csv_head, _Fallback, _
 from core.reader_base import RosterReadError
 
 log = logging.getLogger(__name__)
-BATCH_ROWS = 65_536   # rows; a batch costs a worker about 0.1 s CPU whatever its size, and about 3 MB a 1,000 rows
+BATCH_ROWS = 65_536   # rows; a batch costs a worker about 26 ms of CPU plus 2.7 µs a row, and about 3 MB a 1,000 rows
 _STRINGS = {pa.string(): pd.StringDtype("pyarrow")}
 
 

@@ -30,8 +30,18 @@ def split(text) -> list[str]:
 
 def readable(texts, lang: str = "zh") -> pd.arrays.ArrowExtensionArray:
     """Joined message texts (a column) as people read them: the catalog's list separator."""
-    arr = pa.array(np.asarray(texts, dtype=object), type=pa.string(), from_pandas=True)
-    return pd.arrays.ArrowExtensionArray(pc.replace_substring(arr, SEP, t("common.list_separator", lang)))
+    values = np.asarray(texts, dtype=object)
+    try:
+        said = np.flatnonzero(values != "")     # most rows have none: only the others are converted
+    except TypeError:                           # pd.NA among them (a column of pandas strings)
+        said = np.arange(len(values))
+    arr = pa.array(values[said], type=pa.string(), from_pandas=True)
+    arr = pc.replace_substring(arr, SEP, t("common.list_separator", lang))
+    if len(said) < len(values):             # back to every row: "" where nothing was said
+        at = np.full(len(values), len(said), dtype=np.int64)
+        at[said] = np.arange(len(said))
+        arr = pc.take(pa.concat_arrays([arr, pa.array([""], pa.string())]), pa.array(at))
+    return pd.arrays.ArrowExtensionArray(arr)
 
 
 def _sanitised(msg):
@@ -131,7 +141,7 @@ def validate(
     cols = {c.field: c for c in reference.columns()}
     errors = Messages(n)
     warnings = Messages(n)
-    typed = pd.DataFrame(index=frame.index)
+    typed: dict[str, object] = {}     # the columns, made a frame once at the end
     row_bad = np.zeros(n, dtype=bool)
     bad: dict[str, np.ndarray] = {}
 
@@ -321,6 +331,7 @@ def validate(
     for field, mask in bad.items():
         typed[f"_bad_{field}"] = mask
     valid = ~row_bad
+    typed = pd.DataFrame(typed, index=frame.index, copy=False)
     return Validated(typed=typed, errors=errors.text, warnings=warnings.text, valid=valid)
 
 

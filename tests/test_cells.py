@@ -86,3 +86,24 @@ def test_template_never_writes_a_live_cell(monkeypatch):
         cells = [c for row in ws.iter_rows() for c in row]
         assert [c.coordinate for c in cells if c.data_type == "f"] == []
         assert _no_live_text(c.value for c in cells) == []
+
+
+def test_safe_array_quotes_as_neutralise_does():
+    """The batched engine makes its Arrow columns safe with ``safe_array``: the same cells as
+    ``neutralise`` on a frame, a dictionary checked by its words and decoded when one is live."""
+    import pyarrow as pa
+
+    from core.cells import safe_array
+
+    texts = ["=1+1", "-5", "张三", None, "@SUM(A1)", "+86", "\tx", ""]
+    plain = pa.array(texts, pa.string())
+    framed = neutralise(pd.DataFrame({"t": pd.Series(texts, dtype="string")}))["t"]
+    expected = [None if pd.isna(x) else x for x in framed.tolist()]
+    assert safe_array(plain).to_pylist() == expected
+    assert expected[0] == "'=1+1" and expected[1] == "-5" and expected[4] == "'@SUM(A1)"
+    quiet = pa.array(["张三", "-5", None], pa.string())
+    assert safe_array(quiet) is quiet                        # nothing live: the array itself
+    words = pa.DictionaryArray.from_arrays(pa.array([0, 1, None, 0], pa.int8()), pa.array(["可兑现", "=x"]))
+    assert safe_array(words).to_pylist() == ["可兑现", "'=x", None, "可兑现"]
+    calm = pa.DictionaryArray.from_arrays(pa.array([1, 0], pa.int8()), pa.array(["是", "否"]))
+    assert safe_array(calm) is calm

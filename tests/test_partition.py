@@ -192,3 +192,18 @@ def test_an_unreadable_file_is_one_sentence(tmp_path, capsys):
     code, _ = run_cli("evaluate", str(path), "--out", str(tmp_path / "o.csv"), "--partitions", "2")
     err = capsys.readouterr().err.strip()
     assert code == 2 and "Traceback" not in err and err.count("\n") == 0 and err
+
+
+def test_categorical_words_become_a_dictionary_by_their_codes():
+    """The batched engine's columns of the app's words: an Arrow dictionary made from the
+    categorical's codes and words, the same cells as converting the categorical row by row."""
+    import pyarrow as pa
+
+    from core.partition import _column
+
+    words = pd.Categorical.from_codes([1, 0, -1, 1, 2], categories=["可兑现", "不符合", "=x"])
+    arr = _column(words, pa.string(), dictionary=True)
+    assert pa.types.is_dictionary(arr.type)
+    assert arr.to_pylist() == ["不符合", "可兑现", None, "不符合", "=x"]
+    assert arr.to_pylist() == _column(pd.Series(words), pa.string(), dictionary=False).to_pylist()
+    assert _column(pd.Series(words), pa.string(), dictionary=True).to_pylist() == arr.to_pylist()

@@ -236,3 +236,25 @@ def test_batches_are_cut_to_their_size():
     empty = list(partition_stream._gathered([pa.table({"a": pa.array([], pa.int64())})], 7))
     assert [t.num_rows for t in empty] == [0] and empty[0].schema.names == ["a"]
     assert list(partition_stream._gathered([], 7)) == []
+
+
+def test_cells_a_spreadsheet_would_run_are_quoted_as_in_one_process(tmp_path):
+    """The batches make their columns safe in Arrow (``core.cells.safe_array``): formulas typed in
+    names, employers, counties and the officer's own column come out as the single process
+    writes them (quoted), plain numbers and the app's words untouched."""
+    frame = roster_frame(3_000)
+    cols = list(frame.columns)
+    rows = np.arange(3, len(frame), 97)
+    frame.iloc[rows, 0] = "=HYPERLINK(\"http://x\")"                 # 姓名
+    frame.iloc[rows + 1, cols.index("用人单位")] = "@SUM(A1)"
+    frame.iloc[rows + 2, cols.index("户籍县（市、区）")] = "+cmd|' /C calc'!A0"
+    frame["备注"] = np.where(np.arange(len(frame)) % 5 == 0, "-2+3", "-5")
+    path = tmp_path / "live.csv"
+    frame.to_csv(path, index=False, encoding="utf-8-sig")
+    out = tmp_path / "stream.csv"
+    partition_stream.evaluate_csv(path, out, AS_OF, batch_rows=700, workers=1)
+    whole = whole_csv(path, tmp_path)
+    assert out.read_bytes() == whole
+    text = whole.decode("utf-8-sig")
+    assert "'=HYPERLINK" in text and "'@SUM(A1)" in text and "'+cmd" in text
+    assert '"\'-2+3"\n' in text and '"-5"\n' in text

@@ -474,3 +474,16 @@ def test_dates_after_the_day_of_the_check_are_errors():
     assert out[2]["errors"] == [t("validate.invalid.after_check", header=header("certificate_date"),
                                   value="2021/7/1", as_of="2021-06-30")]
     assert json_rows(evaluate(rows[:1], as_of=dt.date(2021, 7, 1)))[0]["valid"]
+
+
+def test_readable_joins_messages_and_keeps_empty_and_missing_rows():
+    from core.validate import SEP, readable
+
+    lang_sep = t("common.list_separator", "zh")
+    texts = np.array(["", f"甲{SEP}乙", None, "", float("nan"), "丙"], dtype=object)
+    assert list(readable(texts).to_numpy(na_value=None)) == ["", f"甲{lang_sep}乙", None, "", None, "丙"]
+    assert list(readable(np.array(["", ""], dtype=object))) == ["", ""]
+    assert len(readable(np.array([], dtype=object))) == 0
+    # a column of pandas strings (pd.NA cannot be compared): still every row
+    s = pd.Series([f"a{SEP}b", None, ""], dtype="string")
+    assert list(readable(s).to_numpy(na_value=None)) == [f"a{lang_sep}b", None, ""]
