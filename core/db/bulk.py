@@ -149,7 +149,7 @@ def _copy_postgres(raw, table: Table, batches) -> int:
 
 def _py_values(arr: pa.ChunkedArray | pa.Array) -> list:
     """A column as Python values for the SQLite driver (None for missing), in the forms the
-    driver binds fastest (measured, docs/PERFORMANCE.md): plain ints (a bool costs the driver an
+    driver binds fastest (measured, docs/PERFORMANCE_APP.md): plain ints (a bool costs the driver an
     adapter look-up per value; SQLite keeps both as 0/1) and each distinct text as one Python
     string shared by its rows (its UTF-8 form is then made once)."""
     if isinstance(arr, pa.ChunkedArray):

@@ -2,7 +2,7 @@
 
 ``COPY … FROM STDIN (FORMAT binary)`` spares the server the parsing of CSV text (quotes,
 numbers, dates): for the roster rows of one save of 100,000 rows its CPU fell by a fifth
-(docs/PERFORMANCE.md). The format (PostgreSQL's documentation, "COPY", Binary Format): a
+(docs/PERFORMANCE_APP.md). The format (PostgreSQL's documentation, "COPY", Binary Format): a
 signature, then per row a 16-bit field count and per field a 32-bit length (-1 for NULL) and the
 value in the type's binary form (big-endian integers, ``date`` as days since 2000-01-01,
 ``timestamp`` as microseconds since 2000-01-01, ``bool`` one byte, text its UTF-8 bytes), then a
