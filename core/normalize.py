@@ -55,6 +55,25 @@ def clean_text(s: pd.Series) -> pd.Series:
 def clean_text_refusing(s: pd.Series, refused: tuple[str, ...]) -> tuple[pd.Series, np.ndarray]:
     """``clean_text``, and a bool per row: the cleaned text is one of ``refused`` (looked up once
     per distinct value, e.g. Excel's error values, which are not a name)."""
+    encoded, dictionary, hit = _clean_dictionary(s, refused)
+    return _string_series(pc.take(dictionary, encoded.indices), s.index), hit
+
+
+def clean_text_named(s: pd.Series, refused: tuple[str, ...]) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """``clean_text_refusing``, and a bool per row: the cleaned text names an entity (not NA and
+    not ``is_placeholder``), read from the same distinct values (one encoding of the column)."""
+    encoded, dictionary, hit = _clean_dictionary(s, refused)
+    named = np.zeros(len(s), dtype=bool)
+    if len(dictionary):
+        placeholder = _placeholder_words(dictionary)
+        named_u = pc.and_kleene(pc.is_valid(dictionary), pc.invert(placeholder))
+        named = pc.fill_null(pc.take(named_u, encoded.indices), False).to_numpy(zero_copy_only=False)
+    return _string_series(pc.take(dictionary, encoded.indices), s.index), hit, np.asarray(named, dtype=bool)
+
+
+def _clean_dictionary(s: pd.Series, refused: tuple[str, ...]):
+    """The column dictionary-encoded, its distinct values cleaned (NFKC, trimmed, empty -> null),
+    and the rows whose cleaned text is one of ``refused``."""
     encoded = pc.dictionary_encode(_to_arrow(s))
     dictionary = encoded.dictionary
     if len(dictionary) and not pc.all(pc.string_is_ascii(dictionary), skip_nulls=True).as_py():
@@ -67,7 +86,7 @@ def clean_text_refusing(s: pd.Series, refused: tuple[str, ...]) -> tuple[pd.Seri
         bad = pc.fill_null(pc.is_in(dictionary, value_set=pa.array(refused, dictionary.type)), False)
         if pc.any(bad).as_py():
             hit = pc.fill_null(pc.take(bad, encoded.indices), False).to_numpy(zero_copy_only=False)
-    return _string_series(pc.take(dictionary, encoded.indices), s.index), hit
+    return encoded, dictionary, hit
 
 
 def normalise_county(s: pd.Series) -> pd.Series:
@@ -78,12 +97,31 @@ def normalise_county(s: pd.Series) -> pd.Series:
 def normalise_county_refusing(s: pd.Series, refused: tuple[str, ...]) -> tuple[pd.Series, np.ndarray]:
     """``normalise_county``, and a bool per row: the county is one of ``refused``."""
     codes, status, values = _by_unique(s, _parser(_squeeze))
-    hit = np.zeros(len(s), dtype=bool)
+    return _take_strings(codes, status, values, s.index), _refused_counties(codes, values, refused, len(s))
+
+
+def normalise_county_helped(s: pd.Series, refused: tuple[str, ...],
+                            id_region: pd.Series) -> tuple[pd.Series, np.ndarray, pd.Series]:
+    """``normalise_county_refusing``, and ``helped_sichuan_county`` of the cleaned county, read
+    from the same distinct values (one encoding of the column)."""
+    codes, status, values = _by_unique(s, _parser(_squeeze))
+    county = _take_strings(codes, status, values, s.index)
+    # the helped check of each cleaned value, as helped_sichuan_county reads the cleaned column
+    # (a blank county: code -1 there, None here; both read as blank)
+    results = [_HELPED_BY_COUNTY(v) for v in values]
+    c_status = np.fromiter((r[0] for r in results), dtype=np.int8, count=len(results))
+    c_status = np.append(c_status, np.int8(_BLANK))[codes]
+    helped = _helped(codes, c_status, [r[1] for r in results], id_region, s.index)
+    return county, _refused_counties(codes, values, refused, len(s)), helped
+
+
+def _refused_counties(codes: np.ndarray, values: list, refused: tuple[str, ...], n: int) -> np.ndarray:
+    hit = np.zeros(n, dtype=bool)
     if refused:
         bad = np.array([v in refused for v in values] + [False], dtype=bool)   # then False for code -1
         if bad.any():
             hit = bad[codes]
-    return _take_strings(codes, status, values, s.index), hit
+    return hit
 
 
 # Excel's error values (a formula that failed, shown in the cell as its error): what a workbook
@@ -283,10 +321,14 @@ def is_placeholder(text: pd.Series) -> np.ndarray:
     if not len(text):
         return np.zeros(0, dtype=bool)
     encoded = pc.dictionary_encode(_to_arrow(text))
-    words = pc.utf8_lower(pc.utf8_trim_whitespace(pc.utf8_normalize(encoded.dictionary, "NFKC")))
-    hit = pc.fill_null(pc.is_in(words, value_set=pa.array(sorted(reference.placeholder_names()))), False)
-    taken = pc.fill_null(pc.take(hit, encoded.indices), False)
+    taken = pc.fill_null(pc.take(_placeholder_words(encoded.dictionary), encoded.indices), False)
     return np.asarray(taken.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _placeholder_words(dictionary: pa.Array) -> pa.Array:
+    """Per distinct text: it is one of ``reference.placeholder_names`` (null stays null)."""
+    words = pc.utf8_lower(pc.utf8_trim_whitespace(pc.utf8_normalize(dictionary, "NFKC")))
+    return pc.fill_null(pc.is_in(words, value_set=pa.array(sorted(reference.placeholder_names()))), False)
 
 
 def parse_skill_level(s: pd.Series) -> Parsed:
@@ -348,17 +390,25 @@ def _helped_region(raw: Any) -> tuple[int, Any]:
     return _OK, text[:6] in _helped_lookup()[2]
 
 
+_HELPED_BY_COUNTY = _parser(lambda t: _helped_county(t))
+
+
 def helped_sichuan_county(county: pd.Series, id_region: pd.Series) -> pd.Series:
     """``boolean``: the household county is one of data/reference/sichuan_helped_counties.csv (name
     or alias, a 四川省 / prefecture prefix allowed). Where the county is blank, the 6-digit region
     code of the ID number decides (old codes count: 513229 马尔康县). NA when both are blank."""
-    c_codes, c_status, c_values = _by_unique(county, _parser(lambda t: _helped_county(t)))
+    c_codes, c_status, c_values = _by_unique(county, _HELPED_BY_COUNTY)
+    return _helped(c_codes, c_status, c_values, id_region, county.index)
+
+
+def _helped(c_codes: np.ndarray, c_status: np.ndarray, c_values: list, id_region: pd.Series,
+            index: pd.Index) -> pd.Series:
     by_county, county_missing = _take_numeric(c_codes, c_status, c_values, bool)
-    if len(id_region) != len(county):
+    if len(id_region) != len(c_codes):
         raise ValueError("county and id_region must have the same length")
     r_codes, r_status, r_values = _by_unique(id_region, _helped_region)
     by_region, region_missing = _take_numeric(r_codes, r_status, r_values, bool)
     county_blank = c_status == _BLANK
     values = np.where(county_blank, by_region, by_county)
     mask = county_blank & region_missing
-    return pd.Series(pd.arrays.BooleanArray(values, mask), index=county.index, copy=False)
+    return pd.Series(pd.arrays.BooleanArray(values, mask), index=index, copy=False)
