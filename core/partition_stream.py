@@ -119,7 +119,10 @@ def _evaluate_batch(piece: str, names: dict, repeats: np.ndarray, ids, as_of: dt
         raw = pa.ipc.open_file(src).read_all()
     keep = [c for c in raw.column_names if c in names or c in (ROW, ISSUES)]
     raw = raw.select(keep).rename_columns([names.get(c, c) for c in keep])
-    table, summary = partition.export_table(raw, as_of, only_district=only_district, repeats=repeats, ids=ids)
+    # every batch had its cells' lengths checked before it came here: by _prepare (the streaming
+    # reader) or by the ordinary reader (_whole_file)
+    table, summary = partition.export_table(raw, as_of, only_district=only_district, repeats=repeats, ids=ids,
+                                            lengths_checked=True)
     del raw
     at = table.schema.get_field_index("claim_closed")
     words = pa.array([t("output.claim_open"), t("output.claim_closed", deadline=_day(deadline, "zh"))])
@@ -136,10 +139,11 @@ def _evaluate_batch(piece: str, names: dict, repeats: np.ndarray, ids, as_of: dt
 
 def _as_read(column, rows: np.ndarray) -> pa.ChunkedArray:
     """The ID column as the worker reads it (``core.reader_base._control_characters``: a control
-    character shown as U+FFFD), so that a number valid here is valid there."""
+    character shown as U+FFFD), so that a number valid here is valid there; its cells' lengths
+    were checked with the batch's."""
     from core.reader_base import _control_characters
 
-    return _control_characters(pa.table({"id": column}), rows)[0].column(0)
+    return _control_characters(pa.table({"id": column}), rows, lengths=False)[0].column(0)
 
 
 def _append(part: Path, sink) -> None:
