@@ -42,7 +42,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from core import partition
-from core.partition_io import ISSUES, ROW, _csv_batches, _csv_head, _Fallback, _parquet_batches, _prepare, _whole_file
+from core.partition_io import (ISSUES, ROW, Numbered, _csv_batches, _csv_head, _Fallback, _parquet_batches,
+                               _whole_file)
 from core.reader_base import RosterReadError
 
 log = logging.getLogger(__name__)
@@ -267,7 +268,7 @@ def _pipeline(batches, header_row, rows, names, unknown, blank_rows, out: Path, 
     ahead = 2 * (getattr(pool, "_max_workers", 1) or 1) + 1
     pending: deque = deque()
     parts: list[dict] = []
-    seen = total = 0
+    numbered = Numbered(batches, header_row, rows)
     with open(out, "wb") as sink:
         from core.output import BOM
 
@@ -280,16 +281,9 @@ def _pipeline(batches, header_row, rows, names, unknown, blank_rows, out: Path, 
             os.unlink(part)
 
         try:
-            for k, table in enumerate(batches):
-                if rows is None:
-                    table, blank = _prepare(table, header_row, seen + blank_rows)
-                    seen += table.num_rows
-                    blank_rows += blank
-                else:
-                    table = table.append_column(ROW, pa.array(rows[total:total + table.num_rows]))
+            for k, table in enumerate(numbered):
                 if not table.num_rows and k:
                     continue
-                total += table.num_rows
                 row_numbers = table.column(ROW).to_numpy()
                 ids = (_as_read(table.column(id_col), row_numbers).to_pandas(types_mapper=_STRINGS.get)
                        if id_col is not None else pd.Series([None] * table.num_rows, dtype="string"))
@@ -324,5 +318,5 @@ def _pipeline(batches, header_row, rows, names, unknown, blank_rows, out: Path, 
         from core.partition_io import merge_csv
 
         merge_csv([], out, partition.output_columns(unknown), {"claim_deadline": deadline.isoformat()})
-    return partition.combine_summaries(parts, as_of, blank_rows) if parts else partition.combine_summaries(
-        [], as_of, blank_rows)
+    blank_rows += numbered.blank_rows     # the ordinary reader's (whole file), or the streaming reader's
+    return partition.combine_summaries(parts, as_of, blank_rows)

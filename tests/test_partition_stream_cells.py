@@ -70,3 +70,20 @@ def test_the_cluster_unit_still_checks_unless_told(tmp_path):
     assert err.value.key == "cell_too_long" and err.value.fmt["row"] == 3
     out, _ = partition.export_table(table, AS_OF, lengths_checked=True)
     assert out.num_rows == 2
+
+
+def test_numbered_batches_count_rows_across_batches_past_the_blank_ones():
+    """One home for the batches' row numbers (core.partition_io.Numbered), used by the staged and
+    the streamed engines: a row's number is its line in the sheet whatever batch it is in."""
+    from core.partition_io import ROW, Numbered
+
+    cells = [["a", None, "b"], ["  ", "c"], [None, "\u200b", "d", "e"]]     # 4 blank rows, 3 in later batches
+    batches = [pa.table({"c0": pa.array(b, pa.string())}) for b in cells]
+    numbered = Numbered(iter(batches), header_row=3)
+    got = [(t.column("c0").to_pylist(), t.column(ROW).to_pylist()) for t in numbered]
+    assert got == [(["a", "b"], [4, 6]), (["c"], [8]), (["d", "e"], [11, 12])]
+    assert numbered.blank_rows == 4
+    given = Numbered(iter(pa.table({"c0": pa.array(b, pa.string())}) for b in cells),
+                     header_row=0, rows=np.arange(20, 29, dtype=np.int64))
+    assert [t.column(ROW).to_pylist() for t in given] == [[20, 21, 22], [23, 24], [25, 26, 27, 28]]
+    assert given.blank_rows == 0
