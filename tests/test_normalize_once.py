@@ -3,7 +3,6 @@ what the two-step readers they replace give: the cleaned column, the refused row
 named / helped flag read again from the cleaned column."""
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
