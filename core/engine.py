@@ -138,10 +138,13 @@ def evaluate_roster(
     item_texts: bool = True,
     repeats: np.ndarray | None = None,
     ids=None,
+    row_reason: bool = True,
 ) -> RosterResult:
     """Check and evaluate every row of a roster that ``core.reader`` read. ``item_texts=False``
     leaves out the 13 per-item text columns (``covered_reason``, ``<item>_reason``,
-    ``<item>_next_step``) that the pages show and the downloads never write. ``repeats``: the
+    ``<item>_next_step``) that the pages show and the downloads never write; ``row_reason=False``
+    the row's summary ``reason`` that the pages and downloads show and the database does not
+    store (``core.db.bulk_import``). ``repeats``: the
     repeated ID numbers found over a longer file, ``ids`` its ID numbers already checked
     (``core.validate.validate``)."""
     as_of = as_of or dt.date.today()
@@ -198,7 +201,8 @@ def evaluate_roster(
     out["total_to_worker"] = np.where(valid, np.asarray(result["total_to_worker"]), 0)
     out["total_payable_to_worker"] = np.where(valid, np.asarray(result["total_payable_to_worker"]), 0)
     out["claim_closed"] = np.asarray(result["claim_closed"])
-    out["reason"] = _row_summaries(result, tables, valid, lang)
+    if row_reason:
+        out["reason"] = _row_summaries(result, tables, valid, lang)
 
     unknown = [c for c in frame.columns if c not in INPUT_FIELDS]
     for c in unknown:

@@ -1,10 +1,9 @@
 """Vectorized value parsers for roster columns (ROSTER.md "Columns").
 
-Every parser takes a pandas Series of text (object, ``string`` or ``str`` dtype; missing = NA/None)
-and works on the whole column. Columns such as dates, provinces, yes/no and month counts have few
-distinct values, so each parser reads the *unique* values once (``pd.factorize``) with a small
-Python function and maps the results back to the rows with ``take``. Free text (names, employers)
-is cleaned with pyarrow compute kernels over the whole column.
+Every parser takes a pandas Series of text and works on the whole column, each distinct value
+read once (``core.parse_base``: ``_by_unique``, ``remember_parsed``). Free text (names,
+employers) is cleaned with pyarrow compute kernels over the whole column. Dates are in
+``core.parse_dates``; ``parse_date`` and the serial-number checks are importable from here too.
 
 Each parser returns a :class:`Parsed`: the values (NA where blank or unreadable), and two boolean
 masks, ``blank`` (missing or only whitespace) and ``invalid`` (something was written but it cannot
@@ -12,13 +11,11 @@ be read). A blank cell is never invalid; whether it is allowed is decided by the
 """
 from __future__ import annotations
 
-import datetime as dt
 import math
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,154 +23,20 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from core import reference
+# the shared machinery and the dates, importable from here as before (validate, engine, idnumber,
+# reader_base, db.ids, partition_stream and the tests use these names through core.normalize)
+from core.parse_base import (  # noqa: F401  (remember_parsed: re-exported)
+    _BLANK, _OK, _STRIP, Parsed, _by_unique, _masks, _parser, _string_series, _take_numeric,
+    _take_strings, _to_arrow, clean_scalar, remember_parsed,
+)
+from core.parse_dates import parse_date, plausible_serial  # noqa: F401  (re-exported)
 
-# Whitespace and invisible characters stripped at both ends of every cell. NFKC already turns the
-# ideographic space U+3000, the non-breaking space and the other Unicode spaces into " ".
-_STRIP = " \t\n\r\f\v\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a" \
-         "\u2028\u2029\u202f\u205f\u3000\u200b\u200c\u200d\u2060\ufeff"
 _INNER_SPACE = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
-
-# Status of one unique value.
-_OK, _BLANK, _INVALID = 0, 1, 2
-
-
-@dataclass
-class Parsed:
-    values: pd.Series       # parsed values, NA where blank or invalid; same index as input
-    invalid: np.ndarray     # bool: non-blank but not readable
-    blank: np.ndarray       # bool: missing or only whitespace
-
-
-# ---------------------------------------------------------------------------------------------
-# helpers
-
-
-def _to_arrow(s: pd.Series) -> pa.Array:
-    """The column as one pyarrow (large) string array; non-text cells become their ``str``."""
-    try:
-        arr = pa.array(s, from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        arr = pa.array(s.astype("string"), from_pandas=True)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    if pa.types.is_null(arr.type):
-        arr = arr.cast(pa.large_string())
-    elif not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
-        arr = pa.array(s.astype("string"), from_pandas=True)
-        if isinstance(arr, pa.ChunkedArray):
-            arr = arr.combine_chunks()
-    return arr
-
-
-def _string_series(arr: pa.Array, index: pd.Index) -> pd.Series:
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    if not pa.types.is_large_string(arr.type):
-        arr = arr.cast(pa.large_string())
-    return pd.Series(pd.arrays.ArrowStringArray(arr), index=index, copy=False)
-
-
-def _is_missing(value: Any) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    return isinstance(value, float) and math.isnan(value)
-
-
-def clean_scalar(value: Any) -> str | None:
-    """One cell as clean text: NFKC, trimmed; ``None`` when missing or only whitespace."""
-    if _is_missing(value):
-        return None
-    if isinstance(value, float) and value.is_integer():
-        text = str(int(value)) if abs(value) < 1e15 else repr(value)
-    else:
-        text = str(value)
-    text = unicodedata.normalize("NFKC", text).strip(_STRIP)
-    return text or None
 
 
 def _squeeze(text: str) -> str:
     """Text without any whitespace inside (for names of places and levels)."""
     return _INNER_SPACE.sub("", text)
-
-
-def _encode(s: pd.Series) -> tuple[np.ndarray, list]:
-    """The row codes into the distinct values of ``s`` (-1 for missing) and those values, in order
-    of first appearance. Text columns are dictionary-encoded by pyarrow (one hash pass, no pandas
-    round trip); other columns (an .xlsx read with date or number cells) go through pandas."""
-    if isinstance(s.dtype, pd.StringDtype):
-        encoded = pc.dictionary_encode(_to_arrow(s))
-        codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
-        return codes, encoded.dictionary.to_pylist()
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    return codes, list(uniques)
-
-
-#: what each parser gave for each text, kept across calls while ``remember_parsed`` is on (a
-#: long roster read in batches: the same dates, districts and counts in every batch); None: off
-_MEMO: dict | None = None
-_MEMO_MAX = 1 << 18      # texts per parser; then that parser's memory starts again
-
-
-def remember_parsed(on: bool = True) -> None:
-    """Keep what each parser gave for each distinct text across calls (``core.partition_stream``'s
-    worker processes, whose reference tables do not change while they run); off clears it."""
-    global _MEMO
-    _MEMO = {} if on else None
-
-
-def _memo_key(fn) -> Any:
-    return getattr(fn, "memo_key", fn if fn is _date_value else None)
-
-
-def _by_unique(s: pd.Series, fn: Callable[[Any], tuple[int, Any]]) -> tuple[np.ndarray, np.ndarray, list]:
-    """Apply ``fn`` (value -> (status, parsed)) to each distinct value of ``s``.
-
-    Returns the row codes into the uniques (-1 for missing), the status per row, and the list of
-    parsed values per unique."""
-    codes, uniques = _encode(s)
-    key = _memo_key(fn) if _MEMO is not None else None
-    if key is None:
-        results = [fn(u) for u in uniques]
-    else:
-        memo = _MEMO.setdefault(key, {})
-        if len(memo) > _MEMO_MAX:
-            memo.clear()
-        get = memo.get
-        results = [get(u) or memo.setdefault(u, fn(u)) if type(u) is str else fn(u) for u in uniques]
-    # one status per unique, then _BLANK for code -1 (the last entry), taken by row in one step
-    status_u = np.fromiter((r[0] for r in results), dtype=np.int8, count=len(results))
-    status = np.append(status_u, np.int8(_BLANK))[codes]
-    return codes, status, [r[1] for r in results]
-
-
-def _masks(status: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return status == _INVALID, status == _BLANK
-
-
-def _take_strings(codes: np.ndarray, status: np.ndarray, values: list, index: pd.Index) -> pd.Series:
-    dictionary = pa.array([v if v is not None else None for v in values], type=pa.large_string())
-    indices = pa.array(codes, mask=status != _OK, type=pa.int32()) if len(codes) else pa.array([], pa.int32())
-    return _string_series(pc.take(dictionary, indices), index)
-
-
-def _take_numeric(codes: np.ndarray, status: np.ndarray, values: list, dtype) -> tuple[np.ndarray, np.ndarray]:
-    # one value per unique (0 where there is none: blank or unreadable), then 0 for code -1
-    vals_u = np.array([v if v is not None else 0 for v in values] + [0], dtype=dtype)
-    return vals_u[codes], status != _OK
-
-
-def _parser(fn: Callable[[str], Any]) -> Callable[[Any], tuple[int, Any]]:
-    """Wrap ``fn(clean text) -> value or None`` into the (status, value) form of ``_by_unique``."""
-
-    def wrapped(raw: Any) -> tuple[int, Any]:
-        text = clean_scalar(raw)
-        if text is None:
-            return _BLANK, None
-        value = fn(text)
-        return (_INVALID, None) if value is None else (_OK, value)
-
-    wrapped.memo_key = fn if getattr(fn, "__name__", "<lambda>") != "<lambda>" else None
-    return wrapped
 
 
 # ---------------------------------------------------------------------------------------------
@@ -192,6 +55,25 @@ def clean_text(s: pd.Series) -> pd.Series:
 def clean_text_refusing(s: pd.Series, refused: tuple[str, ...]) -> tuple[pd.Series, np.ndarray]:
     """``clean_text``, and a bool per row: the cleaned text is one of ``refused`` (looked up once
     per distinct value, e.g. Excel's error values, which are not a name)."""
+    encoded, dictionary, hit = _clean_dictionary(s, refused)
+    return _string_series(pc.take(dictionary, encoded.indices), s.index), hit
+
+
+def clean_text_named(s: pd.Series, refused: tuple[str, ...]) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """``clean_text_refusing``, and a bool per row: the cleaned text names an entity (not NA and
+    not ``is_placeholder``), read from the same distinct values (one encoding of the column)."""
+    encoded, dictionary, hit = _clean_dictionary(s, refused)
+    named = np.zeros(len(s), dtype=bool)
+    if len(dictionary):
+        placeholder = _placeholder_words(dictionary)
+        named_u = pc.and_kleene(pc.is_valid(dictionary), pc.invert(placeholder))
+        named = pc.fill_null(pc.take(named_u, encoded.indices), False).to_numpy(zero_copy_only=False)
+    return _string_series(pc.take(dictionary, encoded.indices), s.index), hit, np.asarray(named, dtype=bool)
+
+
+def _clean_dictionary(s: pd.Series, refused: tuple[str, ...]):
+    """The column dictionary-encoded, its distinct values cleaned (NFKC, trimmed, empty -> null),
+    and the rows whose cleaned text is one of ``refused``."""
     encoded = pc.dictionary_encode(_to_arrow(s))
     dictionary = encoded.dictionary
     if len(dictionary) and not pc.all(pc.string_is_ascii(dictionary), skip_nulls=True).as_py():
@@ -204,7 +86,7 @@ def clean_text_refusing(s: pd.Series, refused: tuple[str, ...]) -> tuple[pd.Seri
         bad = pc.fill_null(pc.is_in(dictionary, value_set=pa.array(refused, dictionary.type)), False)
         if pc.any(bad).as_py():
             hit = pc.fill_null(pc.take(bad, encoded.indices), False).to_numpy(zero_copy_only=False)
-    return _string_series(pc.take(dictionary, encoded.indices), s.index), hit
+    return encoded, dictionary, hit
 
 
 def normalise_county(s: pd.Series) -> pd.Series:
@@ -215,91 +97,37 @@ def normalise_county(s: pd.Series) -> pd.Series:
 def normalise_county_refusing(s: pd.Series, refused: tuple[str, ...]) -> tuple[pd.Series, np.ndarray]:
     """``normalise_county``, and a bool per row: the county is one of ``refused``."""
     codes, status, values = _by_unique(s, _parser(_squeeze))
-    hit = np.zeros(len(s), dtype=bool)
+    return _take_strings(codes, status, values, s.index), _refused_counties(codes, values, refused, len(s))
+
+
+def normalise_county_helped(s: pd.Series, refused: tuple[str, ...],
+                            id_region: pd.Series) -> tuple[pd.Series, np.ndarray, pd.Series]:
+    """``normalise_county_refusing``, and ``helped_sichuan_county`` of the cleaned county, read
+    from the same distinct values (one encoding of the column)."""
+    codes, status, values = _by_unique(s, _parser(_squeeze))
+    county = _take_strings(codes, status, values, s.index)
+    # the helped check of each cleaned value, as helped_sichuan_county reads the cleaned column
+    # (a blank county: code -1 there, None here; both read as blank)
+    results = [_HELPED_BY_COUNTY(v) for v in values]
+    c_status = np.fromiter((r[0] for r in results), dtype=np.int8, count=len(results))
+    c_status = np.append(c_status, np.int8(_BLANK))[codes]
+    helped = _helped(codes, c_status, [r[1] for r in results], id_region, s.index)
+    return county, _refused_counties(codes, values, refused, len(s)), helped
+
+
+def _refused_counties(codes: np.ndarray, values: list, refused: tuple[str, ...], n: int) -> np.ndarray:
+    hit = np.zeros(n, dtype=bool)
     if refused:
         bad = np.array([v in refused for v in values] + [False], dtype=bool)   # then False for code -1
         if bad.any():
             hit = bad[codes]
-    return _take_strings(codes, status, values, s.index), hit
+    return hit
 
 
 # Excel's error values (a formula that failed, shown in the cell as its error): what a workbook
 # error cell reads as, and what Excel writes for it in a CSV file
 EXCEL_ERRORS = ("#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!",
                 "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!")
-
-
-# ---------------------------------------------------------------------------------------------
-# dates
-
-_DATE_SEP = re.compile(
-    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?"
-    r"(?:[\sT]+\d{1,2}:\d{1,2}(?::\d{1,2}(?:\.\d+)?)?)?$"
-)
-_DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-_EXCEL_SERIAL = re.compile(r"^(\d{5})(?:\.0+)?$")   # an .xlsx date cell read as its serial number
-_EXCEL_EPOCH = dt.date(1899, 12, 30)
-_MIN_YEAR, _MAX_YEAR = 1700, 2200   # inside what datetime64[ns] can hold
-# A number is read as an Excel date serial only from 1950-01-01 (serial 18264) to ten years after
-# today: outside that it is a number someone typed (2018, 3), not a date.
-SERIAL_MIN = 18264
-SERIAL_DAYS_AHEAD = 3653
-
-
-def serial_max() -> int:
-    """The last serial read as a date: ten years after today."""
-    return (dt.date.today() - _EXCEL_EPOCH).days + SERIAL_DAYS_AHEAD
-
-
-def plausible_serial(value: float) -> bool:
-    """``value`` (a number in a date column, or the digits typed there) is an Excel date serial."""
-    return math.isfinite(value) and SERIAL_MIN <= value < serial_max() + 1
-
-
-def _date_from_text(text: str) -> np.datetime64 | None:
-    m = _DATE_SEP.match(text) or _DATE_COMPACT.match(text)
-    if m:
-        year, month, day = (int(g) for g in m.groups())
-        if not _MIN_YEAR <= year <= _MAX_YEAR:
-            return None
-        try:
-            return np.datetime64(dt.date(year, month, day), "D")
-        except ValueError:
-            return None
-    m = _EXCEL_SERIAL.match(text)
-    if m and plausible_serial(int(m.group(1))):
-        return np.datetime64(_EXCEL_EPOCH + dt.timedelta(days=int(m.group(1))), "D")
-    return None
-
-
-def _date_value(raw: Any) -> tuple[int, Any]:
-    if _is_missing(raw):
-        return _BLANK, None
-    if isinstance(raw, (dt.date, np.datetime64)):   # a real date cell (datetime and Timestamp too)
-        day = pd.Timestamp(raw)
-        if pd.isna(day):
-            return _BLANK, None
-        if day.tzinfo is not None:
-            day = day.tz_localize(None)
-        return _OK, np.datetime64(day.normalize().date(), "D")
-    text = clean_scalar(raw)
-    if text is None:
-        return _BLANK, None
-    value = _date_from_text(text)
-    return (_INVALID, None) if value is None else (_OK, value)
-
-
-def parse_date(s: pd.Series) -> Parsed:
-    """Dates: 2018-03-01, 2018/3/1, 2018.3.1, 2018年3月1日, 20180301, "2018-03-01 00:00:00", date
-    cells, and 5-digit Excel serial numbers in the plausible range (``plausible_serial``); a real
-    calendar date. Values are datetime64[ns]."""
-    codes, status, values = _by_unique(s, _date_value)
-    # one day per unique (NaT where blank or unreadable), then NaT for code -1; taken by row
-    days_u = np.array([v if v is not None else np.datetime64("NaT") for v in values] + [np.datetime64("NaT")], dtype="datetime64[D]")
-    out = days_u.astype("datetime64[ns]")[codes]
-    invalid, blank = _masks(status)
-    return Parsed(pd.Series(out, index=s.index, copy=False), invalid, blank)
-
 
 # ---------------------------------------------------------------------------------------------
 # yes / no, numbers, money
@@ -493,10 +321,14 @@ def is_placeholder(text: pd.Series) -> np.ndarray:
     if not len(text):
         return np.zeros(0, dtype=bool)
     encoded = pc.dictionary_encode(_to_arrow(text))
-    words = pc.utf8_lower(pc.utf8_trim_whitespace(pc.utf8_normalize(encoded.dictionary, "NFKC")))
-    hit = pc.fill_null(pc.is_in(words, value_set=pa.array(sorted(reference.placeholder_names()))), False)
-    taken = pc.fill_null(pc.take(hit, encoded.indices), False)
+    taken = pc.fill_null(pc.take(_placeholder_words(encoded.dictionary), encoded.indices), False)
     return np.asarray(taken.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _placeholder_words(dictionary: pa.Array) -> pa.Array:
+    """Per distinct text: it is one of ``reference.placeholder_names`` (null stays null)."""
+    words = pc.utf8_lower(pc.utf8_trim_whitespace(pc.utf8_normalize(dictionary, "NFKC")))
+    return pc.fill_null(pc.is_in(words, value_set=pa.array(sorted(reference.placeholder_names()))), False)
 
 
 def parse_skill_level(s: pd.Series) -> Parsed:
@@ -558,17 +390,25 @@ def _helped_region(raw: Any) -> tuple[int, Any]:
     return _OK, text[:6] in _helped_lookup()[2]
 
 
+_HELPED_BY_COUNTY = _parser(lambda t: _helped_county(t))
+
+
 def helped_sichuan_county(county: pd.Series, id_region: pd.Series) -> pd.Series:
     """``boolean``: the household county is one of data/reference/sichuan_helped_counties.csv (name
     or alias, a 四川省 / prefecture prefix allowed). Where the county is blank, the 6-digit region
     code of the ID number decides (old codes count: 513229 马尔康县). NA when both are blank."""
-    c_codes, c_status, c_values = _by_unique(county, _parser(lambda t: _helped_county(t)))
+    c_codes, c_status, c_values = _by_unique(county, _HELPED_BY_COUNTY)
+    return _helped(c_codes, c_status, c_values, id_region, county.index)
+
+
+def _helped(c_codes: np.ndarray, c_status: np.ndarray, c_values: list, id_region: pd.Series,
+            index: pd.Index) -> pd.Series:
     by_county, county_missing = _take_numeric(c_codes, c_status, c_values, bool)
-    if len(id_region) != len(county):
+    if len(id_region) != len(c_codes):
         raise ValueError("county and id_region must have the same length")
     r_codes, r_status, r_values = _by_unique(id_region, _helped_region)
     by_region, region_missing = _take_numeric(r_codes, r_status, r_values, bool)
     county_blank = c_status == _BLANK
     values = np.where(county_blank, by_region, by_county)
     mask = county_blank & region_missing
-    return pd.Series(pd.arrays.BooleanArray(values, mask), index=county.index, copy=False)
+    return pd.Series(pd.arrays.BooleanArray(values, mask), index=index, copy=False)

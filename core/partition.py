@@ -161,11 +161,13 @@ def _column(values, typ: pa.DataType, dictionary: bool = False) -> pa.Array:
     return arr.cast(typ)
 
 
-def _evaluated(raw, as_of: dt.date, standards, only_district, lang, repeats, ids=None, as_frame: bool = True):
+def _evaluated(raw, as_of: dt.date, standards, only_district, lang, repeats, ids=None, as_frame: bool = True,
+               lengths_checked: bool = False):
     """(the engine's result, the download's columns as written, the officer's own columns) of
     one partition or batch (a frame, or an Arrow table of text columns: no round trip through
     pandas), its rows in order of ``row``. ``as_frame=False``: the download's columns as a list,
-    not yet made safe for a spreadsheet (``_written_columns(..., safe=True)`` does it in Arrow)."""
+    not yet made safe for a spreadsheet (``_written_columns(..., safe=True)`` does it in Arrow).
+    ``lengths_checked``: no cell is longer than Excel allows (the caller checked every cell)."""
     from core.cells import neutralise
     from core.engine import INPUT_FIELDS, evaluate_roster
     from core.output import export_data, export_frame
@@ -184,7 +186,7 @@ def _evaluated(raw, as_of: dt.date, standards, only_district, lang, repeats, ids
     else:
         table = pa.table({c: _column(raw[c], pa.string()) for c in names}) if names else pa.table({})
     # the reader's cell check, row by row: a control character is a row error naming its column
-    table, issues = _control_characters(table, rows)
+    table, issues = _control_characters(table, rows, lengths=not lengths_checked)
     if ISSUES in (raw.column_names if arrow else raw.columns):
         issues = _read_issues(raw.column(ISSUES) if arrow else raw[ISSUES]) + issues
     frame = table.to_pandas(types_mapper=_types_mapper, split_blocks=True, self_destruct=True)
@@ -223,14 +225,16 @@ def _written_columns(result, written, schema: pa.Schema, dictionary: bool = Fals
 
 
 def export_table(raw, as_of: dt.date, standards: dict | None = None, only_district: str | None = None,
-                 lang: str = "zh", repeats=None, ids=None) -> tuple[pa.Table, dict]:
+                 lang: str = "zh", repeats=None, ids=None, lengths_checked: bool = False) -> tuple[pa.Table, dict]:
     """A batch of rows (as :func:`evaluate_partition` takes them) as the download's columns
     under their keys (``claim_closed`` a boolean; the words of the app, statuses and explanations,
     dictionary-encoded text) and its summary (``RosterResult.summary``). ``repeats``: the
     repeated ID numbers found over the whole file (``core.validate.validate``); without them the
     batch must hold all rows of its people. ``raw`` may be an Arrow table of the same columns;
-    ``ids``: its ID numbers already checked (``core.idnumber.check_ids``, rows in order)."""
-    result, written, unknown = _evaluated(raw, as_of, standards, only_district, lang, repeats, ids, as_frame=False)
+    ``ids``: its ID numbers already checked (``core.idnumber.check_ids``, rows in order);
+    ``lengths_checked``: its cells' lengths too (``core.reader_limits.check_cell_lengths``)."""
+    result, written, unknown = _evaluated(raw, as_of, standards, only_district, lang, repeats, ids, as_frame=False,
+                                          lengths_checked=lengths_checked)
     keys = output_columns(unknown)
     schema = pa.schema(list(result_schema(unknown))[:len(keys)])
     columns = _written_columns(result, written, schema, dictionary=True, safe=True)

@@ -199,6 +199,28 @@ def _prepare(table: pa.Table, header_row: int, first: int) -> tuple[pa.Table, in
     return table.append_column(ROW, pa.array(rows)), len(blank)
 
 
+class Numbered:
+    """The batches with their row numbers (``ROW``), in order: from the streaming reader, counted
+    from ``header_row`` by :func:`_prepare` (blank rows dropped and counted in ``blank_rows``,
+    cells checked); from the ordinary reader (the whole file, already checked), taken from
+    ``rows``, its row numbers."""
+
+    def __init__(self, batches, header_row: int, rows: np.ndarray | None = None) -> None:
+        self.batches, self.header_row, self.rows = batches, header_row, rows
+        self.blank_rows = 0
+
+    def __iter__(self):
+        seen = 0
+        for table in self.batches:
+            if self.rows is None:
+                table, blank = _prepare(table, self.header_row, seen + self.blank_rows)
+                self.blank_rows += blank
+            else:
+                table = table.append_column(ROW, pa.array(self.rows[seen:seen + table.num_rows]))
+            seen += table.num_rows
+            yield table
+
+
 def _sliced(batches, rows: int):
     """The batches cut into tables of at most ``rows`` rows (the input partitions of a cluster)."""
     for table in batches:
@@ -237,16 +259,11 @@ def _write_pieces(headers, header_row, batches, work: Path, n: int, by_bucket: b
     writers: dict[int, pa.ipc.RecordBatchFileWriter] = {}
     pieces: list[Path] = []
     has_data = np.zeros(len(headers), dtype=bool)
-    blank_rows = total = seen = 0
+    total = 0
     id_col = None
+    numbered = Numbered(batches, header_row, rows)
     try:
-        for k, table in enumerate(batches):
-            if rows is None:
-                table, blank = _prepare(table, header_row, seen + blank_rows)
-                seen += table.num_rows
-                blank_rows += blank
-            else:
-                table = table.append_column(ROW, pa.array(rows[total:total + table.num_rows]))
+        for k, table in enumerate(numbered):
             if id_col is None:
                 id_col = _id_column(headers, namer)
             has_data |= np.array([table.column(i).null_count < table.num_rows for i in range(len(headers))], dtype=bool)
@@ -283,11 +300,11 @@ def _write_pieces(headers, header_row, batches, work: Path, n: int, by_bucket: b
             piece.unlink(missing_ok=True)
         raise
     if namer is None:
-        return Staged(pieces, {}, [], blank_rows, total)
+        return Staged(pieces, {}, [], numbered.blank_rows, total)
     # columns with no header and no data are dropped, as the reader drops them (whole file)
     keep = [i for i, hd in enumerate(headers) if (hd is not None and str(hd).strip()) or has_data[i]]
     names, unknown = namer([headers[i] for i in keep])
-    return Staged(pieces, {f"c{i}": name for i, name in zip(keep, names)}, unknown, blank_rows, total)
+    return Staged(pieces, {f"c{i}": name for i, name in zip(keep, names)}, unknown, numbered.blank_rows, total)
 
 
 def _id_column(headers, namer) -> int | None:

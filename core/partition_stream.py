@@ -42,7 +42,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from core import partition
-from core.partition_io import ISSUES, ROW, _csv_batches, _csv_head, _Fallback, _parquet_batches, _prepare, _whole_file
+from core.partition_io import (ISSUES, ROW, Numbered, _csv_batches, _csv_head, _Fallback, _parquet_batches,
+                               _whole_file)
 from core.reader_base import RosterReadError
 
 log = logging.getLogger(__name__)
@@ -119,7 +120,10 @@ def _evaluate_batch(piece: str, names: dict, repeats: np.ndarray, ids, as_of: dt
         raw = pa.ipc.open_file(src).read_all()
     keep = [c for c in raw.column_names if c in names or c in (ROW, ISSUES)]
     raw = raw.select(keep).rename_columns([names.get(c, c) for c in keep])
-    table, summary = partition.export_table(raw, as_of, only_district=only_district, repeats=repeats, ids=ids)
+    # every batch had its cells' lengths checked before it came here: by _prepare (the streaming
+    # reader) or by the ordinary reader (_whole_file)
+    table, summary = partition.export_table(raw, as_of, only_district=only_district, repeats=repeats, ids=ids,
+                                            lengths_checked=True)
     del raw
     at = table.schema.get_field_index("claim_closed")
     words = pa.array([t("output.claim_open"), t("output.claim_closed", deadline=_day(deadline, "zh"))])
@@ -136,10 +140,11 @@ def _evaluate_batch(piece: str, names: dict, repeats: np.ndarray, ids, as_of: dt
 
 def _as_read(column, rows: np.ndarray) -> pa.ChunkedArray:
     """The ID column as the worker reads it (``core.reader_base._control_characters``: a control
-    character shown as U+FFFD), so that a number valid here is valid there."""
+    character shown as U+FFFD), so that a number valid here is valid there; its cells' lengths
+    were checked with the batch's."""
     from core.reader_base import _control_characters
 
-    return _control_characters(pa.table({"id": column}), rows)[0].column(0)
+    return _control_characters(pa.table({"id": column}), rows, lengths=False)[0].column(0)
 
 
 def _append(part: Path, sink) -> None:
@@ -263,7 +268,7 @@ def _pipeline(batches, header_row, rows, names, unknown, blank_rows, out: Path, 
     ahead = 2 * (getattr(pool, "_max_workers", 1) or 1) + 1
     pending: deque = deque()
     parts: list[dict] = []
-    seen = total = 0
+    numbered = Numbered(batches, header_row, rows)
     with open(out, "wb") as sink:
         from core.output import BOM
 
@@ -276,16 +281,9 @@ def _pipeline(batches, header_row, rows, names, unknown, blank_rows, out: Path, 
             os.unlink(part)
 
         try:
-            for k, table in enumerate(batches):
-                if rows is None:
-                    table, blank = _prepare(table, header_row, seen + blank_rows)
-                    seen += table.num_rows
-                    blank_rows += blank
-                else:
-                    table = table.append_column(ROW, pa.array(rows[total:total + table.num_rows]))
+            for k, table in enumerate(numbered):
                 if not table.num_rows and k:
                     continue
-                total += table.num_rows
                 row_numbers = table.column(ROW).to_numpy()
                 ids = (_as_read(table.column(id_col), row_numbers).to_pandas(types_mapper=_STRINGS.get)
                        if id_col is not None else pd.Series([None] * table.num_rows, dtype="string"))
@@ -320,5 +318,5 @@ def _pipeline(batches, header_row, rows, names, unknown, blank_rows, out: Path, 
         from core.partition_io import merge_csv
 
         merge_csv([], out, partition.output_columns(unknown), {"claim_deadline": deadline.isoformat()})
-    return partition.combine_summaries(parts, as_of, blank_rows) if parts else partition.combine_summaries(
-        [], as_of, blank_rows)
+    blank_rows += numbered.blank_rows     # the ordinary reader's (whole file), or the streaming reader's
+    return partition.combine_summaries(parts, as_of, blank_rows)

@@ -219,15 +219,17 @@ def _has_control_byte(data: np.ndarray) -> bool:
     return bool((data == 0x7F).any())
 
 
-def _control_characters(table: pa.Table, row_numbers: np.ndarray) -> tuple[pa.Table, list]:
+def _control_characters(table: pa.Table, row_numbers: np.ndarray,
+                        lengths: bool = True) -> tuple[pa.Table, list]:
     """Cell checks of every column: a cell longer than Excel allows refuses the file
-    (core.reader_limits); a cell with a control character (NUL ...) is a row error naming its
-    column, and the character is shown as U+FFFD (a NUL cannot be stored in PostgreSQL text).
-    The bytes of each column are looked at once (numpy); the pattern runs only over a column
-    that has such a byte."""
+    (core.reader_limits; ``lengths=False``: the caller's cells were checked already); a cell
+    with a control character (NUL ...) is a row error naming its column, and the character is
+    shown as U+FFFD (a NUL cannot be stored in PostgreSQL text). The bytes of each column are
+    looked at once (numpy); the pattern runs only over a column that has such a byte."""
     from core.reader_limits import check_cell_lengths
 
-    check_cell_lengths(table, row_numbers)
+    if lengths:
+        check_cell_lengths(table, row_numbers)
     issues = []
     for i, (name, col) in enumerate(zip(table.column_names, table.columns)):
         if not any(_has_control_byte(np.frombuffer(c.buffers()[2], np.uint8))

@@ -217,11 +217,12 @@ def validate(
         warnings.add_rows(idx, _pair_texts(province_names[from_id[idx]], province_names[declared[idx]], lang))
 
     # 户籍县
-    county, excel_error = normalize.normalise_county_refusing(_col(frame, "home_county"), normalize.EXCEL_ERRORS)
+    county, excel_error, helped = normalize.normalise_county_helped(_col(frame, "home_county"), normalize.EXCEL_ERRORS,
+                                                                    _only(ids.region, id_ok))
     # the county decides no item, only sichuan_helped (where the ID number's region then decides)
     invalid("home_county", excel_error, county, "validate.invalid.excel_error", into=warnings)
     typed["home_county"] = county
-    typed["county_helped"] = normalize.helped_sichuan_county(county, _only(ids.region, id_ok))
+    typed["county_helped"] = helped
 
     # 建档立卡
     raw_poor = _col(frame, "registered_poor")
@@ -252,17 +253,15 @@ def validate(
         mark("work_district", other)
 
     # 用人单位, 组织输入机构
-    employer, excel_error = normalize.clean_text_refusing(_col(frame, "employer"), normalize.EXCEL_ERRORS)
+    # 无, 自行来绍, / …: no entity is named (RULES.md, "Placeholders are not names")
+    employer, excel_error, employer_named = normalize.clean_text_named(_col(frame, "employer"), normalize.EXCEL_ERRORS)
     invalid("employer", excel_error, employer, "validate.invalid.excel_error")
-    organizer, excel_error = normalize.clean_text_refusing(_col(frame, "organizer"), normalize.EXCEL_ERRORS)
+    organizer, excel_error, organizer_named = normalize.clean_text_named(_col(frame, "organizer"), normalize.EXCEL_ERRORS)
     invalid("organizer", excel_error, organizer, "validate.invalid.excel_error")
     typed["employer"] = employer
     typed["organizer"] = organizer
-    # 无, 自行来绍, / …: no entity is named (RULES.md, "Placeholders are not names")
-    typed["employer_named"] = pd.array(employer.notna().to_numpy() & ~normalize.is_placeholder(employer),
-                                       dtype="boolean")
-    typed["organizer_named"] = pd.array(organizer.notna().to_numpy() & ~normalize.is_placeholder(organizer),
-                                        dtype="boolean")
+    typed["employer_named"] = pd.array(employer_named, dtype="boolean")
+    typed["organizer_named"] = pd.array(organizer_named, dtype="boolean")
 
     # whole numbers
     for field in ("social_insurance_months", "continuous_months", "self_rented_months"):

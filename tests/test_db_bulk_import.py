@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from core import engine
 from core.db import bulk_import, ids, uploads
 from core.reader import parse
 from core.synthetic import synthetic_roster
@@ -71,8 +72,12 @@ def test_streaming_import_stores_what_the_whole_roster_import_stored(db, monkeyp
         return real(sub, *args, **kw)
 
     monkeypatch.setattr(bulk_import, "_evaluate_batch", counted)
+    summaries = []          # the rows' summary (reason), which the page builds and nothing stores
+    real_summaries = engine._row_summaries
+    monkeypatch.setattr(engine, "_row_summaries", lambda *a, **k: summaries.append(1) or real_summaries(*a, **k))
     streamed = [_stream(who, n, c, batch_rows=60) for who, n, c in jobs]
     new = _dump()
+    assert summaries == []  # the import leaves it out; what it stores is unchanged (below)
     # several batches an upload, none much larger than asked (the keys spread people evenly)
     assert len(sizes) >= 4 * 4 and max(sizes) < 3 * 60
     assert [s.upload_id for s in streamed] == [s.upload_id for s in whole] == [1, 2, 3, 4]

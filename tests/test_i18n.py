@@ -131,6 +131,8 @@ HAN = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]")
 ALLOWED = {
     # the parsers' input vocabulary: what officers type, recognised (是/否, 省/市, 绍兴市 prefix, 年月日 …)
     "normalize.py": None,
+    # the date forms officers type (2018年3月1日), recognised
+    "parse_dates.py": {r'r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?"'},
     # generated test and demonstration rows: fake input data, not messages
     "synthetic.py": None,
     # the notice's own clause numbers (三(一) …), identifiers cited in every language

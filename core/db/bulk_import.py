@@ -171,7 +171,8 @@ def _evaluate_batch(sub, user: User, keys: pd.Series, masked: pd.Series, as_of, 
     """One batch evaluated and keyed, as ``store_upload`` keeps a result (``uploads._keyed``)."""
     from core.engine import evaluate_roster
 
-    result = evaluate_roster(sub, as_of=as_of, standards=standards, only_district=only)
+    # no row summary (``reason``): roster_rows has no such column and nothing here reads it
+    result = evaluate_roster(sub, as_of=as_of, standards=standards, only_district=only, row_reason=False)
     return _keyed_batch(result, user, keys, masked)
 
 
