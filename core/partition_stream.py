@@ -239,6 +239,10 @@ def evaluate_csv(path, out, as_of: dt.date | None = None, only_district: str | N
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
+        else:                     # one worker: the batches ran here; what they remembered goes with them
+            from core.normalize import remember_parsed
+
+            remember_parsed(False)
         shutil.rmtree(folder, ignore_errors=True)
 
 

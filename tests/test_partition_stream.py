@@ -150,6 +150,19 @@ def test_closed_rows_quote_the_deadline_of_the_policies_the_file_uses(tmp_path, 
     assert t("output.claim_closed", deadline=_day(notice, "zh")).encode("utf-8") in out.read_bytes()
 
 
+def test_one_worker_in_this_process_forgets_what_it_remembered(tmp_path):
+    """With one worker the batches run in the calling process (``_local_pool`` returns None):
+    the parsers' memory is switched on for them and off again after, so a process that goes on
+    (a test run, a caller of the library) does not keep parsing results across later rosters."""
+    from core import parse_base
+
+    c = case()
+    assert parse_base._MEMO is None
+    partition_stream.evaluate_csv(c["csv"], tmp_path / "out.csv", AS_OF, batch_rows=4_000, workers=1)
+    assert parse_base._MEMO is None
+    assert (tmp_path / "out.csv").read_bytes() == c["whole_csv"].read_bytes()
+
+
 def test_parsers_remember_what_they_read_only_when_asked(monkeypatch):
     calls = []
 
