@@ -138,6 +138,11 @@ def apply_prior_payments(frame: pd.DataFrame, conn: Connection, before: int | No
 _LEVEL_SEQ = {level: i + 1 for i, level in enumerate(LEVELS)}
 
 
+def _appended(texts: np.ndarray, more) -> np.ndarray:
+    """``append_texts`` on plain arrays: ``more`` after each text, joined by SEP ("" takes it alone)."""
+    return np.where(texts == "", more, texts + SEP + more)
+
+
 class _Adjusting:
     """The state of ``apply_prior_payments`` while it goes through the items."""
 
@@ -183,10 +188,8 @@ class _Adjusting:
         paid = np.full(len(rows), "", dtype=object)
         for mask, item, messages in self.notes:
             j = at[mask]
-            now = warn[j]
-            warn[j] = np.where(now == "", messages, now + SEP + messages)
-            now = paid[j]
-            paid[j] = np.where(now == "", item, now + SEP + item)
+            warn[j] = _appended(warn[j], messages)
+            paid[j] = _appended(paid[j], item)
         full = warnings.to_numpy(dtype=object).copy()
         full[rows] = warn
         items = np.full(len(warnings), "", dtype=object)

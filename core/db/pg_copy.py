@@ -56,9 +56,7 @@ def _numbers(arr: pa.Array, kind: str) -> np.ndarray:
     if kind == "date":
         days = arr.cast(pa.date32()).cast(pa.int32()).fill_null(0).to_numpy()
         return days.astype(np.int64) - _EPOCH_DAYS
-    if kind == "timestamp":
-        if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
-            arr = arr.cast(pa.timestamp("us"))
+    if kind == "timestamp":                     # from text (ISO) or any timestamp unit
         us = arr.cast(pa.timestamp("us")).cast(pa.int64()).fill_null(0).to_numpy()
         return us - _EPOCH_US
     if kind == "bool":
