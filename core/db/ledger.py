@@ -247,8 +247,8 @@ class _Adjusting:
         the one stored by the administrators (or the row's policy file), used where it gives this
         row's own amount, so a result checked under another standard keeps the proportional rule."""
         name = ITEM[item].local_standard
-        if name is None or not (amount > 0).any():      # no standard set: nothing is paid, no look-up
-            return proportional
+        if name is None or not (amount > 0).any() or "first_employment_date" not in self.frame:
+            return proportional       # no standard set (nothing is paid): no look-up
         monthly, configured = Simulation(self.frame, dt.date.today(), self.local_standards()).standard(name)
         same = configured & (at_standard(months, monthly) == amount)
         return np.where(same, at_standard(left, monthly), proportional)
