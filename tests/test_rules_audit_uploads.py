@@ -11,7 +11,7 @@ from core.db.models import payments
 from core.db.session import reading
 from core.engine import evaluate_file
 from tests.db_conftest_helpers import (  # noqa: F401  (fixtures)
-    person, roster_csv, sqlite_db, user,
+    db, person, pg_db, pg_server, roster_csv, sqlite_db, user,
 )
 
 CHECK = dt.date(2021, 6, 30)
@@ -30,7 +30,7 @@ def _ledger(item: str) -> list[tuple]:
                                                .order_by(payments.c.upload_id, payments.c.seq)).all()]
 
 
-def test_rent_30_months_then_40_counts_the_6_left_of_the_36(sqlite_db):
+def test_rent_30_months_then_40_counts_the_6_left_of_the_36(db):
     """三 末段, 补贴期限最长不超过三年: 30 months counted in one upload, 40 (cumulative) in a later
     one: only 6 more count, with the warnings of both caps."""
     officer = user("city_officer")
@@ -43,7 +43,7 @@ def test_rent_30_months_then_40_counts_the_6_left_of_the_36(sqlite_db):
     assert _ledger("rent") == [(30, 15000), (6, 3000)]
 
 
-def test_employer_months_of_a_later_upload_are_paid_at_the_standard_not_a_rounded_rate(sqlite_db):
+def test_employer_months_of_a_later_upload_are_paid_at_the_standard_not_a_rounded_rate(db):
     """三(三), RULES.md: the employer item is the counted months at the local standard. A later
     upload counts the months not yet counted; each is paid at the standard (300.5 a month: 14
     months are 4207 yuan, not 14 x 300 from the rounded-down rate of the 34 months)."""
@@ -61,7 +61,7 @@ def test_employer_months_of_a_later_upload_are_paid_at_the_standard_not_a_rounde
     assert 6010 + 4207 == int(34 * 300.5)
 
 
-def test_employer_months_checked_under_another_standard_keep_the_proportional_rate(sqlite_db):
+def test_employer_months_checked_under_another_standard_keep_the_proportional_rate(db):
     """A result checked with a standard other than the stored one (the administrator changed it
     in between) is not repriced by the stored one: its own rate, as before."""
     officer = user("city_officer")
@@ -72,7 +72,7 @@ def test_employer_months_checked_under_another_standard_keep_the_proportional_ra
     assert f2["employer_social_insurance"].tolist() == [14 * 400]
 
 
-def test_skill_level_synonyms_are_one_level_over_uploads(sqlite_db):
+def test_skill_level_synonyms_are_one_level_over_uploads(db):
     """三(二) once per level: 五级 is 初级工 (FACTS.md), so 初级工 then 五级 pays once; 四级 (中级工)
     later pays its own amount."""
     officer = user("city_officer")
