@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, field_validator
 
@@ -115,6 +116,8 @@ def typed_columns(people: list[Person], as_of: dt.date | None = None) -> dict:
         region = pd.Series([None] * n, dtype=object)
     county = normalize.normalise_county(pd.Series(column("home_county"), dtype=object))
     district = column("work_district")
+    certificate = column("certificate_date")
+    later = [d is not None and d > as_of for d in certificate]
     return {
         "registered_poor": pd.array(column("registered_poor"), dtype="boolean"),
         "home_province_code": pd.Series(column("home_province"), dtype=object),
@@ -126,7 +129,11 @@ def typed_columns(people: list[Person], as_of: dt.date | None = None) -> dict:
         "social_insurance_months": pd.array(column("social_insurance_months"), dtype="Int64"),
         "continuous_months": pd.array(column("continuous_months"), dtype="Int64"),
         "certificate_level": pd.Series(column("certificate_level"), dtype=object),
-        "certificate_date": pd.to_datetime(pd.Series(column("certificate_date"), dtype=object)),
+        # RULES.md: a certificate dated after the day of the check is an error of the skill item
+        # (as core.validate makes it in a roster): the date decides nothing, the item is an error
+        "certificate_date": pd.to_datetime(pd.Series([None if late else d for d, late in zip(certificate, later)],
+                                                     dtype=object)),
+        "_bad_certificate_date": np.array(later, dtype=bool),
         "training_cost": pd.array(column("training_cost"), dtype="Float64"),
         "self_rented_months": pd.array(column("self_rented_months"), dtype="Int64"),
     }
@@ -204,14 +211,16 @@ class Estimate:
 
 
 def _set_aside_future_dates(person: Person, as_of: dt.date, lang: str) -> tuple[Person, list[str]]:
-    """A date after the day of the check cannot be right: it counts as not given, and is said."""
+    """A date after the day of the check cannot be right, and is said. The first employment date
+    counts as not given; a certificate's makes the skill item an error (``typed_columns``)."""
     late = [name for name in PAST_DATES if getattr(person, name) is not None and getattr(person, name) > as_of]
     said = [
         t("person.future_date", lang, field=t(f"person.field.{name}", lang), date=_day(getattr(person, name), lang),
           today=_day(as_of, lang))
         for name in late
     ]
-    return (person.model_copy(update={name: None for name in late}) if late else person), said
+    aside = {name: None for name in late if name != "certificate_date"}
+    return (person.model_copy(update=aside) if aside else person), said
 
 
 def _day(d: dt.date, lang: str) -> str:

@@ -20,7 +20,7 @@ import segno
 from PIL import Image, ImageDraw, ImageFont
 
 from core import reference
-from core.i18n import t
+from core.i18n import join_enum, t
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +115,10 @@ def poster_lines(lang: str = "zh", as_of: dt.date | None = None) -> dict[str, li
     as_of = as_of or dt.date.today()
     deadline = policy["claim_deadline"]
     day = t("share.date", lang, y=deadline.year, m=deadline.month, d=deadline.day)
+    # RULES.md, who is covered: 建档立卡 from the paired provinces, first came inside the window
+    short = dict(zip(reference.provinces()["code"], reference.provinces()["short"]))
+    provinces = join_enum([short.get(str(c), str(c)) for c in policy["paired_provinces"]], lang)
+    start, end = (t("share.date", lang, y=d.year, m=d.month, d=d.day) for d in (policy.start, policy.end))
     items = [
         t("share.poster.stabilization", lang, months=policy["stabilization.min_social_insurance_months"],
           amount=_money(policy["stabilization.amount"])),
@@ -131,7 +135,7 @@ def poster_lines(lang: str = "zh", as_of: dt.date | None = None) -> dict[str, li
     return {
         "title": [t("share.poster.title", lang)],
         "document": [t("share.poster.document", lang, document=policy.document)],
-        "lead": [t("share.poster.lead", lang)],
+        "lead": t("share.poster.lead", lang, provinces=provinces, start=start, end=end).split("\n"),
         "items": items,
         "when": when,
         "scan": [t("share.poster.scan", lang)],

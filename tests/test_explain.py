@@ -447,7 +447,10 @@ def test_a_date_after_today_is_set_aside_and_said():
     assert not any("晚于" in r for r in est.coverage_reasons)
     assert est.coverage_missing == [t("rules.worker.cond.came_from_window_start.unknown")]
     cert = estimate(covered(certificate_level="中级工", certificate_date=dt.date(2030, 1, 1)), as_of=today)
-    assert cert.input_problems and cert.item("skill_training").status == "unknown"
+    # RULES.md: a certificate dated after the day of the check is an error of the skill item, as
+    # in a roster (the date itself decides nothing)
+    assert cert.input_problems and cert.item("skill_training").status == "error"
+    assert cert.item("skill_training").errors == [t("rules.worker.error.bad_value", header="取证日期")]
     assert estimate(covered(), as_of=today).input_problems == []
 
 

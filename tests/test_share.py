@@ -78,6 +78,7 @@ def test_the_posters_amounts_are_the_policy_datas(monkeypatch):
 
     class Fake:
         document = real.document
+        start, end = real.start, real.end       # the window the lead quotes (RULES.md, who is covered)
 
         def __getitem__(self, name):
             return figures[name] if name in figures else real[name]

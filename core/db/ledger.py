@@ -8,16 +8,19 @@ the months not yet paid. Only what is payable on the day of the check enters the
 """
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Connection, select, text
 
-from core.db.models import ROW_ITEMS, payments
+from core.db.models import ROW_ITEMS, payments, standards
 from core.i18n import t
-from core.items import ONCE_PER_LEVEL, PER_MONTH, REGISTRY, WORKER_ITEMS
-from core.rules import LEVELS
+from core.items import ITEM, ONCE_PER_LEVEL, PER_MONTH, REGISTRY, WORKER_ITEMS
+from core.items.base import at_standard
+from core.rules import LEVELS, Simulation
 from core.validate import SEP
 
 
@@ -94,6 +97,12 @@ def _prior_payments(conn: Connection, keys: pa.Array, before: int | None = None)
     return pd.DataFrame(parts, columns=cols)
 
 
+def _stored_standards(conn: Connection) -> dict:
+    """The local standards the administrators entered (core.db.targets.get_standards), read in
+    the upload's own transaction."""
+    return {k: v for k, v in conn.execute(select(standards.c.key, standards.c.value)).all() if v is not None}
+
+
 def apply_prior_payments(frame: pd.DataFrame, conn: Connection, before: int | None = None,
                          lang: str = "zh") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Zero what earlier active uploads already paid; returns (adjusted frame, ledger entries).
@@ -117,7 +126,7 @@ def apply_prior_payments(frame: pd.DataFrame, conn: Connection, before: int | No
     prior = _prior_payments(conn, keys, before) if len(keys) else pd.DataFrame(columns=["person_key", "item", "seq", "months", "upload_id"])
     open_ = ~frame["claim_closed"].fillna(False).to_numpy(dtype=bool) if "claim_closed" in frame \
         else np.ones(len(frame), dtype=bool)
-    state = _Adjusting(frame, pk, has_key, prior, open_, lang)
+    state = _Adjusting(frame, pk, has_key, prior, open_, lang, lambda: _stored_standards(conn))
     for spec in REGISTRY:
         if spec.frequency == PER_MONTH:
             state.monthly(spec.code, spec.months_column)
@@ -146,8 +155,9 @@ def _appended(texts: np.ndarray, more) -> np.ndarray:
 class _Adjusting:
     """The state of ``apply_prior_payments`` while it goes through the items."""
 
-    def __init__(self, frame, pk, has_key, prior, open_, lang):
+    def __init__(self, frame, pk, has_key, prior, open_, lang, local_standards=dict):
         self.frame, self.pk, self.has_key, self.prior, self.open, self.lang = frame, pk, has_key, prior, open_, lang
+        self.local_standards = local_standards      # the administrators' standards, read when needed
         self.flagged = np.zeros(len(frame), dtype=bool)
         self.notes: list[tuple[np.ndarray, str, np.ndarray]] = []     # (rows, item, their messages)
         self.rows = frame["row"].to_numpy()
@@ -228,6 +238,21 @@ class _Adjusting:
             self.ledger.append(pd.DataFrame({"person_key": pk[grant].reset_index(drop=True), "item": item, "seq": seq[grant],
                                              "months": None, "amount": amount[grant], "row": self.rows[grant]}))
 
+    def _left_amount(self, item: str, months: np.ndarray, amount: np.ndarray, left: np.ndarray,
+                     proportional: np.ndarray) -> np.ndarray:
+        """What the months not yet counted give. A fixed monthly amount (rent: 500) divides
+        exactly; an item paid at a local standard (三(三) employer social insurance) is the months
+        left at that standard (RULES.md: counted months x the standard), not at the whole-yuan
+        rate of all the months (300.5 a month: 14 months are 4207, not 14 x 300). The standard is
+        the one stored by the administrators (or the row's policy file), used where it gives this
+        row's own amount, so a result checked under another standard keeps the proportional rule."""
+        name = ITEM[item].local_standard
+        if name is None or not (amount > 0).any() or "first_employment_date" not in self.frame:
+            return proportional       # no standard set (nothing is paid): no look-up
+        monthly, configured = Simulation(self.frame, dt.date.today(), self.local_standards()).standard(name)
+        same = configured & (at_standard(months, monthly) == amount)
+        return np.where(same, at_standard(left, monthly), proportional)
+
     def monthly(self, item: str, column: str) -> None:
         """Per counted month: only the months not yet paid (the amount stays monthly × months)."""
         pk, has_key = self.pk, self.has_key
@@ -253,7 +278,7 @@ class _Adjusting:
             left = np.clip(months - paid_months, 0, None)
             per_month = np.where(months > 0, amount // np.maximum(months, 1), 0)
             new_months = np.where(reduce, left, months)
-            amount = np.where(reduce, per_month * left, amount)
+            amount = np.where(reduce, self._left_amount(item, months, amount, left, per_month * left), amount)
             prefix, suffix = t(f"db.upload.prior_months.{item}", self.lang, months="\x00").split("\x00")
             self._flag(reduce, item, prefix + paid_months[reduce].astype(str).astype(object) + suffix)
             self.frame[item] = amount

@@ -44,6 +44,14 @@ def at_least(counted: tuple[np.ndarray, np.ndarray], minimum: np.ndarray) -> pd.
     return tri(months >= minimum, known)
 
 
+def at_standard(months: np.ndarray, monthly: np.ndarray) -> np.ndarray:
+    """Counted months of a monthly item at a local standard, in whole yuan (a fraction of a yuan
+    is dropped). A later upload's months not yet counted are paid by the same rule
+    (core.db.ledger), so months counted over several uploads come to what they would in one,
+    within a yuan per upload."""
+    return np.floor(np.asarray(months) * np.asarray(monthly, dtype="float64") + 1e-9).astype("int64")
+
+
 def more_months(key: str, months: int, minimum: int, amount: int, lang: str) -> str:
     """"再缴纳 N 个月…即可享受 X 元": the step of an item whose one failing condition is a month count."""
     return t(key, lang, n=minimum - months, amount=amount)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.items.base import EMPLOYER, PER_MONTH, Condition, Item, Texts
+from core.items.base import EMPLOYER, PER_MONTH, Condition, Item, Texts, at_standard
 
 
 def employer_named(sim):
@@ -27,7 +27,7 @@ def counted(sim) -> np.ndarray:
 
 def _amount(sim):
     monthly, configured = sim.standard(STANDARD)
-    return np.where(configured, np.floor(counted(sim) * monthly + 1e-9), 0).astype("int64")
+    return np.where(configured, at_standard(counted(sim), monthly), 0).astype("int64")
 
 
 def _texts(facts, ctx):
