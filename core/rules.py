@@ -232,7 +232,8 @@ class Simulation:
 
     def bad(self, field: str) -> np.ndarray:
         """The officer's value of ``field`` is missing where required or unreadable (validate sets
-        ``_bad_<field>``; the self-check never does), or is a month count that cannot be true."""
+        ``_bad_<field>``; the self-check only for a certificate dated after the day of the check,
+        ``core.person.typed_columns``), or is a month count that cannot be true."""
         def compute():
             column = f"_bad_{field}"
             out = np.asarray(self.frame[column], dtype=bool) if column in self.frame else np.zeros(self.n, dtype=bool)
