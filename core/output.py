@@ -282,8 +282,10 @@ def summary_rows(result, lang: str = "zh") -> list[tuple[str, object]]:
     rows.append((t("output.summary.total_payable_to_worker", lang), s.get("total_payable_to_worker", 0)))
     rows.append((t("output.summary.as_of", lang), s["as_of"]))
     rows.append((t("output.summary.claim_deadline", lang), s.get("claim_deadline", "")))
+    deadline = s.get("claim_deadline")     # said as each row says it (兑现已截止（2021年12月31日）)
+    deadline = _day(dt.date.fromisoformat(deadline), lang) if deadline else ""
     rows.append((t("output.claim_status", lang), t("output.claim_open", lang) if not s.get("claim_closed")
-                 else t("output.claim_closed", lang, deadline=s.get("claim_deadline", ""))))
+                 else t("output.claim_closed", lang, deadline=deadline)))
     return rows
 
 

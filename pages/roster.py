@@ -4,6 +4,7 @@ from datetime import date
 
 import streamlit as st
 
+from core import reference
 from core.output import item_total
 from pages._common import (
     MAX_UPLOAD_MB, can_store, lang, store_roster, load_roster, money, officer_text, require_role, result_file,
@@ -11,6 +12,7 @@ from pages._common import (
 )
 from pages._registry import ROSTER_ROLES
 from pages._roster_tables import error_list, row_filter, summary_table
+from pages._self_check_form import format_day
 from pages._session import keep_unsaved, restore_unsaved
 
 st.set_page_config(layout="wide")
@@ -37,8 +39,10 @@ st.subheader(ui_text("roster.upload_title"))
 # the day of the check (RULES.md: due and payable): today unless the officer chooses another day
 restore_unsaved()       # after a reload: the unsaved roster of this session and its day of the check
 st.session_state.setdefault("as_of", date.today())
-st.date_input(ui_text("roster.as_of"), key="as_of", min_value=date(2018, 1, 1), max_value=date.today(),
-              help=ui_text("roster.as_of_help"), format="YYYY-MM-DD")
+_policies = reference.policies()       # the first day of the first policy, the last claim deadline
+st.date_input(ui_text("roster.as_of"), key="as_of", min_value=_policies[0].start, max_value=date.today(),
+              help=ui_text("roster.as_of_help", deadline=format_day(_policies[-1]["claim_deadline"])),
+              format="YYYY-MM-DD")
 uploaded = st.file_uploader(ui_text("roster.upload_label"), type=["csv", "xlsx", "xls"],
                             max_upload_size=MAX_UPLOAD_MB, key="roster_file",
                             help=ui_text("roster.upload_limit", mb=MAX_UPLOAD_MB))

@@ -89,6 +89,26 @@ def test_downloads_offer_the_workbook_first(sqlite_db):
     assert keys.index("download_xlsx") < keys.index("download_csv")
 
 
+def test_the_day_of_the_check_is_bounded_and_explained_by_the_policy_data(sqlite_db):
+    """The first day and the claim deadline come from the policies in force: with a (test-only)
+    successor policy, the help names the successor's deadline, not the notice's."""
+    from pathlib import Path
+
+    from core import reference
+    from core.paths import DATA
+
+    reference.use_policy_dirs([DATA / "policy", Path(__file__).parent / "policies"])
+    try:
+        at = page("roster.py", user("city_officer")).run()
+        first, deadline = reference.policies()[0].start, reference.policies()[-1]["claim_deadline"]
+    finally:
+        reference.use_policy_dirs([DATA / "policy"])
+    day = at.date_input(key="as_of")
+    assert deadline.year == 2024 and day.min == first
+    said = t("ui.self_check.date_format", y=deadline.year, m=deadline.month, d=deadline.day)
+    assert f"（{said}）" in day.help and "2021" not in day.help
+
+
 # ----------------------------------------------------------------------- district officers
 
 def _paid(upload_id: int) -> list[bool]:

@@ -84,6 +84,7 @@ def test_csv_and_xlsx_say_it_on_every_row_and_split_the_totals(roster_path, tmp_
         assert [c[status] for c in cells] == [word] * 4
         assert (cells[0][due], cells[0][payable]) == (12500, 12500 if as_of == DEADLINE else 0)
         totals = {r[0]: r[1] for r in wb[t("output.sheet_totals")].iter_rows(min_row=2, values_only=True)}
+        assert totals[status] == word       # the totals say the deadline in the rows' words
         assert totals[due] == sum(c[due] for c in cells) == 12500         # the other rows get nothing
         assert totals[t("output.summary.total_payable_to_worker")] == (totals[due] if as_of == DEADLINE else 0)
         for item in FIVE:
