@@ -1,6 +1,7 @@
 """三(三) 企业社会保险补贴, paid to the employer.
 
-Notice, 三(三): "对吸纳建档立卡人员就业的企业，参照就业困难人员政策给予社会保险补贴".
+Notice, 三(三): "同等享受就业困难人员各项就业创业政策，对吸纳建档立卡人员就业的企业，给予社会保险补贴"
+(the amount is the local 就业困难人员 standard: RULES.md).
 Reading (RULES.md): an employer (an enterprise) is named, not a placeholder; the months that count
 are the social-insurance months, capped by the monthly-items rule (inside 2018-01 .. 2020-12, at
 most 36 per person over all uploads). The notice gives no figure: an amount only once an
