@@ -152,20 +152,52 @@ def _peak_mb() -> float:
 
 
 def first_sheet(data: bytes, filename: str):
-    """The first sheet of a workbook as a frame of texts (pandas' calamine engine), for tables
-    other than rosters (recruitment fairs); RosterReadError when it cannot be read."""
+    """The first sheet of a workbook, or a CSV (UTF-8, UTF-16 with its BOM, GBK), as a frame of
+    texts, for tables other than rosters (recruitment fairs); the kind is told from the content,
+    not the file's name. RosterReadError when it cannot be read."""
     import io
 
     import pandas as pd
 
+    from core.reader import _OLE_MAGIC, _XLSX_MAGIC
     from core.reader_workbook import is_panic
 
     try:
-        return pd.read_excel(io.BytesIO(data), dtype=str, engine="calamine")
+        if data.startswith((_XLSX_MAGIC, _OLE_MAGIC)):
+            return pd.read_excel(io.BytesIO(data), dtype=str, engine="calamine")
+        return _csv_table(data)
+    except RosterReadError:
+        raise
     except BaseException as exc:
         if not (isinstance(exc, Exception) or is_panic(exc)):
             raise
         raise RosterReadError("unreadable", name=filename) from exc
+
+
+def _csv_table(data: bytes):
+    """A CSV table of texts (not a roster: no header search), for :func:`first_sheet`."""
+    import codecs
+    import io
+
+    import pandas as pd
+
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encodings = ("utf-16",)
+        body = data[2:]
+    else:
+        if b"\x00" in data:     # a binary file (an image named .csv), not text
+            raise RosterReadError("not_table")
+        encodings = ("utf-8-sig", "gb18030")
+        body = data[3:] if data.startswith(codecs.BOM_UTF8) else data
+    if not body.strip(b" \t\r\n\x00"):
+        raise RosterReadError("empty")
+    for encoding in encodings:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return pd.read_csv(io.StringIO(text), dtype=str, skip_blank_lines=False)
+    raise RosterReadError("not_table")
 
 
 _TASKS = {"roster": ("core.reader", "parse"), "sheet": ("core.reader_worker", "first_sheet"),
