@@ -11,7 +11,10 @@ Rust panic, a limit or a timeout is one sentence for the user (``reader.worker_f
 ``reader.worker_limit``) and a log record with the details on the server.
 
 Limits (environment): ``SHAOXING_READ_SECONDS`` (wall time, default 120; the CPU limit is the
-same), ``SHAOXING_READ_MEMORY_MB`` (default 2048).
+same), ``SHAOXING_READ_MEMORY_MB`` (default 2048), ``SHAOXING_READ_PARALLEL`` (reading processes
+of one server process at once, default 2: each may take the memory limit, so one user opening
+many tabs cannot start them without end), ``SHAOXING_READ_QUEUE_SECONDS`` (how long a file waits
+for a free one, default 30; then ``reader.busy``).
 """
 from __future__ import annotations
 
@@ -31,6 +34,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_SECONDS = 120
 DEFAULT_MEMORY_MB = 2048
+DEFAULT_PARALLEL = 2
+DEFAULT_QUEUE_SECONDS = 30.0
 
 _context = None
 _context_lock = threading.Lock()
@@ -63,14 +68,33 @@ def _install_preparation() -> None:
 
 def limits() -> tuple[float, int]:
     """(seconds, memory in MB) from the environment, or the defaults."""
-    def number(name, default, kind):
-        try:
-            value = kind(os.environ.get(name, default))
-        except ValueError:
-            log.warning("%s=%r is not a number; %s used", name, os.environ.get(name), default)
-            return default
-        return value if value > 0 else default
-    return number("SHAOXING_READ_SECONDS", DEFAULT_SECONDS, float), number("SHAOXING_READ_MEMORY_MB", DEFAULT_MEMORY_MB, int)
+    return (_env_number("SHAOXING_READ_SECONDS", DEFAULT_SECONDS, float),
+            _env_number("SHAOXING_READ_MEMORY_MB", DEFAULT_MEMORY_MB, int))
+
+
+def _env_number(name: str, default, kind):
+    try:
+        value = kind(os.environ.get(name, default))
+    except ValueError:
+        log.warning("%s=%r is not a number; %s used", name, os.environ.get(name), default)
+        return default
+    return value if value > 0 else default
+
+
+def parallel() -> int:
+    """Reading processes this server process runs at once (``SHAOXING_READ_PARALLEL``)."""
+    return _env_number("SHAOXING_READ_PARALLEL", DEFAULT_PARALLEL, int)
+
+
+_slots = None
+
+
+def _reading_slots() -> threading.BoundedSemaphore:
+    global _slots
+    with _context_lock:
+        if _slots is None:
+            _slots = threading.BoundedSemaphore(parallel())
+        return _slots
 
 
 def _mp_context():
@@ -285,6 +309,12 @@ def read_isolated(data: bytes, filename: str, seconds: float | None = None,
     if not data or data.isspace():
         raise RosterReadError("empty")
 
+    slots = _reading_slots()
+    queue = _env_number("SHAOXING_READ_QUEUE_SECONDS", DEFAULT_QUEUE_SECONDS, float)
+    if not slots.acquire(timeout=queue):
+        log.warning("roster %r: every reading process stayed busy for %.0f s (%d at once); refused as busy",
+                    filename, queue, parallel())
+        raise RosterReadError("busy")
     try:
         return _run(data, filename, seconds, memory_mb, task)
     except RosterReadError:
@@ -292,6 +322,8 @@ def read_isolated(data: bytes, filename: str, seconds: float | None = None,
     except Exception:   # no process could be started, no temporary file written ...: one sentence
         log.exception("roster %r: the reading process could not be run", filename)
         raise RosterReadError("worker_failed", name=filename) from None
+    finally:
+        slots.release()
 
 
 def _folder(size: int) -> str | None:
