@@ -11,12 +11,15 @@ with 50 MB files from a single tab.
 bytes: after each upload the session's oldest files go first (the file just sent always stays).
 A page takes at most two files at once (the dashboard: a roster and a fairs table), and
 Streamlit's uploader deletes the file it replaces, so an officer never loses the file on screen.
-:func:`install` puts it on the running server's manager once per process (streamlit_app.py
+All sessions of a server process together hold at most ``SHAOXING_UPLOADS_MAX_MB`` (1024 MB):
+an upload beyond it is refused with 503 (Streamlit's uploader shows the upload failed), so many
+tabs cannot do together what one cannot. :func:`install` puts it on the running server's manager once per process (streamlit_app.py
 calls it on every run; the public ``add_file`` and ``remove_file`` only, wrapped on the instance).
 """
 from __future__ import annotations
 
 import logging
+import os
 
 from pages._common import MAX_UPLOAD_MB
 
@@ -26,6 +29,23 @@ log = logging.getLogger("shaoxing.pages")
 MAX_SESSION_FILES = 4
 #: bytes one session may hold: two uploads of the largest size the pages take, and some room
 MAX_SESSION_BYTES = (2 * MAX_UPLOAD_MB + 4) << 20
+#: bytes all sessions of this server process may hold together (``SHAOXING_UPLOADS_MAX_MB``)
+DEFAULT_TOTAL_MB = 1024
+
+
+def total_limit() -> int:
+    """Bytes of uploads all sessions of the process may hold together."""
+    raw = os.environ.get("SHAOXING_UPLOADS_MAX_MB", "")
+    try:
+        mb = int(raw) if raw else DEFAULT_TOTAL_MB
+    except ValueError:
+        log.warning("SHAOXING_UPLOADS_MAX_MB=%r is not a number; %s used", raw, DEFAULT_TOTAL_MB)
+        mb = DEFAULT_TOTAL_MB
+    return (mb if mb > 0 else DEFAULT_TOTAL_MB) << 20
+
+
+def _held(manager) -> int:
+    return sum(len(rec.data) for files in list(manager.file_storage.values()) for rec in list(files.values()))
 
 
 def cap(manager) -> None:
@@ -35,6 +55,15 @@ def cap(manager) -> None:
     original = manager.add_file
 
     def add_file(session_id, file):
+        replaced = (manager.file_storage.get(session_id) or {}).get(file.file_id)
+        if _held(manager) - (len(replaced.data) if replaced else 0) + len(file.data) > total_limit():
+            # every session together holds the process's share: refused (the uploader says the
+            # upload failed), never a file another session holds
+            from starlette.exceptions import HTTPException
+
+            log.warning("uploads held by all sessions reached %d MB: a file of %d bytes of session %s refused",
+                        total_limit() >> 20, len(file.data), session_id)
+            raise HTTPException(status_code=503, detail="Server busy")
         original(session_id, file)
         storage = manager.file_storage.get(session_id) or {}
         held = list(storage.items())     # oldest first (a dict keeps the order files came in)

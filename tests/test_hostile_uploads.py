@@ -79,3 +79,30 @@ def test_the_app_installs_it_on_every_run(monkeypatch):
     monkeypatch.setattr(_upload_cap, "install", lambda: calls.append(1))
     at = st_testing.AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60).run()
     assert not at.exception and calls
+
+
+def test_all_sessions_together_hold_at_most_the_servers_share(monkeypatch):
+    """Many tabs each holding their share: a new upload beyond the server's total is refused
+    (the uploader says it failed; the server keeps its memory), nothing held is dropped."""
+    from starlette.exceptions import HTTPException
+
+    monkeypatch.setenv("SHAOXING_UPLOADS_MAX_MB", "1")
+    mgr = _manager()
+    _upload_cap.cap(mgr)
+    for s in range(4):
+        mgr.add_file(f"tab{s}", _file("f", 200_000))
+    with pytest.raises(HTTPException) as info:
+        mgr.add_file("tab9", _file("f", 300_000))
+    assert info.value.status_code == 503
+    assert "tab9" not in mgr.file_storage or not mgr.file_storage["tab9"]
+    assert sum(len(f.data) for files in mgr.file_storage.values() for f in files.values()) == 800_000
+    mgr.add_file("tab0", _file("f", 200_000))         # the same file sent again takes no more room
+    mgr.remove_file("tab1", "f")
+    mgr.add_file("tab9", _file("f", 300_000))         # room again
+
+
+def test_total_from_the_environment(monkeypatch):
+    monkeypatch.setenv("SHAOXING_UPLOADS_MAX_MB", "x")
+    assert _upload_cap.total_limit() == _upload_cap.DEFAULT_TOTAL_MB << 20
+    monkeypatch.setenv("SHAOXING_UPLOADS_MAX_MB", "300")
+    assert _upload_cap.total_limit() == 300 << 20
