@@ -14,7 +14,7 @@ Limits (environment): ``SHAOXING_READ_SECONDS`` (wall time, default 120; the CPU
 same), ``SHAOXING_READ_MEMORY_MB`` (default 2048), ``SHAOXING_READ_PARALLEL`` (reading processes
 of one server process at once, default 2: each may take the memory limit, so one user opening
 many tabs cannot start them without end), ``SHAOXING_READ_QUEUE_SECONDS`` (how long a file waits
-for a free one, default 30; then ``reader.busy``).
+for a free one, default 60; then ``reader.busy``).
 """
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 DEFAULT_SECONDS = 120
 DEFAULT_MEMORY_MB = 2048
 DEFAULT_PARALLEL = 2
-DEFAULT_QUEUE_SECONDS = 30.0
+DEFAULT_QUEUE_SECONDS = 60.0
 
 _context = None
 _context_lock = threading.Lock()
