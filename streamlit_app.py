@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from core import i18n
-from pages import _chrome
+from pages import _chrome, _upload_cap
 from pages._common import (
     accounts_enabled, current_user, guarded, lang, logout, plain, run_page, ui_text, user_role,
 )
@@ -20,6 +20,7 @@ FAVICON = Path(__file__).resolve().parent / "assets" / "favicon.png"
 # fetched from a font host abroad on every visit)
 st.set_page_config(page_title=ui_text("app.title"), page_icon=str(FAVICON))
 _chrome.install(lang())     # Streamlit's own English words in the page's language (pages/_chrome.py)
+_upload_cap.install()       # uploads one session may hold in memory (pages/_upload_cap.py)
 
 
 @st.cache_resource(show_spinner=False)

@@ -11,7 +11,10 @@ Rust panic, a limit or a timeout is one sentence for the user (``reader.worker_f
 ``reader.worker_limit``) and a log record with the details on the server.
 
 Limits (environment): ``SHAOXING_READ_SECONDS`` (wall time, default 120; the CPU limit is the
-same), ``SHAOXING_READ_MEMORY_MB`` (default 2048).
+same), ``SHAOXING_READ_MEMORY_MB`` (default 2048), ``SHAOXING_READ_PARALLEL`` (reading processes
+of one server process at once, default 2: each may take the memory limit, so one user opening
+many tabs cannot start them without end), ``SHAOXING_READ_QUEUE_SECONDS`` (how long a file waits
+for a free one, default 60; then ``reader.busy``).
 """
 from __future__ import annotations
 
@@ -31,6 +34,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_SECONDS = 120
 DEFAULT_MEMORY_MB = 2048
+DEFAULT_PARALLEL = 2
+DEFAULT_QUEUE_SECONDS = 60.0
 
 _context = None
 _context_lock = threading.Lock()
@@ -63,14 +68,33 @@ def _install_preparation() -> None:
 
 def limits() -> tuple[float, int]:
     """(seconds, memory in MB) from the environment, or the defaults."""
-    def number(name, default, kind):
-        try:
-            value = kind(os.environ.get(name, default))
-        except ValueError:
-            log.warning("%s=%r is not a number; %s used", name, os.environ.get(name), default)
-            return default
-        return value if value > 0 else default
-    return number("SHAOXING_READ_SECONDS", DEFAULT_SECONDS, float), number("SHAOXING_READ_MEMORY_MB", DEFAULT_MEMORY_MB, int)
+    return (_env_number("SHAOXING_READ_SECONDS", DEFAULT_SECONDS, float),
+            _env_number("SHAOXING_READ_MEMORY_MB", DEFAULT_MEMORY_MB, int))
+
+
+def _env_number(name: str, default, kind):
+    try:
+        value = kind(os.environ.get(name, default))
+    except ValueError:
+        log.warning("%s=%r is not a number; %s used", name, os.environ.get(name), default)
+        return default
+    return value if value > 0 else default
+
+
+def parallel() -> int:
+    """Reading processes this server process runs at once (``SHAOXING_READ_PARALLEL``)."""
+    return _env_number("SHAOXING_READ_PARALLEL", DEFAULT_PARALLEL, int)
+
+
+_slots = None
+
+
+def _reading_slots() -> threading.BoundedSemaphore:
+    global _slots
+    with _context_lock:
+        if _slots is None:
+            _slots = threading.BoundedSemaphore(parallel())
+        return _slots
 
 
 def _mp_context():
@@ -152,20 +176,52 @@ def _peak_mb() -> float:
 
 
 def first_sheet(data: bytes, filename: str):
-    """The first sheet of a workbook as a frame of texts (pandas' calamine engine), for tables
-    other than rosters (recruitment fairs); RosterReadError when it cannot be read."""
+    """The first sheet of a workbook, or a CSV (UTF-8, UTF-16 with its BOM, GBK), as a frame of
+    texts, for tables other than rosters (recruitment fairs); the kind is told from the content,
+    not the file's name. RosterReadError when it cannot be read."""
     import io
 
     import pandas as pd
 
+    from core.reader import _OLE_MAGIC, _XLSX_MAGIC
     from core.reader_workbook import is_panic
 
     try:
-        return pd.read_excel(io.BytesIO(data), dtype=str, engine="calamine")
+        if data.startswith((_XLSX_MAGIC, _OLE_MAGIC)):
+            return pd.read_excel(io.BytesIO(data), dtype=str, engine="calamine")
+        return _csv_table(data)
+    except RosterReadError:
+        raise
     except BaseException as exc:
         if not (isinstance(exc, Exception) or is_panic(exc)):
             raise
         raise RosterReadError("unreadable", name=filename) from exc
+
+
+def _csv_table(data: bytes):
+    """A CSV table of texts (not a roster: no header search), for :func:`first_sheet`."""
+    import codecs
+    import io
+
+    import pandas as pd
+
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encodings = ("utf-16",)
+        body = data[2:]
+    else:
+        if b"\x00" in data:     # a binary file (an image named .csv), not text
+            raise RosterReadError("not_table")
+        encodings = ("utf-8-sig", "gb18030")
+        body = data[3:] if data.startswith(codecs.BOM_UTF8) else data
+    if not body.strip(b" \t\r\n\x00"):
+        raise RosterReadError("empty")
+    for encoding in encodings:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return pd.read_csv(io.StringIO(text), dtype=str, skip_blank_lines=False)
+    raise RosterReadError("not_table")
 
 
 _TASKS = {"roster": ("core.reader", "parse"), "sheet": ("core.reader_worker", "first_sheet"),
@@ -253,6 +309,12 @@ def read_isolated(data: bytes, filename: str, seconds: float | None = None,
     if not data or data.isspace():
         raise RosterReadError("empty")
 
+    slots = _reading_slots()
+    queue = _env_number("SHAOXING_READ_QUEUE_SECONDS", DEFAULT_QUEUE_SECONDS, float)
+    if not slots.acquire(timeout=queue):
+        log.warning("roster %r: every reading process stayed busy for %.0f s (%d at once); refused as busy",
+                    filename, queue, parallel())
+        raise RosterReadError("busy")
     try:
         return _run(data, filename, seconds, memory_mb, task)
     except RosterReadError:
@@ -260,6 +322,8 @@ def read_isolated(data: bytes, filename: str, seconds: float | None = None,
     except Exception:   # no process could be started, no temporary file written ...: one sentence
         log.exception("roster %r: the reading process could not be run", filename)
         raise RosterReadError("worker_failed", name=filename) from None
+    finally:
+        slots.release()
 
 
 def _folder(size: int) -> str | None:

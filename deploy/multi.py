@@ -81,6 +81,9 @@ def start_apps(ports: list[int], env: dict, log_dir: Path, extra: list[str] = ()
     """One app process per port, sharing ``env`` (database, id key, cookie secret)."""
     env = dict(env)
     env.setdefault("STREAMLIT_SERVER_COOKIE_SECRET", secrets.token_hex(32))   # the same in every process
+    # every connection comes from nginx on this machine: its X-Forwarded-For names the visitor, for
+    # the login limits per address and the audit log (else one visitor's failed logins lock out all)
+    env.setdefault("SHAOXING_TRUSTED_PROXIES", "127.0.0.1,::1")
     env["PYTHONUNBUFFERED"] = "1"
     procs = []
     for port in ports:

@@ -3,11 +3,18 @@ recruitment fairs (through the same checks and reading process as a roster), and
 choose from."""
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pandas as pd
 
 from core import i18n
 from pages._common import lang, ui_text
+
+log = logging.getLogger(__name__)
+
+#: rows of an uploaded fairs table (one row per fair and enterprise): far more than a city holds
+MAX_FAIR_ROWS = 20_000
 
 FAIR_FIELDS = ("district", "date", "venue", "enterprise")
 FAIR_OPTIONAL = ("province",)      # 省份: without it the place must name the province (core.enterprise)
@@ -21,32 +28,24 @@ def read_fairs(data: bytes, filename: str) -> pd.DataFrame:
     """A table of recruitment fairs (one row per fair and enterprise) from .csv (UTF-8 or GBK)
     or .xlsx/.xls: headers 区县 日期 举办地 企业 (or the English field names). Districts are
     read as the roster reads them (a 绍兴市 prefix and the old names are fine)."""
-    import io
-
     from core.normalize import parse_district
     from core.reader import RosterReadError
-    from core.reader_limits import precheck
     from core.reader_worker import read_sheet_isolated
 
     try:
-        precheck(data, None)   # what no table may hold (core.reader_limits), before any parsing
-        if filename.lower().endswith((".xlsx", ".xls")):
-            frame = read_sheet_isolated(data, filename)   # in a separate process, as rosters are
-        else:
-            for encoding in ("utf-8-sig", "gb18030"):
-                try:
-                    frame = pd.read_csv(io.BytesIO(data), dtype=str, encoding=encoding, skip_blank_lines=False)
-                    break
-                except UnicodeDecodeError:
-                    continue
-            else:
-                raise FairsReadError(ui_text("dashboard.fairs_encoding"))
-    except FairsReadError:
-        raise
+        # the checks of core.reader_limits, then the file parsed in the reading process, as a
+        # roster is: a CSV too (a workbook's first sheet, or the CSV's text, as a frame of texts)
+        frame = read_sheet_isolated(data, filename)
     except RosterReadError as exc:
         raise FairsReadError(exc.text(lang())) from None
     except Exception as exc:  # an unreadable file: one sentence, no stack trace
+        log.exception("fairs table %r could not be read", filename)
         raise FairsReadError(ui_text("dashboard.fairs_unreadable")) from exc
+    if len(frame) > MAX_FAIR_ROWS:
+        # a city's fairs are some hundreds of rows a year; the dates below are parsed one text at
+        # a time in the server process (pandas' "mixed" format), so a long table is refused first
+        raise FairsReadError(i18n.t("hostile.fairs_too_many_rows", lang(), rows=f"{len(frame):,}",
+                                    limit=f"{MAX_FAIR_ROWS:,}"))
     fields = FAIR_FIELDS + FAIR_OPTIONAL
     names = {ui_text(f"dashboard.fair_columns.{f}"): f for f in fields} | {f: f for f in fields}
     frame = frame.rename(columns=lambda c: names.get(str(c).strip(), str(c).strip()))

@@ -123,6 +123,14 @@ def format_day(day: date) -> str:
 
 MOST_MONTHS = 600      # 50 years: a larger count of months is a typing slip
 MOST_AMOUNT = 1_000_000
+#: characters of a wrong value quoted back in its sentence (anyone can paste megabytes)
+ECHO_CHARS = 40
+
+
+def echo(text: str | None) -> str:
+    """What was typed, as a sentence quotes it back: at most ``ECHO_CHARS`` characters."""
+    text = (text or "").strip()
+    return text if len(text) <= ECHO_CHARS else text[:ECHO_CHARS] + "…"
 _CLAUSE = re.compile(r"^(.+?)\((.+)\)$")
 
 
@@ -147,7 +155,8 @@ def parse_months(text: str | None) -> tuple[int | None, str | None]:
     value = _typed_number(text, "self_check.units_months")
     if not value:
         return None, None
-    if not re.fullmatch(r"[0-9]+", value) or int(value) > MOST_MONTHS:
+    # the length first: Python will not turn more than 4,300 digits into an int (ValueError)
+    if not re.fullmatch(r"[0-9]+", value) or len(value) > len(str(MOST_MONTHS)) or int(value) > MOST_MONTHS:
         return None, "self_check.bad_months"
     return int(value), None
 

@@ -80,7 +80,7 @@ with st.form("db_county_add"):
             counties.add_county(user, code, name, aliases=aliases, old_codes=old_codes,
                                 prefecture=prefecture, source=source)
         except AccountError as exc:
-            st.error(exc.text(lang()))
+            st.error(plain(exc.text(lang())))
         else:
             done(_t("counties.added", code=code.strip(), name=name.strip()),
                  ("county_code", "county_name", "county_aliases", "county_old_codes", "county_prefecture", "county_source"))
@@ -92,6 +92,6 @@ if removable:
             try:
                 counties.remove_county(user, which)
             except AccountError as exc:
-                st.error(exc.text(lang()))
+                st.error(plain(exc.text(lang())))
             else:
                 done(_t("counties.removed", code=which))

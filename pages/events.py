@@ -107,7 +107,7 @@ with fairs_tab:
                 try:
                     events.set_fair_province(user, int(which), fix)
                 except AccountError as exc:
-                    st.error(exc.text(lang()))
+                    st.error(plain(exc.text(lang())))
                 else:
                     done(_t("events.province_saved", id=which, province=province_word(fix)))
     _withdraw_form("fair", sorted(set(fr["fair_id"].tolist())) if len(fr) else [])

@@ -9,7 +9,7 @@ from core.person import estimate
 from pages._common import STATUS_COLORS, as_of, lang, money, plain, ui_text
 from pages._self_check_form import (
     JUNIOR, MOST_MONTHS, NO_CERTIFICATE, card_amount, card_reasons, certificate_options, district_options,
-    clause_words, format_day, parse_amount, parse_months, person_from_answers, province_options,
+    clause_words, echo, format_day, parse_amount, parse_months, person_from_answers, province_options,
 )
 from pages._date_choice import date_question
 
@@ -61,7 +61,7 @@ def number(name: str, label_key: str, help_key: str, parse) -> int | float | Non
     text = st.text_input(label, key=name, placeholder=unknown, help=ui_text(help_key))
     value, problem = parse(text)
     if problem:
-        problems.append(ui_text(problem, label=label, value=plain(text.strip()), most=MOST_MONTHS))
+        problems.append(ui_text(problem, label=label, value=plain(echo(text)), most=MOST_MONTHS))
         st.error(problems[-1], icon=":material/error:")
     return value
 
