@@ -97,7 +97,8 @@ errors = error_list(result.frame)     # errors of whole rows and of single items
 if len(errors):
     with st.expander(ui_text("roster.errors_title", n=f"{len(errors):,}"), expanded=len(errors) <= 20):
         if len(errors) <= ERRORS_IN_FULL:    # a table that wraps: every message read whole, phones too
-            st.table(plain_frame(errors).set_index(errors.columns[0]))
+            # the row numbers always shown: consecutive ones (3, 4) would pass for a row counter
+            st.table(plain_frame(errors).set_index(errors.columns[0]), hide_index=False)
         else:
             st.dataframe(errors, hide_index=True, width="stretch", key="error_table",
                          column_config={ui_text("table.errors"): st.column_config.TextColumn(width="large")})

@@ -1,0 +1,49 @@
+"""What a first-time user meets on the pages (AppTest): the roster's error list keeps its row
+numbers, a row whose error touches only some items is not shown as plain 通过 and is found by
+"只看有错误的行"; the texts that point at a switch or a step name it as the page does."""
+from __future__ import annotations
+
+import pytest
+
+from core.i18n import LANGUAGES, t
+from tests.db_conftest_helpers import person, roster_csv
+from tests.test_app_pages import as_user, open_page, ui, upload  # noqa: F401  (as_user: a fixture)
+
+
+def _error_tables(at):
+    return [tb for tb in at.table if tb.value.index.name == ui("table.row")]
+
+
+def _result_table(at):
+    for frame in at.dataframe:
+        if ui("table.valid") in frame.value.columns:
+            return frame.value
+    raise AssertionError("no result table")
+
+
+def test_error_list_shows_row_numbers_when_the_bad_rows_follow_each_other(as_user):
+    """Rows 3 and 4 of the file are wrong: their numbers 3, 4 make a range, which Streamlit would
+    take for a row counter and hide; the officer must still see which lines to fix."""
+    as_user("city_officer")
+    at = open_page("pages/roster.py")
+    upload(at, "r.csv", roster_csv([person(1), person(2, 身份证号="123"), person(3, 姓名="")]))
+    assert not at.exception
+    [table] = _error_tables(at)
+    assert table.value.index.tolist() == [3, 4]
+    assert table.proto.hide_index is False
+
+
+def test_a_row_with_an_item_error_is_marked_and_kept_by_the_errors_filter(as_user):
+    as_user("city_officer")
+    at = open_page("pages/roster.py")
+    upload(at, "r.csv", roster_csv([person(1), person(2, 社保缴纳月数="abc"), person(3, 身份证号="123")]))
+    assert not at.exception
+    shown = _result_table(at)
+    assert shown[ui("table.valid")].tolist() == [ui("table.ok"), ui("table.item_error"), ui("table.error")]
+    # the whole-row count says what it counts; the error list has both rows
+    assert ui("roster.errors") in {m.label for m in at.metric}
+    assert {m.label: m.value for m in at.metric}[ui("roster.errors")] == "1"
+    [errors] = _error_tables(at)
+    assert errors.value.index.tolist() == [3, 4]
+    at.toggle(key="errors_only").set_value(True).run()
+    assert _result_table(at)[ui("table.valid")].tolist() == [ui("table.item_error"), ui("table.error")]
