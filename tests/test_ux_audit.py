@@ -47,3 +47,20 @@ def test_a_row_with_an_item_error_is_marked_and_kept_by_the_errors_filter(as_use
     assert errors.value.index.tolist() == [3, 4]
     at.toggle(key="errors_only").set_value(True).run()
     assert _result_table(at)[ui("table.valid")].tolist() == [ui("table.item_error"), ui("table.error")]
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+def test_demo_notes_name_the_switch_as_the_page_shows_it(lang):
+    """The dashboard's and the district page's notes tell the user to switch on the demo data:
+    by the switch's own label, and without a command line only an administrator would know."""
+    switch = t("ui.dashboard.include_demo", lang)
+    assert switch in t("officer.demo.excluded", lang, rows="300")
+    assert switch in t("officer.demo.only_demo", lang)
+    assert "python" not in t("officer.demo.include_help", lang)
+
+
+def test_the_level_note_of_the_self_check_reads_as_one_clear_sentence():
+    """Which levels the notice lists, then what the tool does with the two it does not list."""
+    listed, rest = t("person.reading.levels", "zh").split("；")
+    assert all(level in listed for level in ("初级工", "中级工", "高级工")) and "技师" not in listed
+    assert "技师、高级技师" in rest and "0元" in rest
