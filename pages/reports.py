@@ -32,7 +32,7 @@ year = int(c1.number_input(_t("page.year"), min_value=policy().start.year, max_v
 month = int(c2.selectbox(_t("page.month"), list(range(1, 13)), index=today.month - 1, key="report_month"))
 if own:
     district = own
-    c3.caption(_t("page.own_district", district=plain(own)))
+    c3.caption(_t("page.report_district", district=plain(own)))
 else:
     district = c3.selectbox(_t("page.district"), [""] + list(districts()["name"]), key="report_district",
                             format_func=lambda d: d or _t("page.whole_city")) or None

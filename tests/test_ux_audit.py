@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from core.i18n import LANGUAGES, t
-from tests.db_conftest_helpers import person, roster_csv
+from tests.db_conftest_helpers import person, roster_csv, sqlite_db, user  # noqa: F401  (sqlite_db: a fixture)
 from tests.test_app_pages import as_user, open_page, ui, upload  # noqa: F401  (as_user: a fixture)
 
 
@@ -64,3 +64,19 @@ def test_the_level_note_of_the_self_check_reads_as_one_clear_sentence():
     listed, rest = t("person.reading.levels", "zh").split("；")
     assert all(level in listed for level in ("初级工", "中级工", "高级工")) and "技师" not in listed
     assert "技师、高级技师" in rest and "0元" in rest
+
+
+def test_a_district_officers_report_says_report_not_comparison(sqlite_db):  # noqa: F811
+    """统计报表 names the district the report is for; 比对范围 is the reconciliation page's word."""
+    from core.db import accounts
+    from core.paths import ROOT
+    from streamlit.testing.v1 import AppTest
+
+    ke = user("district_officer", "ke", "柯桥区")
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
+    accounts.session_login(at.session_state, ke)
+    at = at.run().switch_page("pages/reports.py").run()
+    captions = [c.value for c in at.caption]
+    assert t("reports.page.report_district", district="柯桥区") in captions
+    assert t("reports.page.own_district", district="柯桥区") not in captions
+    assert "比对" not in t("reports.page.report_district", "zh", district="柯桥区")
