@@ -80,3 +80,18 @@ def test_a_district_officers_report_says_report_not_comparison(sqlite_db):  # no
     assert t("reports.page.report_district", district="柯桥区") in captions
     assert t("reports.page.own_district", district="柯桥区") not in captions
     assert "比对" not in t("reports.page.report_district", "zh", district="柯桥区")
+
+
+def test_the_login_page_sends_a_worker_to_the_self_check_by_its_name(sqlite_db):  # noqa: F811
+    """A worker who lands on 登录 reads the self-check's own name (政策自测, not another word for
+    it) and gets a link to it: on a phone the menu is folded away."""
+    from core.paths import ROOT
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60).run()
+    at = at.switch_page("pages/login.py").run()
+    assert not at.exception
+    name = ui("nav.self_check")
+    assert any(name in c.value for c in at.caption)
+    links = at.get("page_link")
+    assert [(link.proto.label, link.proto.page.endswith("self_check")) for link in links] == [(name, True)]
