@@ -52,6 +52,8 @@ if kept is not None:
     for name, frame in report_tables(report, lang()).items():
         st.markdown(f"**{_t(f'page.table.{name}')}**")
         st.dataframe(frame, hide_index=True, width="stretch", key=f"report_{name}")
+        if name == "items":     # people and money are counted by different months: said where both show
+            st.caption(_t("page.items_note"))
     d1, d2 = st.columns(2)
     stem = f"{report['unit']}_{report['year']}-{report['month']:02d}"
     d1.download_button(_t("page.download_report_xlsx"), xlsx, file_name=f"{stem}.xlsx", mime=XLSX,

@@ -95,3 +95,23 @@ def test_the_login_page_sends_a_worker_to_the_self_check_by_its_name(sqlite_db):
     assert any(name in c.value for c in at.caption)
     links = at.get("page_link")
     assert [(link.proto.label, link.proto.page.endswith("self_check")) for link in links] == [(name, True)]
+
+
+def test_the_report_says_by_which_month_people_and_money_are_counted(sqlite_db):  # noqa: F811
+    """New hires count by the month of first employment, money by the month a roster was saved or
+    paid: a 2018 report can show hires and no money. The page says so under the money table."""
+    from core.db import accounts
+    from core.paths import ROOT
+    from streamlit.testing.v1 import AppTest
+    from tests.test_report import fixture_data
+
+    fixture_data(user("admin"))
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
+    accounts.session_login(at.session_state, user("leader", "boss"))
+    at = at.run().switch_page("pages/reports.py").run()
+    note = t("reports.page.items_note")
+    assert note not in [c.value for c in at.caption]
+    at.number_input(key="report_year").set_value(2018)
+    at.button(key="make_report").click().run()
+    assert not at.exception
+    assert [c.value for c in at.caption].count(note) == 1
