@@ -104,6 +104,13 @@ def display_table(frame: pd.DataFrame) -> pd.DataFrame:
     return neutralise(out.reset_index(drop=True))      # the table's CSV download cannot run formulas
 
 
+def amount_columns(table: pd.DataFrame) -> list[str]:
+    """The headers of ``display_table``'s amount columns (yuan): the worker's totals and each item."""
+    names = [ui_text("table.total_to_worker"), ui_text("table.total_payable_to_worker")]
+    names += [item_title(item) for item in ITEMS]
+    return [name for name in names if name in table.columns]
+
+
 def summary_table(summary: dict) -> pd.DataFrame:
     """Each item's total, as a two-column table: the items paid to the workers, their sum, then
     the items paid to organisers and employers (so the column adds up where it says 合计)."""

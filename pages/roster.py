@@ -10,7 +10,7 @@ from pages._common import (
     plain, plain_frame, result_filename, template_file, ui_text, user_district,
 )
 from pages._registry import ROSTER_ROLES
-from pages._roster_tables import error_list, row_filter, summary_table
+from pages._roster_tables import amount_columns, error_list, row_filter, summary_table
 from pages._session import keep_unsaved, restore_unsaved
 
 st.set_page_config(layout="wide")
@@ -91,7 +91,10 @@ st.caption(ui_text("roster.shown", shown=f"{len(table):,}", total=f"{len(loaded.
 st.dataframe(table, hide_index=True, width="stretch", height=TABLE_HEIGHT if len(table) > TABLE_ROWS else "auto",
              key="result_table",
              column_config={ui_text("table.errors"): st.column_config.TextColumn(width="large"),
-                            ui_text("table.reason"): st.column_config.TextColumn(width="large")})
+                            ui_text("table.reason"): st.column_config.TextColumn(width="large"),
+                            # 10,500 like the totals above, the numbers unchanged for sorting
+                            **{name: st.column_config.NumberColumn(format="localized")
+                               for name in amount_columns(table)}})
 
 errors = error_list(result.frame)     # errors of whole rows and of single items
 if len(errors):

@@ -115,3 +115,23 @@ def test_the_report_says_by_which_month_people_and_money_are_counted(sqlite_db):
     at.button(key="make_report").click().run()
     assert not at.exception
     assert [c.value for c in at.caption].count(note) == 1
+
+
+def test_the_result_tables_amounts_have_thousands_separators_like_the_totals(as_user):
+    """The totals above read 13,500 元; the rows' amounts are shown with separators too (10,500,
+    not 10500), the numbers themselves unchanged for sorting and the table's download."""
+    import json
+
+    from core.items import ITEMS
+    from pages._common import item_title
+
+    as_user("city_officer")
+    at = open_page("pages/roster.py")
+    upload(at, "r.csv", roster_csv([person(1), person(2)]))
+    frame = next(f for f in at.dataframe if ui("table.valid") in f.value.columns)
+    config = json.loads(frame.proto.columns)
+    amounts = [ui("table.total_to_worker"), ui("table.total_payable_to_worker")] + [item_title(i) for i in ITEMS]
+    shown = [c for c in amounts if c in frame.value.columns]
+    assert len(shown) >= 3
+    assert {c: config.get(c, {}).get("type_config", {}).get("format") for c in shown} == dict.fromkeys(shown, "localized")
+    assert frame.value[ui("table.total_to_worker")].dtype.kind == "i"
