@@ -135,3 +135,30 @@ def test_the_result_tables_amounts_have_thousands_separators_like_the_totals(as_
     assert len(shown) >= 3
     assert {c: config.get(c, {}).get("type_config", {}).get("format") for c in shown} == dict.fromkeys(shown, "localized")
     assert frame.value[ui("table.total_to_worker")].dtype.kind == "i"
+
+
+def test_a_persons_upload_time_reads_the_same_in_the_search_and_the_roster_rows(sqlite_db):  # noqa: F811
+    """人员跟踪 showed one upload as 02:30:45 in the search and 02:30:00 in 花名册记录 (本区进度
+    shows 02:30): every time to the minute, as text."""
+    import re
+
+    from core.db import accounts, people, uploads
+    from core.paths import ROOT
+    from streamlit.testing.v1 import AppTest
+    from tests.db_conftest_helpers import evaluate
+
+    city = user("city_officer")
+    content = roster_csv([person(21, 姓名="张三")])
+    uploads.store_upload(evaluate(content), city, "a.csv", content)
+    at = AppTest.from_file(str(ROOT / "pages" / "people.py"), default_timeout=60)
+    accounts.session_login(at.session_state, city)
+    at.run()
+    at.text_input(key="people_query").input("张三")
+    at.button[0].click().run()
+    key = people.find_people(city, "张三")["person_key"].iloc[0]
+    at.selectbox(key="people_pick_found").select(key).run()
+    assert not at.exception
+    found = next(f.value for f in at.dataframe if t("people.col.last_upload") in f.value.columns)
+    rows = next(f.value for f in at.dataframe if t("people.col.uploaded_at") in f.value.columns)
+    last, stored = found[t("people.col.last_upload")].iloc[0], rows[t("people.col.uploaded_at")].iloc[0]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", str(last)) and last == stored
