@@ -162,3 +162,10 @@ def test_a_persons_upload_time_reads_the_same_in_the_search_and_the_roster_rows(
     rows = next(f.value for f in at.dataframe if t("people.col.uploaded_at") in f.value.columns)
     last, stored = found[t("people.col.last_upload")].iloc[0], rows[t("people.col.uploaded_at")].iloc[0]
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", str(last)) and last == stored
+
+
+def test_the_roster_intro_speaks_of_the_sign_in_not_a_session():
+    """会话 is a programmer's word; the officer knows the sign-in, and the button by its label."""
+    intro = t("ui.roster.intro", "zh")
+    assert "会话" not in intro and "登录" in intro and f"“{t('ui.roster.store', 'zh')}”" in intro
+    assert "session" not in t("ui.roster.intro", "en") and t("ui.roster.store", "en") in t("ui.roster.intro", "en")
