@@ -169,3 +169,24 @@ def test_the_roster_intro_speaks_of_the_sign_in_not_a_session():
     intro = t("ui.roster.intro", "zh")
     assert "会话" not in intro and "登录" in intro and f"“{t('ui.roster.store', 'zh')}”" in intro
     assert "session" not in t("ui.roster.intro", "en") and t("ui.roster.store", "en") in t("ui.roster.intro", "en")
+
+
+def test_the_district_total_has_a_label_that_fits_and_says_the_rest_in_its_help(sqlite_db):  # noqa: F811
+    """本区合计（中西部建档立卡） was cut to 本区合计（中西部建档… in four columns at 1280 px: the
+    label is short like the dashboard's 全市合计, what it counts is in its help."""
+    from core.db import accounts, uploads
+    from core.paths import ROOT
+    from streamlit.testing.v1 import AppTest
+    from tests.db_conftest_helpers import evaluate
+
+    kq = user("district_officer", name="kq", district="柯桥区")
+    content = roster_csv([person(1), person(2)])
+    uploads.store_upload(evaluate(content), kq, "mine.csv", content)
+    at = AppTest.from_file(str(ROOT / "pages" / "district.py"), default_timeout=60)
+    accounts.session_login(at.session_state, kq)
+    at.run()
+    assert not at.exception
+    total = next(m for m in at.metric if m.label == t("officer.district_progress.total"))
+    assert total.proto.help == t("officer.district_progress.total_help")
+    assert len(total.label) <= len(t("ui.chart.measure_short.other_central_western"))
+    assert "建档立卡" in total.proto.help
