@@ -190,3 +190,23 @@ def test_the_district_total_has_a_label_that_fits_and_says_the_rest_in_its_help(
     assert total.proto.help == t("officer.district_progress.total_help")
     assert len(total.label) <= len(t("ui.chart.measure_short.other_central_western"))
     assert "建档立卡" in total.proto.help
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+def test_the_self_check_names_a_wrong_answer_by_its_question_not_the_roster_column(lang):
+    """A worker who typed 80 months of continuous work read 您填写的“连续工作月数”…: the roster's
+    column, which the form never shows (in English too, in Chinese). The officer's texts keep it."""
+    import datetime as dt
+
+    from core.engine import evaluate_file
+    from core.person import Person, estimate
+
+    worker = Person(registered_poor=True, home_province="贵州省", first_employment_date=dt.date(2020, 11, 3),
+                    work_district="诸暨市", continuous_months=80)
+    [card] = [i for i in estimate(worker, as_of=dt.date(2021, 6, 1), lang=lang).items if i.code == "family_visit"]
+    assert card.status == "error"
+    [text] = card.errors
+    assert "连续工作月数" not in text and t("person.field.continuous_months", lang) in text and "80" in text
+    roster = roster_csv([person(1, 首次来绍就业日期="2020-11-03", 连续工作月数="80")])
+    officer = evaluate_file(roster, "r.csv", as_of=dt.date(2021, 6, 1), lang=lang).frame
+    assert "连续工作月数" in str(officer["errors"].iloc[0])      # the officer reads the roster's column
