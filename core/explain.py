@@ -171,13 +171,17 @@ def describe_item(item: str, facts: Facts, lang: str = "zh", standards: dict | N
 def _error_texts(spec, g: dict, lang: str, audience: str) -> list[str]:
     """What is wrong with each value the item depends on (RULES.md: errors on one item)."""
     headers = {c.field: c.header for c in reference.columns()}
+
+    def header(name: str) -> str:     # the worker never saw the roster's columns: the answer's name
+        key = f"person.field.{name}"
+        return t(key, lang) if audience == "worker" and has(key) else headers[name]
     out = []
     for name in spec.inputs:
         if g.get(f"impossible:{name}"):
-            out.append(worded("error.impossible_months", lang, audience, header=headers[name],
+            out.append(worded("error.impossible_months", lang, audience, header=header(name),
                               months=g[f"reported:{name}"], max=g[f"possible:{name}"]))
         elif g[f"bad:{name}"]:
-            out.append(worded("error.bad_value", lang, audience, header=headers[name]))
+            out.append(worded("error.bad_value", lang, audience, header=header(name)))
     return out
 
 

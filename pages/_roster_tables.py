@@ -30,14 +30,19 @@ def row_filter(frame: pd.DataFrame, errors_only: bool = False, query: str = "") 
     """Which rows to show (a boolean array): rows with errors only, and/or rows whose name or
     full ID number contains ``query`` (the search sees the real number; the screen shows it masked)."""
     keep = pd.Series(True, index=frame.index)
-    if errors_only:
-        keep &= ~frame["valid"].astype("boolean").fillna(False)
+    if errors_only:     # whole-row errors and errors of single items: every row with a 错误 to read
+        keep &= ~frame["valid"].astype("boolean").fillna(False) | _has_errors(frame)
     query = (query or "").strip()
     if query:
         name = frame["name"].astype("string").fillna("")
         ident = frame["id_number"].astype("string").fillna("").str.upper()
         keep &= name.str.contains(query, regex=False) | ident.str.contains(query.upper(), regex=False)
     return keep.to_numpy(dtype=bool)
+
+
+def _has_errors(frame: pd.DataFrame) -> pd.Series:
+    """Rows with an error text: invalid rows, and valid rows where a value feeds only some items."""
+    return frame["errors"].astype("string").fillna("") != ""
 
 
 def _header(field: str) -> str:
@@ -58,7 +63,9 @@ def display_table(frame: pd.DataFrame) -> pd.DataFrame:
     words; whole columns, no per-row Python (the download keeps ROSTER.md's order)."""
     out = pd.DataFrame(index=frame.index)
     valid = frame["valid"].astype("boolean").fillna(False)
-    out[ui_text("table.valid")] = np.where(valid.to_numpy(), ui_text("table.ok"), ui_text("table.error"))
+    # a valid row whose error touches only some items (RULES.md) is not shown as plain 通过
+    verdict = np.where(_has_errors(frame).to_numpy(), ui_text("table.item_error"), ui_text("table.ok"))
+    out[ui_text("table.valid")] = np.where(valid.to_numpy(), verdict, ui_text("table.error"))
     for name in ("name", "id_number"):
         if name in frame.columns:
             values = mask_ids(frame[name]) if name == "id_number" else frame[name]
@@ -97,6 +104,13 @@ def display_table(frame: pd.DataFrame) -> pd.DataFrame:
     return neutralise(out.reset_index(drop=True))      # the table's CSV download cannot run formulas
 
 
+def amount_columns(table: pd.DataFrame) -> list[str]:
+    """The headers of ``display_table``'s amount columns (yuan): the worker's totals and each item."""
+    names = [ui_text("table.total_to_worker"), ui_text("table.total_payable_to_worker")]
+    names += [item_title(item) for item in ITEMS]
+    return [name for name in names if name in table.columns]
+
+
 def summary_table(summary: dict) -> pd.DataFrame:
     """Each item's total, as a two-column table: the items paid to the workers, their sum, then
     the items paid to organisers and employers (so the column adds up where it says 合计)."""
@@ -129,8 +143,7 @@ def error_list(frame: pd.DataFrame) -> pd.DataFrame:
     """Rows with errors, of the whole row or of some items, as (row number, 姓名, masked ID
     number, the reasons in Chinese), in input order: the officer finds the person, not only the
     line of the file."""
-    bad = frame["errors"].astype("string").fillna("") != ""
-    sub = frame.loc[bad.to_numpy()]
+    sub = frame.loc[_has_errors(frame).to_numpy()]
     out = {ui_text("table.row"): sub["row"].to_numpy()}
     if "name" in sub.columns:
         out[_header("name")] = sub["name"].astype("string").fillna("").to_numpy()

@@ -45,7 +45,8 @@ def district_progress() -> None:
     mine = progress(frame, year)["by_district"].get(district, {})
     for col, measure in zip(st.columns(4), charts.MEASURES):
         label = officer_text("district_progress.total") if measure == "total" else ui_text(f"chart.measure_short.{measure}")
-        col.metric(label, ui_text("dashboard.people", n=f"{mine.get(measure, 0):,}"), border=True)
+        col.metric(label, ui_text("dashboard.people", n=f"{mine.get(measure, 0):,}"), border=True,
+                   help=officer_text("district_progress.total_help") if measure == "total" else None)
     own = frame[(frame["work_district"] == district).fillna(False).to_numpy(dtype=bool)]
     st.altair_chart(charts.cumulative_chart(monthly_new_hires(own, year), None, year, demo, lang()),
                     theme=None, width="stretch")

@@ -2,10 +2,11 @@
 import logging
 
 import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
 
 from core.db import accounts
 from core.i18n import t
-from pages._common import after_login_page, client_ip, current_user, lang, logout, plain
+from pages._common import after_login_page, client_ip, current_user, lang, logout, plain, ui_text
 from pages._registry import visible_pages
 from pages._session import after_sign_in
 
@@ -22,7 +23,12 @@ def _ip() -> str | None:
 
 
 st.title(_t("login.title"))
-st.caption(_t("login.public_hint"))
+st.caption(_t("login.public_hint", page=ui_text("nav.self_check")))
+if current_user() is None:      # on a phone the menu is folded away: the way to the self-check
+    try:
+        st.page_link("pages/self_check.py", label=ui_text("nav.self_check"), icon=":material/fact_check:")
+    except StreamlitPageNotFoundError:      # this page run on its own, outside the app's menu
+        pass
 
 expired = st.session_state.pop("user_expired", None)
 if expired:

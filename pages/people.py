@@ -33,6 +33,11 @@ def _table(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return shown_table(out)
 
 
+def _minute(times: pd.Series) -> pd.Series:
+    """Upload times to the minute, as text: the same upload reads the same here and on 本区进度."""
+    return pd.to_datetime(times).dt.strftime("%Y-%m-%d %H:%M").fillna("")
+
+
 def _choose(options: pd.DataFrame, key: str) -> None:
     """A person of ``options`` to show below (name and masked number)."""
     labels = {k: f"{n or ''} {m or ''}".strip() for k, n, m in
@@ -120,6 +125,7 @@ with search_tab:
             st.info(_t("page.none_found"))
         else:
             st.caption(_t("page.found", n=len(found)))
+            found = found.assign(last_upload=_minute(found["last_upload"]))
             st.dataframe(_table(found.rename(columns={"name": "person"}),
                                 ["person", "id_number_masked", "district", "rows", "last_upload"]),
                          hide_index=True, width="stretch", key="people_found")
@@ -168,7 +174,7 @@ if key:
     with rows_tab:
         rows = rec.rows.assign(errors=readable(rec.rows["errors"].fillna(""), lang()),
                                valid=rec.rows["valid"].map(lambda v: _t("word_yes") if v else _t("word_no")),
-                               uploaded_at=pd.to_datetime(rec.rows["uploaded_at"]).dt.floor("min"))
+                               uploaded_at=_minute(rec.rows["uploaded_at"]))
         st.dataframe(_table(rows.rename(columns={"work_district": "district", "name": "person"}),
                             ["upload_id", "row", "uploaded_at", "person", "district", "employer",
                              "first_employment_date", "year", "valid", "errors", "total_to_worker"]),

@@ -32,7 +32,7 @@ year = int(c1.number_input(_t("page.year"), min_value=policy().start.year, max_v
 month = int(c2.selectbox(_t("page.month"), list(range(1, 13)), index=today.month - 1, key="report_month"))
 if own:
     district = own
-    c3.caption(_t("page.own_district", district=plain(own)))
+    c3.caption(_t("page.report_district", district=plain(own)))
 else:
     district = c3.selectbox(_t("page.district"), [""] + list(districts()["name"]), key="report_district",
                             format_func=lambda d: d or _t("page.whole_city")) or None
@@ -52,6 +52,8 @@ if kept is not None:
     for name, frame in report_tables(report, lang()).items():
         st.markdown(f"**{_t(f'page.table.{name}')}**")
         st.dataframe(frame, hide_index=True, width="stretch", key=f"report_{name}")
+        if name == "items":     # people and money are counted by different months: said where both show
+            st.caption(_t("page.items_note"))
     d1, d2 = st.columns(2)
     stem = f"{report['unit']}_{report['year']}-{report['month']:02d}"
     d1.download_button(_t("page.download_report_xlsx"), xlsx, file_name=f"{stem}.xlsx", mime=XLSX,

@@ -11,7 +11,7 @@ from pages._common import (
     plain, plain_frame, result_filename, template_file, ui_text, user_district,
 )
 from pages._registry import ROSTER_ROLES
-from pages._roster_tables import error_list, row_filter, summary_table
+from pages._roster_tables import amount_columns, error_list, row_filter, summary_table
 from pages._self_check_form import format_day
 from pages._session import keep_unsaved, restore_unsaved
 
@@ -95,13 +95,17 @@ st.caption(ui_text("roster.shown", shown=f"{len(table):,}", total=f"{len(loaded.
 st.dataframe(table, hide_index=True, width="stretch", height=TABLE_HEIGHT if len(table) > TABLE_ROWS else "auto",
              key="result_table",
              column_config={ui_text("table.errors"): st.column_config.TextColumn(width="large"),
-                            ui_text("table.reason"): st.column_config.TextColumn(width="large")})
+                            ui_text("table.reason"): st.column_config.TextColumn(width="large"),
+                            # 10,500 like the totals above, the numbers unchanged for sorting
+                            **{name: st.column_config.NumberColumn(format="localized")
+                               for name in amount_columns(table)}})
 
 errors = error_list(result.frame)     # errors of whole rows and of single items
 if len(errors):
     with st.expander(ui_text("roster.errors_title", n=f"{len(errors):,}"), expanded=len(errors) <= 20):
         if len(errors) <= ERRORS_IN_FULL:    # a table that wraps: every message read whole, phones too
-            st.table(plain_frame(errors).set_index(errors.columns[0]))
+            # the row numbers always shown: consecutive ones (3, 4) would pass for a row counter
+            st.table(plain_frame(errors).set_index(errors.columns[0]), hide_index=False)
         else:
             st.dataframe(errors, hide_index=True, width="stretch", key="error_table",
                          column_config={ui_text("table.errors"): st.column_config.TextColumn(width="large")})

@@ -200,7 +200,8 @@ def test_an_impossible_month_count_says_what_is_wrong_and_the_most_that_can_be_t
     # 2020-01 .. 2021-06 is 18 months: 20 months of rent cannot be true
     item = estimate(covered(first_employment_date=dt.date(2020, 1, 20), self_rented_months=20), as_of=AS_OF).item("rent")
     assert item.status == "error" and item.amount == 0 and item.next_step is None
-    assert item.errors == [t("rules.worker.error.impossible_months", header="自行租房月数", months=20, max=18)]
+    assert item.errors == [t("rules.worker.error.impossible_months", header=t("person.field.self_rented_months"),
+                                         months=20, max=18)]
 
 
 def test_employer_item_without_a_standard_has_no_amount():
