@@ -451,7 +451,7 @@ def test_a_date_after_today_is_set_aside_and_said():
     # RULES.md: a certificate dated after the day of the check is an error of the skill item, as
     # in a roster (the date itself decides nothing)
     assert cert.input_problems and cert.item("skill_training").status == "error"
-    assert cert.item("skill_training").errors == [t("rules.worker.error.bad_value", header="取证日期")]
+    assert cert.item("skill_training").errors == [t("rules.worker.error.bad_value", header=t("person.field.certificate_date"))]
     assert estimate(covered(), as_of=today).input_problems == []
 
 
