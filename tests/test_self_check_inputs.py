@@ -112,3 +112,25 @@ def test_months_in_chinese_reach_the_result_without_a_message():
     shown = "\n".join(str(m.value) for m in at.markdown)
     assert t("rules.cond.si_months_enough.pass", months=12, min=3) in shown
     assert t("rules.cond.continuous_months_enough.pass", months=12, min=12) in shown
+
+
+def test_not_renting_is_an_answer_of_its_own_and_an_empty_field_is_not_sure():
+    """A blank month field is 不清楚 (rent pending, and the result says what to answer); the box
+    "没有自己租房" says 0 months: it empties and locks the field, and rent is settled as not due."""
+    from tests.test_app_pages import FULL, cards, fill
+    at = fill(_page(), **FULL, sc_cert_date=(2018, 6, 1))
+    at.button(key="sc_submit").click().run()
+    rent = cards(at)["rent"]
+    assert t("ui.self_check.badge.unknown") in rent
+    assert t("rules.worker.cond.self_rented.unknown") in rent and t("ui.self_check.no_rent") in rent
+    at.text_input(key="sc_rent").set_value("8").run()
+    assert t("rules.cond.self_rented.pass", reported=8) in cards(at)["rent"]
+    at.checkbox(key="sc_no_rent").check().run()
+    field = at.text_input(key="sc_rent")
+    assert field.value == "" and field.disabled
+    rent = cards(at)["rent"]
+    assert t("rules.worker.cond.self_rented.fail") in rent and t("ui.self_check.badge.unknown") not in rent
+    assert t("rules.worker.cond.self_rented.unknown") not in rent
+    at.checkbox(key="sc_no_rent").uncheck().run()
+    assert not at.text_input(key="sc_rent").disabled
+    assert t("rules.worker.cond.self_rented.unknown") in cards(at)["rent"]
