@@ -525,3 +525,7 @@ def test_rent_not_known_says_what_to_answer_and_no_rent_is_said_plainly():
     assert none.status == "not_eligible" and none.reasons == [t("rules.worker.cond.self_rented.fail")]
     assert estimate(covered(self_rented_months=0), as_of=AS_OF, audience="officer").item("rent").reasons == \
         [t("rules.cond.self_rented.fail")]
+    rented = estimate(covered(self_rented_months=8), as_of=AS_OF)
+    assert rented.item("rent").detail[0] == t("rules.worker.cond.self_rented.pass", reported=8) == "您在绍兴自己租房住了8个月"
+    assert estimate(covered(self_rented_months=8), as_of=AS_OF, audience="officer").item("rent").detail[0] == \
+        t("rules.cond.self_rented.pass", reported=8)

@@ -124,7 +124,7 @@ def test_not_renting_is_an_answer_of_its_own_and_an_empty_field_is_not_sure():
     assert t("ui.self_check.badge.unknown") in rent
     assert t("rules.worker.cond.self_rented.unknown") in rent and t("ui.self_check.no_rent") in rent
     at.text_input(key="sc_rent").set_value("8").run()
-    assert t("rules.cond.self_rented.pass", reported=8) in cards(at)["rent"]
+    assert t("rules.worker.cond.self_rented.pass", reported=8) in cards(at)["rent"]
     at.checkbox(key="sc_no_rent").check().run()
     field = at.text_input(key="sc_rent")
     assert field.value == "" and field.disabled
