@@ -127,10 +127,11 @@ def test_not_renting_is_an_answer_of_its_own_and_an_empty_field_is_not_sure():
     assert t("rules.worker.cond.self_rented.pass", reported=8) in cards(at)["rent"]
     at.checkbox(key="sc_no_rent").check().run()
     field = at.text_input(key="sc_rent")
-    assert field.value == "" and field.disabled
+    assert field.value == "" and field.disabled and field.placeholder == t("ui.self_check.no_rent_months")
     rent = cards(at)["rent"]
     assert t("rules.worker.cond.self_rented.fail") in rent and t("ui.self_check.badge.unknown") not in rent
     assert t("rules.worker.cond.self_rented.unknown") not in rent
     at.checkbox(key="sc_no_rent").uncheck().run()
     assert not at.text_input(key="sc_rent").disabled
+    assert at.text_input(key="sc_rent").placeholder == t("ui.self_check.placeholder_unknown")
     assert t("rules.worker.cond.self_rented.unknown") in cards(at)["rent"]
