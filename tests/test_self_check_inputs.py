@@ -135,3 +135,13 @@ def test_not_renting_is_an_answer_of_its_own_and_an_empty_field_is_not_sure():
     assert not at.text_input(key="sc_rent").disabled
     assert at.text_input(key="sc_rent").placeholder == t("ui.self_check.placeholder_unknown")
     assert t("rules.worker.cond.self_rented.unknown") in cards(at)["rent"]
+
+
+def test_not_renting_survives_a_language_switch():
+    at = _page()
+    at.checkbox(key="sc_no_rent").check().run()
+    at.session_state["lang"] = "en"
+    at.run()
+    assert not at.exception
+    assert at.checkbox(key="sc_no_rent").value and at.text_input(key="sc_rent").disabled
+    assert at.checkbox(key="sc_no_rent").label == t("ui.self_check.no_rent", "en")
