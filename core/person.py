@@ -301,7 +301,9 @@ def estimate_many(people: list[Person], as_of: dt.date | None = None, standards:
     return result
 
 
-CANNOT_CHECK = ("lawful_insurance", "registered_poor", "trained_in_shaoxing", "rent_real", "organizer_entity", "first_time")
+# certificate_kind: whether a certificate is a 职业资格证书 at all, which the form does not ask
+CANNOT_CHECK = ("lawful_insurance", "registered_poor", "trained_in_shaoxing", "certificate_kind", "rent_real",
+                "organizer_entity", "first_time")
 READING_NOTES = ("window", "rent_cap", "junior_cap", "levels", "local_standards", "deadline")
 
 

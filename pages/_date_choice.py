@@ -12,14 +12,18 @@ paid with a warning (RULES.md, 三(二)), which the same month cannot tell.
 "Before" and "after" stand for any day outside the years offered: the engine receives the last
 day of the year before the first offered, or the first day of the year after the last. Every day
 outside the policy's window gives the same result (not covered; certificate not in the window),
-and no text quotes the day given. A date answered in part (a year without its month …) is not
-an answer: it counts as "not sure", and a sentence under the field says so.
+and no text quotes the day given. A year and month without the day (a worker remembers "2019年3月")
+count as the month's first day, said under the field: every policy's window begins on a month's
+first day and ends on its last, so the month alone decides coverage and the months counted (only
+the note on a certificate dated before the first employment compares days). A date answered
+otherwise in part (a year without its month …) is not an answer: it counts as "not sure", and a
+sentence under the field says so.
 """
 from __future__ import annotations
 
 import calendar
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 
 import streamlit as st
@@ -76,15 +80,26 @@ def stands_for(year) -> date:
     return date(policies()[-1].end.year + 1, 1, 1)
 
 
+def month_decides(year: int, month: int) -> bool:
+    """No policy's window begins or ends inside this month: any day of it gives the same result."""
+    first = date(year, month, 1)
+    last = date(year, month, calendar.monthrange(year, month)[1])
+    edges = [d for p in policies() for d in (p.start, p.end + timedelta(days=1))]
+    return not any(first < edge <= last for edge in edges)
+
+
 def compose(year, month, day) -> tuple[date | None, list[str]]:
-    """(the day chosen, []) for a full answer, EARLIER or LATER; (None, []) when nothing is chosen;
-    (None, the parts not chosen) for a date answered in part."""
+    """(the day chosen, []) for a full answer, EARLIER or LATER, or a year and month that decide
+    alone (the month's first day); (None, []) when nothing is chosen; (None, the parts not
+    chosen) for a date answered in part."""
     if year in (EARLIER, LATER):
         return stands_for(year), []
     given = dict(zip(PARTS, (year, month, day)))
     missing = [part for part, value in given.items() if value is None]
     if len(missing) == len(PARTS):
         return None, []
+    if missing == ["day"] and month_decides(year, month):
+        return date(year, month, 1), []
     if missing:
         return None, missing
     return date(year, month, day), []
@@ -142,6 +157,8 @@ def date_question(name: str, question: str, help: str, today: date, lang: str,
             problem = _text("partial", lang, question=question, missing=words)
         if problem:
             st.error(problem, icon=":material/error:")
+        elif day is not None and chosen.get("day") is None and isinstance(chosen["year"], int):
+            st.caption(_text("month_only", lang, month=i18n.t("rules.month", lang, y=day.year, m=day.month)))
     return day, problem
 
 

@@ -9,6 +9,7 @@ from datetime import date
 from functools import lru_cache
 
 from core import i18n
+from core.cn_numbers import month_count, whole_number
 from core.person import OUTSIDE_SHAOXING
 from core.reference import districts, provinces, skill_levels
 from core.rules import LEVELS, NO_CERTIFICATE
@@ -140,10 +141,16 @@ def clause_words(clause: str) -> str:
     return i18n.t("common.paren", lang(), text=found[1], inner=found[2]) if found else clause
 
 
-def _typed_number(text: str | None, units_key: str) -> str:
-    """What was typed, in half-width characters, without spaces, thousands commas or a unit word."""
-    value = unicodedata.normalize("NFKC", text or "").strip().replace(",", "").replace(" ", "")
-    for unit in sorted(ui_text(units_key).split("|"), key=len, reverse=True):
+def _typed(text: str | None) -> str:
+    """What was typed, in half-width characters, without spaces or thousands commas."""
+    return unicodedata.normalize("NFKC", text or "").strip().replace(",", "").replace(" ", "")
+
+
+def _without_unit(value: str, units_key: str) -> str:
+    """``value`` without a unit word (12 months, 1200元) at its end: the page's language's, or
+    Chinese, which a worker may type on the English page too."""
+    words = set(ui_text(units_key).split("|")) | set(i18n.t(f"ui.{units_key}", i18n.DEFAULT_LANG).split("|"))
+    for unit in sorted(words, key=len, reverse=True):
         if unit and value.endswith(unit):
             return value[: -len(unit)]
     return value
@@ -151,21 +158,30 @@ def _typed_number(text: str | None, units_key: str) -> str:
 
 def parse_months(text: str | None) -> tuple[int | None, str | None]:
     """A count of months typed as text: (months, None); (None, None) when left empty; (None,
-    message key) when it cannot be right (not a whole number, negative, over MOST_MONTHS)."""
-    value = _typed_number(text, "self_check.units_months")
+    message key) when it cannot be right (not a whole number, negative, over MOST_MONTHS).
+    Chinese numerals and years are read too (五个月, 十二, 一年: ``core.cn_numbers.month_count``)."""
+    value = _typed(text)
     if not value:
         return None, None
-    # the length first: Python will not turn more than 4,300 digits into an int (ValueError)
-    if not re.fullmatch(r"[0-9]+", value) or len(value) > len(str(MOST_MONTHS)) or int(value) > MOST_MONTHS:
+    months = month_count(value)
+    if months is None:
+        months = whole_number(_without_unit(value, "self_check.units_months"))
+    if months is None or months > MOST_MONTHS:
         return None, "self_check.bad_months"
-    return int(value), None
+    return months, None
 
 
 def parse_amount(text: str | None) -> tuple[float | None, str | None]:
-    """An amount in yuan typed as text (at most two decimals), like ``parse_months``."""
-    value = _typed_number(text, "self_check.units_money")
+    """An amount in yuan typed as text (at most two decimals, or a whole number in Chinese
+    numerals: 一千五百元), like ``parse_months``."""
+    value = _without_unit(_typed(text), "self_check.units_money")
     if not value:
         return None, None
-    if not re.fullmatch(r"\d+(?:\.\d{1,2})?", value) or float(value) > MOST_AMOUNT:
+    if re.fullmatch(r"\d+(?:\.\d{1,2})?", value):
+        amount = float(value)
+    else:
+        whole = whole_number(value)
+        amount = None if whole is None else float(whole)
+    if amount is None or amount > MOST_AMOUNT:
         return None, "self_check.bad_amount"
-    return float(value), None
+    return amount, None

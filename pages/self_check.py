@@ -53,12 +53,16 @@ def yes_no(name: str, label: str, help: str | None = None) -> str:
     return answered(name, value)
 
 
-def number(name: str, label_key: str, help_key: str, parse) -> int | float | None:
+def number(name: str, label_key: str, help_key: str, parse, disabled_as: str | None = None) -> int | float | None:
     """A number typed as text (Streamlit's number field speaks English and drops a value outside
     its range without a word): read by ``parse``; a value that cannot be right is said in one
-    sentence under the field and left out of the result, which says so again."""
+    sentence under the field and left out of the result, which says so again. A field answered
+    otherwise is locked, showing that answer (``disabled_as``), and read as not given here."""
     label = ui_text(label_key)
-    text = st.text_input(label, key=name, placeholder=unknown, help=ui_text(help_key))
+    text = st.text_input(label, key=name, placeholder=disabled_as or unknown, help=ui_text(help_key),
+                         disabled=disabled_as is not None)
+    if disabled_as is not None:
+        return None
     value, problem = parse(text)
     if problem:
         problems.append(ui_text(problem, label=label, value=plain(echo(text)), most=MOST_MONTHS))
@@ -124,7 +128,14 @@ if answers["certificate_level"] not in (None, NO_CERTIFICATE):
         answers["training_cost"] = number("sc_cost", "self_check.q_cost", "self_check.q_cost_help", parse_amount)
 
 step(4, "self_check.step4")
-answers["self_rented_months"] = number("sc_rent", "self_check.q_rent", "self_check.q_rent_help", parse_months)
+# An empty field is 不清楚 (rent pending); "I do not rent" is said by the box under it, which
+# empties and locks the field: 0 months (a roster's blank cell is 0, ROSTER.md; a worker's is not)
+no_rent = bool(st.session_state.get("sc_no_rent"))
+answers["self_rented_months"] = number("sc_rent", "self_check.q_rent", "self_check.q_rent_help", parse_months,
+                                       disabled_as=ui_text("self_check.no_rent_months") if no_rent else None)
+if st.checkbox(ui_text("self_check.no_rent"), key="sc_no_rent", help=ui_text("self_check.no_rent_help"),
+               on_change=lambda: st.session_state.update(sc_rent="")):
+    answers["self_rented_months"] = 0
 
 if st.button(ui_text("self_check.submit"), type="primary", key="sc_submit", width="stretch"):
     st.session_state["sc_shown"] = True

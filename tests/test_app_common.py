@@ -279,7 +279,7 @@ def test_card_reasons_explain_eligible_items_by_the_conditions_that_hold():
     rent = est.item("rent")
     assert rent.status == "eligible"
     monthly = policy["rent.monthly"]
-    assert form.card_reasons(rent) == [t("rules.cond.self_rented.pass", reported=10),
+    assert form.card_reasons(rent) == [t("rules.worker.cond.self_rented.pass", reported=10),
                                     t("rules.note.rent_counted", counted=rent.amount // monthly, monthly=monthly)]
 
 

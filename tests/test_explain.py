@@ -249,7 +249,7 @@ def test_an_eligible_item_names_the_conditions_that_hold():
         t("rules.worker.cond.organizer_named.pass"),
         t("rules.cond.organizer_si_months_enough.pass", months=12, min=P["organizer_service.min_social_insurance_months"])]
     # an item that is not granted says only what stands in the way
-    assert est.item("rent").detail == [] and est.item("rent").reasons == [t("rules.cond.self_rented.fail")]
+    assert est.item("rent").detail == [] and est.item("rent").reasons == [t("rules.worker.cond.self_rented.fail")]
 
 
 def test_rent_over_the_cap_is_explained_once():
@@ -469,3 +469,4 @@ def test_the_most_still_possible_does_not_understate_with_the_date_unknown():
     # a level not known: the most is the highest level's amount
     level = estimate(covered(certificate_level=None), as_of=AS_OF)
     assert level.item("skill_training").possible_amount == P["skill_training.amount_senior"]
+

@@ -143,6 +143,8 @@ ALLOWED = {
     "reader.py": {'"名单"'},
     # font name, and the 是/否 input values of the template's drop-down
     "template.py": {'"宋体"', '"是"', '"否"'},
+    # the self-check's input vocabulary: Chinese numerals and 个月 / 年 (五个月, 一年) read as numbers
+    "cn_numbers.py": None,
     # input values of the self-check: the page's "works outside Shaoxing" sentinel and words for "none"
     "person.py": {'"其他"', '"无"', '"没有"', '"否"'},
 }

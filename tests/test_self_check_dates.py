@@ -104,7 +104,7 @@ def test_before_or_after_the_policy_years_is_not_covered_without_a_month_or_day(
     assert ui("self_check.covered.not_eligible") in body and not at.error
 
 
-@pytest.mark.parametrize("chosen, missing", [((2018,), "月、日"), ((2018, 3), "日"), ((None, 3, 1), "年")])
+@pytest.mark.parametrize("chosen, missing", [((2018,), "月、日"), ((None, 3, 1), "年"), ((None, 3), "年、日")])
 def test_a_date_chosen_in_part_is_not_sure_and_said_under_the_field(chosen, missing):
     at = open_page()
     fill(at, sc_poor="yes", sc_province="四川省", sc_district="柯桥区", sc_first_date=chosen)
@@ -119,6 +119,36 @@ def test_a_date_chosen_in_part_is_not_sure_and_said_under_the_field(chosen, miss
     fill(at, sc_first_date=(2018, 3, 1))
     assert not at.error
     assert ui("self_check.coverage_badge.eligible") in texts(at)
+
+
+def test_a_year_and_month_without_the_day_count_as_that_month():
+    """A worker who remembers "2019年3月" is covered on that month (every window begins and ends
+    with a month), with a line under the field saying the 1st is counted, not an error."""
+    at = open_page()
+    fill(at, sc_poor="yes", sc_province="四川省", sc_district="柯桥区", sc_first_date=(2019, 3), sc_si=2,
+         sc_continuous=11, sc_rent=8)
+    assert not at.error
+    said = t("date_choice.month_only", month=t("rules.month", y=2019, m=3))
+    assert said in [c.value for c in at.caption]
+    at.button(key="sc_submit").click().run()
+    assert not at.error
+    assert ui("self_check.coverage_badge.eligible") in texts(at)
+    assert ui("money", amount="4,000") in cards(at)["rent"]
+    # the day chosen afterwards takes over, and the line goes
+    fill(at, sc_first_date=(2019, 3, 20))
+    assert said not in [c.value for c in at.caption]
+    assert ui("self_check.coverage_badge.eligible") in texts(at)
+
+
+def test_a_month_decides_alone_only_when_no_window_begins_or_ends_inside_it(monkeypatch):
+    assert dc.month_decides(2018, 1) and dc.month_decides(2020, 12) and dc.month_decides(2021, 1)
+    assert dc.compose(2019, 3, None) == (dt.date(2019, 3, 1), [])
+
+    class Mid:        # a window beginning on the 15th: that month's day matters
+        start, end = dt.date(2018, 1, 15), dt.date(2020, 12, 31)
+    monkeypatch.setattr(dc, "policies", lambda: (Mid,))
+    assert not dc.month_decides(2018, 1) and dc.month_decides(2018, 2)
+    assert dc.compose(2018, 1, None) == (None, ["day"])
 
 
 def test_the_date_survives_a_language_switch_and_back():
