@@ -98,6 +98,8 @@ def test_reports_page_by_role(sqlite_db):
     assert at.subheader[0].value == r("page.report_for", unit="柯桥区", year=2018, month=6)
     hires = at.dataframe[0].value
     assert hires[r("report.col.year_to_date")].tolist()[0] == 3
+    items = at.dataframe[1].value.set_index(r("report.col.item"))     # no local standard: 未配置, as the roster says
+    assert list(items.loc[t("rules.item_title.employer_social_insurance")]) == [t("ui.common.not_set")] * 4
     assert not [b for b in at.button if b.key == "make_bulletin"]      # the bulletin is the city's
 
     at = page("reports.py", boss)
