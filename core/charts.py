@@ -167,10 +167,15 @@ def cumulative_chart(monthly: pd.DataFrame, target: int | None, year: int, demo:
     tooltip = [alt.Tooltip("month_label:N", title=_t("tt.month", lang)),
                alt.Tooltip("new:Q", title=_t("tt.new", lang), format=","),
                alt.Tooltip("cumulative:Q", title=_t("tt.cumulative", lang), format=",")]
-    bars = alt.Chart(data).mark_bar(color=TARGET_COLOR).encode(
-        x=x, y=alt.Y("new:Q", title=_t("people", lang), axis=PEOPLE_AXIS), tooltip=tooltip)
-    line = alt.Chart(data).mark_line(color=ACTUAL_COLOR, point=alt.OverlayMarkDef(color=ACTUAL_COLOR, size=40),
-                                     strokeWidth=2.5).encode(x=x, y="cumulative:Q", tooltip=tooltip)
+    # a legend says which is which: the grey bars each month's new hires, the line the running total
+    new, running = _t("tt.new", lang), _t("tt.cumulative", lang)
+    data = data.assign(bars=new, line=running)
+    series = alt.Scale(domain=[new, running], range=[TARGET_COLOR, ACTUAL_COLOR])
+    bars = alt.Chart(data).mark_bar().encode(
+        x=x, y=alt.Y("new:Q", title=_t("people", lang), axis=PEOPLE_AXIS), tooltip=tooltip,
+        color=alt.Color("bars:N", scale=series, legend=alt.Legend(title=None)))
+    line = alt.Chart(data).mark_line(point=alt.OverlayMarkDef(color=ACTUAL_COLOR, size=40), strokeWidth=2.5).encode(
+        x=x, y="cumulative:Q", tooltip=tooltip, color=alt.Color("line:N", scale=series, legend=alt.Legend(title=None)))
     layers = [bars, line]
     if target is not None:
         tdf = pd.DataFrame({"target": [int(target)], "text": [_t("target_line", lang, target=f"{int(target):,}")]})

@@ -261,12 +261,31 @@ def _day(d, lang: str) -> str:
     return t("rules.date", lang, y=d.year, m=d.month, d=d.day)
 
 
+def item_error_rows(result) -> int | None:
+    """Valid rows with an error of some items (是否通过校验=是, 错误 not empty; 部分项目有误 on the
+    roster page), from the result's rows; None when there are none to count from."""
+    frame = getattr(result, "frame", None)
+    if frame is None or "errors" not in frame or "valid" not in frame:
+        return None
+    has_error = frame["errors"].astype("string").fillna("").to_numpy() != ""
+    return int((frame["valid"].to_numpy(dtype=bool) & has_error).sum())
+
+
 def summary_rows(result, lang: str = "zh") -> list[tuple[str, object]]:
+    """The 汇总 sheet's lines. 有错误 of the summary counts whole rows in error (valid false): the
+    line says so, as the roster page does, and the next counts the valid rows with an error of
+    some items, so that every row that carries an error text is counted once (ROSTER.md's JSON
+    keeps its keys)."""
     s = result.summary
     rows = [
         (t("output.summary.rows", lang), s["rows"]),
         (t("output.summary.valid", lang), s["valid"]),
         (t("output.summary.errors", lang), s["errors"]),
+    ]
+    item_errors = item_error_rows(result)
+    if item_errors is not None:
+        rows.append((t("output.summary.item_errors", lang), item_errors))
+    rows += [
         (t("output.summary.blank_rows", lang), s.get("blank_rows", 0)),
     ]
     for item in ITEMS:

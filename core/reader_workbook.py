@@ -2,8 +2,9 @@
 
 Every cell comes back as the text it holds (Excel typed cells rendered as text, see
 :func:`_cell_text`). Error cells (#N/A ...), which calamine gives as empty, are found in the file
-itself (``core.reader_cells``) and read as their text; a row whose cells are formulas with no
-computed value (calamine gives them as empty too) is kept and reported, not dropped as blank.
+itself (``core.reader_cells``) and read as their text; a cell that is a formula with no computed
+value (calamine gives it as empty too) is reported as such wherever it is, and a row of such cells
+is kept, not dropped as blank.
 """
 from __future__ import annotations
 
@@ -85,7 +86,7 @@ def read_workbook(data: bytes, kind: str, preferred: str) -> RawRoster:
     kinds = [_kind_of(hdr) for hdr in headers]
     width = len(headers)
     body = [r if len(r) == width else (list(r) + [""] * width)[:width] for r in rows[h + 1:]]
-    formulas = _formulas_of_empty_rows(data, kind, sheet_name, body, h + 1, width) \
+    formulas = _formulas_of_empty_cells(data, kind, sheet_name, body, h + 1, width) \
         if seen.get("formulas") or not seen.get("done") else {}
     by_column = list(zip(*body)) if body else [()] * width
     cols = [_column_text(list(by_column[j]), kinds[j]) for j in range(width)]
@@ -93,14 +94,15 @@ def read_workbook(data: bytes, kind: str, preferred: str) -> RawRoster:
     return _finish(table, headers, h + 1, kind, None, sheet_name, formulas)
 
 
-def _formulas_of_empty_rows(data: bytes, kind: str, sheet_name: str, body: list, first: int,
-                            width: int) -> dict[int, list[int]]:
+def _formulas_of_empty_cells(data: bytes, kind: str, sheet_name: str, body: list, first: int,
+                             width: int) -> dict[int, list[int]]:
     """Position in ``body`` -> columns of the formula cells with no computed value, among the rows
-    calamine read as entirely empty and after its last row (calamine leaves those out; they are
+    where calamine read some cell as empty (a required cell would otherwise read as missing, an
+    optional one as not given) and after its last row (calamine leaves those out; they are
     added to ``body`` as empty rows). The sheet is scanned only when its XML may hold such a cell."""
     if kind != "xlsx":
         return {}
-    empty = {first + i for i, r in enumerate(body) if all(c is None or c == "" for c in r)}
+    empty = {first + i for i, r in enumerate(body) if any(c is None or c == "" for c in r)}
     try:   # a refinement: looking for them never makes a readable file unreadable
         found = xlsx_formula_cells(data, sheet_name, empty, first + len(body))   # 0-based sheet rows
     except Exception:

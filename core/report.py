@@ -20,7 +20,7 @@ import pandas as pd
 from core import reference
 from core.cells import WORKBOOK_OPTIONS, safe_text
 from core.i18n import t
-from core.items import ITEMS
+from core.items import ITEM, ITEMS
 from core.progress import KEYS, helped_now
 
 PERIODS = ("month", "year_to_date")
@@ -91,6 +91,35 @@ def fair_figures(fairs: pd.DataFrame, year: int, month: int, district: str | Non
     return out
 
 
+FIGURES = ("due_month", "paid_month", "due_year", "paid_year")
+
+
+def unset_standard_items() -> set[str]:
+    """The items whose amount the notice leaves to a local standard that neither an administrator
+    (core.db.targets.get_standards) nor any policy file sets (企业社会保险补贴 until it is entered)."""
+    from core.db.targets import get_standards
+
+    entered = get_standards()
+    return {code for code in ITEMS
+            if (name := ITEM[code].local_standard) is not None and entered.get(name) is None
+            and all(p.parameters[name].value is None for p in reference.policies() if name in p.parameters)}
+
+
+def with_unset_standards(items: pd.DataFrame, unset: set[str]) -> list[dict]:
+    """The item rows, an item of ``unset`` with no figure but 0 having its four figures None:
+    not configured, never an invented 0 (RULES.md). Amounts stored while a standard was set stay."""
+    rows = items.to_dict("records")
+    for r in rows:
+        if r["item"] in unset and not any(r[c] for c in FIGURES):
+            r.update(dict.fromkeys(FIGURES))
+    return rows
+
+
+def _money(v, lang: str):
+    """A figure of the items' table as shown: the yuan, or 未配置 (as the roster page says it)."""
+    return t("ui.common.not_set", lang) if v is None else v
+
+
 def monthly_report(year: int, month: int, district: str | None = None, filed_on: dt.date | None = None,
                    lang: str = "zh") -> dict:
     """The statistics table of ``district`` (None: the whole city) for a month."""
@@ -111,7 +140,7 @@ def monthly_report(year: int, month: int, district: str | None = None, filed_on:
         "unit": district or t("reports.report.city", lang),
         "filed_on": (filed_on or dt.date.today()).isoformat(),
         "new_hires": {**hires, "targets": targets, "completion": completion(hires["year_to_date"], targets)},
-        "items": items.to_dict("records"),
+        "items": with_unset_standards(items, unset_standard_items()),
         "fairs": fair_figures(without_demo(fairs_frame(year), include_demo=False), year, month, district),
         "services": {p: dict(zip(s["kind"], s[col].astype(int).tolist()))
                      for s in [rq.services(year, month, district)] for p, col in (("month", "month"),
@@ -179,7 +208,7 @@ def to_xlsx_bytes(report: dict, lang: str = "zh") -> bytes:
            for k in KEYS])
     table("items", "yuan", [_r("col.item", lang), _r("col.due_month", lang), _r("col.paid_month", lang),
                             _r("col.due_year", lang), _r("col.paid_year", lang)],
-          [[t(f"rules.item_title.{r['item']}", lang), r["due_month"], r["paid_month"], r["due_year"], r["paid_year"]]
+          [[t(f"rules.item_title.{r['item']}", lang), *(_money(r[c], lang) for c in FIGURES)]
            for r in report["items"] if r["item"] in ITEMS])
     f = report["fairs"]
     table("fairs", "fairs", [_r("col.measure", lang), _r("col.month", lang), _r("col.year_to_date", lang)],
@@ -229,8 +258,9 @@ def report_tables(report: dict, lang: str = "zh") -> dict[str, pd.DataFrame]:
             _r("col.completion", lang): [_pct(h["completion"][k]) for k in KEYS]}),
         "items": pd.DataFrame({
             _r("col.item", lang): [t(f"rules.item_title.{r['item']}", lang) for r in report["items"]],
-            **{_r(f"col.{c}", lang): [r[c] for r in report["items"]]
-               for c in ("due_month", "paid_month", "due_year", "paid_year")}}),
+            # text with thousands separators, as the roster page shows yuan: one type per column
+            **{_r(f"col.{c}", lang): [_money(r[c] if r[c] is None else f"{r[c]:,}", lang) for r in report["items"]]
+               for c in FIGURES}}),
         "fairs": pd.DataFrame({
             _r("col.measure", lang): [_r("fairs_held", lang), _r("fair_enterprises", lang)],
             _r("col.month", lang): [f["month"]["fairs"], f["month"]["enterprises"]],

@@ -1,6 +1,7 @@
 """The district's reports on the command line:
 
     python -m core reconcile PROVINCE_LIST [--district D] [--format json|xlsx] [--out FILE] [--user NAME]
+                             [--include-demo]
     python -m core report --year Y --month M [--district D] [--format xlsx|json] [--out FILE] [--user NAME]
     python -m core bulletin --year Y [--month M] --out FILE.docx [--user NAME]
 
@@ -48,7 +49,8 @@ def cmd_reconcile(args) -> int:
         data = file_bytes(args.province_list)
         from pathlib import Path
 
-        rec = work_reports.reconcile_file(data, Path(args.province_list).name, user, args.district)
+        rec = work_reports.reconcile_file(data, Path(args.province_list).name, user, args.district,
+                                          include_demo=args.include_demo)
     except RosterReadError as exc:
         return _fail(str(exc))
     except AccountError as exc:
@@ -97,6 +99,7 @@ def register(sub) -> None:
     rc.add_argument("--format", choices=("json", "xlsx"), default="json")
     rc.add_argument("--out", default=None)
     rc.add_argument("--user", default=None, help=t("cli.acting_user"))
+    rc.add_argument("--include-demo", action="store_true", help=t("officer.demo.cli_help_reconcile"))
     rc.set_defaults(func=cmd_reconcile)
 
     rp = sub.add_parser("report", help=t("cli.report"))

@@ -13,12 +13,22 @@ from core.cells import neutralise
 from pages._common import lang, ui_text
 
 
+def _text(value) -> str:
+    """One cell of a column with blanks, as text: a whole number without ".0" (months: 6, not 6.0)."""
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def shown_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """A table for the screen: a missing value blank (not "None"), text that cannot run."""
+    """A table for the screen: a missing value blank (not "None"), text that cannot run. A column
+    with blanks is text throughout: numbers beside "" in one column are not one Arrow type
+    (月数 of a one-time item is blank), which Streamlit would log as ArrowInvalid and patch up."""
     out = frame.reset_index(drop=True)
     for col in out.columns:
         if out[col].isna().any():
-            out[col] = out[col].astype(object).where(out[col].notna(), "")
+            present = out[col].notna().to_numpy()
+            out[col] = [_text(v) if has else "" for v, has in zip(out[col].astype(object), present)]
     return neutralise(out)
 
 

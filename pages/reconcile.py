@@ -28,6 +28,9 @@ else:
     choices = [""] + list(districts()["name"])
     district = st.selectbox(_t("page.district"), choices, key="reconcile_district",
                             format_func=lambda d: d or _t("page.whole_city")) or None
+# demo uploads' people are left out unless asked for, as on the dashboard and in the reports
+include_demo = st.toggle(t("ui.dashboard.include_demo", lang()), value=False, key="reconcile_include_demo",
+                         help=t("officer.demo.include_help", lang()))
 uploaded = st.file_uploader(_t("page.upload_label"), type=["csv", "xlsx", "xls"], max_upload_size=MAX_UPLOAD_MB,
                             key="province_file", help=_t("page.upload_limit", mb=MAX_UPLOAD_MB))
 if uploaded is None:
@@ -35,12 +38,13 @@ if uploaded is None:
     st.stop()
 
 data = uploaded.getvalue()
-key = (content_hash(data), district, lang())
+key = (content_hash(data), district, lang(), include_demo)
 kept = st.session_state.get("reconciled")
-if kept is None or kept[0] != key:       # compared (and audited) once per file, district and language
+if kept is None or kept[0] != key:       # compared (and audited) once per file, district, language, demo switch
     try:
         with st.spinner(_t("page.comparing")):
-            rec = work_reports.reconcile_file(data, uploaded.name, user, district, ip=client_ip(), lang=lang())
+            rec = work_reports.reconcile_file(data, uploaded.name, user, district, ip=client_ip(), lang=lang(),
+                                              include_demo=include_demo)
     except RosterReadError as exc:
         st.error(_t("page.read_error", reason=plain(exc.text(lang()))), icon=":material/error:")
         st.stop()

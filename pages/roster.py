@@ -44,10 +44,9 @@ st.date_input(ui_text("roster.as_of"), key="as_of", min_value=_policies[0].start
               help=ui_text("roster.as_of_help", deadline=format_day(_policies[-1]["claim_deadline"])),
               format="YYYY-MM-DD")
 uploaded = st.file_uploader(ui_text("roster.upload_label"), type=["csv", "xlsx", "xls"],
-                            max_upload_size=MAX_UPLOAD_MB, key="roster_file",
-                            help=ui_text("roster.upload_limit", mb=MAX_UPLOAD_MB))
+                            max_upload_size=MAX_UPLOAD_MB, key="roster_file")
 uploaded = keep_unsaved(uploaded)     # kept for this session until saved (pages/_session.py)
-st.caption(ui_text("roster.upload_limit", mb=MAX_UPLOAD_MB))
+st.caption(ui_text("roster.upload_limit", mb=MAX_UPLOAD_MB))     # said once, under the uploader
 if uploaded is None:
     st.info(ui_text("roster.empty"))
     st.stop()

@@ -53,8 +53,12 @@ start = c2.date_input(_t("ledger_page.start"), value=None, min_value=EARLIEST, m
                       key="ledger_start")
 end = c3.date_input(_t("ledger_page.end"), value=None, min_value=EARLIEST, max_value=TODAY, format="YYYY-MM-DD",
                     key="ledger_end")
+# demo entries and fairs (python -m core demo) are left out unless asked for, as the 统计报表
+# counts no demo fair and the dashboard shows none by default; asked for, their source says 示例数据
+include_demo = st.toggle(ui_text("dashboard.include_demo"), value=False, key="ledger_include_demo",
+                         help=t("officer.demo.include_help", lang()))
 try:
-    ledger = activities.activities_frame(user, kinds, district, start, end)
+    ledger = activities.activities_frame(user, kinds, district, start, end, include_demo)
 except AccountError as exc:
     _refused(exc)
     ledger = None
@@ -101,6 +105,8 @@ with st.expander(_t("ledger_page.add_title"), icon=":material/add:", expanded=le
             _save(activities.add_activity, kind, day, where, place, reached, note, message="ledger_page.saved")
 
 recorded = events.fairs_frame().drop_duplicates("fair_id")
+if not include_demo:
+    recorded = recorded[~recorded["demo"].astype(bool)]
 if own:
     recorded = recorded[recorded["district"] == own]
 linked = set(ledger["fair_id"][ledger["source"] == "ledger"].dropna().astype(int)) if ledger is not None else set()

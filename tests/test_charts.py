@@ -187,6 +187,19 @@ def test_demo_tag_in_the_subtitle_and_bare_month_numbers(frame):
     assert axes and all("labelExpr" not in a for a in axes)
 
 
+def test_the_monthly_chart_has_a_legend_for_its_bars_and_its_line(frame):
+    """本区进度's grey monthly bars and the running-total line are named in one legend."""
+    spec = charts.cumulative_chart(monthly_new_hires(frame, 2018), 100, 2018).to_dict()
+    colors = [layer["encoding"]["color"] for layer in spec["layer"] if "color" in layer.get("encoding", {})]
+    assert len(colors) == 2
+    new, running = t("ui.chart.tt.new"), t("ui.chart.tt.cumulative")
+    for c in colors:
+        assert c["scale"] == {"domain": [new, running], "range": [charts.TARGET_COLOR, charts.ACTUAL_COLOR]}
+        assert c["legend"] == {"title": None}
+    values = next(iter(spec["datasets"].values()))
+    assert {v["bars"] for v in values} == {new} and {v["line"] for v in values} == {running}
+
+
 def test_fairs_table_counts_fairs_in_the_four_provinces_and_those_in_the_own_county():
     fairs = pd.DataFrame({
         "district": ["柯桥区", "柯桥区", "越城区", "嵊州市"],

@@ -13,6 +13,7 @@ from core.db import activities, audit, events
 from core.db.accounts import AccountError
 from core.db.models import activities as table
 from core.db.session import reading
+from core.i18n import t
 from tests.db_conftest_helpers import db, pg_db, pg_server, sqlite_db, user  # noqa: F401  (fixtures)
 
 D = dt.date
@@ -145,3 +146,25 @@ def test_the_ledger_as_a_workbook(db):
     assert rows[2][1] == dt.datetime(2021, 7, 1) and ws.cell(row=3, column=2).number_format == "yyyy-mm-dd"
     assert rows[2][3] == "宣传" and rows[2][4] == "'=HYPERLINK(\"http://x\")" and rows[2][7] == "'@SUM(A1)"
     assert [r[3] for r in rows[2:]] == ["宣传", "招聘会", "招聘会"] and len(rows) == 5
+
+
+def test_demo_fairs_and_entries_are_left_out_unless_asked_for(db):
+    """Demo data (python -m core demo) is not in the 台帐 unless asked for, as the 统计报表 counts no
+    demo fair for the same district; asked for, its rows say 示例数据 as their source."""
+    from core import report
+
+    city, ke, *_ = _setup()
+    demo_fair = events.add_fair(city, "柯桥区", D(2021, 8, 10), "理县", ["示例企业"], demo=True, province="51")
+    demo_entry = activities.add_activity(ke, "training", D(2021, 8, 11), "柯桥区", "示例", 9, demo=True)
+    real = activities.activities_frame(ke)
+    assert demo_fair not in set(real["fair_id"].dropna()) and demo_entry not in set(real["id"].dropna())
+    assert len(real) == 1 and not real["demo"].any()
+    fairs = report.fair_figures(events.fairs_frame(2021).pipe(lambda f: f[~f["demo"]]), 2021, 12, "柯桥区")
+    assert fairs["year_to_date"]["fairs"] == (real["kind"] == activities.FAIR).sum()   # the report agrees
+    both = activities.activities_frame(ke, include_demo=True)
+    assert len(both) == 3 and set(both.loc[both["demo"], "id"].dropna()) == {demo_entry}
+    assert set(both.loc[both["demo"], "fair_id"].dropna()) == {demo_fair}
+    shown = activities.display(both)
+    sources = dict(zip(shown[t("people.col.place")], shown[t("people.col.source")]))
+    assert sources["理县"] == sources["示例"] == t("ui.dashboard.source_demo")
+    assert sources["金川县人力资源市场"] == t("people.source.fair")

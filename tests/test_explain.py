@@ -157,6 +157,8 @@ def test_cannot_check_and_reading_notes_are_present():
     assert str(P["max_subsidy_months"]) in joined
     assert str(P["skill_training.cap_junior"]) in joined
     assert "{" not in joined  # every placeholder filled
+    english = estimate(covered(), as_of=AS_OF, lang="en").notes      # the deadline has passed: closed
+    assert any("Claims under this policy closed on" in n for n in english)
 
 
 @pytest.mark.parametrize("level", ["技师", "高级技师", "二级"])

@@ -109,6 +109,16 @@ def test_the_day_of_the_check_is_bounded_and_explained_by_the_policy_data(sqlite
     assert f"（{said}）" in day.help and "2021" not in day.help
 
 
+def test_the_upload_limit_is_said_once_under_the_roster_uploader(sqlite_db):
+    from pages._common import MAX_UPLOAD_MB
+
+    at = page("roster.py", user("city_officer")).run()
+    limit = t("ui.roster.upload_limit", mb=MAX_UPLOAD_MB)
+    uploader = at.file_uploader(key="roster_file")
+    said = [c.value for c in at.caption if c.value == limit] + [h for h in [uploader.help] if h and "MB" in h]
+    assert said == [limit]
+
+
 # ----------------------------------------------------------------------- district officers
 
 def _paid(upload_id: int) -> list[bool]:

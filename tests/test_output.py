@@ -115,6 +115,25 @@ def test_xlsx_totals_sheet_equals_summary(result):
     assert totals[t("output.total_to_worker")] == s["total_to_worker"] > 0
 
 
+def test_xlsx_totals_count_whole_row_and_some_items_errors_apart():
+    """A valid row whose only errors are of some items keeps 是否通过校验=是 with an 错误 text
+    (ROSTER.md); the 汇总 sheet names 整行有误的行 as such and counts those valid rows beside it,
+    so every row carrying an error text is counted once, as the roster page says."""
+    rows = [person(1), person(2, self_rented_months="很多"), person(3, continuous_months="十二"),
+            person(4, id_number="123"), person(5, work_district="")]
+    res = evaluate_file(roster(rows), "r.csv", as_of=AS_OF)
+    valid, errors = res.frame["valid"].tolist(), [bool(e) for e in res.frame["errors"].fillna("")]
+    assert valid == [True, True, True, False, False] and errors == [False, True, True, True, True]
+    wb = openpyxl.load_workbook(io.BytesIO(output.to_xlsx_bytes(res)))
+    totals = {label: value for label, value in wb[t("output.sheet_totals")].iter_rows(min_row=2, values_only=True)}
+    assert t("output.summary.errors") == "整行有误的行"
+    assert totals[t("output.summary.errors")] == res.summary["errors"] == 2
+    assert totals[t("output.summary.item_errors")] == 2
+    sheet = list(wb[t("output.sheet_rows")].iter_rows(values_only=True))
+    carrying = sum(1 for r in sheet[1:] if r[sheet[0].index(t("output.errors"))])
+    assert carrying == totals[t("output.summary.errors")] + totals[t("output.summary.item_errors")] == 4
+
+
 def test_xlsx_rows_sheet_matches_csv(result):
     wb = openpyxl.load_workbook(io.BytesIO(output.to_xlsx_bytes(result)))
     ws = wb[t("output.sheet_rows")]

@@ -165,3 +165,45 @@ def test_signed_out_visitors_are_asked_to_sign_in(sqlite_db):
         at = page(name).run()
         assert [w.value for w in at.warning] == [t("ui.common.login_required")]
         assert not at.dataframe
+
+
+def test_the_work_ledger_leaves_demo_fairs_out_unless_switched_on(sqlite_db):
+    """A demo fair (录入人 演示用户) is not in the 台帐 by default, as the 统计报表 counts none for the
+    district; switched on, it is listed with 示例数据 as its source, and only then offered for linking."""
+    city = user("city_officer")
+    events.add_fair(city, "柯桥区", dt.date(2021, 4, 10), "金川县", ["甲公司"])
+    events.add_fair(city, "柯桥区", dt.date(2021, 5, 10), "理县", ["示例企业"], demo=True, province="51")
+    ke = user("district_officer", "ke", "柯桥区")
+    at = page("work_ledger.py", ke).run()
+    switch = at.toggle(key="ledger_include_demo")
+    assert not at.exception and switch.label == t("ui.dashboard.include_demo") and switch.value is False
+    table = _frames(at)[0]
+    assert list(table[t("people.col.place")]) == ["金川县"]
+    assert len(at.selectbox(key="act_fair").options) == 1        # the demo fair is not offered either
+    at.toggle(key="ledger_include_demo").set_value(True).run()
+    table = _frames(at)[0]
+    assert not at.exception and list(table[t("people.col.place")]) == ["理县", "金川县"]
+    assert list(table[t("people.col.source")]) == [t("ui.dashboard.source_demo"), t("people.source.fair")]
+
+
+def test_a_persons_paid_items_render_with_no_arrow_error(sqlite_db, caplog):
+    """已发放项目 of a person paid a monthly item (months counted) and one-time items (no months):
+    the table renders, with the months blank for a one-time item, and nothing in the server log."""
+    import logging
+
+    city = _stored()
+    ke = user("district_officer", "ke", "柯桥区")
+    key = people.find_people(ke, ZHANG)["person_key"].iloc[0]
+    paid = people.person_record(ke, key).paid
+    assert paid["months"].notna().any() and paid["months"].isna().any()    # both kinds are there
+    streamlit_log = logging.getLogger("streamlit.dataframe_util")     # Streamlit's loggers do not propagate
+    streamlit_log.addHandler(caplog.handler)
+    at = page("people.py", ke)
+    at.session_state["people_selected"] = key
+    at.run()
+    assert not at.exception and any("张三" in s.value for s in at.subheader)
+    streamlit_log.removeHandler(caplog.handler)
+    assert not [r.getMessage() for r in caplog.records if "Arrow" in r.getMessage()]
+    table = next(f for f in _frames(at) if t("people.col.months") in f.columns)
+    months = dict(zip(table[t("people.col.item")], table[t("people.col.months")]))
+    assert months[t("rules.item_title.rent")] == "6" and months[t("rules.item_title.stabilization")] == ""

@@ -178,6 +178,42 @@ def test_formula_cells_with_no_computed_value_are_a_row_with_an_error():
     assert t("reader.row.formula_no_value", header="姓名") not in split(result.frame["errors"].iloc[0])
 
 
+def test_a_formula_with_no_value_in_a_filled_row_is_named_as_such():
+    """openpyxl saves '=A1' with no computed value: in a row whose other cells are filled, the
+    cell is said to be a formula with no value (open and save in Excel/WPS), not only missing;
+    a formula with its value, and an empty cell that is no formula, are not."""
+    import openpyxl
+
+    rows = simple_rows(3)
+    headers = rows[0] + ["培训费用"]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "名单"
+    ws.append(headers)
+    for r in rows[1:]:
+        ws.append(r + [""])
+    day = headers.index("首次来绍就业日期") + 1
+    ws.cell(row=3, column=day).value = "=A1"                  # required, in a filled row
+    ws.cell(row=4, column=len(headers)).value = "=G4*100"     # optional 培训费用
+    buf = io.BytesIO()
+    wb.save(buf)
+    raw = read_roster(buf.getvalue(), "名单.xlsx")
+    assert raw.row_numbers.tolist() == [2, 3, 4]
+    errors = [split(e) for e in evaluate_roster(raw).frame["errors"]]
+    formula = t("reader.row.formula_no_value", header="首次来绍就业日期")
+    assert formula in errors[1] and formula not in errors[0] and formula not in errors[2]
+    assert t("reader.row.formula_no_value", header="培训费用") in errors[2]
+    assert not any("公式" in e for e in errors[0])
+    assert "WPS" in formula
+
+
+def test_formulas_with_values_are_not_flagged_in_filled_rows():
+    rows = simple_rows(2)
+    data = roster_xlsx(rows, {(1, len(rows[0])): "=G2", (2, len(rows[0])): "=G3"})   # xlsxwriter writes value 0
+    raw = read_roster(data, "名单.xlsx")
+    assert not [i for i in raw.issues if i[0] == "formula_no_value"]
+
+
 # --------------------------------------------------------------------------- control characters
 
 @pytest.mark.parametrize("form", ["utf-8-sig", "utf-16", "xlsx"])

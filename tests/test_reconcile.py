@@ -223,3 +223,32 @@ def test_a_person_belongs_to_the_district_of_their_latest_row(db):
     withdraw_upload(w.upload_id, officer, "录错了")
     assert "测试2" in list(district_people("柯桥区")["name"])
     assert sorted(district_people("越城区")["name"]) == ["测试1新"]
+
+
+def test_demo_people_are_left_out_unless_asked_for(db, tmp_path, capsys):
+    """People of a demo upload (python -m core demo) are not compared, as the dashboard and the
+    reports leave them out, unless asked for (the page's switch, --include-demo)."""
+    from core.db.stored_people import district_people
+
+    officer = stored(db)
+    demo = roster_csv([person(n) for n in (50, 51, 52)] + [person(1, **{"姓名": "示例改名"})])
+    store_upload(evaluate(demo), officer, "demo.csv", demo, demo=True)
+    assert sorted(district_people("柯桥区")["name"]) == [f"测试{n}" for n in range(1, 7)]
+    with_demo = district_people("柯桥区", include_demo=True)
+    assert len(with_demo) == 9 and "示例改名" in set(with_demo["name"])     # a demo row is the latest then
+    data = gbk_csv(province_rows())
+    rec = work_reports.reconcile_file(data, "list.csv", officer, "柯桥区")
+    assert rec.summary["local_people"] == 6 and rec.summary["only_local"] == 2
+    assert rec.summary["matched"] == 2 and rec.summary["differs"] == 2
+    rec = work_reports.reconcile_file(data, "list.csv", officer, "柯桥区", include_demo=True)
+    assert rec.summary["local_people"] == 9 and rec.summary["only_local"] == 5
+    assert rec.summary["differs"] == 3                 # person 1 as the demo row names them
+    log = audit.entries()
+    assert [json.loads(d).get("include_demo") for d in log.loc[log["action"] == "reconcile", "detail"]] == [True, False]
+    path = tmp_path / "list.csv"
+    path.write_bytes(data)
+    capsys.readouterr()
+    assert cli.main(["reconcile", str(path), "--district", "柯桥区"]) == 0
+    assert json.loads(capsys.readouterr().out)["summary"]["only_local"] == 2
+    assert cli.main(["reconcile", str(path), "--district", "柯桥区", "--include-demo"]) == 0
+    assert json.loads(capsys.readouterr().out)["summary"]["only_local"] == 5

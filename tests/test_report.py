@@ -87,9 +87,13 @@ def expected_items(district=None) -> dict:
         paid = paid[paid["work_district"] == district]
     june = rows["uploaded_at"].dt.month == 6
     pj = pd.to_datetime(paid["created_at"]).dt.month == 6
-    return {item: {"due_month": int(rows.loc[june, item].sum()), "due_year": int(rows[item].sum()),
-                   "paid_month": int(paid.loc[pj & (paid["item"] == item), "amount"].sum()),
-                   "paid_year": int(paid.loc[paid["item"] == item, "amount"].sum())} for item in ITEMS}
+    out = {item: {"due_month": int(rows.loc[june, item].sum()), "due_year": int(rows[item].sum()),
+                  "paid_month": int(paid.loc[pj & (paid["item"] == item), "amount"].sum()),
+                  "paid_year": int(paid.loc[paid["item"] == item, "amount"].sum())} for item in ITEMS}
+    # no local standard is set in these tests: the employer's item has no amount (未配置), never 0
+    assert out["employer_social_insurance"] == dict.fromkeys(out["employer_social_insurance"], 0)
+    out["employer_social_insurance"] = dict.fromkeys(out["employer_social_insurance"])
+    return out
 
 
 def hires(total, paired, other, helped):
@@ -110,8 +114,8 @@ def test_city_and_district_figures(db):
     assert city["by_district"]["越城区"]["month"] == hires(1, 0, 1, 0)
     items = {r["item"]: {k: r[k] for k in ("due_month", "due_year", "paid_month", "paid_year")} for r in city["items"]}
     assert items == expected_items()
-    assert sum(v["due_year"] for v in items.values()) > sum(v["due_month"] for v in items.values()) > 0
-    assert sum(v["paid_year"] for v in items.values()) > 0
+    assert sum(v["due_year"] or 0 for v in items.values()) > sum(v["due_month"] or 0 for v in items.values()) > 0
+    assert sum(v["paid_year"] or 0 for v in items.values()) > 0
     assert city["fairs"] == {"month": {"fairs": 2, "enterprises": 3}, "year_to_date": {"fairs": 3, "enterprises": 4}}
     assert city["services"]["month"] == {"consultation": 3, "unemployment_registration": 0, "job_push": 0,
                                          "training": 0, "other": 1}
@@ -147,6 +151,32 @@ def test_filed_xlsx(db):
                      ("people", "yuan", "fairs", "times")]
     assert cells[t("reports.report.service.consultation")][:2] == (2, 2)
     assert len(wb.sheetnames) == 1          # a district's table has no sheet by district
+
+
+def test_an_unset_local_standard_is_not_configured_not_0(db):
+    """企业社会保险补贴 with no local standard: None in the JSON, 未配置 on screen and in the filed
+    table, as the roster page says it; once an administrator enters one, its figures are yuan."""
+    from core.report import report_tables, to_xlsx_bytes
+
+    admin = user("admin")
+    fixture_data(admin)
+    title = t("rules.item_title.employer_social_insurance")
+    rep = work_reports.monthly_report(YEAR, MONTH, admin, "柯桥区")
+    row = next(r for r in rep["items"] if r["item"] == "employer_social_insurance")
+    assert [row[c] for c in ("due_month", "paid_month", "due_year", "paid_year")] == [None] * 4
+    assert json.loads(json.dumps(rep))["items"] == rep["items"]          # null in the JSON
+    shown = report_tables(rep)["items"].set_index(t("reports.report.col.item"))
+    assert list(shown.loc[title]) == [t("ui.common.not_set")] * 4
+    assert shown.loc[t("rules.item_title.stabilization")].str.match(r"^[\d,]+$").all()   # other items in yuan
+    ws = openpyxl.load_workbook(io.BytesIO(to_xlsx_bytes(rep)))[t("reports.report.sheet")]
+    cells = {r[0]: r[1:5] for r in ws.iter_rows(values_only=True) if r[0]}
+    assert cells[title] == (t("ui.common.not_set"),) * 4
+    assert all(isinstance(v, int) for v in cells[t("rules.item_title.stabilization")])
+
+    targets.set_standard("employer_social_insurance.monthly", 300, admin)
+    rep = work_reports.monthly_report(YEAR, MONTH, admin, "柯桥区")
+    row = next(r for r in rep["items"] if r["item"] == "employer_social_insurance")
+    assert [row[c] for c in ("due_month", "paid_month", "due_year", "paid_year")] == [0] * 4
 
 
 def test_bulletin_docx_read_back(db):

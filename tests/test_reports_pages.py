@@ -67,6 +67,24 @@ def test_reconcile_page_for_a_district_officer(sqlite_db):
     assert list(log.loc[log["action"] == "reconcile", "actor"]) == ["ke"]
 
 
+def test_reconcile_page_leaves_demo_people_out_unless_switched_on(sqlite_db):
+    from core.db.uploads import store_upload
+    from tests.db_conftest_helpers import evaluate, person, roster_csv
+
+    officer = stored(sqlite_db)
+    demo = roster_csv([person(n) for n in (50, 51, 52)])
+    store_upload(evaluate(demo), officer, "demo.csv", demo, demo=True)
+    ke = user("district_officer", "ke", "柯桥区")
+    at = page("reconcile.py", ke)
+    switch = at.toggle(key="reconcile_include_demo")
+    assert switch.label == t("ui.dashboard.include_demo") and switch.value is False
+    at.file_uploader(key="province_file").set_value(("省名单.csv", gbk_csv(province_rows()), "text/csv"))
+    at.run()
+    assert not at.exception and metrics(at)[r("reconcile.summary.only_local")] == "2"
+    at.toggle(key="reconcile_include_demo").set_value(True).run()
+    assert not at.exception and metrics(at)[r("reconcile.summary.only_local")] == "5"
+
+
 def test_reconcile_page_refuses_leaders_and_visitors_and_says_why_a_file_is_bad(sqlite_db):
     boss = user("leader", "boss")
     at = page("reconcile.py", boss)
@@ -98,6 +116,8 @@ def test_reports_page_by_role(sqlite_db):
     assert at.subheader[0].value == r("page.report_for", unit="柯桥区", year=2018, month=6)
     hires = at.dataframe[0].value
     assert hires[r("report.col.year_to_date")].tolist()[0] == 3
+    items = at.dataframe[1].value.set_index(r("report.col.item"))     # no local standard: 未配置, as the roster says
+    assert list(items.loc[t("rules.item_title.employer_social_insurance")]) == [t("ui.common.not_set")] * 4
     assert not [b for b in at.button if b.key == "make_bulletin"]      # the bulletin is the city's
 
     at = page("reports.py", boss)

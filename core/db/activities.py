@@ -8,6 +8,9 @@ training classes, visits to paired counties, publicity, others (``data/reference
   its date, district and place are the fair's (the entry keeps the fair's date and district only
   to be filtered with the others). Every recorded fair appears in the list, linked or not; a
   withdrawn fair drops out with its entry.
+- Demo data (``python -m core demo``: fairs, entries marked ``demo``) is left out unless asked
+  for, as the 统计报表 counts no demo fair and the dashboard shows none by default
+  (core.db.stored_progress); asked for, its rows say 示例数据 as their source.
 - Entries are never changed or deleted: a correction is a new entry naming the one it corrects,
   with a note; ``void`` cancels one made in error (one correction an entry). Audited.
 - A district officer reads and writes their district's entries only; city officers and
@@ -33,7 +36,7 @@ from core.table_xlsx import table_xlsx
 
 FAIR = "fair"
 COLUMNS = ["id", "source", "kind", "date", "district", "place", "people_reached", "enterprises", "note", "fair_id",
-           "created_by", "created_at"]
+           "created_by", "created_at", "demo"]
 
 
 @lru_cache(maxsize=None)
@@ -171,10 +174,11 @@ def correct_activity(user: User, activity_id: int, note: str, kind: str | None =
 
 
 def activities_frame(user: User, kinds=None, district: str | None = None, start: dt.date | None = None,
-                     end: dt.date | None = None) -> pd.DataFrame:
+                     end: dt.date | None = None, include_demo: bool = False) -> pd.DataFrame:
     """The 台帐 ``user`` may read (``COLUMNS``), newest first: the entries in force and every
     recorded fair not withdrawn (a fair with an entry once, as that entry; ``source`` says which),
-    kept to ``kinds``, ``district`` and ``start`` … ``end`` (both included)."""
+    kept to ``kinds``, ``district`` and ``start`` … ``end`` (both included); demo entries and
+    fairs only with ``include_demo`` (``demo`` says which)."""
     own = scope(user)
     if own is not None and district and district != own:
         raise AccountError("people.not_your_district", district=district)
@@ -186,14 +190,16 @@ def activities_frame(user: User, kinds=None, district: str | None = None, start:
     with reading() as conn:
         entries = frame_of(conn, select(activities.c.id, activities.c.kind, activities.c.date, activities.c.district,
                                       activities.c.place, activities.c.people_reached, activities.c.note,
-                                      activities.c.fair_id, activities.c.created_by, activities.c.created_at)
-                         .where(_in_force()))
+                                      activities.c.fair_id, activities.c.created_by, activities.c.created_at,
+                                      activities.c.demo)
+                         .where(_in_force(), *([] if include_demo else [activities.c.demo.is_(False)])))
         recorded = frame_of(conn, select(fairs.c.id.label("fair_id"), fairs.c.date, fairs.c.district,
                                        fairs.c.venue.label("place"), firms.c.enterprises, fairs.c.created_by,
-                                       fairs.c.created_at)
-                          .outerjoin(firms, firms.c.fair_id == fairs.c.id).where(fairs.c.withdrawn_at.is_(None)))
+                                       fairs.c.created_at, fairs.c.demo)
+                          .outerjoin(firms, firms.c.fair_id == fairs.c.id)
+                          .where(fairs.c.withdrawn_at.is_(None), *([] if include_demo else [fairs.c.demo.is_(False)])))
     linked = entries[entries["kind"] == FAIR].drop(columns=["date", "district", "place"])
-    linked = linked.merge(recorded.drop(columns=["created_by", "created_at"]), on="fair_id", how="inner")
+    linked = linked.merge(recorded.drop(columns=["created_by", "created_at", "demo"]), on="fair_id", how="inner")
     others = entries[entries["kind"] != FAIR].assign(enterprises=pd.NA)
     alone = recorded[~recorded["fair_id"].isin(linked["fair_id"])].assign(
         id=pd.NA, kind=FAIR, people_reached=pd.NA, note="")
@@ -214,6 +220,7 @@ def activities_frame(user: User, kinds=None, district: str | None = None, start:
     out = out[keep.to_numpy(dtype=bool)]
     for col in ("id", "people_reached", "enterprises", "fair_id"):
         out[col] = pd.to_numeric(out[col]).astype("Int64")
+    out["demo"] = out["demo"].astype("boolean").fillna(False).astype(bool)
     return out.sort_values(["date", "fair_id", "id"], ascending=False).reset_index(drop=True)[COLUMNS]
 
 
@@ -223,7 +230,9 @@ def display(frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
         "id": frame["id"], "date": frame["date"], "district": frame["district"],
         "kind": frame["kind"].map(lambda k: t(f"people.activity.{k}", lang)),
         "place": frame["place"], "people_reached": frame["people_reached"], "enterprises": frame["enterprises"],
-        "note": frame["note"], "source": frame["source"].map(lambda s: t(f"people.source.{s}", lang)),
+        "note": frame["note"],
+        "source": [t("ui.dashboard.source_demo", lang) if demo else t(f"people.source.{s}", lang)
+                   for s, demo in zip(frame["source"], frame.get("demo", pd.Series(False, index=frame.index)))],
         "created_by": frame["created_by"],
     })
     out.columns = [t(f"people.col.{c}", lang) for c in out.columns]

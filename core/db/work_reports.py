@@ -37,18 +37,19 @@ def scope(user: User | None, district: str | None, roles: tuple[str, ...]) -> st
 
 
 def reconcile_file(data: bytes, filename: str, user: User | None, district: str | None = None,
-                   ip: str | None = None, lang: str = "zh"):
+                   ip: str | None = None, lang: str = "zh", include_demo: bool = False):
     """Read the province's list (in the reading process, RosterReadError when it cannot be read),
-    compare it with the stored people of the district, audit; a core.reconcile.Reconciliation."""
+    compare it with the stored people of the district (demo uploads' people only with
+    ``include_demo``), audit; a core.reconcile.Reconciliation."""
     from core.db.stored_people import district_people
     from core.reader import read_province_list_isolated
     from core.reconcile import reconcile
 
     where = scope(user, district, RECONCILE_ROLES)
     raw = read_province_list_isolated(data, filename)
-    rec = reconcile(raw, district_people(where, user), where, lang=lang)
+    rec = reconcile(raw, district_people(where, user, include_demo), where, lang=lang)
     s = rec.summary
-    audit.record(None, "reconcile", actor=user.name, target=filename, ip=ip, district=where,
+    audit.record(None, "reconcile", actor=user.name, target=filename, ip=ip, district=where, include_demo=include_demo,
                  **{k: s[k] for k in ("province_rows", "local_people", "matched", "differs", "only_province",
                                       "only_local", "unmatched")})
     return rec
