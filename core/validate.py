@@ -57,6 +57,11 @@ def _sanitised(msg):
 # Every other column feeds some items only: a problem there makes those items errors (RULES.md,
 # "Errors on one item do not hide the others"), marked ``_bad_<field>`` in the typed frame.
 ROW_FIELDS = ("name", "id_number", "home_province", "registered_poor", "first_employment_date", "work_district")
+#: the columns that feed some items (core.items: each item's ``inputs``)
+ITEM_FIELDS = ("employer", "organizer", "social_insurance_months", "continuous_months", "self_rented_months",
+               "certificate_level", "certificate_date", "training_cost")
+#: core.reader's key of a formula cell saved with no computed value
+FORMULA_NO_VALUE = "formula_no_value"
 
 
 @dataclass
@@ -153,8 +158,19 @@ def validate(
         else:
             bad[field] = bad.get(field, np.zeros(n, dtype=bool)) | mask
 
+    # a formula saved with no computed value (core.reader) reads as an empty cell: it is said as
+    # what it is, once, at the end, and not also as a missing value
+    formula_cells: dict[str, np.ndarray] = {}
+    for key, column, positions in frame.attrs.get("reader_issues", ()):
+        if key == FORMULA_NO_VALUE and column in cols:
+            formula_cells.setdefault(column, np.zeros(n, dtype=bool))[np.asarray(positions, dtype=np.int64)] = True
+
+    def not_a_formula(field: str, mask: np.ndarray) -> np.ndarray:
+        return mask & ~formula_cells[field] if field in formula_cells else mask
+
     def required_missing(field: str, blank: np.ndarray) -> None:
         if cols[field].required:
+            blank = not_a_formula(field, blank)
             errors.add(blank, t("validate.missing", lang, header=cols[field].header))
             mark(field, blank)
 
@@ -287,8 +303,9 @@ def validate(
     cert_later = after_the_check("certificate_date", cdate, raw_cdate)
     # a level is given (a 职业资格 level, or one that cannot be read): its date is required
     has_level = ~level.blank & (level.values.to_numpy(dtype=object, na_value="") != OTHER_CERTIFICATE)
-    errors.add(has_level & cdate.blank, t("validate.certificate_date_missing", lang))
-    mark("certificate_date", has_level & cdate.blank)
+    no_date = not_a_formula("certificate_date", has_level & cdate.blank)
+    errors.add(no_date, t("validate.certificate_date_missing", lang))
+    mark("certificate_date", no_date)
     # a date that has not happened is wrong data: no condition is decided by it (the item is an error)
     typed["certificate_date"] = cdate.values.where(~cert_later) if cert_later.any() else cdate.values
     raw_cost = _col(frame, "training_cost")
@@ -319,13 +336,22 @@ def validate(
         errors.add_rows(dup_rows, before + first_rows + after)
     row_bad[dup_rows] = True
 
-    # cells the reader found wrong (core.reader: a control character, a formula with no value):
-    # errors of the whole row, which is not stored as it was typed
+    # cells the reader found wrong (core.reader). A control character: an error of the whole row,
+    # which is not stored as it was typed. A formula with no computed value cannot be read (RULES.md,
+    # like an Excel error value): an error of what its column feeds (the whole row, or some items),
+    # a warning where the column decides nothing (the county, the officer's own columns)
     for key, column, positions in frame.attrs.get("reader_issues", ()):
         header = cols[column].header if column in cols else column
         rows = np.asarray(positions, dtype=np.int64)
-        errors.add_rows(rows, t("reader.row." + key, lang, header=header))
-        row_bad[rows] = True
+        text = t("reader.row." + key, lang, header=header)
+        if key != FORMULA_NO_VALUE:
+            errors.add_rows(rows, text)
+            row_bad[rows] = True
+        elif column in ROW_FIELDS or column in ITEM_FIELDS:
+            errors.add_rows(rows, text)
+            mark(column, formula_cells[column])
+        else:
+            warnings.add_rows(rows, text)
 
     for field, mask in bad.items():
         typed[f"_bad_{field}"] = mask

@@ -165,6 +165,17 @@ def test_a_shared_string_longer_than_an_excel_cell():
     assert time.perf_counter() - start < 2
 
 
+def _people(n: int) -> list[list[str]]:
+    """simple_rows with a valid ID number of its own on every row (so the rows can be valid)."""
+    from tests.rule_cases import make_id
+
+    rows = simple_rows(n)
+    at = rows[0].index("身份证号")
+    for i, row in enumerate(rows[1:]):
+        row[at] = make_id("513226", seq=100 + i)
+    return rows
+
+
 def test_formula_cells_with_no_computed_value_are_a_row_with_an_error():
     rows = simple_rows(2)
     formulas = {(3, j): "=A2" for j in range(len(PERSON))}   # row 4: formulas only
@@ -184,14 +195,14 @@ def test_a_formula_with_no_value_in_a_filled_row_is_named_as_such():
     a formula with its value, and an empty cell that is no formula, are not."""
     import openpyxl
 
-    rows = simple_rows(3)
-    headers = rows[0] + ["培训费用"]
+    rows = _people(3)
+    headers = rows[0] + ["职业资格等级", "取证日期", "培训费用"]
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "名单"
     ws.append(headers)
     for r in rows[1:]:
-        ws.append(r + [""])
+        ws.append(r + ["初级工", "2018/6/1", "800"])
     day = headers.index("首次来绍就业日期") + 1
     ws.cell(row=3, column=day).value = "=A1"                  # required, in a filled row
     ws.cell(row=4, column=len(headers)).value = "=G4*100"     # optional 培训费用
@@ -205,6 +216,37 @@ def test_a_formula_with_no_value_in_a_filled_row_is_named_as_such():
     assert t("reader.row.formula_no_value", header="培训费用") in errors[2]
     assert not any("公式" in e for e in errors[0])
     assert "WPS" in formula
+    # RULES.md: a cell that cannot be read is an error of what it feeds. The required date decides
+    # coverage: the whole row, said once (the formula, not also "missing"). The optional cost feeds
+    # the skill item only: that item is an error, the row stays valid and its other items are paid.
+    frame = evaluate_roster(read_roster(buf.getvalue(), "名单.xlsx")).frame
+    assert t("validate.missing", header="首次来绍就业日期") not in errors[1]
+    assert frame["valid"].tolist() == [True, False, True]
+    assert [frame["skill_training_status"].iloc[i] for i in (0, 2)] == ["eligible", "error"]
+    assert frame["skill_training"].tolist() == [800, 0, 0]
+    assert frame["stabilization_status"].iloc[2] == frame["stabilization_status"].iloc[0]
+
+
+def test_a_formula_with_no_value_in_a_column_that_decides_nothing_is_a_warning():
+    import openpyxl
+
+    rows = _people(2)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "名单"
+    ws.append(rows[0] + ["户籍县（市、区）", "备注"])
+    for r in rows[1:]:
+        ws.append(r + ["金川县", "x"])
+    ws.cell(row=3, column=len(rows[0]) + 1).value = "=A1"     # the county decides no item
+    ws.cell(row=3, column=len(rows[0]) + 2).value = "=A1"     # the officer's own column
+    buf = io.BytesIO()
+    wb.save(buf)
+    result = evaluate_roster(read_roster(buf.getvalue(), "名单.xlsx"))
+    frame = result.frame
+    assert frame["valid"].tolist() == [True, True] and frame["errors"].iloc[1] == ""
+    warned = split(frame["warnings"].iloc[1])
+    assert t("reader.row.formula_no_value", header="户籍县（市、区）") in warned
+    assert t("reader.row.formula_no_value", header="备注") in warned
 
 
 def test_formulas_with_values_are_not_flagged_in_filled_rows():
