@@ -91,6 +91,11 @@ audit_log = Table(
     Column("detail", Text),
     # SHA-256 of the previous entry's hash and this entry's fields (core.db.audit.entry_hash)
     Column("hash", String(64)),
+    # the client's network: an IPv4 address, an IPv6 address's /64 (core.db.throttle.network_key;
+    # migration 0010); derived from ip, not hashed
+    Column("net", String(64)),
+    Index("ix_audit_log_net_action_at", "net", "action", "at"),
+    Index("ix_audit_log_actor_action_at", "actor", "action", "at"),
 )
 
 uploads = Table(
