@@ -192,3 +192,38 @@ def test_a_known_network_keeps_the_wait_of_its_own_failures(sqlite_db, monkeypat
         assert _attempt("ned", "wrong", "203.0.113.5", clock) is None
     assert _refused(_attempt("ned", "password-123", "203.0.113.6", clock), "user")
     assert _attempt("ned", "password-123", OFFICE, clock) == officer
+
+
+def test_migration_0010_gives_the_logins_already_logged_their_network(db, monkeypatch):
+    import sqlalchemy as sa
+
+    from core.db import config, session
+
+    url = config.database_url()
+    session.dispose_all()
+    eng = session.make_engine(url)
+    session.upgrade(eng, "0009")
+    log = sa.table("audit_log", *(sa.column(c) for c in ("at", "actor", "action", "target", "ok", "ip", "detail",
+                                                          "hash")))
+    previous = audit.GENESIS
+    with eng.begin() as conn:
+        for i, (action, ip) in enumerate((("login", "2001:db8:7:8::1"), ("login_failed", "::ffff:192.0.2.7"),
+                                          ("logout", "2001:db8:7:8::1"))):
+            values = dict(at=session.utcnow() - dt.timedelta(days=2, seconds=-i), actor="olga", action=action,
+                          target="olga", ok=action != "login_failed", ip=ip, detail=None)
+            previous = audit.entry_hash(previous, values)
+            conn.execute(sa.insert(log).values(**values, hash=previous))
+    session.upgrade(eng)
+    eng.dispose()
+    nets = audit.entries(actor="olga").sort_values("at")["net"]
+    assert nets.iloc[:2].tolist() == ["2001:db8:7:8::/64", "192.0.2.7"] and nets.iloc[2:].isna().all()
+    assert audit.verify() == audit.Verification(3)                  # the network is outside the chain
+    from sqlalchemy import insert
+
+    from core.db.models import users
+    with session.transaction() as conn:                             # olga's account, as it was then
+        conn.execute(insert(users).values(name="olga", password_hash=accounts._hasher.hash("password-123"),
+                                          role="leader", active=True, created_at=session.utcnow()))
+    monkeypatch.setattr(throttle, "GLOBAL_MAX_FAILURES", 3)
+    _flood(3)
+    assert _attempt("olga", "password-123", "2001:db8:7:8:9::2") == accounts.User("olga", "leader", None)
