@@ -4,7 +4,10 @@
   IPv6 address as its /64 (core.db.throttle.network_key): the per-address limit counts an IPv6
   client by the /64 it owns, and a login during a flood of failures is let through from a network
   where its account signed in before. Derived from ``ip``, so not part of the audit chain's hash.
-- Indexes (net, action, at) and (actor, action, at): the limits' look-ups at every login.
+- Indexes (net, action, at) and (actor, action, at): the limits' look-ups at every login; and
+  (action, at) in place of the index on action alone: the whole server's count of failed logins
+  in the last five minutes read every failure ever logged through that one (140 ms a login on
+  SQLite with a million entries, a year's worth); with (action, at) it reads the window only.
 
 The entries of logins and failed logins already there get their network (the others need none).
 
@@ -40,10 +43,11 @@ def _network(ip):
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('audit_log', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('net', sa.String(length=64), nullable=True))
-        batch_op.create_index('ix_audit_log_net_action_at', ['net', 'action', 'at'], unique=False)
-        batch_op.create_index('ix_audit_log_actor_action_at', ['actor', 'action', 'at'], unique=False)
+    op.add_column('audit_log', sa.Column('net', sa.String(length=64), nullable=True))
+    op.create_index('ix_audit_log_net_action_at', 'audit_log', ['net', 'action', 'at'], unique=False)
+    op.create_index('ix_audit_log_actor_action_at', 'audit_log', ['actor', 'action', 'at'], unique=False)
+    op.create_index('ix_audit_log_action_at', 'audit_log', ['action', 'at'], unique=False)
+    op.drop_index('ix_audit_log_action', table_name='audit_log')
     conn = op.get_bind()
     log = sa.table('audit_log', sa.column('id', sa.Integer), sa.column('action', sa.String),
                    sa.column('ip', sa.String), sa.column('net', sa.String))
@@ -60,7 +64,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('audit_log', schema=None) as batch_op:
-        batch_op.drop_index('ix_audit_log_actor_action_at')
-        batch_op.drop_index('ix_audit_log_net_action_at')
-        batch_op.drop_column('net')
+    op.create_index('ix_audit_log_action', 'audit_log', ['action'], unique=False)
+    for name in ('ix_audit_log_action_at', 'ix_audit_log_actor_action_at', 'ix_audit_log_net_action_at'):
+        op.drop_index(name, table_name='audit_log')
+    # in place (SQLite 3.35+ too): the table as 0009 left it, not copied into a new one
+    op.execute("ALTER TABLE audit_log DROP COLUMN net")
