@@ -1,14 +1,13 @@
 """When the uploads all sessions of a server process hold together reach their limit
 (pages/_upload_cap.py, ``SHAOXING_UPLOADS_MAX_MB``), an upload is refused with 503. Streamlit's
 uploader then said "AxiosError: Request failed with status code 503" under the file; the officer
-reads one Chinese sentence instead (pages/_chrome.py), in the file's line and in its tooltip."""
+reads one Chinese sentence instead (pages/_chrome.py), in the failed file's tooltip and to a screen reader."""
 from __future__ import annotations
 
 import pytest
 
-from conftest import serve  # tests/e2e/conftest.py
+from conftest import OFFICER, serve  # tests/e2e/conftest.py
 from core.i18n import t
-from tests.e2e.conftest import OFFICER
 from tests.e2e.test_app_e2e import log_in, open_page, settle, ui
 
 pytestmark = pytest.mark.e2e
