@@ -1,7 +1,8 @@
 """Streamlit's own words in the language of the page.
 
 Streamlit writes some texts of its own in English: aria labels ("Help for …", "Choose date"),
-the uploader ("Drag and drop file here", "200MB per file"), the number field's range error, the
+the uploader ("Drag and drop file here", "200MB per file", and an upload the server refused:
+"AxiosError: Request failed with status code 503"), the number field's range error, the
 table toolbar's tooltips, "Press Enter to apply". A Chinese user must see none of them.
 Configuration removes what it can (``.streamlit/config.toml``: ``client.toolbarMode =
 "minimal"`` hides the ⋮ menu); the rest is translated in the browser by a small script served
@@ -92,6 +93,11 @@ RULES: tuple[tuple[str, str, str], ...] = (
     ("file_upload", r"file upload", UPLOADER),
     ("add_files", r"Add files", UPLOADER),
     ("cancel_upload", r"Cancel upload of (.+)", ""),
+    # an upload the server refused (the uploader quotes the HTTP client's error, under the file and
+    # in its tooltip): 503 when all sessions' uploads are at their limit (pages/_upload_cap.py)
+    ("upload_busy", r"(?:AxiosError: )?Request failed with status code 503", ""),
+    ("upload_refused", r"(?:AxiosError: )?Request failed with status code (\d+)", ""),
+    ("upload_network", r"(?:AxiosError: )?Network Error", ""),
     ("remove_named", r"Remove (.+)", ""),
     ("show_password", r"Show password", ""),
     ("hide_password", r"Hide password", ""),

@@ -12,7 +12,8 @@ bytes: after each upload the session's oldest files go first (the file just sent
 A page takes at most two files at once (the dashboard: a roster and a fairs table), and
 Streamlit's uploader deletes the file it replaces, so an officer never loses the file on screen.
 All sessions of a server process together hold at most ``SHAOXING_UPLOADS_MAX_MB`` (1024 MB):
-an upload beyond it is refused with 503 (Streamlit's uploader shows the upload failed), so many
+an upload beyond it is refused with 503 (Streamlit's uploader marks the file failed; its tooltip,
+in English from Streamlit, says so in Chinese through ``pages/_chrome.py``: ``chrome.upload_busy``), so many
 tabs cannot do together what one cannot. :func:`install` puts it on the running server's manager once per process (streamlit_app.py
 calls it on every run; the public ``add_file`` and ``remove_file`` only, wrapped on the instance).
 """

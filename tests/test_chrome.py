@@ -27,7 +27,8 @@ EXAMPLES = {
     "choose_date_month": "Choose date, 2020年12月", "date_year": "year, 您第一次来绍兴工作是哪一天？",
     "date_month": "month, 您第一次来绍兴工作是哪一天？", "date_day": "day, 您第一次来绍兴工作是哪一天？",
     "limit": "Limit 50MB per file • CSV, XLSX, XLS", "per_file": "50MB per file", "types": "• CSV, XLSX, XLS",
-    "cancel_upload": "Cancel upload of a.csv", "remove_named": "Remove a.csv", "icon": "add icon",
+    "cancel_upload": "Cancel upload of a.csv", "upload_busy": "AxiosError: Request failed with status code 503",
+    "upload_refused": "AxiosError: Request failed with status code 403", "upload_network": "AxiosError: Network Error", "remove_named": "Remove a.csv", "icon": "add icon",
     "options_available": "34 options available.", "option_focused": "option 四川省 focused, 1 of 34.",
     "option_selected": "option 四川省, selected.", "month_value": "12 – December",
     "select_guide": "Use Up and Down to choose options, press Enter to select the currently focused option, "
@@ -56,6 +57,22 @@ def test_a_translation_keeps_what_the_english_quoted():
     help_for = next(p for k, p, _ in _chrome.RULES if k == "help_for")
     m = re.fullmatch(help_for, "Help for 您家是建档立卡贫困户吗？")
     assert rules[help_for].replace("{0}", m[1]) == "“您家是建档立卡贫困户吗？”的说明"
+
+
+def test_an_upload_the_server_refused_is_said_in_words():
+    """The first rule that matches wins (static/chrome.js): 503, the server's uploads at their
+    limit (pages/_upload_cap.py), has its own sentence; another status is quoted."""
+    def shown(text: str) -> str:
+        for pattern, out, _ in _chrome.rules("zh"):
+            m = re.fullmatch(f"(?:{pattern})", text)
+            if m:
+                return re.sub(r"\{(\d)\}", lambda g: m[int(g[1]) + 1], out)
+        return text
+
+    assert shown("AxiosError: Request failed with status code 503") == t("chrome.upload_busy")
+    assert shown("Request failed with status code 503") == t("chrome.upload_busy")
+    assert shown("AxiosError: Request failed with status code 413") == t("chrome.upload_refused").format("413")
+    assert "413" in t("chrome.upload_refused").format("413")
 
 
 def test_the_rules_are_data_beside_a_script_the_app_serves():

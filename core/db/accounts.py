@@ -7,9 +7,11 @@ first administrator is created with it (``create_first_admin``).
 Repeated failed logins for one user name are throttled: after ``FREE_FAILURES`` failures in a
 row an attempt is refused (``LoginRefused``, saying how long to wait) until
 ``BASE_DELAY * 2**(failures - FREE_FAILURES)`` seconds (at most ``MAX_DELAY``) have passed since
-the previous failure; the password is not even checked. Limits per address and for the whole
-server, and the cap on concurrent password hashing, are in ``core.db.throttle``. Nothing sleeps
-in the request thread. The clock is injectable for tests.
+the previous failure; the password is not even checked. From a network where the account signed
+in within 30 days the wait counts only the failures from that network since its last sign-in (so
+someone failing on purpose on an officer's name elsewhere cannot lock the officer out). Limits per
+address and for the whole server, and the cap on concurrent password hashing, are in
+``core.db.throttle``. Nothing sleeps in the request thread. The clock is injectable for tests.
 """
 from __future__ import annotations
 
@@ -276,11 +278,18 @@ def authenticate(username: str, password: str, ip: str | None = None, *,
     wait after failures in a row, the address's or the whole server's failures in a window
     (``core.db.throttle``), or no free hashing slot. Nothing here sleeps."""
     name = (username or "").strip()[:64]
+    now = utcnow()
     with reading() as conn:
         thr = conn.execute(select(login_failures).where(login_failures.c.username == name)).mappings().first()
-        wait, scope = throttle.wait_seconds(conn, ip, utcnow())
+        known = throttle.known_network(conn, name, ip, now)
+        wait, scope = throttle.wait_seconds(conn, ip, now, known=known)
+        mine = throttle.failures_from(conn, name, ip, now) if known and not wait else None
     failures = thr["failures"] if thr else 0
-    if not wait and thr and thr["last_failure_at"] is not None:
+    if not wait and mine is not None:        # a known network: the failures from there only
+        if mine[1] is not None:
+            elapsed = (now - mine[1]).total_seconds()
+            wait, scope = max(0.0, throttle_delay(mine[0]) - elapsed), "user"
+    elif not wait and thr and thr["last_failure_at"] is not None:
         elapsed = (_ts(clock) - thr["last_failure_at"]).total_seconds()
         wait, scope = max(0.0, throttle_delay(failures) - elapsed), "user"
     if wait > 0:

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, func, insert, select, text
 
 from core.db.models import audit_log
 from core.db.session import reading, transaction, utcnow
+from core.db.throttle import network_key
 
 ACTIONS = (
     "login", "login_failed", "logout", "setup_admin", "user_add", "user_disable", "password_reset",
@@ -61,8 +62,12 @@ def record(conn: Connection | None, action: str, actor: str | None = None, targe
         raise ValueError(f"unknown audit action {action!r}")
     values = dict(at=utcnow(), actor=actor, action=action, target=None if target is None else str(target)[:255],
                   ok=ok, ip=ip[:64] if isinstance(ip, str) else None, detail=json.dumps(detail, ensure_ascii=False, default=str) if detail else None)
+    # the client's network (an IPv6 client's /64) beside its address, for the login limits
+    # (core.db.throttle); derived from ``ip``, so not part of the chained hash
+    net = network_key(ip if isinstance(ip, str) else None)
+
     def append(c: Connection) -> None:
-        c.execute(insert(audit_log).values(**values, hash=entry_hash(_last_hash(c), values)))
+        c.execute(insert(audit_log).values(**values, net=net, hash=entry_hash(_last_hash(c), values)))
 
     if conn is None:
         with transaction() as c:

@@ -84,13 +84,21 @@ audit_log = Table(
     Column("id", Integer, primary_key=True),
     Column("at", DateTime, nullable=False, index=True),
     Column("actor", String(64)),
-    Column("action", String(32), nullable=False, index=True),
+    Column("action", String(32), nullable=False),
     Column("target", String(255)),
     Column("ok", Boolean, nullable=False, default=True),
     Column("ip", String(64)),
     Column("detail", Text),
     # SHA-256 of the previous entry's hash and this entry's fields (core.db.audit.entry_hash)
     Column("hash", String(64)),
+    # the client's network: an IPv4 address, an IPv6 address's /64 (core.db.throttle.network_key;
+    # migration 0010); derived from ip, not hashed
+    Column("net", String(64)),
+    # the login limits' look-ups (core.db.throttle): failures in a window, of a network, of an
+    # account; (action, at) replaced the index on action alone (migration 0010)
+    Index("ix_audit_log_action_at", "action", "at"),
+    Index("ix_audit_log_net_action_at", "net", "action", "at"),
+    Index("ix_audit_log_actor_action_at", "actor", "action", "at"),
 )
 
 uploads = Table(
