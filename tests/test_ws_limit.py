@@ -118,3 +118,26 @@ def test_streamlits_own_kwargs_get_the_cap_and_keep_the_outgoing_limit(monkeypat
     assert starlette_server._get_uvicorn_config_kwargs()["ws_max_size"] == 8 * MB
     assert config.get_option("server.maxMessageSize") == 200
     assert get_max_message_size_bytes() == 200 * 10**6
+
+
+def test_the_cap_bounds_what_comes_in_not_what_the_server_sends():
+    """uvicorn hands ws_max_size to the websockets parser as its max_size: a server protocol so
+    capped still sends a 20 MB message (a roster's table), and refuses a 20 MB frame from the
+    client at its header, before any of its payload."""
+    from websockets.exceptions import PayloadTooBig
+    from websockets.frames import Close, CloseCode
+    from websockets.server import ServerProtocol
+
+    protocol = ServerProtocol(max_size=8 * MB)
+    protocol.receive_data(b"GET /_stcore/stream HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                          b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                          b"Sec-WebSocket-Version: 13\r\n\r\n")
+    protocol.send_response(protocol.accept(protocol.events_received()[0]))
+    assert protocol.data_to_send()[0].startswith(b"HTTP/1.1 101")
+    protocol.send_binary(b"x" * (20 * MB))
+    assert sum(len(chunk) for chunk in protocol.data_to_send()) > 20 * MB
+    header = bytes([0x82, 0x80 | 127]) + (20 * MB).to_bytes(8, "big") + b"\0\0\0\0"
+    protocol.receive_data(header)                     # the header alone, no payload yet
+    assert isinstance(protocol.parser_exc, PayloadTooBig)
+    sent = b"".join(protocol.data_to_send())
+    assert sent[0] == 0x88 and Close.parse(sent[2:]).code == CloseCode.MESSAGE_TOO_BIG
