@@ -15,8 +15,9 @@ SENDS (a roster's table in st.dataframe) is capped by Streamlit's ``server.maxMe
 in its own code, which stays as it is.
 
 A browser sends small messages: widget values on each rerun (the longest is a text area's
-content; the notes take 2,000 characters), never a file (uploads go over HTTP). 8 MB leaves
-a margin of more than a thousand times the largest measured (tests/e2e/test_ws_limit_e2e.py).
+content; the notes take 2,000 characters, about 12 KB for two), never a file (uploads go over
+HTTP). The whole self-check in Chromium sent 1,268 bytes at most (tests/e2e/test_ws_limit_e2e.py):
+8 MB leaves a margin of over 600 times the notes and thousands of times the self-check.
 ``SHAOXING_WS_MAX_MB`` sets another cap (1 to 200).
 
 No streamlit import here (core/): serve.py passes Streamlit's server module in.
