@@ -90,7 +90,7 @@ with fairs_tab:
         province = st.selectbox(_t("events_page.province"), FOUR, index=None, format_func=province_word,
                                 key="fair_province", placeholder=officer_text("events.choose"))
         venue = st.text_input(_t("events_page.venue"), key="fair_venue", help=_t("events_page.venue_help"))
-        firms = st.text_area(_t("events_page.enterprises"), key="fair_firms")
+        firms = st.text_area(_t("events_page.enterprises"), key="fair_firms", max_chars=events.MAX_ENTERPRISE_TEXT)
         if st.form_submit_button(_t("events_page.save")) and not _missing(
                 district=district, date=date, province=province, venue=venue, enterprises=firms):
             _save(events.add_fair, district, date, venue, firms.splitlines(), province=province,

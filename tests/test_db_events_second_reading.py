@@ -37,6 +37,20 @@ def test_a_fair_is_stored_with_its_province(db):
     assert detail["province"] == "51"
 
 
+def test_a_fair_holds_at_most_so_many_enterprises(db):
+    """A pasted list of thousands of lines is refused with a sentence, not stored (each name is one
+    row and one 招聘补贴 of 3000): the page's box takes at most MAX_ENTERPRISE_TEXT characters."""
+    officer = user("city_officer")
+    many = [f"企业{i}" for i in range(events.MAX_FAIR_ENTERPRISES + 1)]
+    with pytest.raises(AccountError) as err:
+        events.add_fair(officer, "柯桥区", dt.date(2019, 5, 1), "恩施州", many, province="42")
+    assert err.value.key == "db.events.too_many_enterprises"
+    assert str(events.MAX_FAIR_ENTERPRISES) in err.value.text("zh")
+    assert len(events.fairs_frame(2019)) == 0
+    events.add_fair(officer, "柯桥区", dt.date(2019, 5, 1), "恩施州", many[:-1], province="42")
+    assert len(events.fairs_frame(2019)) == events.MAX_FAIR_ENTERPRISES
+
+
 def test_a_fair_stored_before_the_province_field_is_derived_or_asks_for_it(db):
     """Fairs of revision 0001 have no province: the place gives it where it names it; otherwise
     nothing is paid and the reason asks to record it, which an officer does (audited)."""

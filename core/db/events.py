@@ -72,6 +72,13 @@ def _province(value: str | None, venue: str) -> str:
     return str(derived)
 
 
+#: enterprises one fair may list (each is a row and a 招聘补贴 of its own): a pasted list of
+#: thousands of lines is a slip, refused with a sentence; the page's box takes at most
+#: MAX_ENTERPRISE_TEXT characters (names of up to 255, one a line)
+MAX_FAIR_ENTERPRISES = 1000
+MAX_ENTERPRISE_TEXT = 60_000
+
+
 def add_fair(user: User, district: str, date: dt.date, venue: str, enterprises: list[str],
              ip: str | None = None, demo: bool = False, province: str | None = None) -> int:
     """A fair and its enterprises. ``venue`` is the place; ``province`` its province (三(五):
@@ -85,6 +92,8 @@ def add_fair(user: User, district: str, date: dt.date, venue: str, enterprises: 
     names = list(dict.fromkeys(e.strip()[:255] for e in enterprises if e and e.strip()))
     if not names:
         raise AccountError("db.events.no_enterprise")
+    if len(names) > MAX_FAIR_ENTERPRISES:
+        raise AccountError("db.events.too_many_enterprises", most=MAX_FAIR_ENTERPRISES)
     with transaction() as conn:
         fid = conn.execute(insert(fairs).values(district=district, date=date, venue=venue, province=province,
                                                 created_by=user.name, created_at=utcnow(), demo=demo)
