@@ -68,3 +68,9 @@ def shown_column(values: pd.Series, lang: str = DEFAULT_LANG) -> pd.Series:
         return values
     names = english_names()
     return values.where(~values.isin(list(names)), values.map(names.get))
+
+
+def district_labels(lang: str = DEFAULT_LANG) -> dict[str, str]:
+    """Shaoxing's districts in reference order: Chinese name (the value a page chooses) -> the
+    name it shows in ``lang``."""
+    return {name: shown(name, lang) for name in reference.districts()["name"]}
