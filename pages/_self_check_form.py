@@ -148,9 +148,14 @@ _CLAUSE = re.compile(r"^(.+?)\((.+)\)$")
 
 
 def clause_words(clause: str) -> str:
-    """A clause as the notice numbers it: 三(一) -> 三（一） (never "第…条")."""
+    """A clause as the notice numbers it: 三(一) -> 三（一） (never "第…条"); in another language
+    its numbers in digits, 3 (1)."""
+    language = lang()
     found = _CLAUSE.match(clause)
-    return i18n.t("common.paren", lang(), text=found[1], inner=found[2]) if found else clause
+    parts = [found[1], found[2]] if found else [clause]
+    if language != i18n.DEFAULT_LANG:
+        parts = [str(whole_number(part) or part) for part in parts]
+    return i18n.t("common.paren", language, text=parts[0], inner=parts[1]) if found else parts[0]
 
 
 def _typed(text: str | None) -> str:
