@@ -74,3 +74,23 @@ def district_labels(lang: str = DEFAULT_LANG) -> dict[str, str]:
     """Shaoxing's districts in reference order: Chinese name (the value a page chooses) -> the
     name it shows in ``lang``."""
     return {name: shown(name, lang) for name in reference.districts()["name"]}
+
+
+@lru_cache(maxsize=None)
+def _english_headers() -> dict[str, str]:
+    import yaml
+
+    from core.i18n import SAFE_LOADER
+    from core.paths import DATA
+
+    doc = yaml.load((DATA / "columns.yaml").read_text(encoding="utf-8"), Loader=SAFE_LOADER)
+    return {c["field"]: c.get("header_en") or "" for c in doc["columns"]}
+
+
+def column_header(field: str, lang: str = DEFAULT_LANG) -> str:
+    """A roster column's name as a page in ``lang`` shows it: the roster's own header in Chinese,
+    its ``header_en`` (data/columns.yaml) in English; the field name for a column not in the roster."""
+    header = next((c.header for c in reference.columns() if c.field == field), field)
+    if lang == DEFAULT_LANG:
+        return header
+    return _english_headers().get(field) or header

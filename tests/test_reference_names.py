@@ -72,3 +72,13 @@ def test_the_engine_still_compares_chinese():
 def test_the_officers_words_quote_the_level_in_english_too():
     en = estimate(covered(certificate_level="技师"), as_of=AS_OF, lang="en", audience="officer").item("skill_training")
     assert t("rules.cond.level_listed.fail", "en", level="Technician (Level 2)") in en.reasons
+
+
+def test_every_roster_column_has_an_english_name():
+    from core.reference_names import column_header
+
+    for col in reference.columns():
+        assert column_header(col.field, "zh") == col.header
+        english = column_header(col.field, "en")
+        assert english and english != col.header and not any("\u4e00" <= ch <= "\u9fff" for ch in english)
+    assert column_header("not_a_column", "en") == "not_a_column"
