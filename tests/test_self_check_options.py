@@ -50,7 +50,6 @@ def test_labels_follow_the_language(monkeypatch):
         assert districts[OUTSIDE_SHAOXING] == t("ui.self_check.district_outside", language)
         levels = c.certificate_options()
         assert levels[NO_CERTIFICATE] == t("ui.self_check.cert_none", language)
-        first = skill_levels().iloc[0]
         assert list(levels)[0] == NO_CERTIFICATE and len(levels) == len(skill_levels()) + 1
         assert list(c.province_labels()) == c.province_options()        # the values: Chinese names
     assert t("ui.self_check.district_outside", "zh") != t("ui.self_check.district_outside", "en")
