@@ -60,3 +60,14 @@ def test_the_people_list_names_districts_in_english(sqlite_db):
     tables = [df.value for df in at.dataframe]
     cells = {str(v) for df in tables for v in df.to_numpy().ravel()}
     assert tables and "Keqiao District" in cells and "柯桥区" not in cells
+
+
+def test_the_events_page_names_provinces_and_districts_in_english(sqlite_db):
+    city = user("city_officer", "city")
+    at = english_page("events.py", city)
+    assert not at.exception, at.exception
+    province = at.selectbox(key="fair_province")
+    assert province.options == ["Jilin", "Hubei", "Sichuan", "Guizhou"]
+    assert "Keqiao District" in at.selectbox(key="fair_district").options
+    words = " ".join(w.value for w in at.warning)
+    assert "Keqiao District" in words and "柯桥区" not in words       # the districts with no fair yet
