@@ -10,7 +10,7 @@ from core.db import work_reports
 from core.db.accounts import AccountError
 from core.i18n import t
 from core.reference import districts, policy
-from core.reference_names import district_labels, shown
+from core.reference_names import district_labels, shown, shown_column
 from core.report import report_tables, to_xlsx_bytes
 from pages._common import client_ip, lang, plain, require_role, user_district, user_role
 
@@ -51,6 +51,9 @@ if kept is not None:
     _, report, xlsx = kept
     st.subheader(_t("page.report_for", unit=plain(shown(report["unit"], lang())), year=report["year"], month=report["month"]))
     for name, frame in report_tables(report, lang()).items():
+        if name == "districts":      # the districts named in the page's language (the workbook as before)
+            column = t("reports.report.col.district", lang())
+            frame[column] = shown_column(frame[column], lang())
         st.markdown(f"**{_t(f'page.table.{name}')}**")
         st.dataframe(frame, hide_index=True, width="stretch", key=f"report_{name}")
         if name == "items":     # people and money are counted by different months: said where both show

@@ -71,3 +71,19 @@ def test_the_events_page_names_provinces_and_districts_in_english(sqlite_db):
     assert "Keqiao District" in at.selectbox(key="fair_district").options
     words = " ".join(w.value for w in at.warning)
     assert "Keqiao District" in words and "柯桥区" not in words       # the districts with no fair yet
+
+
+def test_the_city_report_names_its_districts_in_english(sqlite_db):
+    from core.i18n import t
+
+    stored(sqlite_db)
+    city = user("city_officer", "city")
+    at = english_page("reports.py", city)
+    at.button(key="make_report").click()
+    at.session_state["lang"] = "en"
+    at.run()
+    assert not at.exception, at.exception
+    column = t("reports.report.col.district", "en")
+    tables = [df.value for df in at.dataframe if column in df.value.columns]
+    assert tables and "Keqiao District" in tables[0][column].tolist()
+    assert not set(tables[0][column]) & {"柯桥区", "越城区"}
