@@ -15,6 +15,7 @@ from core import i18n
 from core.enterprise import fairs_per_district
 from core.progress import KEYS
 from core.reference import districts
+from core.reference_names import shown_all, shown_column
 from core.items import ITEMS
 
 # people are whole: no 0.5 人 ticks; a few ticks, so that narrow charts on phones do not run
@@ -53,8 +54,15 @@ def _style(chart: alt.Chart) -> alt.Chart:
         .configure_view(strokeWidth=0)
 
 
-def district_order() -> list[str]:
-    return districts()["name"].tolist()
+def district_order(lang: str = "zh") -> list[str]:
+    """The districts in reference order, named in ``lang`` (what the charts' axes show)."""
+    return shown_all(districts()["name"].tolist(), lang)
+
+
+def _with_labels(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``district_label``: the district (the Chinese name the data keys on) as shown in ``lang``."""
+    table["district_label"] = shown_column(table["district"], lang) if len(table) else table["district"]
+    return table
 
 
 # ----------------------------------------------------------------------------------------------
@@ -114,27 +122,27 @@ def target_chart(progress: dict, demo: bool = False, lang: str = "zh") -> alt.Ch
 # by district, stacked by category
 
 def district_table(progress: dict, lang: str = "zh") -> pd.DataFrame:
-    """district, category, category label, count: the two counted categories per district, in
-    the districts' reference order (districts with no one included, with 0)."""
+    """district (and district_label, as shown in lang), category, category label, count: the two
+    counted categories per district, in the districts' reference order (districts with no one included, with 0)."""
     by = progress.get("by_district", {}) or {}
     names = district_order() + [d for d in by if d not in district_order()]
     rows = [{"district": d, "category": c, "category_label": _t(f"measure.{c}", lang), "stack": k,
              "count": int((by.get(d) or {}).get(c, 0) or 0)} for d in names for k, c in enumerate(COUNTED)]
-    return pd.DataFrame(rows)
+    return _with_labels(pd.DataFrame(rows), lang)
 
 
 def district_chart(progress: dict, demo: bool = False, lang: str = "zh") -> alt.Chart:
     data = district_table(progress, lang)
     labels = [_t(f"measure.{c}", lang) for c in COUNTED]
-    totals = data.groupby("district", sort=False, as_index=False)["count"].sum()
-    y = alt.Y("district:N", sort=district_order(), title=None)
+    totals = data.groupby("district_label", sort=False, as_index=False)["count"].sum()
+    y = alt.Y("district_label:N", sort=district_order(lang), title=None)
     bars = alt.Chart(data).mark_bar(stroke="#FFFFFF", strokeWidth=1).encode(
         y=y,
         x=alt.X("sum(count):Q", title=_t("people", lang), stack="zero", axis=PEOPLE_AXIS),
         color=alt.Color("category_label:N", title=_t("category", lang),
                         scale=alt.Scale(domain=labels, range=list(PALETTE[:2]))),
         order=alt.Order("stack:Q"),
-        tooltip=[alt.Tooltip("district:N", title=_t("tt.district", lang)),
+        tooltip=[alt.Tooltip("district_label:N", title=_t("tt.district", lang)),
                  alt.Tooltip("category_label:N", title=_t("category", lang)),
                  alt.Tooltip("count:Q", title=_t("tt.people", lang), format=",")])
     text = alt.Chart(totals).mark_text(align="left", dx=4, color="#000000").encode(
@@ -192,16 +200,17 @@ def cumulative_chart(monthly: pd.DataFrame, target: int | None, year: int, demo:
 # subsidy amounts by item and district
 
 def amounts_table(amounts: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
-    """district, item, item label, amount (yuan), dropping zero amounts."""
+    """district (and district_label), item, item label, amount (yuan), dropping zero amounts."""
     if amounts is None or not len(amounts):
-        return pd.DataFrame({"district": [], "item": [], "item_label": [], "amount": [], "stack": [], "wan": []})
+        return pd.DataFrame({"district": [], "item": [], "item_label": [], "amount": [], "stack": [], "wan": [],
+                             "district_label": []})
     out = amounts[["district", "item", "amount"]].copy()
     out["amount"] = pd.to_numeric(out["amount"], errors="coerce").fillna(0).astype("int64")
     out = out[out["amount"] > 0]
     out["item_label"] = out["item"].map({i: i18n.t(f"ui.items.{i}", lang) for i in ITEMS}).fillna(out["item"])
     out["stack"] = out["item"].map({i: k for k, i in enumerate(ITEMS)}).fillna(len(ITEMS)).astype("int64")
     out["wan"] = out["amount"] / 10000.0
-    return out.reset_index(drop=True)
+    return _with_labels(out.reset_index(drop=True), lang)
 
 
 def amounts_chart(amounts: pd.DataFrame, demo: bool = False, lang: str = "zh", year: int | None = None) -> alt.Chart:
@@ -212,13 +221,13 @@ def amounts_chart(amounts: pd.DataFrame, demo: bool = False, lang: str = "zh", y
     shown = [k for k, i in enumerate(ITEMS) if i in present] or list(range(len(ITEMS)))
     labels = [i18n.t(f"ui.items.{ITEMS[k]}", lang) for k in shown]
     chart = alt.Chart(data).mark_bar(stroke="#FFFFFF", strokeWidth=1).encode(
-        y=alt.Y("district:N", sort=district_order(), title=None),
+        y=alt.Y("district_label:N", sort=district_order(lang), title=None),
         x=alt.X("sum(wan):Q", title=_t("wan_yuan", lang), axis=alt.Axis(labelOverlap="greedy", tickCount=5)),
         color=alt.Color("item_label:N", title=_t("item", lang),
                         scale=alt.Scale(domain=labels, range=[PALETTE[k] for k in shown]),
                         legend=alt.Legend(columns=2, labelLimit=220, symbolType="square")),
         order=alt.Order("stack:Q"),
-        tooltip=[alt.Tooltip("district:N", title=_t("tt.district", lang)),
+        tooltip=[alt.Tooltip("district_label:N", title=_t("tt.district", lang)),
                  alt.Tooltip("item_label:N", title=_t("item", lang)),
                  alt.Tooltip("sum(amount):Q", title=_t("tt.amount", lang), format=",")],
     )
@@ -241,14 +250,14 @@ def fairs_table(fairs: pd.DataFrame, year: int, lang: str = "zh") -> pd.DataFram
     out["enterprises"] = out["district"].map(counted["attendances"]).fillna(0).astype("int64")   # 家次
     out["none"] = out["district"].map(counted["below_minimum"]).fillna(True).astype(bool)
     out["status"] = out["none"].map({True: _t("fair_none", lang), False: _t("fair_held", lang)})
-    return out
+    return _with_labels(out, lang)
 
 
 def fairs_chart(fairs: pd.DataFrame, year: int, demo: bool = False, lang: str = "zh") -> alt.Chart:
     data = fairs_table(fairs, year, lang)
     status_domain = [_t("fair_held", lang), _t("fair_none", lang)]
-    y = alt.Y("district:N", sort=district_order(), title=None)
-    tooltip = [alt.Tooltip("district:N", title=_t("tt.district", lang)),
+    y = alt.Y("district_label:N", sort=district_order(lang), title=None)
+    tooltip = [alt.Tooltip("district_label:N", title=_t("tt.district", lang)),
                alt.Tooltip("fairs:Q", title=_t("tt.fairs", lang)),
                alt.Tooltip("own_county:Q", title=_t("tt.own_county", lang)),
                alt.Tooltip("enterprises:Q", title=_t("tt.enterprises", lang)),
@@ -274,7 +283,7 @@ def pairing_table(lang: str = "zh") -> pd.DataFrame:
     """Each Shaoxing district and the county it is paired with (notice, 二)."""
     d = districts()
     return pd.DataFrame({
-        _t("pair.district", lang): d["name"].to_numpy(),
-        _t("pair.county", lang): d["paired_county"].to_numpy(),
-        _t("pair.prefecture", lang): d["paired_prefecture"].to_numpy(),
+        _t("pair.district", lang): shown_column(d["name"], lang).to_numpy(),
+        _t("pair.county", lang): shown_column(d["paired_county"], lang).to_numpy(),
+        _t("pair.prefecture", lang): shown_column(d["paired_prefecture"], lang).to_numpy(),
     })

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from core import reference
+from core.reference_names import shown_fmt
 from core.i18n import has, join_list, t
 from core.items import CONDITIONS, ITEM
 from core.items.base import Context
@@ -136,8 +137,9 @@ def _unique(texts: list[str]) -> tuple[str, ...]:
 def _cond_text(name: str, which: str, policy: reference.Policy, lang: str, audience: str = "officer",
                **extra) -> str:
     """The text of a condition that fails, holds ("pass") or is unknown."""
+    # a reference name a text quotes (the certificate's level) in the page's language
     return worded(f"cond.{name}.{which}", lang, audience, start=_fmt_date(policy.start, lang),
-                  end=_fmt_date(policy.end, lang), **extra)
+                  end=_fmt_date(policy.end, lang), **shown_fmt(extra, lang))
 
 
 def item_codes(sim: Simulation, item: str) -> tuple[np.ndarray, list[Facts]]:

@@ -215,12 +215,19 @@ def _helped_counties(version: int) -> pd.DataFrame:
     extra = _helped_extra
     if extra is None or not len(extra):
         return helped_counties_file()
-    return pd.concat([helped_counties_file(), extra], ignore_index=True)
+    # the administrators' additions have no English name (name_en): blank, shown in Chinese
+    return pd.concat([helped_counties_file(), extra], ignore_index=True).fillna("")
 
 
 def sichuan_helped_counties() -> pd.DataFrame:
     """The file's counties, then the administrators' additions (core.db.counties)."""
     return _helped_counties(_helped_version)
+
+
+@lru_cache(maxsize=None)
+def prefectures() -> pd.DataFrame:
+    """The prefectures of the helped counties: name, name_en."""
+    return _csv("prefectures.csv")
 
 
 @lru_cache(maxsize=None)

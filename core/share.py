@@ -21,6 +21,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from core import reference
 from core.i18n import join_enum, t
+from core.reference_names import shown
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +118,7 @@ def poster_lines(lang: str = "zh", as_of: dt.date | None = None) -> dict[str, li
     day = t("share.date", lang, y=deadline.year, m=deadline.month, d=deadline.day)
     # RULES.md, who is covered: 建档立卡 from the paired provinces, first came inside the window
     short = dict(zip(reference.provinces()["code"], reference.provinces()["short"]))
-    provinces = join_enum([short.get(str(c), str(c)) for c in policy["paired_provinces"]], lang)
+    provinces = join_enum([shown(short.get(str(c), str(c)), lang) for c in policy["paired_provinces"]], lang)
     start, end = (t("share.date", lang, y=d.year, m=d.month, d=d.day) for d in (policy.start, policy.end))
     items = [
         t("share.poster.stabilization", lang, months=policy["stabilization.min_social_insurance_months"],

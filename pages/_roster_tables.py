@@ -10,7 +10,7 @@ import pandas as pd
 from core.cells import neutralise
 from core.items import ITEMS, WORKER_ITEMS
 from core.output import item_total
-from core.reference import columns
+from core.reference_names import column_header
 from core.validate import readable
 from pages._common import item_title, lang, ui_text
 
@@ -46,10 +46,8 @@ def _has_errors(frame: pd.DataFrame) -> pd.Series:
 
 
 def _header(field: str) -> str:
-    for col in columns():
-        if col.field == field:
-            return col.header
-    return field
+    """A roster column's name in the page's language (data/columns.yaml: header, header_en)."""
+    return column_header(field, lang())
 
 
 DISPLAY_INPUT_FIELDS = ("name", "id_number", "home_province", "home_county", "registered_poor",

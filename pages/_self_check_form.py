@@ -12,6 +12,7 @@ from core import i18n
 from core.cn_numbers import month_count, whole_number
 from core.person import OUTSIDE_SHAOXING
 from core.reference import districts, provinces, skill_levels
+from core.reference_names import shown
 from core.rules import LEVELS, NO_CERTIFICATE
 from pages._common import lang, money, ui_text
 
@@ -28,6 +29,16 @@ def _province_names() -> tuple[str, ...]:
     return tuple(p.loc[paired, "name"].tolist() + p.loc[~paired, "name"].tolist())
 
 
+def province_labels() -> dict[str, str]:
+    """Province (the Chinese name the engine reads) -> its name in the page's language."""
+    return dict(_province_labels(lang()))
+
+
+@lru_cache(maxsize=8)
+def _province_labels(language: str) -> tuple[tuple[str, str], ...]:
+    return tuple((name, shown(name, language)) for name in _province_names())
+
+
 def district_options() -> dict[str, str]:
     """District -> label: the six districts, then 其他 (not working in Shaoxing)."""
     return dict(_district_labels(lang()))
@@ -35,7 +46,7 @@ def district_options() -> dict[str, str]:
 
 @lru_cache(maxsize=8)
 def _district_labels(language: str) -> tuple[tuple[str, str], ...]:
-    out = {name: name for name in districts()["name"]}
+    out = {name: shown(name, language) for name in districts()["name"]}
     out[OUTSIDE_SHAOXING] = i18n.t("ui.self_check.district_outside", language)
     return tuple(out.items())
 
@@ -52,8 +63,9 @@ def certificate_options() -> dict[str, str]:
 def _certificate_labels(language: str) -> tuple[tuple[str, str], ...]:
     levels = skill_levels()
     out = {NO_CERTIFICATE: i18n.t("ui.self_check.cert_none", language)}
-    out.update({lvl: i18n.t("common.paren", language, text=lvl, inner=grade)
-                for lvl, grade in zip(levels["level"], levels["grade"])})
+    # Chinese: 初级工（五级）; English: the level's English name, which says its grade (Junior (Level 5))
+    out.update({lvl: i18n.t("common.paren", language, text=lvl, inner=grade) if language == i18n.DEFAULT_LANG
+                else shown(lvl, language) for lvl, grade in zip(levels["level"], levels["grade"])})
     return tuple(out.items())
 
 
@@ -136,9 +148,14 @@ _CLAUSE = re.compile(r"^(.+?)\((.+)\)$")
 
 
 def clause_words(clause: str) -> str:
-    """A clause as the notice numbers it: 三(一) -> 三（一） (never "第…条")."""
+    """A clause as the notice numbers it: 三(一) -> 三（一） (never "第…条"); in another language
+    its numbers in digits, 3 (1)."""
+    language = lang()
     found = _CLAUSE.match(clause)
-    return i18n.t("common.paren", lang(), text=found[1], inner=found[2]) if found else clause
+    parts = [found[1], found[2]] if found else [clause]
+    if language != i18n.DEFAULT_LANG:
+        parts = [str(whole_number(part) or part) for part in parts]
+    return i18n.t("common.paren", language, text=parts[0], inner=parts[1]) if found else parts[0]
 
 
 def _typed(text: str | None) -> str:

@@ -111,7 +111,7 @@ with right:
         st.info(ui_text("dashboard.fairs_no_data_stored" if source == "stored" else "dashboard.fairs_no_data"))
     else:
         table = charts.fairs_table(fairs, year, lang_code)
-        missing = table.loc[table["none"], "district"].tolist()
+        missing = table.loc[table["none"], "district_label"].tolist()
         if missing:
             st.error(ui_text("dashboard.fairs_missing", year=year, names=join_enum(missing, lang_code)), icon=":material/warning:")
         else:

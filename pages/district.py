@@ -9,6 +9,7 @@ from core.db import uploads
 from core.db.accounts import AccountError
 from core.db.stored_progress import is_demo, without_demo
 from core.progress import monthly_new_hires, progress
+from core.reference_names import shown as place
 from pages._common import (
     client_ip, done, lang, officer_text, plain, require_role, show_notice, stored_rows, ui_text, user_district,
 )
@@ -41,7 +42,7 @@ def district_progress() -> None:
         st.warning(ui_text("dashboard.stored_demo_banner"), icon=":material/science:")
     year = st.selectbox(officer_text("district_progress.year"), years, index=years.index(default_year(years)),
                         key="district_year")
-    st.caption(officer_text("district_progress.caption", district=plain(district)))
+    st.caption(officer_text("district_progress.caption", district=plain(place(district, lang()))))
     mine = progress(frame, year)["by_district"].get(district, {})
     for col, measure in zip(st.columns(4), charts.MEASURES):
         label = officer_text("district_progress.total") if measure == "total" else ui_text(f"chart.measure_short.{measure}")

@@ -12,6 +12,7 @@ from core.enterprise import (
 )
 from core.i18n import join_enum, t
 from core.reference import districts, policy
+from core.reference_names import district_labels, shown, shown_all
 from pages._common import client_ip, done, lang, local_standards, officer_text, plain, require_role, show_notice
 from pages._stored_tables import EVENT_COLUMNS, stored_table
 
@@ -20,7 +21,11 @@ FOUR = list(paired_provinces())           # a fair counts anywhere in the four p
 
 
 def province_word(code: str) -> str:
-    return province_names([code])[0]
+    """A province code as the page names it (Sichuan on an English page; stored as the code)."""
+    return shown(province_names([code])[0], lang())
+
+
+PROVINCE_WORDS = {code: province_word(code) for code in FOUR}   # this run's language, for the choices
 
 
 def _t(key: str, **fmt) -> str:
@@ -79,15 +84,15 @@ with fairs_tab:
         st.dataframe(stored_table(recruitment_fair_subsidies(fr, lang()), EVENT_COLUMNS["fairs"]), hide_index=True, width="stretch")
     missing = districts_without_fair(fr, int(year))
     if missing:
-        st.warning(_t("events_page.no_fair_yet", districts=join_enum(missing, lang())))
+        st.warning(_t("events_page.no_fair_yet", districts=join_enum(shown_all(missing, lang()), lang())))
     # the form starts empty and is emptied after a save: no district, date or province chosen for
     # the officer, which would make a plausible wrong fair when left as it was
     with st.form("db_fair"):
         district = st.selectbox(_t("events_page.district"), names, index=None, key="fair_district",
-                                placeholder=officer_text("events.choose"))
+                                format_func=district_labels(lang()).get, placeholder=officer_text("events.choose"))
         date = st.date_input(_t("events_page.date"), value=None, min_value=dt.date(policy().start.year - 1, 1, 1),
                              max_value=dt.date(2100, 12, 31), key="fair_date", format="YYYY-MM-DD")
-        province = st.selectbox(_t("events_page.province"), FOUR, index=None, format_func=province_word,
+        province = st.selectbox(_t("events_page.province"), FOUR, index=None, format_func=PROVINCE_WORDS.get,
                                 key="fair_province", placeholder=officer_text("events.choose"))
         venue = st.text_input(_t("events_page.venue"), key="fair_venue", help=_t("events_page.venue_help"))
         firms = st.text_area(_t("events_page.enterprises"), key="fair_firms", max_chars=events.MAX_ENTERPRISE_TEXT)
@@ -102,7 +107,7 @@ with fairs_tab:
             st.caption(_t("events_page.set_province_hint"))
             c1, c2 = st.columns(2)
             which = c1.selectbox(_t("events_page.set_province_which"), unrecorded, key="fair_fix_id")
-            fix = c2.selectbox(_t("events_page.province"), FOUR, format_func=province_word, key="fair_fix_province")
+            fix = c2.selectbox(_t("events_page.province"), FOUR, format_func=PROVINCE_WORDS.get, key="fair_fix_province")
             if st.form_submit_button(_t("events_page.save")):
                 try:
                     events.set_fair_province(user, int(which), fix)

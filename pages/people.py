@@ -10,6 +10,7 @@ from core.db import people, people_list
 from core.db.accounts import AccountError
 from core.i18n import t
 from core.reference import districts
+from core.reference_names import district_labels, shown, shown_column
 from core.validate import readable
 from pages._common import client_ip, done, lang, plain, require_role, show_notice, ui_text, user_district, user_role
 from pages._stored_tables import shown_table
@@ -29,6 +30,8 @@ def _t(key: str, **fmt) -> str:
 def _table(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """Columns under their headers, text that cannot run in the table's CSV download."""
     out = frame[columns].copy()
+    if "district" in out.columns:      # the stored Chinese name, shown in the page's language
+        out["district"] = shown_column(out["district"], lang())
     out.columns = [_t(f"col.{c}") for c in columns]
     return shown_table(out)
 
@@ -135,22 +138,27 @@ with list_tab:
     names = list(districts()["name"])
     if own:
         district = own
-        st.caption(ui_text("common.pair", label=_t("page.district"), value=plain(own)))
+        st.caption(ui_text("common.pair", label=_t("page.district"), value=plain(shown(own, lang()))))
     else:
-        district = st.selectbox(_t("page.district"), [""] + names, format_func=lambda d: d or _t("city"),
+        labels = {"": _t("city"), **district_labels(lang())}
+        district = st.selectbox(_t("page.district"), [""] + names, format_func=labels.get,
                                 key="people_district") or None
     statuses = ["", people_list.NO_STATUS, *people.followup_codes()["status"]]
     c1, c2 = st.columns(2)
-    status = c1.selectbox(_t("page.status_filter"), statuses, key="people_status",
-                          format_func=lambda s: _t("page.any_status") if not s else
-                          _t("page.no_status") if s == people_list.NO_STATUS else _t(f"status.{s}"))
+    # labels made in this run's language (a dict, not a function that asks for the language later)
+    status_words = {s: _t("page.any_status") if not s else _t("page.no_status") if s == people_list.NO_STATUS
+                    else _t(f"status.{s}") for s in statuses}
+    status = c1.selectbox(_t("page.status_filter"), statuses, key="people_status", format_func=status_words.get)
     quiet = c2.number_input(_t("page.quiet_days"), min_value=0, max_value=people_list.MAX_QUIET_DAYS, value=0,
                             step=1, key="people_quiet")
     unpaid = st.toggle(_t("page.unpaid_only"), key="people_unpaid")
     listed = people_list.people_list(user, district, status or None, int(quiet), unpaid)
     st.caption(_t("page.listed", n=len(listed)))
     if len(listed):
-        st.dataframe(shown_table(people_list.display(listed, lang())), hide_index=True, width="stretch",
+        listed_table = people_list.display(listed, lang())
+        district_col = _t("col.district")
+        listed_table[district_col] = shown_column(listed_table[district_col], lang())   # the screen only
+        st.dataframe(shown_table(listed_table), hide_index=True, width="stretch",
                      key="people_listed")
         st.download_button(_t("page.export"), lambda: people_list.people_xlsx(listed, district, lang()),
                            file_name=f"people-{district or 'city'}-{dt.date.today().isoformat()}.xlsx", mime=XLSX,
@@ -166,7 +174,7 @@ if key:
         st.stop()
     st.divider()
     st.subheader(_t("page.record_title", name=plain(rec.name or ""), masked=plain(rec.id_number_masked or "")))
-    st.caption(_t("page.record_caption", district=plain(rec.district or _t("page.none")),
+    st.caption(_t("page.record_caption", district=plain(shown(rec.district, lang()) or _t("page.none")),
                   status=_t(f"status.{rec.status}") if rec.status else _t("page.none"),
                   last=rec.last_followup.isoformat() if rec.last_followup else _t("page.none")))
     timeline_tab, rows_tab, paid_tab = st.tabs([_t("page.timeline"), _t("page.rows"), _t("page.paid")],

@@ -8,6 +8,7 @@ from core.i18n import t
 from core.reader import RosterReadError
 from core.reconcile import GROUPS, shown, to_xlsx_bytes
 from core.reference import districts
+from core.reference_names import district_labels, shown as place
 from pages._common import MAX_UPLOAD_MB, client_ip, content_hash, lang, plain, require_role, user_district
 
 st.set_page_config(layout="wide")
@@ -23,11 +24,11 @@ st.title(_t("page.reconcile_title"))
 st.write(_t("page.reconcile_intro"))
 if own:
     district = own
-    st.caption(_t("page.own_district", district=plain(own)))
+    st.caption(_t("page.own_district", district=plain(place(own, lang()))))
 else:
     choices = [""] + list(districts()["name"])
     district = st.selectbox(_t("page.district"), choices, key="reconcile_district",
-                            format_func=lambda d: d or _t("page.whole_city")) or None
+                            format_func={"": _t("page.whole_city"), **district_labels(lang())}.get) or None
 # demo uploads' people are left out unless asked for, as on the dashboard and in the reports
 include_demo = st.toggle(t("ui.dashboard.include_demo", lang()), value=False, key="reconcile_include_demo",
                          help=t("officer.demo.include_help", lang()))

@@ -10,6 +10,7 @@ from core.db import work_reports
 from core.db.accounts import AccountError
 from core.i18n import t
 from core.reference import districts, policy
+from core.reference_names import district_labels, shown, shown_column
 from core.report import report_tables, to_xlsx_bytes
 from pages._common import client_ip, lang, plain, require_role, user_district, user_role
 
@@ -32,10 +33,10 @@ year = int(c1.number_input(_t("page.year"), min_value=policy().start.year, max_v
 month = int(c2.selectbox(_t("page.month"), list(range(1, 13)), index=today.month - 1, key="report_month"))
 if own:
     district = own
-    c3.caption(_t("page.report_district", district=plain(own)))
+    c3.caption(_t("page.report_district", district=plain(shown(own, lang()))))
 else:
     district = c3.selectbox(_t("page.district"), [""] + list(districts()["name"]), key="report_district",
-                            format_func=lambda d: d or _t("page.whole_city")) or None
+                            format_func={"": _t("page.whole_city"), **district_labels(lang())}.get) or None
 
 if st.button(_t("page.make_report"), key="make_report", icon=":material/table_chart:", type="primary"):
     try:
@@ -48,8 +49,11 @@ if st.button(_t("page.make_report"), key="make_report", icon=":material/table_ch
 kept = st.session_state.get("report")
 if kept is not None:
     _, report, xlsx = kept
-    st.subheader(_t("page.report_for", unit=plain(report["unit"]), year=report["year"], month=report["month"]))
+    st.subheader(_t("page.report_for", unit=plain(shown(report["unit"], lang())), year=report["year"], month=report["month"]))
     for name, frame in report_tables(report, lang()).items():
+        if name == "districts":      # the districts named in the page's language (the workbook as before)
+            column = t("reports.report.col.district", lang())
+            frame[column] = shown_column(frame[column], lang())
         st.markdown(f"**{_t(f'page.table.{name}')}**")
         st.dataframe(frame, hide_index=True, width="stretch", key=f"report_{name}")
         if name == "items":     # people and money are counted by different months: said where both show

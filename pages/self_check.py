@@ -9,7 +9,7 @@ from core.person import estimate
 from pages._common import STATUS_COLORS, as_of, lang, money, plain, ui_text
 from pages._self_check_form import (
     JUNIOR, MOST_MONTHS, NO_CERTIFICATE, card_amount, card_reasons, certificate_options, district_options,
-    clause_words, echo, format_day, parse_amount, parse_months, person_from_answers, province_options,
+    clause_words, echo, format_day, parse_amount, parse_months, person_from_answers, province_labels, province_options,
 )
 from pages._date_choice import date_question
 
@@ -91,8 +91,10 @@ problems: list[str] = []               # answers that cannot be right, said unde
 
 step(1, "self_check.step1")
 answers["registered_poor"] = yes_no("sc_poor", ui_text("self_check.q_poor"), ui_text("self_check.q_poor_help"))
-answers["home_province"] = st.selectbox(ui_text("self_check.q_province"), province_options(), index=None,
-                                        placeholder=unknown, key="sc_province")
+province_names = province_labels()
+answers["home_province"] = answered("sc_province", st.selectbox(
+    ui_text("self_check.q_province"), province_options(), index=None, format_func=province_names.get,
+    placeholder=unknown, key=carried("sc_province")))
 answers["home_county"] = st.text_input(ui_text("self_check.q_county"), key="sc_county",
                                        placeholder=unknown, help=ui_text("self_check.q_county_help"))
 

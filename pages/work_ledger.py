@@ -11,6 +11,7 @@ from core.db.accounts import AccountError
 from core.db.people import EARLIEST, MAX_NOTE, WRITERS
 from core.i18n import t
 from core.reference import districts
+from core.reference_names import district_labels, shown, shown_column
 from pages._common import client_ip, done, lang, plain, require_role, show_notice, ui_text, user_district, user_role
 from pages._stored_tables import shown_table
 
@@ -36,18 +37,21 @@ def _refused(exc: AccountError) -> None:
     st.error(plain(exc.text(lang())))
 
 
+# the kinds' words made in this run's language (a dict, not a function that asks for it later)
+KIND_WORDS = {code: _kind(code) for code in KINDS}
 st.title(_t("ledger_page.title"))
 st.caption(_t("ledger_page.intro"))
 show_notice()
 
-kinds = st.multiselect(_t("ledger_page.kinds"), KINDS, format_func=_kind, key="ledger_kinds",
+kinds = st.multiselect(_t("ledger_page.kinds"), KINDS, format_func=KIND_WORDS.get, key="ledger_kinds",
                        placeholder=_t("ledger_page.all_kinds"))
 c1, c2, c3 = st.columns(3)
 if own:
     district = own
-    c1.caption(ui_text("common.pair", label=_t("ledger_page.district"), value=plain(own)))
+    c1.caption(ui_text("common.pair", label=_t("ledger_page.district"), value=plain(shown(own, lang()))))
 else:
-    district = c1.selectbox(_t("ledger_page.district"), [""] + NAMES, format_func=lambda d: d or _t("city"),
+    district = c1.selectbox(_t("ledger_page.district"), [""] + NAMES,
+                            format_func={"": _t("city"), **district_labels(lang())}.get,
                             key="ledger_district") or None
 start = c2.date_input(_t("ledger_page.start"), value=None, min_value=EARLIEST, max_value=TODAY, format="YYYY-MM-DD",
                       key="ledger_start")
@@ -67,7 +71,11 @@ if ledger is not None:
         st.info(_t("ledger_page.none"))
     else:
         st.caption(_t("ledger_page.listed", n=len(ledger)))
-        st.dataframe(shown_table(activities.display(ledger, lang())), hide_index=True, width="stretch",
+        ledger_table = activities.display(ledger, lang())
+        district_col = _t("col.district")
+        if district_col in ledger_table.columns:       # the screen only: the workbook as before
+            ledger_table[district_col] = shown_column(ledger_table[district_col], lang())
+        st.dataframe(shown_table(ledger_table), hide_index=True, width="stretch",
                      key="ledger_table")
         st.download_button(_t("ledger_page.export"), lambda: activities.ledger_xlsx(ledger, lang()),
                            file_name=f"work-ledger-{TODAY.isoformat()}.xlsx", mime=XLSX, key="ledger_export",
@@ -87,12 +95,13 @@ def _save(fn, *args, message: str, **kwargs) -> None:
 
 
 def _district_field(key: str) -> str:
-    return own if own else st.selectbox(_t("ledger_page.district"), NAMES, key=key)
+    return own if own else st.selectbox(_t("ledger_page.district"), NAMES, key=key,
+                                        format_func=district_labels(lang()).get)
 
 
 with st.expander(_t("ledger_page.add_title"), icon=":material/add:", expanded=ledger is not None and ledger.empty):
     with st.form("act_form", clear_on_submit=True, border=False):
-        kind = st.selectbox(_t("ledger_page.kind"), [k for k in KINDS if k != activities.FAIR], format_func=_kind,
+        kind = st.selectbox(_t("ledger_page.kind"), [k for k in KINDS if k != activities.FAIR], format_func=KIND_WORDS.get,
                             key="act_kind")
         where = _district_field("act_district")
         day = st.date_input(_t("ledger_page.date"), value=TODAY, min_value=EARLIEST, max_value=TODAY,
@@ -117,7 +126,7 @@ with st.expander(_t("ledger_page.fair_title"), icon=":material/storefront:"):
     else:
         with st.form("fair_form", clear_on_submit=True, border=False):
             labels = {int(r.fair_id): _t("ledger_page.fair_label", id=r.fair_id, date=pd.Timestamp(r.date).date(),
-                                         venue=r.venue, district=r.district) for r in unlinked.itertuples()}
+                                         venue=r.venue, district=shown(r.district, lang())) for r in unlinked.itertuples()}
             fair_id = st.selectbox(_t("ledger_page.fair"), list(labels), format_func=labels.get, key="act_fair")
             reached = st.number_input(_t("ledger_page.people_reached"), min_value=0, value=None, step=1,
                                       key="fair_people")

@@ -159,6 +159,20 @@ def test_display_table_puts_what_officers_look_for_first(result):
     assert len(set(table.columns)) == len(table.columns)     # no input column shown twice
 
 
+def test_display_table_in_english_names_the_roster_columns_in_english(result, monkeypatch):
+    """data/columns.yaml header_en: the roster's columns on an English page; the values as sent."""
+    monkeypatch.setattr(c, "lang", lambda: "en")
+    monkeypatch.setattr(roster_tables, "lang", lambda: "en")
+    table = roster_tables.display_table(result.frame)
+    assert list(table.columns[:3]) == [t("ui.table.valid", "en"), "Name", "ID number"]
+    assert {"Province of household registration", "District of work", "Employer"} <= set(table.columns)
+    headers = {col.header for col in reference.columns()}
+    assert not headers & set(table.columns)
+    assert table["District of work"].tolist() == result.frame["work_district"].astype("string").fillna("").tolist()
+    errors = roster_tables.error_list(result.frame)
+    assert not headers & set(errors.columns)
+
+
 def test_visible_pages_by_role(tmp_path):
     for spec in registry.APP_PAGES + registry.OPTIONAL_PAGES:
         (tmp_path / spec.path).parent.mkdir(parents=True, exist_ok=True)

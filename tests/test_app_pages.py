@@ -626,8 +626,9 @@ def test_switching_language_keeps_the_self_check_answers(as_user):
     at.run()
     assert not at.exception
     assert at.title[0].value == t("ui.self_check.title", "en")
-    assert (at.selectbox(key="sc_province").value, at.text_input(key="sc_county").value,
+    assert (at.selectbox(key="sc_province.en").value, at.text_input(key="sc_county").value,
             at.text_input(key="sc_si").value) == ("四川省", "金川县", "12")
+    assert at.selectbox(key="sc_province.en").options[:4] == ["Jilin", "Hubei", "Sichuan", "Guizhou"]
 
 
 def test_choices_shown_in_words_keep_their_answer_across_languages(as_user):
@@ -647,6 +648,14 @@ def test_choices_shown_in_words_keep_their_answer_across_languages(as_user):
     assert at.radio(key="sc_poor.en").index == 0                      # shown chosen, not blank
     assert at.selectbox(key="sc_district.en").value == "柯桥区"
     assert at.selectbox(key="sc_cert.en").value == "中级工"
+    # shown in English, chosen as the Chinese value the engine reads
+    assert "Keqiao District" in at.selectbox(key="sc_district.en").options
+    assert "Intermediate (Level 4)" in at.selectbox(key="sc_cert.en").options
+    at.selectbox(key="sc_province.en").set_value("贵州省")
+    at.session_state["lang"] = "en"
+    at.run()
+    assert at.session_state["sc_answers"]["sc_province"] == "贵州省"
+    assert at.selectbox(key="sc_province.en").value == "贵州省"
     at.radio(key="sc_poor.en").set_value("no")
     at.session_state["lang"] = "en"
     at.run()

@@ -213,3 +213,30 @@ def test_fairs_table_counts_fairs_in_the_four_provinces_and_those_in_the_own_cou
     assert table.loc["越城区", ["fairs", "own_county"]].tolist() == [1, 0]      # 金川 is 柯桥区's county
     assert table.loc["嵊州市", "none"]                                           # 甘肃 does not count
     assert t("ui.chart.tt.own_county") in spec_text(charts.fairs_chart(fairs, 2018))
+
+
+def test_districts_and_the_pairing_shown_in_english(frame):
+    """In English every chart and table names the districts in English; the tables keep the Chinese
+    name the data keys on (``district``) beside the name shown (``district_label``)."""
+    prog = progress(frame, 2018)
+    english = ["Yuecheng District", "Keqiao District", "Zhuji City", "Shangyu District", "Xinchang County",
+               "Shengzhou City"]
+    assert charts.district_order("en") == english
+    table = charts.district_table(prog, "en")
+    assert table["district"].drop_duplicates().tolist() == reference.districts()["name"].tolist()
+    assert table["district_label"].drop_duplicates().tolist() == english
+    amounts = charts.amounts_table(amounts_by_district(frame), "en")
+    assert set(amounts["district_label"]) <= set(english) and len(amounts)
+    fairs = pd.DataFrame({"district": ["柯桥区"], "enterprise": ["甲"], "date": ["2018-05-01"], "venue": ["金川县"]})
+    assert charts.fairs_table(fairs, 2018, "en")["district_label"].tolist() == english
+    for chart in (charts.district_chart(prog, lang="en"), charts.amounts_chart(amounts_by_district(frame), lang="en"),
+                  charts.fairs_chart(fairs, 2018, lang="en")):
+        spec = chart.to_dict()
+        layers = spec.get("layer", [spec])
+        y = layers[0]["encoding"]["y"]
+        assert y["field"] == "district_label" and y["sort"] == english
+        tips = [tip["field"] for tip in layers[0]["encoding"]["tooltip"]]
+        assert "district_label" in tips and "district" not in tips
+    pairing = charts.pairing_table("en")
+    assert pairing.iloc[0].tolist() == ["Yuecheng District", "Mabian Yi Autonomous County", "Leshan City"]
+    assert charts.pairing_table("zh").iloc[0].tolist() == ["越城区", "马边彝族自治县", "乐山市"]

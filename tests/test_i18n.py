@@ -123,6 +123,29 @@ def test_english_keys_and_placeholders_match_chinese():
     assert sorted(k for k in en if _fields(en[k]) != _fields(ZH[k])) == []
 
 
+# --------------------------------------------------------------------------- reference names in English
+
+def test_every_reference_name_has_english():
+    """A reference row (province, district, helped county, prefecture, skill level) without its
+    English name (name_en), or a coded kind (follow-up statuses and services, the ledger's
+    activities, the item statuses) without an English key, fails: English pages must not show it
+    in Chinese."""
+    import pandas as pd
+
+    from core.reference_names import missing_english
+
+    assert missing_english() == []
+    en = catalog("en")
+    reference = REPO / "data" / "reference"
+    followups = pd.read_csv(reference / "followup_kinds.csv", dtype=str)
+    keys = [f"people.{kind}.{code}" for kind, code in zip(followups["kind"], followups["code"])]
+    keys += [f"people.activity.{code}" for code in pd.read_csv(reference / "activity_kinds.csv", dtype=str)["code"]]
+    keys += [f"rules.status.{s}" for s in ("eligible", "not_eligible", "unknown", "error")]
+    keys += ["ui.common.yes", "ui.common.no", "ui.common.unknown", "output.yes_word", "output.no_word"]
+    assert [k for k in keys if k in ZH and k not in en] == []
+    assert all(k in ZH for k in keys)
+
+
 # --------------------------------------------------------------------------- Chinese in core/*.py
 
 HAN = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]")

@@ -64,6 +64,13 @@ def test_amounts_that_cannot_be_right(typed):
 def test_clauses_as_the_notice_numbers_them():
     assert form.clause_words("三(一)") == "三（一）"
     assert form.clause_words("三") == "三"
+
+
+def test_clauses_in_english_in_digits(monkeypatch):
+    monkeypatch.setattr(form, "lang", lambda: "en")
+    assert form.clause_words("三(一)") == "3 (1)"
+    assert form.clause_words("三(四)") == "3 (4)"
+    assert form.clause_words("二") == "2"
     for path in (ROOT / "data" / "messages" / "zh").glob("*.yaml"):     # no "第三(一)条" anywhere
         text = path.read_text(encoding="utf-8")
         assert "第{clause}条" not in text and "条款第" not in text, path.name

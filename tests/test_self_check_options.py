@@ -50,7 +50,25 @@ def test_labels_follow_the_language(monkeypatch):
         assert districts[OUTSIDE_SHAOXING] == t("ui.self_check.district_outside", language)
         levels = c.certificate_options()
         assert levels[NO_CERTIFICATE] == t("ui.self_check.cert_none", language)
-        first = skill_levels().iloc[0]
-        assert levels[first["level"]] == t("common.paren", language, text=first["level"], inner=first["grade"])
         assert list(levels)[0] == NO_CERTIFICATE and len(levels) == len(skill_levels()) + 1
+        assert list(c.province_labels()) == c.province_options()        # the values: Chinese names
     assert t("ui.self_check.district_outside", "zh") != t("ui.self_check.district_outside", "en")
+
+
+def test_reference_names_are_shown_in_the_pages_language(monkeypatch):
+    """The options stay the Chinese names the engine reads; only their labels change."""
+    monkeypatch.setattr(c, "lang", lambda: "zh")
+    assert c.certificate_options()["初级工"] == "初级工（五级）"
+    assert c.district_options()["柯桥区"] == "柯桥区" and c.province_labels()["四川省"] == "四川省"
+    monkeypatch.setattr(c, "lang", lambda: "en")
+    levels = c.certificate_options()
+    assert [levels[lvl] for lvl in skill_levels()["level"]] == [
+        "Junior (Level 5)", "Intermediate (Level 4)", "Senior (Level 3)", "Technician (Level 2)",
+        "Senior Technician (Level 1)"]
+    districts = c.district_options()
+    assert districts["柯桥区"] == "Keqiao District" and districts["嵊州市"] == "Shengzhou City"
+    names = c.province_labels()
+    assert [names[p] for p in c.province_options()[:4]] == ["Jilin", "Hubei", "Sichuan", "Guizhou"]
+    assert names["内蒙古自治区"] == "Inner Mongolia" and names["新疆维吾尔自治区"] == "Xinjiang"
+    assert not any(ord(ch) > 0x2e80 for label in [*levels.values(), *districts.values(), *names.values()]
+                   for ch in label)

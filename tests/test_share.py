@@ -112,3 +112,12 @@ def test_the_font_found_is_a_simplified_chinese_face():
     from PIL import ImageFont
     family = ImageFont.truetype(found.path, 20, index=found.index).getname()[0]
     assert "SC" in family or "CJK" not in family
+
+
+def test_the_english_poster_names_the_provinces_in_english():
+    from core.share import poster_lines
+
+    lead = " ".join(poster_lines("en")["lead"])
+    assert all(name in lead for name in ("Jilin", "Hubei", "Sichuan", "Guizhou"))
+    assert "四川" not in lead
+    assert "四川" in " ".join(poster_lines("zh")["lead"])
