@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 
 from core import idnumber, normalize, reference
 from core.i18n import t
+from core.items import REGISTRY
 from core.rules import NO_CERTIFICATE, OTHER_CERTIFICATE, first_appearances, small_codes
 
 # Joins the messages of one row inside result frames and the database. A control character, so a
@@ -57,9 +58,8 @@ def _sanitised(msg):
 # Every other column feeds some items only: a problem there makes those items errors (RULES.md,
 # "Errors on one item do not hide the others"), marked ``_bad_<field>`` in the typed frame.
 ROW_FIELDS = ("name", "id_number", "home_province", "registered_poor", "first_employment_date", "work_district")
-#: the columns that feed some items (core.items: each item's ``inputs``)
-ITEM_FIELDS = ("employer", "organizer", "social_insurance_months", "continuous_months", "self_rented_months",
-               "certificate_level", "certificate_date", "training_cost")
+#: the columns that feed some items: each item's ``inputs`` (core.items)
+ITEM_FIELDS = frozenset(field for item in REGISTRY for field in item.inputs)
 #: core.reader's key of a formula cell saved with no computed value
 FORMULA_NO_VALUE = "formula_no_value"
 
