@@ -16,7 +16,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Connection, select, text
 
-from core.db.models import ROW_ITEMS, payments, standards
+from core.db.models import ROW_ITEMS, payments
+from core.db.targets import standards_in
 from core.i18n import t
 from core.items import ITEM, ONCE_PER_LEVEL, PER_MONTH, REGISTRY, WORKER_ITEMS
 from core.items.base import at_standard
@@ -97,12 +98,6 @@ def _prior_payments(conn: Connection, keys: pa.Array, before: int | None = None)
     return pd.DataFrame(parts, columns=cols)
 
 
-def _stored_standards(conn: Connection) -> dict:
-    """The local standards the administrators entered (core.db.targets.get_standards), read in
-    the upload's own transaction."""
-    return {k: v for k, v in conn.execute(select(standards.c.key, standards.c.value)).all() if v is not None}
-
-
 def apply_prior_payments(frame: pd.DataFrame, conn: Connection, before: int | None = None,
                          lang: str = "zh") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Zero what earlier active uploads already paid; returns (adjusted frame, ledger entries).
@@ -126,7 +121,7 @@ def apply_prior_payments(frame: pd.DataFrame, conn: Connection, before: int | No
     prior = _prior_payments(conn, keys, before) if len(keys) else pd.DataFrame(columns=["person_key", "item", "seq", "months", "upload_id"])
     open_ = ~frame["claim_closed"].fillna(False).to_numpy(dtype=bool) if "claim_closed" in frame \
         else np.ones(len(frame), dtype=bool)
-    state = _Adjusting(frame, pk, has_key, prior, open_, lang, lambda: _stored_standards(conn))
+    state = _Adjusting(frame, pk, has_key, prior, open_, lang, lambda: standards_in(conn))
     for spec in REGISTRY:
         if spec.frequency == PER_MONTH:
             state.monthly(spec.code, spec.months_column)

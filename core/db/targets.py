@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from core import reference
 from core.db import audit
@@ -117,8 +117,12 @@ def standard_keys() -> list[str]:
 def get_standards() -> dict:
     """The entered local standards, for the engine's ``standards`` argument."""
     with reading() as conn:
-        rows = conn.execute(select(standards.c.key, standards.c.value)).all()
-    return {k: v for k, v in rows if v is not None}
+        return standards_in(conn)
+
+
+def standards_in(conn: Connection) -> dict:
+    """The entered local standards as ``conn`` sees them (an upload's own transaction)."""
+    return {k: v for k, v in conn.execute(select(standards.c.key, standards.c.value)).all() if v is not None}
 
 
 def set_standard(key: str, value: float | None, user: User, ip: str | None = None) -> None:
